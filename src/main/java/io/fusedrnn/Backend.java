@@ -1,0 +1,201 @@
+package io.fusedrnn;
+
+import java.util.Arrays;
+
+/**
+ * Where LSTM/GRU sweeps run: {@code reference} (scalar oracle), {@code vector} (Vector API) or
+ * {@code opencl} (JOCL). One call runs one layer-direction over all T steps; stacking, directions,
+ * importers and selection live above ({@code io.fusedrnn.model}, {@link Backends}).
+ *
+ * <p>The public methods check every operand once, here, and then call the backend's {@code do…}
+ * methods, which may assume well-formed input. Tensors and prepared layers belong to the backend
+ * that made them. A backend that cannot run a case throws; it never returns zeros.
+ */
+public abstract class Backend implements AutoCloseable {
+    private volatile boolean closed;
+
+    /** Short name: {@code reference}, {@code vector}, {@code opencl}. */
+    public abstract String name();
+
+    /** One line on what it runs on (CPU and threads, or the OpenCL device). */
+    public abstract String description();
+
+    /** Whether tensors and sweeps of this precision can run here (OpenCL fp64 needs cl_khr_fp64). */
+    public abstract boolean supports(Precision precision);
+
+    /** A zero-filled tensor of the given shape. */
+    public final Tensor allocate(Precision precision, int... shape) {
+        checkOpen();
+        checkPrecision(precision, "tensor");
+        return newTensor(precision, shape.clone());
+    }
+
+    /** A tensor holding a copy of {@code data}. */
+    public final Tensor upload(Precision precision, double[] data, int... shape) {
+        Tensor t = allocate(precision, shape);
+        try {
+            t.write(data);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    /** Uploads and packs one layer-direction's weights once, for any number of sweeps. */
+    public final PreparedLayer prepare(LayerWeights weights, Precision precision) {
+        checkOpen();
+        checkPrecision(precision, "weights");
+        return doPrepare(weights, precision);
+    }
+
+    /**
+     * Runs one layer-direction over all T steps. Writes y[t, b, yColumn .. yColumn+H_out) (zero where
+     * t &ge; lengths[b]) and returns h_n, c_n and, when {@code training}, the reserve for backward.
+     *
+     * @param y       output [T, B, W] with yColumn + H_out &le; W (bidirectional layers share one y)
+     * @param yColumn first column this direction writes
+     */
+    public final SweepResult forward(PreparedLayer layer, Sweep sweep, Tensor y, int yColumn, boolean training) {
+        checkOpen();
+        checkLayer(layer);
+        checkSweep(layer, sweep);
+        checkColumns("y", layer, sweep, y, yColumn);
+        return doForward(layer, sweep, y, yColumn, training);
+    }
+
+    /**
+     * Backpropagates one sweep through time from its reserve. Adds dL/dx into {@code dx} (so two
+     * directions reading one input accumulate) and returns the other gradients.
+     *
+     * @param dy       dL/dy [T, B, W], this direction's columns from {@code dyColumn}
+     * @param dhN      dL/dh_n [B, H_out], or null for zeros
+     * @param dcN      dL/dc_n [B, H] (LSTM), or null for zeros
+     * @param dx       [T, B, I], added into
+     */
+    public final Gradients backward(PreparedLayer layer, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
+                                    Tensor dhN, Tensor dcN, Tensor dx) {
+        checkOpen();
+        checkLayer(layer);
+        checkSweep(layer, sweep);
+        if (reserve == null) throw new FusedRnnException("reserve: expected the reserve of a training-mode forward, found null");
+        reserve.checkOpen();
+        if (reserve.layer() != layer) throw new FusedRnnException("reserve: expected one made by a forward of this layer, found one of another layer");
+        if (reserve.steps() != sweep.steps() || reserve.batch() != sweep.batch()) {
+            throw new FusedRnnException("reserve: expected T=" + sweep.steps() + " B=" + sweep.batch()
+                    + ", found T=" + reserve.steps() + " B=" + reserve.batch());
+        }
+        checkColumns("dy", layer, sweep, dy, dyColumn);
+        LayerSpec s = layer.spec();
+        checkState("dh_n", dhN, layer, sweep.batch(), s.outputSize());
+        if (s.hasCellState()) checkState("dc_n", dcN, layer, sweep.batch(), s.hiddenSize());
+        else if (dcN != null) throw new FusedRnnException("dc_n: expected none for GRU, found " + dcN);
+        checkTensor("dx", dx, layer, sweep.steps(), sweep.batch(), s.inputSize());
+        return doBackward(layer, sweep, reserve, dy, dyColumn, dhN, dcN, dx);
+    }
+
+    protected abstract Tensor newTensor(Precision precision, int[] shape);
+
+    protected abstract PreparedLayer doPrepare(LayerWeights weights, Precision precision);
+
+    protected abstract SweepResult doForward(PreparedLayer layer, Sweep sweep, Tensor y, int yColumn, boolean training);
+
+    protected abstract Gradients doBackward(PreparedLayer layer, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
+                                            Tensor dhN, Tensor dcN, Tensor dx);
+
+    /** Frees backend-wide resources (contexts, thread pools); called once. */
+    protected void release() {
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    public final void checkOpen() {
+        if (closed) throw new IllegalStateException("backend " + name() + " was used after close");
+    }
+
+    @Override
+    public final void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        release();
+    }
+
+    private void checkPrecision(Precision precision, String what) {
+        if (precision == null) throw new FusedRnnException(what + ": expected a precision, found null");
+        if (!supports(precision)) {
+            throw new FusedRnnException(what + ": " + precision + " is not supported by backend " + name()
+                    + " (" + description() + ")");
+        }
+    }
+
+    private void checkLayer(PreparedLayer layer) {
+        if (layer == null) throw new FusedRnnException("layer: expected a prepared layer, found null");
+        layer.checkOpen();
+        if (layer.backend() != this) {
+            throw new FusedRnnException("layer: expected one prepared by backend " + name() + ", found one of " + layer.backend().name());
+        }
+    }
+
+    private void checkSweep(PreparedLayer layer, Sweep sweep) {
+        if (sweep == null || sweep.x() == null) throw new FusedRnnException("x: expected [T, B, I], found null");
+        LayerSpec s = layer.spec();
+        Tensor x = sweep.x();
+        if (x.rank() != 3 || x.dim(2) != s.inputSize() || x.dim(0) < 1 || x.dim(1) < 1) {
+            throw new FusedRnnException("x: expected [T>=1, B>=1, " + s.inputSize() + "], found " + Arrays.toString(x.shape()));
+        }
+        checkOwned("x", x, layer);
+        int steps = x.dim(0), batch = x.dim(1);
+        checkState("h0", sweep.h0(), layer, batch, s.outputSize());
+        if (s.hasCellState()) checkState("c0", sweep.c0(), layer, batch, s.hiddenSize());
+        else if (sweep.c0() != null) throw new FusedRnnException("c0: expected none for GRU, found " + sweep.c0());
+        int[] len = sweep.lengths();
+        if (len != null) {
+            if (len.length != batch) throw new FusedRnnException("lengths: expected " + batch + " values (B), found " + len.length);
+            for (int b = 0; b < batch; b++) {
+                if (len[b] < 0 || len[b] > steps) {
+                    throw new FusedRnnException("lengths[" + b + "]: expected 0.." + steps + " (T), found " + len[b]);
+                }
+            }
+        }
+    }
+
+    private void checkState(String name, Tensor t, PreparedLayer layer, int batch, int size) {
+        if (t == null) return;
+        if (t.rank() != 2 || t.dim(0) != batch || t.dim(1) != size) {
+            throw new FusedRnnException(name + ": expected [" + batch + ", " + size + "], found " + Arrays.toString(t.shape()));
+        }
+        checkOwned(name, t, layer);
+    }
+
+    private void checkTensor(String name, Tensor t, PreparedLayer layer, int... shape) {
+        if (t == null) throw new FusedRnnException(name + ": expected " + Arrays.toString(shape) + ", found null");
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new FusedRnnException(name + ": expected " + Arrays.toString(shape) + ", found " + Arrays.toString(t.shape()));
+        }
+        checkOwned(name, t, layer);
+    }
+
+    private void checkColumns(String name, PreparedLayer layer, Sweep sweep, Tensor t, int column) {
+        int out = layer.spec().outputSize();
+        if (t == null) throw new FusedRnnException(name + ": expected [" + sweep.steps() + ", " + sweep.batch() + ", >=" + out + "], found null");
+        if (t.rank() != 3 || t.dim(0) != sweep.steps() || t.dim(1) != sweep.batch() || column < 0 || column + out > t.dim(2)) {
+            throw new FusedRnnException(name + ": expected [" + sweep.steps() + ", " + sweep.batch() + ", >=" + (column + out)
+                    + "] written from column " + column + ", found " + Arrays.toString(t.shape()));
+        }
+        checkOwned(name, t, layer);
+    }
+
+    private void checkOwned(String name, Tensor t, PreparedLayer layer) {
+        t.checkOpen();
+        if (t.owner() != this) {
+            throw new FusedRnnException(name + ": expected a tensor of backend " + name() + ", found one of " + t.owner().name());
+        }
+        if (t.precision() != layer.precision()) {
+            throw new FusedRnnException(name + ": expected " + layer.precision() + " like the layer, found " + t.precision());
+        }
+    }
+}

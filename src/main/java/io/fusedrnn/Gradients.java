@@ -1,0 +1,37 @@
+package io.fusedrnn;
+
+/**
+ * What one backward sweep returns besides dx (which it adds into the caller's tensor): the gradients
+ * of the initial states and of every weight, each shaped like what it differentiates. Closing closes
+ * all of them.
+ *
+ * @param dh0  [B, H_out]
+ * @param dc0  [B, H] for LSTM, else null
+ * @param dWih [G·H, I]
+ * @param dWhh [G·H, H_out]
+ * @param dBih [G·H]
+ * @param dBhh [G·H]
+ * @param dWhr [P, H] with projection, else null
+ */
+public record Gradients(Tensor dh0, Tensor dc0, Tensor dWih, Tensor dWhh, Tensor dBih, Tensor dBhh, Tensor dWhr)
+        implements AutoCloseable {
+
+    /** The weight gradient matching {@link LayerWeights#NAMES}[k] (null when that weight is absent). */
+    public Tensor weight(int k) {
+        return switch (k) {
+            case 0 -> dWih;
+            case 1 -> dWhh;
+            case 2 -> dBih;
+            case 3 -> dBhh;
+            case 4 -> dWhr;
+            default -> throw new IndexOutOfBoundsException(k);
+        };
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : new Tensor[] {dh0, dc0, dWih, dWhh, dBih, dBhh, dWhr}) {
+            if (t != null) t.close();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.fusedrnn;
+
+import java.util.Locale;
+
+/** The scalar type a tensor is stored and computed in. */
+public enum Precision {
+    FP32(4),
+    FP64(8);
+
+    private final int bytes;
+
+    Precision(int bytes) {
+        this.bytes = bytes;
+    }
+
+    /** Bytes per element. */
+    public int bytes() {
+        return bytes;
+    }
+
+    /** Parses {@code fp32} or {@code fp64} (case-insensitive); anything else is a {@link FusedRnnException}. */
+    public static Precision parse(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "fp32", "float32", "float" -> FP32;
+            case "fp64", "float64", "double" -> FP64;
+            default -> throw new FusedRnnException("precision: expected fp32 or fp64, found '" + text + "'");
+        };
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

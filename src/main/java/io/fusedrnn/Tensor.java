@@ -1,0 +1,121 @@
+package io.fusedrnn;
+
+import java.util.Arrays;
+
+/**
+ * A dense row-major tensor that lives where its backend computes (a heap array, off-heap memory or
+ * an OpenCL buffer). Created only by {@link Backend#allocate}; copies in and out are explicit.
+ * Closing releases the memory; closing twice is harmless; any other use after close throws
+ * {@link IllegalStateException}.
+ */
+public abstract class Tensor implements AutoCloseable {
+    private final Backend owner;
+    private final Precision precision;
+    private final int[] shape;
+    private final long size;
+    private boolean closed;
+
+    protected Tensor(Backend owner, Precision precision, int[] shape) {
+        this.owner = owner;
+        this.precision = precision;
+        this.shape = shape.clone();
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new FusedRnnException("tensor shape: expected non-negative sizes, found " + Arrays.toString(shape));
+            n = Math.multiplyExact(n, d);
+        }
+        this.size = n;
+    }
+
+    /** The backend whose memory holds this tensor. */
+    public final Backend owner() {
+        return owner;
+    }
+
+    public final Precision precision() {
+        return precision;
+    }
+
+    /** A copy of the shape. */
+    public final int[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of dimension {@code d}. */
+    public final int dim(int d) {
+        return shape[d];
+    }
+
+    public final int rank() {
+        return shape.length;
+    }
+
+    /** Number of elements. */
+    public final long size() {
+        return size;
+    }
+
+    /** Copies {@code size()} values in (rounded to float32 in an fp32 tensor). */
+    public final void write(double[] src) {
+        checkOpen();
+        checkLength(src.length);
+        writeDoubles(src);
+    }
+
+    /** Copies {@code size()} values in (widened in an fp64 tensor). */
+    public final void write(float[] src) {
+        checkOpen();
+        checkLength(src.length);
+        writeFloats(src);
+    }
+
+    /** All values, widened to double. */
+    public final double[] toDoubleArray() {
+        checkOpen();
+        return readDoubles();
+    }
+
+    /** All values, rounded to float. */
+    public final float[] toFloatArray() {
+        checkOpen();
+        return readFloats();
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** Throws {@link IllegalStateException} when closed. */
+    public final void checkOpen() {
+        if (closed) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " was used after close");
+    }
+
+    @Override
+    public final void close() {
+        if (closed) return;
+        closed = true;
+        release();
+    }
+
+    private void checkLength(int n) {
+        if (n != size) {
+            throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": expected " + size + " values, found " + n);
+        }
+    }
+
+    protected abstract void writeDoubles(double[] src);
+
+    protected abstract void writeFloats(float[] src);
+
+    protected abstract double[] readDoubles();
+
+    protected abstract float[] readFloats();
+
+    /** Frees the storage; called once. */
+    protected abstract void release();
+
+    @Override
+    public String toString() {
+        return precision + Arrays.toString(shape) + (closed ? " (closed)" : "");
+    }
+}
