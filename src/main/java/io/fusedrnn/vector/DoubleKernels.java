@@ -1,0 +1,242 @@
+package io.fusedrnn.vector;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import static io.fusedrnn.Cell.F;
+import static io.fusedrnn.Cell.G;
+import static io.fusedrnn.Cell.I;
+import static io.fusedrnn.Cell.N;
+import static io.fusedrnn.Cell.O;
+import static io.fusedrnn.Cell.R;
+import static io.fusedrnn.Cell.Z;
+
+/**
+ * The double primitives: GEMM from {@link DoubleGemm}, cells vectorized over units (vector body, one
+ * masked tail). σ and tanh use the Vector API's EXP/TANH (SVML on x86: within 1 ulp, and smooth).
+ * This file is {@code FloatKernels} with float replaced by double; keep them in step.
+ */
+final class DoubleKernels extends Kernels<double[]> {
+    private static final VectorSpecies<Double> S = DoubleGemm.S;
+    private static final int L = DoubleGemm.L;
+
+    @Override
+    double[] alloc(int n) {
+        return new double[n];
+    }
+
+    @Override
+    int panelWidth() {
+        return DoubleGemm.NR;
+    }
+
+    @Override
+    double[] fromDoubles(double[] src, int off, int n) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = (double) src[off + i];
+        return a;
+    }
+
+    @Override
+    void zero(double[] a, int off, int n) {
+        java.util.Arrays.fill(a, off, off + n, (double) 0);
+    }
+
+    @Override
+    void add(double[] src, int so, double[] dst, int dOff, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            DoubleVector.fromArray(S, dst, dOff + i).add(DoubleVector.fromArray(S, src, so + i)).intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) dst[dOff + i] += src[so + i];
+    }
+
+    @Override
+    void pack(double[] src, int off, int rs, int cs, int k, int n, double[] dst, int p0, int p1) {
+        DoubleGemm.pack(src, off, rs, cs, k, n, dst, p0, p1);
+    }
+
+    @Override
+    void gemm(double[] a, int aOff, int ars, int acs, int m, int k, double[] b, int bOff, int n, int p0, int p1,
+              double[] c, int cOff, int ldc, boolean accumulate, double[] bias) {
+        DoubleGemm.gemm(a, aOff, ars, acs, m, k, b, bOff, n, p0, p1, c, cOff, ldc, accumulate, bias);
+    }
+
+    @Override
+    void columnSums(double[] src, int off, int ld, int rows, int j0, int j1, double[] dst, int dOff) {
+        for (int i = 0; i < rows; i++) add(src, off + i * ld + j0, dst, dOff + j0, j1 - j0);
+    }
+
+    // ---- cells ----
+
+    private static DoubleVector ld(double[] a, int i, VectorMask<Double> m) {
+        return m == null ? DoubleVector.fromArray(S, a, i) : DoubleVector.fromArray(S, a, i, m);
+    }
+
+    private static void st(DoubleVector v, double[] a, int i, VectorMask<Double> m) {
+        if (m == null) v.intoArray(a, i);
+        else v.intoArray(a, i, m);
+    }
+
+    private static DoubleVector sigmoid(DoubleVector v) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
+        return one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
+    }
+
+    private static DoubleVector tanh(DoubleVector v) {
+        return v.lanewise(VectorOperators.TANH);
+    }
+
+    /** Mask for the tail u..u1, or null for a full vector. */
+    private static VectorMask<Double> tail(int u, int u1) {
+        return u + L <= u1 ? null : S.indexInRange(u, u1);
+    }
+
+    @Override
+    void lstmForward(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo, double[] c, int co, double[] m, int mo,
+                     double[] gates, double[] cIn, double[] cOut, int ro) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            DoubleVector i = sigmoid(ld(xp, xo + I * hs + u, k).add(ld(hp, hpo + I * hs + u, k)));
+            DoubleVector f = sigmoid(ld(xp, xo + F * hs + u, k).add(ld(hp, hpo + F * hs + u, k)));
+            DoubleVector g = tanh(ld(xp, xo + G * hs + u, k).add(ld(hp, hpo + G * hs + u, k)));
+            DoubleVector o = sigmoid(ld(xp, xo + O * hs + u, k).add(ld(hp, hpo + O * hs + u, k)));
+            DoubleVector cp = ld(c, co + u, k);
+            DoubleVector cn = f.fma(cp, i.mul(g));
+            st(cn, c, co + u, k);
+            st(o.mul(tanh(cn)), m, mo + u, k);
+            if (ro >= 0) {
+                int go = ro * 4 * hs + u;
+                st(i, gates, go + I * hs, k);
+                st(f, gates, go + F * hs, k);
+                st(g, gates, go + G * hs, k);
+                st(o, gates, go + O * hs, k);
+                st(cp, cIn, ro * hs + u, k);
+                st(cn, cOut, ro * hs + u, k);
+            }
+        }
+    }
+
+    @Override
+    void lstmBackward(int hs, int u0, int u1, double[] dm, int dmo, double[] gates, double[] cIn, double[] cOut, int ro,
+                      double[] dc, int dco, double[] dA, int dao, double[] dAs, int dso) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            int go = ro * 4 * hs + u;
+            DoubleVector i = ld(gates, go + I * hs, k), f = ld(gates, go + F * hs, k);
+            DoubleVector g = ld(gates, go + G * hs, k), o = ld(gates, go + O * hs, k);
+            DoubleVector cp = ld(cIn, ro * hs + u, k), tc = tanh(ld(cOut, ro * hs + u, k));
+            DoubleVector d = ld(dm, dmo + u, k);
+            DoubleVector dcv = ld(dc, dco + u, k).add(d.mul(o).mul(one.sub(tc.mul(tc))));
+            DoubleVector di = dcv.mul(g).mul(i).mul(one.sub(i));
+            DoubleVector df = dcv.mul(cp).mul(f).mul(one.sub(f));
+            DoubleVector dg = dcv.mul(i).mul(one.sub(g.mul(g)));
+            DoubleVector dO = d.mul(tc).mul(o).mul(one.sub(o));
+            st(dcv.mul(f), dc, dco + u, k);
+            st(di, dA, dao + I * hs + u, k);
+            st(df, dA, dao + F * hs + u, k);
+            st(dg, dA, dao + G * hs + u, k);
+            st(dO, dA, dao + O * hs + u, k);
+            st(di, dAs, dso + I * hs + u, k);
+            st(df, dAs, dso + F * hs + u, k);
+            st(dg, dAs, dso + G * hs + u, k);
+            st(dO, dAs, dso + O * hs + u, k);
+        }
+    }
+
+    @Override
+    void gruForward(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo, double[] bhn, double[] h, int ho,
+                    double[] hNew, int hno, double[] gates, double[] hn, int ro) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            DoubleVector r = sigmoid(ld(xp, xo + R * hs + u, k).add(ld(hp, hpo + R * hs + u, k)));
+            DoubleVector z = sigmoid(ld(xp, xo + Z * hs + u, k).add(ld(hp, hpo + Z * hs + u, k)));
+            DoubleVector hnv = ld(hp, hpo + N * hs + u, k).add(ld(bhn, u, k));
+            DoubleVector n = tanh(r.fma(hnv, ld(xp, xo + N * hs + u, k)));
+            DoubleVector hv = ld(h, ho + u, k);
+            st(z.fma(hv.sub(n), n), hNew, hno + u, k);
+            if (ro >= 0) {
+                int go = ro * 3 * hs + u;
+                st(r, gates, go + R * hs, k);
+                st(z, gates, go + Z * hs, k);
+                st(n, gates, go + N * hs, k);
+                st(hnv, hn, ro * hs + u, k);
+            }
+        }
+    }
+
+    @Override
+    void gruResetGates(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo, double[] h, int ho,
+                       double[] g, int go, double[] rh, int rho) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            DoubleVector r = sigmoid(ld(xp, xo + R * hs + u, k).add(ld(hp, hpo + R * hs + u, k)));
+            DoubleVector z = sigmoid(ld(xp, xo + Z * hs + u, k).add(ld(hp, hpo + Z * hs + u, k)));
+            st(r, g, go + R * hs + u, k);
+            st(z, g, go + Z * hs + u, k);
+            st(r.mul(ld(h, ho + u, k)), rh, rho + u, k);
+        }
+    }
+
+    @Override
+    void gruResetOutput(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo, double[] g, int go, double[] h, int ho,
+                        double[] hNew, int hno) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            DoubleVector n = tanh(ld(xp, xo + N * hs + u, k).add(ld(hp, hpo + N * hs + u, k)));
+            DoubleVector z = ld(g, go + Z * hs + u, k);
+            st(n, g, go + N * hs + u, k);
+            st(z.fma(ld(h, ho + u, k).sub(n), n), hNew, hno + u, k);
+        }
+    }
+
+    @Override
+    void gruBackward(boolean lbr, int hs, int u0, int u1, double[] dh, int dho, double[] gates, double[] hn, double[] hIn, int ro,
+                     double[] dAx, double[] dAh, int dao, double[] dAs, int dso, double[] dhz, int dzo) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            int go = ro * 3 * hs + u;
+            DoubleVector r = ld(gates, go + R * hs, k), z = ld(gates, go + Z * hs, k), n = ld(gates, go + N * hs, k);
+            DoubleVector d = ld(dh, dho + u, k), hp = ld(hIn, ro * hs + u, k);
+            DoubleVector dan = d.mul(one.sub(z)).mul(one.sub(n.mul(n)));
+            DoubleVector daz = d.mul(hp.sub(n)).mul(z).mul(one.sub(z));
+            st(d.mul(z), dhz, dzo + u, k);
+            st(daz, dAx, dao + Z * hs + u, k);
+            st(dan, dAx, dao + N * hs + u, k);
+            st(daz, dAh, dao + Z * hs + u, k);
+            st(daz, dAs, dso + Z * hs + u, k);
+            if (lbr) {
+                DoubleVector dar = dan.mul(ld(hn, ro * hs + u, k)).mul(r).mul(one.sub(r));
+                DoubleVector dahn = dan.mul(r);
+                st(dar, dAx, dao + R * hs + u, k);
+                st(dar, dAh, dao + R * hs + u, k);
+                st(dar, dAs, dso + R * hs + u, k);
+                st(dahn, dAh, dao + N * hs + u, k);
+                st(dahn, dAs, dso + N * hs + u, k);
+            } else {
+                st(dan, dAh, dao + N * hs + u, k);
+                st(dan, dAs, dso + N * hs + u, k);
+            }
+        }
+    }
+
+    @Override
+    void gruResetBackward(int hs, int u0, int u1, double[] drh, int dro, double[] gates, double[] hIn, int ro,
+                          double[] dAx, double[] dAh, int dao, double[] dAs, int dso, double[] dhz, int dzo, double[] dhp, int dpo) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            DoubleVector r = ld(gates, ro * 3 * hs + R * hs + u, k);
+            DoubleVector d = ld(drh, dro + u, k);
+            DoubleVector dar = d.mul(ld(hIn, ro * hs + u, k)).mul(r).mul(one.sub(r));
+            st(dar, dAx, dao + R * hs + u, k);
+            st(dar, dAh, dao + R * hs + u, k);
+            st(dar, dAs, dso + R * hs + u, k);
+            st(d.fma(r, ld(dhz, dzo + u, k)), dhp, dpo + u, k);
+        }
+    }
+}

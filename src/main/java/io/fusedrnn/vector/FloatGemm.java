@@ -1,0 +1,154 @@
+package io.fusedrnn.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Register-tiled float GEMM over packed B panels (layout in {@link Kernels}): a 4-row × 2-vector tile
+ * for row blocks, a 1-row × 4-panel strip for the rows left over (B = 1 is a matrix-vector product).
+ */
+final class FloatGemm {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    static final int L = S.length();
+    /** Panel width: two vectors, so the 4-row tile holds 8 accumulators (C2 spills beyond ~12 live vectors). */
+    static final int NR = 2 * L;
+    /** Rows of A kept hot while every panel streams past them (about a quarter of L2). */
+    private static final int A_BLOCK_BYTES = 128 * 1024;
+
+    private FloatGemm() {
+    }
+
+    static void pack(float[] src, int off, int rs, int cs, int k, int n, float[] dst, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int j0 = p * NR, w = Math.min(NR, n - j0), d = p * k * NR;
+            for (int kk = 0; kk < k; kk++, d += NR) {
+                int s = off + kk * rs + j0 * cs;
+                if (cs == 1 && w == NR) {
+                    System.arraycopy(src, s, dst, d, NR);
+                    continue;
+                }
+                for (int j = 0; j < w; j++) dst[d + j] = src[s + j * cs];
+                for (int j = w; j < NR; j++) dst[d + j] = 0;
+            }
+        }
+    }
+
+    static void gemm(float[] a, int aOff, int ars, int acs, int m, int k, float[] b, int bOff, int n, int p0, int p1,
+                     float[] c, int cOff, int ldc, boolean acc, float[] bias) {
+        if (m <= 0 || p0 >= p1) return;
+        int mc = Math.max(4, Math.min(m, A_BLOCK_BYTES / (Float.BYTES * k)) & ~3);
+        int ps = k * NR;
+        for (int m0 = 0; m0 < m; m0 += mc) {
+            int m1 = Math.min(m, m0 + mc), full = m0 + ((m1 - m0) & ~3);
+            for (int p = p0; p < p1; p++) {
+                int col = p * NR;
+                for (int i = m0; i < full; i += 4) {
+                    tile4(a, aOff + i * ars, ars, acs, k, b, bOff + p * ps, c, cOff + i * ldc + col, ldc, n - col, acc, bias, col);
+                }
+            }
+            for (int i = full; i < m1; i++) {
+                int p = p0, ao = aOff + i * ars, co = cOff + i * ldc;
+                for (; p + 4 <= p1; p += 4) strip4(a, ao, acs, k, b, bOff + p * ps, ps, c, co + p * NR, n - p * NR, acc, bias, p * NR);
+                for (; p < p1; p++) strip1(a, ao, acs, k, b, bOff + p * ps, c, co + p * NR, n - p * NR, acc, bias, p * NR);
+            }
+        }
+    }
+
+    /** 4 rows × NR columns: 8 accumulators, 2 B loads and 4 broadcasts per k. */
+    private static void tile4(float[] a, int ao, int ars, int acs, int k, float[] b, int bo, float[] c, int co, int ldc,
+                              int w, boolean acc, float[] bias, int bc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int a0 = ao, a1 = ao + ars, a2 = ao + 2 * ars, a3 = ao + 3 * ars;
+        for (int kk = 0; kk < k; kk++) {
+            int ko = kk * acs;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + L);
+            bo += NR;
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ko]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + ko]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + ko]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + ko]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        store(c00, c, co, w, acc, bias, bc);
+        store(c01, c, co + L, w - L, acc, bias, bc + L);
+        store(c10, c, co + ldc, w, acc, bias, bc);
+        store(c11, c, co + ldc + L, w - L, acc, bias, bc + L);
+        store(c20, c, co + 2 * ldc, w, acc, bias, bc);
+        store(c21, c, co + 2 * ldc + L, w - L, acc, bias, bc + L);
+        store(c30, c, co + 3 * ldc, w, acc, bias, bc);
+        store(c31, c, co + 3 * ldc + L, w - L, acc, bias, bc + L);
+    }
+
+    /** 1 row × 4 panels: 8 independent accumulators hide the FMA latency a single row would expose. */
+    private static void strip4(float[] a, int ao, int acs, int k, float[] b, int bo, int ps, float[] c, int co,
+                               int w, boolean acc, float[] bias, int bc) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        int q1 = bo + ps, q2 = bo + 2 * ps, q3 = bo + 3 * ps;
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector x = FloatVector.broadcast(S, a[ao + kk * acs]);
+            int o = kk * NR;
+            c0 = x.fma(FloatVector.fromArray(S, b, bo + o), c0);
+            c1 = x.fma(FloatVector.fromArray(S, b, bo + o + L), c1);
+            c2 = x.fma(FloatVector.fromArray(S, b, q1 + o), c2);
+            c3 = x.fma(FloatVector.fromArray(S, b, q1 + o + L), c3);
+            c4 = x.fma(FloatVector.fromArray(S, b, q2 + o), c4);
+            c5 = x.fma(FloatVector.fromArray(S, b, q2 + o + L), c5);
+            c6 = x.fma(FloatVector.fromArray(S, b, q3 + o), c6);
+            c7 = x.fma(FloatVector.fromArray(S, b, q3 + o + L), c7);
+        }
+        store(c0, c, co, w, acc, bias, bc);
+        store(c1, c, co + L, w - L, acc, bias, bc + L);
+        store(c2, c, co + NR, w - NR, acc, bias, bc + NR);
+        store(c3, c, co + NR + L, w - NR - L, acc, bias, bc + NR + L);
+        store(c4, c, co + 2 * NR, w - 2 * NR, acc, bias, bc + 2 * NR);
+        store(c5, c, co + 2 * NR + L, w - 2 * NR - L, acc, bias, bc + 2 * NR + L);
+        store(c6, c, co + 3 * NR, w - 3 * NR, acc, bias, bc + 3 * NR);
+        store(c7, c, co + 3 * NR + L, w - 3 * NR - L, acc, bias, bc + 3 * NR + L);
+    }
+
+    /** 1 row × 1 panel, K split over two accumulator pairs for latency. */
+    private static void strip1(float[] a, int ao, int acs, int k, float[] b, int bo, float[] c, int co,
+                               int w, boolean acc, float[] bias, int bc) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+        int kk = 0;
+        for (; kk + 2 <= k; kk += 2) {
+            int o = bo + kk * NR;
+            FloatVector x = FloatVector.broadcast(S, a[ao + kk * acs]);
+            FloatVector y = FloatVector.broadcast(S, a[ao + (kk + 1) * acs]);
+            c0 = x.fma(FloatVector.fromArray(S, b, o), c0);
+            c1 = x.fma(FloatVector.fromArray(S, b, o + L), c1);
+            c2 = y.fma(FloatVector.fromArray(S, b, o + NR), c2);
+            c3 = y.fma(FloatVector.fromArray(S, b, o + NR + L), c3);
+        }
+        if (kk < k) {
+            int o = bo + kk * NR;
+            FloatVector x = FloatVector.broadcast(S, a[ao + kk * acs]);
+            c0 = x.fma(FloatVector.fromArray(S, b, o), c0);
+            c1 = x.fma(FloatVector.fromArray(S, b, o + L), c1);
+        }
+        store(c0.add(c2), c, co, w, acc, bias, bc);
+        store(c1.add(c3), c, co + L, w - L, acc, bias, bc + L);
+    }
+
+    /** Stores the first w (&le; L) lanes of v at c[co..], adding bias and the old C when asked. */
+    private static void store(FloatVector v, float[] c, int co, int w, boolean acc, float[] bias, int bc) {
+        if (w >= L) {
+            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, bc));
+            if (acc) v = v.add(FloatVector.fromArray(S, c, co));
+            v.intoArray(c, co);
+        } else if (w > 0) {
+            VectorMask<Float> m = S.indexInRange(0, w);
+            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, bc, m));
+            if (acc) v = v.add(FloatVector.fromArray(S, c, co, m));
+            v.intoArray(c, co, m);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.fusedrnn.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import static io.fusedrnn.Cell.F;
+import static io.fusedrnn.Cell.G;
+import static io.fusedrnn.Cell.I;
+import static io.fusedrnn.Cell.N;
+import static io.fusedrnn.Cell.O;
+import static io.fusedrnn.Cell.R;
+import static io.fusedrnn.Cell.Z;
+
+/**
+ * The float primitives: GEMM from {@link FloatGemm}, cells vectorized over units (vector body, one
+ * masked tail). σ and tanh use the Vector API's EXP/TANH (SVML on x86: within 1 ulp, and smooth).
+ * {@code DoubleKernels} is this file with float replaced by double; keep them in step.
+ */
+final class FloatKernels extends Kernels<float[]> {
+    private static final VectorSpecies<Float> S = FloatGemm.S;
+    private static final int L = FloatGemm.L;
+
+    @Override
+    float[] alloc(int n) {
+        return new float[n];
+    }
+
+    @Override
+    int panelWidth() {
+        return FloatGemm.NR;
+    }
+
+    @Override
+    float[] fromDoubles(double[] src, int off, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) src[off + i];
+        return a;
+    }
+
+    @Override
+    void zero(float[] a, int off, int n) {
+        java.util.Arrays.fill(a, off, off + n, (float) 0);
+    }
+
+    @Override
+    void add(float[] src, int so, float[] dst, int dOff, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(S, dst, dOff + i).add(FloatVector.fromArray(S, src, so + i)).intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) dst[dOff + i] += src[so + i];
+    }
+
+    @Override
+    void pack(float[] src, int off, int rs, int cs, int k, int n, float[] dst, int p0, int p1) {
+        FloatGemm.pack(src, off, rs, cs, k, n, dst, p0, p1);
+    }
+
+    @Override
+    void gemm(float[] a, int aOff, int ars, int acs, int m, int k, float[] b, int bOff, int n, int p0, int p1,
+              float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        FloatGemm.gemm(a, aOff, ars, acs, m, k, b, bOff, n, p0, p1, c, cOff, ldc, accumulate, bias);
+    }
+
+    @Override
+    void columnSums(float[] src, int off, int ld, int rows, int j0, int j1, float[] dst, int dOff) {
+        for (int i = 0; i < rows; i++) add(src, off + i * ld + j0, dst, dOff + j0, j1 - j0);
+    }
+
+    // ---- cells ----
+
+    private static FloatVector ld(float[] a, int i, VectorMask<Float> m) {
+        return m == null ? FloatVector.fromArray(S, a, i) : FloatVector.fromArray(S, a, i, m);
+    }
+
+    private static void st(FloatVector v, float[] a, int i, VectorMask<Float> m) {
+        if (m == null) v.intoArray(a, i);
+        else v.intoArray(a, i, m);
+    }
+
+    private static FloatVector sigmoid(FloatVector v) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
+        return one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
+    }
+
+    private static FloatVector tanh(FloatVector v) {
+        return v.lanewise(VectorOperators.TANH);
+    }
+
+    /** Mask for the tail u..u1, or null for a full vector. */
+    private static VectorMask<Float> tail(int u, int u1) {
+        return u + L <= u1 ? null : S.indexInRange(u, u1);
+    }
+
+    @Override
+    void lstmForward(int hs, int u0, int u1, float[] xp, int xo, float[] hp, int hpo, float[] c, int co, float[] m, int mo,
+                     float[] gates, float[] cIn, float[] cOut, int ro) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Float> k = tail(u, u1);
+            FloatVector i = sigmoid(ld(xp, xo + I * hs + u, k).add(ld(hp, hpo + I * hs + u, k)));
+            FloatVector f = sigmoid(ld(xp, xo + F * hs + u, k).add(ld(hp, hpo + F * hs + u, k)));
+            FloatVector g = tanh(ld(xp, xo + G * hs + u, k).add(ld(hp, hpo + G * hs + u, k)));
+            FloatVector o = sigmoid(ld(xp, xo + O * hs + u, k).add(ld(hp, hpo + O * hs + u, k)));
+            FloatVector cp = ld(c, co + u, k);
+            FloatVector cn = f.fma(cp, i.mul(g));
+            st(cn, c, co + u, k);
+            st(o.mul(tanh(cn)), m, mo + u, k);
+            if (ro >= 0) {
+                int go = ro * 4 * hs + u;
+                st(i, gates, go + I * hs, k);
+                st(f, gates, go + F * hs, k);
+                st(g, gates, go + G * hs, k);
+                st(o, gates, go + O * hs, k);
+                st(cp, cIn, ro * hs + u, k);
+                st(cn, cOut, ro * hs + u, k);
+            }
+        }
+    }
+
+    @Override
+    void lstmBackward(int hs, int u0, int u1, float[] dm, int dmo, float[] gates, float[] cIn, float[] cOut, int ro,
+                      float[] dc, int dco, float[] dA, int dao, float[] dAs, int dso) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Float> k = tail(u, u1);
+            int go = ro * 4 * hs + u;
+            FloatVector i = ld(gates, go + I * hs, k), f = ld(gates, go + F * hs, k);
+            FloatVector g = ld(gates, go + G * hs, k), o = ld(gates, go + O * hs, k);
+            FloatVector cp = ld(cIn, ro * hs + u, k), tc = tanh(ld(cOut, ro * hs + u, k));
+            FloatVector d = ld(dm, dmo + u, k);
+            FloatVector dcv = ld(dc, dco + u, k).add(d.mul(o).mul(one.sub(tc.mul(tc))));
+            FloatVector di = dcv.mul(g).mul(i).mul(one.sub(i));
+            FloatVector df = dcv.mul(cp).mul(f).mul(one.sub(f));
+            FloatVector dg = dcv.mul(i).mul(one.sub(g.mul(g)));
+            FloatVector dO = d.mul(tc).mul(o).mul(one.sub(o));
+            st(dcv.mul(f), dc, dco + u, k);
+            st(di, dA, dao + I * hs + u, k);
+            st(df, dA, dao + F * hs + u, k);
+            st(dg, dA, dao + G * hs + u, k);
+            st(dO, dA, dao + O * hs + u, k);
+            st(di, dAs, dso + I * hs + u, k);
+            st(df, dAs, dso + F * hs + u, k);
+            st(dg, dAs, dso + G * hs + u, k);
+            st(dO, dAs, dso + O * hs + u, k);
+        }
+    }
+
+    @Override
+    void gruForward(int hs, int u0, int u1, float[] xp, int xo, float[] hp, int hpo, float[] bhn, float[] h, int ho,
+                    float[] hNew, int hno, float[] gates, float[] hn, int ro) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Float> k = tail(u, u1);
+            FloatVector r = sigmoid(ld(xp, xo + R * hs + u, k).add(ld(hp, hpo + R * hs + u, k)));
+            FloatVector z = sigmoid(ld(xp, xo + Z * hs + u, k).add(ld(hp, hpo + Z * hs + u, k)));
+            FloatVector hnv = ld(hp, hpo + N * hs + u, k).add(ld(bhn, u, k));
+            FloatVector n = tanh(r.fma(hnv, ld(xp, xo + N * hs + u, k)));
+            FloatVector hv = ld(h, ho + u, k);
+            st(z.fma(hv.sub(n), n), hNew, hno + u, k);
+            if (ro >= 0) {
+                int go = ro * 3 * hs + u;
+                st(r, gates, go + R * hs, k);
+                st(z, gates, go + Z * hs, k);
+                st(n, gates, go + N * hs, k);
+                st(hnv, hn, ro * hs + u, k);
+            }
+        }
+    }
+
+    @Override
+    void gruResetGates(int hs, int u0, int u1, float[] xp, int xo, float[] hp, int hpo, float[] h, int ho,
+                       float[] g, int go, float[] rh, int rho) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Float> k = tail(u, u1);
+            FloatVector r = sigmoid(ld(xp, xo + R * hs + u, k).add(ld(hp, hpo + R * hs + u, k)));
+            FloatVector z = sigmoid(ld(xp, xo + Z * hs + u, k).add(ld(hp, hpo + Z * hs + u, k)));
+            st(r, g, go + R * hs + u, k);
+            st(z, g, go + Z * hs + u, k);
+            st(r.mul(ld(h, ho + u, k)), rh, rho + u, k);
+        }
+    }
+
+    @Override
+    void gruResetOutput(int hs, int u0, int u1, float[] xp, int xo, float[] hp, int hpo, float[] g, int go, float[] h, int ho,
+                        float[] hNew, int hno) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Float> k = tail(u, u1);
+            FloatVector n = tanh(ld(xp, xo + N * hs + u, k).add(ld(hp, hpo + N * hs + u, k)));
+            FloatVector z = ld(g, go + Z * hs + u, k);
+            st(n, g, go + N * hs + u, k);
+            st(z.fma(ld(h, ho + u, k).sub(n), n), hNew, hno + u, k);
+        }
+    }
+
+    @Override
+    void gruBackward(boolean lbr, int hs, int u0, int u1, float[] dh, int dho, float[] gates, float[] hn, float[] hIn, int ro,
+                     float[] dAx, float[] dAh, int dao, float[] dAs, int dso, float[] dhz, int dzo) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Float> k = tail(u, u1);
+            int go = ro * 3 * hs + u;
+            FloatVector r = ld(gates, go + R * hs, k), z = ld(gates, go + Z * hs, k), n = ld(gates, go + N * hs, k);
+            FloatVector d = ld(dh, dho + u, k), hp = ld(hIn, ro * hs + u, k);
+            FloatVector dan = d.mul(one.sub(z)).mul(one.sub(n.mul(n)));
+            FloatVector daz = d.mul(hp.sub(n)).mul(z).mul(one.sub(z));
+            st(d.mul(z), dhz, dzo + u, k);
+            st(daz, dAx, dao + Z * hs + u, k);
+            st(dan, dAx, dao + N * hs + u, k);
+            st(daz, dAh, dao + Z * hs + u, k);
+            st(daz, dAs, dso + Z * hs + u, k);
+            if (lbr) {
+                FloatVector dar = dan.mul(ld(hn, ro * hs + u, k)).mul(r).mul(one.sub(r));
+                FloatVector dahn = dan.mul(r);
+                st(dar, dAx, dao + R * hs + u, k);
+                st(dar, dAh, dao + R * hs + u, k);
+                st(dar, dAs, dso + R * hs + u, k);
+                st(dahn, dAh, dao + N * hs + u, k);
+                st(dahn, dAs, dso + N * hs + u, k);
+            } else {
+                st(dan, dAh, dao + N * hs + u, k);
+                st(dan, dAs, dso + N * hs + u, k);
+            }
+        }
+    }
+
+    @Override
+    void gruResetBackward(int hs, int u0, int u1, float[] drh, int dro, float[] gates, float[] hIn, int ro,
+                          float[] dAx, float[] dAh, int dao, float[] dAs, int dso, float[] dhz, int dzo, float[] dhp, int dpo) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Float> k = tail(u, u1);
+            FloatVector r = ld(gates, ro * 3 * hs + R * hs + u, k);
+            FloatVector d = ld(drh, dro + u, k);
+            FloatVector dar = d.mul(ld(hIn, ro * hs + u, k)).mul(r).mul(one.sub(r));
+            st(dar, dAx, dao + R * hs + u, k);
+            st(dar, dAh, dao + R * hs + u, k);
+            st(dar, dAs, dso + R * hs + u, k);
+            st(d.fma(r, ld(dhz, dzo + u, k)), dhp, dpo + u, k);
+        }
+    }
+}

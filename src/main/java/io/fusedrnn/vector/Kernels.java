@@ -1,0 +1,97 @@
+package io.fusedrnn.vector;
+
+/**
+ * The numeric primitives the sweeps are written against, once per precision ({@link FloatKernels},
+ * {@link DoubleKernels}); {@code A} is {@code float[]} or {@code double[]}. The sweep code above
+ * only moves offsets around, so LSTM/GRU control flow exists once for both precisions.
+ *
+ * <p>Packed B panels: a [K, N] matrix stored as ceil(N/NR) panels of K rows × NR columns, zero-padded,
+ * so a micro-kernel streams one panel with unit stride and needs no column tail inside the K loop.
+ */
+abstract class Kernels<A> {
+
+    /** A zero-filled array of n elements. */
+    abstract A alloc(int n);
+
+    /** Columns per packed panel (two vectors). */
+    abstract int panelWidth();
+
+    /** Elements of a packed [k, n] matrix. */
+    final int packedSize(int k, int n) {
+        return k * panels(n) * panelWidth();
+    }
+
+    /** Panels of a packed matrix with n columns. */
+    final int panels(int n) {
+        return (n + panelWidth() - 1) / panelWidth();
+    }
+
+    /** Rounds (fp32) or copies (fp64) host values. */
+    abstract A fromDoubles(double[] src, int off, int n);
+
+    abstract void zero(A a, int off, int n);
+
+    /** dst[do + i] += src[so + i]. */
+    abstract void add(A src, int so, A dst, int dOff, int n);
+
+    /**
+     * Packs panels p0..p1 of B [k, n] whose element (kk, j) is src[off + kk·rs + j·cs] into dst
+     * (row-major B: rs = ld, cs = 1; B given transposed: rs = 1, cs = ld).
+     */
+    abstract void pack(A src, int off, int rs, int cs, int k, int n, A dst, int p0, int p1);
+
+    /**
+     * C[m, cols of panels p0..p1] = (accumulate ? C : 0) + (bias ? bias[col] : 0) + A[m, k] · B.
+     * A's element (i, kk) is a[aOff + i·ars + kk·acs]; B is packed [k, n] from b[bOff]; C[i, j] is c[cOff + i·ldc + j].
+     */
+    abstract void gemm(A a, int aOff, int ars, int acs, int m, int k, A b, int bOff, int n, int p0, int p1,
+                       A c, int cOff, int ldc, boolean accumulate, A bias);
+
+    /** dst[dOff + j] += Σ_i src[off + i·ld + j] for j in j0..j1 (bias gradients). */
+    abstract void columnSums(A src, int off, int ld, int rows, int j0, int j1, A dst, int dOff);
+
+    // ---- cells: one row, units u0..u1 of every gate; the formulas are DESIGN's, gate order as in Cell ----
+
+    /**
+     * LSTM forward. Pre-activations are xp (x·W_ihᵀ + both biases) + hp (h·W_hhᵀ); writes c in place
+     * and m = o ⊙ tanh(c') at m[mo + u]. With a reserve row (ro &ge; 0): gate activations, c before and after.
+     */
+    abstract void lstmForward(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A c, int co, A m, int mo,
+                              A gates, A cIn, A cOut, int ro);
+
+    /**
+     * LSTM backward. dm = dL/dm for this row; updates dc in place (to dL/dc_prev) and writes the
+     * pre-activation gradients at dA[dao + ...] and dAs[dso + ...].
+     */
+    abstract void lstmBackward(int hs, int u0, int u1, A dm, int dmo, A gates, A cIn, A cOut, int ro,
+                               A dc, int dco, A dA, int dao, A dAs, int dso);
+
+    /**
+     * GRU forward, linear-before-reset: xp holds x·W_ihᵀ + b_ih + b_hh (r, z blocks), hp holds h·W_hhᵀ,
+     * bhn is b_hn. Writes h' at hNew[hno + u]; reserve: r, z, n and hn = W_hn h + b_hn.
+     */
+    abstract void gruForward(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A bhn, A h, int ho,
+                             A hNew, int hno, A gates, A hn, int ro);
+
+    /** GRU reset-before, first half: r, z into g[go + ...] and rh = r ⊙ h. */
+    abstract void gruResetGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A h, int ho,
+                                A g, int go, A rh, int rho);
+
+    /** GRU reset-before, second half: n = tanh(xp_n + hp_n) (b_hn folded into xp), h' = (1 − z) n + z h. */
+    abstract void gruResetOutput(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A g, int go, A h, int ho,
+                                 A hNew, int hno);
+
+    /**
+     * GRU backward, both variants' first half: from dh, writes dA_x and dA_h (all three blocks for
+     * linear-before-reset; z and n for reset-before, whose r block needs W_hn first) and dhz = dh ⊙ z.
+     */
+    abstract void gruBackward(boolean lbr, int hs, int u0, int u1, A dh, int dho, A gates, A hn, A hIn, int ro,
+                              A dAx, A dAh, int dao, A dAs, int dso, A dhz, int dzo);
+
+    /**
+     * GRU reset-before backward, second half: drh = dL/d(r ⊙ h); writes the r block of dA_x, dA_h and
+     * dAs, and dhp = dhz + drh ⊙ r.
+     */
+    abstract void gruResetBackward(int hs, int u0, int u1, A drh, int dro, A gates, A hIn, int ro,
+                                   A dAx, A dAh, int dao, A dAs, int dso, A dhz, int dzo, A dhp, int dpo);
+}

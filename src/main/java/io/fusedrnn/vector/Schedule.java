@@ -1,0 +1,47 @@
+package io.fusedrnn.vector;
+
+import io.fusedrnn.Sweep;
+
+/**
+ * Which (time, row) each processing step k touches: per-row lengths and direction as in {@link Sweep}.
+ * Step k of row b reads time {@code time(k, b)} while {@code k < len[b]}; later the row stands still.
+ */
+final class Schedule {
+    final int steps, batch, maxLen;
+    final int[] len;
+    final boolean reverse;
+
+    Schedule(Sweep sweep) {
+        steps = sweep.steps();
+        batch = sweep.batch();
+        reverse = sweep.reverse();
+        len = new int[batch];
+        int max = 0;
+        for (int b = 0; b < batch; b++) {
+            len[b] = sweep.length(b);
+            max = Math.max(max, len[b]);
+        }
+        maxLen = max;
+    }
+
+    boolean active(int k, int b) {
+        return k >= 0 && k < len[b];
+    }
+
+    /** Row index (t·B + b) into [T, B, ·] tensors of row b's k-th step. */
+    int row(int k, int b) {
+        return (reverse ? len[b] - 1 - k : k) * batch + b;
+    }
+
+    /** Zeroes columns col..col+n of every [T, B, width] row past its length (y's padding, unused reserve rows). */
+    <A> void zeroPadding(Kernels<A> k, A a, int width, int col, int n) {
+        for (int b = 0; b < batch; b++) {
+            for (int t = len[b]; t < steps; t++) k.zero(a, (t * batch + b) * width + col, n);
+        }
+    }
+
+    /** First of W near-equal parts of n items, part w. */
+    static int split(int n, int w, int parts) {
+        return (int) ((long) n * w / parts);
+    }
+}

@@ -1,0 +1,113 @@
+package io.fusedrnn.vector;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.Cell;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.LayerWeights;
+import io.fusedrnn.Precision;
+import io.fusedrnn.PreparedLayer;
+
+/**
+ * One layer-direction's weights packed once into the panels the GEMMs stream, plus the workspace of
+ * the last (T, B) it ran, so repeated sweeps allocate nothing but their outputs.
+ */
+final class VecLayer<A> extends PreparedLayer {
+    final Kernels<A> k;
+    final int in, hs, out, proj, gates, gh;
+    final boolean lbr;
+    /** W_ihᵀ packed [I, G·H]: the input projection of all steps. */
+    final A wihT;
+    /** Bias folded into the input projection: b_ih + b_hh except GRU's b_hn when linear-before-reset. */
+    final A biasX;
+    /** b_hn (GRU linear-before-reset: it sits inside r ⊙ (W_hn h + b_hn)), else null. */
+    final A bhn;
+    /** W_hhᵀ per gate, each packed [H_out, H] at g·gateStride, so a worker's unit slice is whole panels of every gate. */
+    final A whhT;
+    final int gateStride;
+    /** W_hrᵀ packed [H, P] (projection forward), else null. */
+    final A whrT;
+    /** Backward: W_ih packed [G·H, I] (dx), W_hh packed [G·H, H_out] (dh), W_hr packed [P, H] (dm). */
+    final A wih, whh, whr;
+    /** GRU reset-before backward: rows r, z of W_hh packed [2H, H] and rows n packed [H, H]. */
+    final A whhRZ, whhN;
+
+    private Workspace<A> work;
+    private VecReserve.Store<A> spare;
+
+    VecLayer(Backend backend, LayerWeights w, Precision precision, Kernels<A> k) {
+        super(backend, w.spec(), precision);
+        LayerSpec s = w.spec();
+        this.k = k;
+        in = s.inputSize();
+        hs = s.hiddenSize();
+        out = s.outputSize();
+        proj = s.projSize();
+        gates = s.cell().gates();
+        gh = s.gateRows();
+        lbr = s.cell() == Cell.GRU && s.linearBeforeReset();
+        A wIh = k.fromDoubles(w.wIh(), 0, gh * in), wHh = k.fromDoubles(w.wHh(), 0, gh * out);
+
+        wihT = k.alloc(k.packedSize(in, gh));
+        k.pack(wIh, 0, 1, in, in, gh, wihT, 0, k.panels(gh));
+        double[] bias = new double[gh];
+        for (int r = 0; r < gh; r++) bias[r] = w.bIh()[r] + (lbr && r >= Cell.N * hs ? 0 : w.bHh()[r]);
+        biasX = k.fromDoubles(bias, 0, gh);
+        bhn = lbr ? k.fromDoubles(w.bHh(), Cell.N * hs, hs) : null;
+
+        gateStride = k.packedSize(out, hs);
+        whhT = k.alloc(gates * gateStride);
+        A one = k.alloc(gateStride);
+        for (int g = 0; g < gates; g++) {
+            k.pack(wHh, g * hs * out, 1, out, out, hs, one, 0, k.panels(hs));
+            System.arraycopy(one, 0, whhT, g * gateStride, gateStride);
+        }
+        wih = k.alloc(k.packedSize(gh, in));
+        k.pack(wIh, 0, in, 1, gh, in, wih, 0, k.panels(in));
+        whh = k.alloc(k.packedSize(gh, out));
+        k.pack(wHh, 0, out, 1, gh, out, whh, 0, k.panels(out));
+        if (proj > 0) {
+            A wHr = k.fromDoubles(w.wHr(), 0, proj * hs);
+            whrT = k.alloc(k.packedSize(hs, proj));
+            k.pack(wHr, 0, 1, hs, hs, proj, whrT, 0, k.panels(proj));
+            whr = k.alloc(k.packedSize(proj, hs));
+            k.pack(wHr, 0, hs, 1, proj, hs, whr, 0, k.panels(hs));
+        } else {
+            whrT = null;
+            whr = null;
+        }
+        if (s.cell() == Cell.GRU && !lbr) {
+            whhRZ = k.alloc(k.packedSize(2 * hs, hs));
+            k.pack(wHh, 0, hs, 1, 2 * hs, hs, whhRZ, 0, k.panels(hs));
+            whhN = k.alloc(k.packedSize(hs, hs));
+            k.pack(wHh, 2 * hs * hs, hs, 1, hs, hs, whhN, 0, k.panels(hs));
+        } else {
+            whhRZ = null;
+            whhN = null;
+        }
+    }
+
+    /** The workspace for (T, B), reused while the shape repeats. */
+    Workspace<A> workspace(int steps, int batch) {
+        Workspace<A> w = work;
+        if (w == null || w.steps != steps || w.batch != batch) work = w = new Workspace<>(this, steps, batch);
+        return w;
+    }
+
+    /** A reserve for (T, B), on the arrays of the last closed one when the shape matches. */
+    synchronized VecReserve<A> reserve(int steps, int batch) {
+        VecReserve.Store<A> s = spare;
+        spare = null;
+        if (s == null || s.steps != steps || s.batch != batch) s = new VecReserve.Store<>(this, steps, batch);
+        return new VecReserve<>(this, s);
+    }
+
+    synchronized void recycle(VecReserve.Store<A> s) {
+        if (!isClosed()) spare = s;
+    }
+
+    @Override
+    protected void release() {
+        work = null;
+        spare = null;
+    }
+}

@@ -1,0 +1,124 @@
+package io.fusedrnn.vector;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.Cell;
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.Gradients;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.LayerWeights;
+import io.fusedrnn.Precision;
+import io.fusedrnn.PreparedLayer;
+import io.fusedrnn.Reserve;
+import io.fusedrnn.Sweep;
+import io.fusedrnn.SweepResult;
+import io.fusedrnn.Tensor;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The Vector API CPU backend: packed weights, one GEMM for the input projection of all steps, fused
+ * recurrent steps on persistent worker threads, float32 and float64 (DESIGN "Performance plan, CPU").
+ * Sweeps on one backend run one at a time (they share its workers).
+ */
+public final class VectorBackend extends Backend {
+    private static final FloatKernels FLOATS = new FloatKernels();
+    private static final DoubleKernels DOUBLES = new DoubleKernels();
+
+    private final WorkerPool pool;
+
+    /** One worker per available processor. */
+    public VectorBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The given number of workers (the calling thread is one of them). */
+    public VectorBackend(int threads) {
+        if (threads < 1) throw new FusedRnnException("threads: expected >= 1, found " + threads);
+        pool = new WorkerPool(threads);
+    }
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public String description() {
+        return "Java Vector API, " + FloatVector.SPECIES_256.vectorBitSize() + "-bit vectors, " + pool.size() + " threads";
+    }
+
+    @Override
+    public boolean supports(Precision precision) {
+        return true;
+    }
+
+    @Override
+    protected Tensor newTensor(Precision precision, int[] shape) {
+        return new VecTensor(this, precision, shape);
+    }
+
+    @Override
+    protected PreparedLayer doPrepare(LayerWeights weights, Precision precision) {
+        return precision == Precision.FP32
+                ? new VecLayer<>(this, weights, precision, FLOATS)
+                : new VecLayer<>(this, weights, precision, DOUBLES);
+    }
+
+    @Override
+    protected synchronized SweepResult doForward(PreparedLayer layer, Sweep sweep, Tensor y, int yColumn, boolean training) {
+        return forward((VecLayer<?>) layer, sweep, y, yColumn, training);
+    }
+
+    private <A> SweepResult forward(VecLayer<A> l, Sweep sweep, Tensor y, int yColumn, boolean training) {
+        LayerSpec spec = l.spec();
+        Schedule s = new Schedule(sweep);
+        VecTensor hN = (VecTensor) allocate(l.precision(), s.batch, spec.outputSize());
+        VecTensor cN = spec.hasCellState() ? (VecTensor) allocate(l.precision(), s.batch, spec.hiddenSize()) : null;
+        VecReserve<A> reserve = training ? l.reserve(s.steps, s.batch) : null;
+        Recurrence<A> r = recurrence(l, s, data(sweep.x()));
+        r.forward(data(sweep.h0()), data(sweep.c0()), data(y), y.dim(2), yColumn, reserve == null ? null : reserve.s,
+                data(hN), data(cN));
+        return new SweepResult(hN, cN, reserve);
+    }
+
+    @Override
+    protected synchronized Gradients doBackward(PreparedLayer layer, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
+                                                Tensor dhN, Tensor dcN, Tensor dx) {
+        return backward((VecLayer<?>) layer, sweep, reserve, dy, dyColumn, dhN, dcN, dx);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <A> Gradients backward(VecLayer<A> l, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
+                                   Tensor dhN, Tensor dcN, Tensor dx) {
+        LayerSpec spec = l.spec();
+        Precision p = l.precision();
+        int batch = sweep.batch(), rows = spec.gateRows();
+        Gradients g = new Gradients(
+                allocate(p, batch, spec.outputSize()),
+                spec.hasCellState() ? allocate(p, batch, spec.hiddenSize()) : null,
+                allocate(p, rows, spec.inputSize()),
+                allocate(p, rows, spec.outputSize()),
+                allocate(p, rows),
+                allocate(p, rows),
+                spec.projSize() > 0 ? allocate(p, spec.projSize(), spec.hiddenSize()) : null);
+        Recurrence<A> r = recurrence(l, new Schedule(sweep), data(sweep.x()));
+        r.backward(((VecReserve<A>) reserve).s, data(dy), dy.dim(2), dyColumn, data(dhN), data(dcN), data(dx),
+                data(g.dWih()), data(g.dWhh()), data(g.dBih()), data(g.dBhh()), data(g.dWhr()));
+        System.arraycopy(r.bk.dh, 0, data(g.dh0()), 0, batch * spec.outputSize());
+        if (g.dc0() != null) System.arraycopy(r.bk.dc, 0, data(g.dc0()), 0, batch * spec.hiddenSize());
+        return g;
+    }
+
+    private <A> Recurrence<A> recurrence(VecLayer<A> l, Schedule s, A x) {
+        return l.spec().cell() == Cell.LSTM ? new LstmRecurrence<>(l, s, pool, x) : new GruRecurrence<>(l, s, pool, x);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <A> A data(Tensor t) {
+        return t == null ? null : (A) ((VecTensor) t).data;
+    }
+
+    @Override
+    protected void release() {
+        pool.shutdown();
+    }
+}

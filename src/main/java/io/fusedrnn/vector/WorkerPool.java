@@ -1,0 +1,154 @@
+package io.fusedrnn.vector;
+
+import io.fusedrnn.FusedRnnException;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Persistent workers that run one job on every worker at once (the caller is worker 0) and meet at a
+ * cheap barrier inside it: a sweep of T steps is one job with a barrier per step, not a task per step.
+ * Waiting spins first (a step takes microseconds) and then parks, so idle workers cost nothing.
+ */
+final class WorkerPool {
+    /** Work for one worker; {@code pool.barrier()} synchronizes with the others. */
+    interface Job {
+        void run(int worker);
+    }
+
+    /** Spins before parking: covers a recurrent step at small batch without a system call. */
+    private static final int SPINS = 1 << 14;
+    private static final long PARK_NANOS = 200_000;
+
+    private final int size;
+    private final Thread[] threads;
+    private final boolean[] parked;
+    private final AtomicInteger arrived = new AtomicInteger();
+    private final AtomicInteger done = new AtomicInteger();
+    private volatile int generation;
+    private volatile int jobSeq;
+    private volatile Job job;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean shutdown;
+
+    WorkerPool(int size) {
+        this.size = size;
+        this.threads = new Thread[size];
+        this.parked = new boolean[size];
+        for (int w = 1; w < size; w++) {
+            int me = w;
+            Thread t = new Thread(() -> loop(me), "fusedrnn-vector-" + w);
+            t.setDaemon(true);
+            threads[w] = t;
+            t.start();
+        }
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** Runs job on every worker and returns when all are done; rethrows the first failure. */
+    synchronized void run(Job j) {
+        if (shutdown) throw new IllegalStateException("vector backend worker pool was shut down");
+        threads[0] = Thread.currentThread();
+        failure.set(null);
+        arrived.set(0);
+        done.set(0);
+        job = j;
+        jobSeq = jobSeq + 1;
+        wakeAll();
+        try {
+            j.run(0);
+        } catch (Aborted e) {
+            // another worker failed first; its failure is rethrown below
+        } catch (Throwable t) {
+            fail(t);
+        }
+        int spins = 0;
+        while (done.get() != size - 1) spins = pause(0, spins);
+        job = null;
+        Throwable f = failure.get();
+        if (f != null) {
+            if (f instanceof RuntimeException r) throw r;
+            if (f instanceof Error e) throw e;
+            throw new FusedRnnException("vector backend worker failed: " + f, f);
+        }
+    }
+
+    /** Waits until every worker of the current job has arrived. */
+    void barrier(int worker) {
+        if (size == 1) return;
+        int gen = generation;
+        if (arrived.incrementAndGet() == size) {
+            arrived.set(0);
+            generation = gen + 1;
+            wakeAll();
+            return;
+        }
+        int spins = 0;
+        while (generation == gen) {
+            if (failure.get() != null) throw new Aborted();
+            spins = pause(worker, spins);
+        }
+    }
+
+    void shutdown() {
+        shutdown = true;
+        for (int w = 1; w < size; w++) LockSupport.unpark(threads[w]);
+    }
+
+    private void loop(int me) {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            while (jobSeq == seen) {
+                if (shutdown) return;
+                spins = pause(me, spins);
+            }
+            seen = jobSeq;
+            try {
+                job.run(me);
+            } catch (Aborted e) {
+                // the failing worker recorded the cause
+            } catch (Throwable t) {
+                fail(t);
+            }
+            done.incrementAndGet();
+            wakeOne(0);
+        }
+    }
+
+    private void fail(Throwable t) {
+        failure.compareAndSet(null, t);
+        wakeAll();
+    }
+
+    private int pause(int me, int spins) {
+        if (spins < SPINS) {
+            Thread.onSpinWait();
+            return spins + 1;
+        }
+        parked[me] = true;
+        LockSupport.parkNanos(this, PARK_NANOS);
+        parked[me] = false;
+        return spins;
+    }
+
+    private void wakeAll() {
+        for (int w = 0; w < size; w++) wakeOne(w);
+    }
+
+    private void wakeOne(int w) {
+        Thread t = threads[w];
+        if (t != null && parked[w]) LockSupport.unpark(t);
+    }
+
+    /** Thrown out of a barrier when another worker has failed, to unwind this one. */
+    private static final class Aborted extends RuntimeException {
+        Aborted() {
+            super(null, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.fusedrnn.vector;
+
+/** Scratch arrays of one (T, B) shape for a layer; backward's are made on the first backward. */
+final class Workspace<A> {
+    final int steps, batch;
+    /** Input projections of all steps [T·B, G·H]. */
+    final A xp;
+    /** Recurrent pre-activations of one step [B, G·H] and a step's gate scratch (GRU reset-before). */
+    final A hp, gs;
+    /** h double buffer [B, H_out], c [B, H], m = o ⊙ tanh(c) [B, H] (projection), r ⊙ h [B, H]. */
+    final A h0, h1, c, m, rh;
+    private final VecLayer<A> l;
+    private Back<A> back;
+
+    Workspace(VecLayer<A> l, int steps, int batch) {
+        this.l = l;
+        this.steps = steps;
+        this.batch = batch;
+        Kernels<A> k = l.k;
+        xp = k.alloc(steps * batch * l.gh);
+        hp = k.alloc(batch * l.gh);
+        gs = k.alloc(batch * l.gh);
+        h0 = k.alloc(batch * l.out);
+        h1 = k.alloc(batch * l.out);
+        c = k.alloc(batch * l.hs);
+        m = k.alloc(batch * l.hs);
+        rh = k.alloc(batch * l.hs);
+    }
+
+    Back<A> back() {
+        if (back == null) back = new Back<>(l, steps, batch);
+        return back;
+    }
+
+    /** Backward scratch. */
+    static final class Back<A> {
+        /** Pre-activation gradients per (t, b) row [T·B, G·H]: input side and recurrent side (GRU). */
+        final A dAx, dAh;
+        /** One step's recurrent-side gradients [B, G·H], contiguous for the dh GEMM. */
+        final A dAs;
+        /** dL/dh entering the step [B, H_out], the GEMM's dh_prev [B, H_out], dc [B, H], dm [B, H]. */
+        final A dh, dhNew, dc, dm;
+        /** GRU: dh ⊙ z, dL/d(r ⊙ h), and their partial sum [B, H]. */
+        final A dhz, drh, dhp;
+        /** dL/dh per (t, b) row with projection [T·B, P] (for dW_hr). */
+        final A dhs;
+        /** Packed B operands of the weight-gradient GEMMs: x, h_in, and m or r ⊙ h, each [T·B, ·]. */
+        final A xPk, hPk, mPk;
+
+        Back(VecLayer<A> l, int steps, int batch) {
+            Kernels<A> k = l.k;
+            int rows = steps * batch;
+            boolean lstm = l.spec().hasCellState();
+            dAx = k.alloc(rows * l.gh);
+            dAh = lstm ? dAx : k.alloc(rows * l.gh);
+            dAs = k.alloc(batch * l.gh);
+            dh = k.alloc(batch * l.out);
+            dhNew = k.alloc(batch * l.out);
+            dc = k.alloc(batch * l.hs);
+            dm = k.alloc(batch * l.hs);
+            dhz = k.alloc(batch * l.hs);
+            drh = k.alloc(batch * l.hs);
+            dhp = k.alloc(batch * l.hs);
+            dhs = l.proj > 0 ? k.alloc(rows * l.proj) : null;
+            xPk = k.alloc(k.packedSize(rows, l.in));
+            hPk = k.alloc(k.packedSize(rows, l.out));
+            mPk = l.proj > 0 || (!lstm && !l.lbr) ? k.alloc(k.packedSize(rows, l.hs)) : null;
+        }
+    }
+}
