@@ -13,8 +13,10 @@ final class FloatGemm {
     static final int L = S.length();
     /** Panel width: two vectors, so the 4-row tile holds 8 accumulators (C2 spills beyond ~12 live vectors). */
     static final int NR = 2 * L;
-    /** Rows of A kept hot while every panel streams past them (about a quarter of L2). */
+    /** Rows of A kept hot (packed) while every panel streams past them (about a quarter of L2). */
     private static final int A_BLOCK_BYTES = 128 * 1024;
+    /** K block: a panel's slice (KC × NR floats = 16 KiB) stays in L1 while the row tiles reuse it. */
+    private static final int KC = 256;
 
     private FloatGemm() {
     }
@@ -37,43 +39,79 @@ final class FloatGemm {
     static void gemm(float[] a, int aOff, int ars, int acs, int m, int k, float[] b, int bOff, int n, int p0, int p1,
                      float[] c, int cOff, int ldc, boolean acc, float[] bias) {
         if (m <= 0 || p0 >= p1) return;
-        int mc = Math.max(4, Math.min(m, A_BLOCK_BYTES / (Float.BYTES * k)) & ~3);
+        int mc = Math.max(4, Math.min(m, A_BLOCK_BYTES / (Float.BYTES * Math.min(k, KC))) & ~3);
+        // row-major A is read in place; A given transposed is copied block by block into row-major
+        // scratch, since a variable stride in the K loop would keep C2 from hoisting its bounds checks
+        float[] ap = acs == 1 ? a : scratch(Math.min(m, mc) * Math.min(k, KC));
         int ps = k * NR;
-        for (int m0 = 0; m0 < m; m0 += mc) {
-            int m1 = Math.min(m, m0 + mc), full = m0 + ((m1 - m0) & ~3);
-            for (int p = p0; p < p1; p++) {
-                int col = p * NR;
-                for (int i = m0; i < full; i += 4) {
-                    tile4(a, aOff + i * ars, ars, acs, k, b, bOff + p * ps, c, cOff + i * ldc + col, ldc, n - col, acc, bias, col);
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kc = Math.min(KC, k - k0);
+            boolean more = k0 > 0 || acc;
+            float[] bs = k0 == 0 ? bias : null;
+            for (int m0 = 0; m0 < m; m0 += mc) {
+                int m1 = Math.min(m, m0 + mc), rowsIn = m1 - m0, full = rowsIn & ~3, ao, lda;
+                if (acs == 1) {
+                    ao = aOff + m0 * ars + k0;
+                    lda = ars;
+                } else {
+                    packA(a, aOff + m0 * ars + k0 * acs, ars, acs, rowsIn, kc, ap);
+                    ao = 0;
+                    lda = kc;
                 }
-            }
-            for (int i = full; i < m1; i++) {
-                int p = p0, ao = aOff + i * ars, co = cOff + i * ldc;
-                for (; p + 4 <= p1; p += 4) strip4(a, ao, acs, k, b, bOff + p * ps, ps, c, co + p * NR, n - p * NR, acc, bias, p * NR);
-                for (; p < p1; p++) strip1(a, ao, acs, k, b, bOff + p * ps, c, co + p * NR, n - p * NR, acc, bias, p * NR);
+                for (int p = p0; p < p1; p++) {
+                    int col = p * NR, bo = bOff + p * ps + k0 * NR;
+                    for (int i = 0; i < full; i += 4) {
+                        tile4(ap, ao + i * lda, lda, kc, b, bo, c, cOff + (m0 + i) * ldc + col, ldc, n - col, more, bs, col);
+                    }
+                }
+                for (int i = full; i < rowsIn; i++) {
+                    int p = p0, ai = ao + i * lda, co = cOff + (m0 + i) * ldc;
+                    for (; p + 4 <= p1; p += 4) {
+                        strip4(ap, ai, kc, b, bOff + p * ps + k0 * NR, ps, c, co + p * NR, n - p * NR, more, bs, p * NR);
+                    }
+                    for (; p < p1; p++) {
+                        strip1(ap, ai, kc, b, bOff + p * ps + k0 * NR, c, co + p * NR, n - p * NR, more, bs, p * NR);
+                    }
+                }
             }
         }
     }
 
+    /** Copies a rows × kc block of A (element (i, kk) at a[off + i·rs + kk·cs]) into row-major ap. */
+    private static void packA(float[] a, int off, int rs, int cs, int rows, int kc, float[] ap) {
+        for (int kk = 0; kk < kc; kk++) {
+            int s = off + kk * cs;
+            for (int i = 0; i < rows; i++) ap[i * kc + kk] = a[s + i * rs];
+        }
+    }
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** Per-thread A-packing buffer (workers are long-lived, so it is allocated once). */
+    private static float[] scratch(int n) {
+        float[][] h = SCRATCH.get();
+        if (h[0].length < n) h[0] = new float[n];
+        return h[0];
+    }
+
     /** 4 rows × NR columns: 8 accumulators, 2 B loads and 4 broadcasts per k. */
-    private static void tile4(float[] a, int ao, int ars, int acs, int k, float[] b, int bo, float[] c, int co, int ldc,
+    private static void tile4(float[] a, int ao, int lda, int k, float[] b, int bo, float[] c, int co, int ldc,
                               int w, boolean acc, float[] bias, int bc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int a0 = ao, a1 = ao + ars, a2 = ao + 2 * ars, a3 = ao + 3 * ars;
+        int a1 = ao + lda, a2 = a1 + lda, a3 = a2 + lda;
         for (int kk = 0; kk < k; kk++) {
-            int ko = kk * acs;
-            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + L);
-            bo += NR;
-            FloatVector x = FloatVector.broadcast(S, a[a0 + ko]);
+            int bi = bo + kk * NR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + ko]);
+            x = FloatVector.broadcast(S, a[a1 + kk]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + ko]);
+            x = FloatVector.broadcast(S, a[a2 + kk]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + ko]);
+            x = FloatVector.broadcast(S, a[a3 + kk]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
@@ -87,13 +125,13 @@ final class FloatGemm {
         store(c31, c, co + 3 * ldc + L, w - L, acc, bias, bc + L);
     }
 
-    /** 1 row × 4 panels: 8 independent accumulators hide the FMA latency a single row would expose. */
-    private static void strip4(float[] a, int ao, int acs, int k, float[] b, int bo, int ps, float[] c, int co,
+    /** 1 row × 4 panels (stride ps): 8 independent accumulators hide the FMA latency a single row would expose. */
+    private static void strip4(float[] a, int ao, int k, float[] b, int bo, int ps, float[] c, int co,
                                int w, boolean acc, float[] bias, int bc) {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         int q1 = bo + ps, q2 = bo + 2 * ps, q3 = bo + 3 * ps;
         for (int kk = 0; kk < k; kk++) {
-            FloatVector x = FloatVector.broadcast(S, a[ao + kk * acs]);
+            FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
             int o = kk * NR;
             c0 = x.fma(FloatVector.fromArray(S, b, bo + o), c0);
             c1 = x.fma(FloatVector.fromArray(S, b, bo + o + L), c1);
@@ -115,14 +153,14 @@ final class FloatGemm {
     }
 
     /** 1 row × 1 panel, K split over two accumulator pairs for latency. */
-    private static void strip1(float[] a, int ao, int acs, int k, float[] b, int bo, float[] c, int co,
+    private static void strip1(float[] a, int ao, int k, float[] b, int bo, float[] c, int co,
                                int w, boolean acc, float[] bias, int bc) {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
         int kk = 0;
         for (; kk + 2 <= k; kk += 2) {
             int o = bo + kk * NR;
-            FloatVector x = FloatVector.broadcast(S, a[ao + kk * acs]);
-            FloatVector y = FloatVector.broadcast(S, a[ao + (kk + 1) * acs]);
+            FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
+            FloatVector y = FloatVector.broadcast(S, a[ao + kk + 1]);
             c0 = x.fma(FloatVector.fromArray(S, b, o), c0);
             c1 = x.fma(FloatVector.fromArray(S, b, o + L), c1);
             c2 = y.fma(FloatVector.fromArray(S, b, o + NR), c2);
@@ -130,7 +168,7 @@ final class FloatGemm {
         }
         if (kk < k) {
             int o = bo + kk * NR;
-            FloatVector x = FloatVector.broadcast(S, a[ao + kk * acs]);
+            FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
             c0 = x.fma(FloatVector.fromArray(S, b, o), c0);
             c1 = x.fma(FloatVector.fromArray(S, b, o + L), c1);
         }

@@ -17,9 +17,11 @@ final class WorkerPool {
         void run(int worker);
     }
 
-    /** Spins before parking: covers a recurrent step at small batch without a system call. */
-    private static final int SPINS = 1 << 14;
-    private static final long PARK_NANOS = 200_000;
+    /** Spins before yielding: covers a recurrent step at small batch without a system call. */
+    private static final int SPINS = 1 << 12;
+    /** Then yields (a loaded machine may be running the worker we wait for on our core), then parks. */
+    private static final int YIELDS = 1 << 8;
+    private static final long PARK_NANOS = 100_000;
 
     private final int size;
     private final Thread[] threads;
@@ -128,6 +130,10 @@ final class WorkerPool {
     private int pause(int me, int spins) {
         if (spins < SPINS) {
             Thread.onSpinWait();
+            return spins + 1;
+        }
+        if (spins < SPINS + YIELDS) {
+            Thread.yield();
             return spins + 1;
         }
         parked[me] = true;
