@@ -65,6 +65,17 @@ final class DoubleKernels extends Kernels<double[]> {
     }
 
     @Override
+    void transpose(double[] src, int rows, int cols, int j0, int j1, double[] dst) {
+        // 64-row strips: each source line read serves 16 consecutive columns while it is in L1
+        for (int i0 = 0; i0 < rows; i0 += 64) {
+            int i1 = Math.min(rows, i0 + 64);
+            for (int j = j0; j < j1; j++) {
+                for (int i = i0; i < i1; i++) dst[j * rows + i] = src[i * cols + j];
+            }
+        }
+    }
+
+    @Override
     void columnSums(double[] src, int off, int ld, int rows, int j0, int j1, double[] dst, int dOff) {
         for (int i = 0; i < rows; i++) add(src, off + i * ld + j0, dst, dOff + j0, j1 - j0);
     }

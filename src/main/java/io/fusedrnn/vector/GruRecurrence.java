@@ -16,7 +16,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
 
     @Override
     void forwardJob(int w) {
-        inputProjection(w);
+        inputProjection();
         pool.barrier(w);
         int pu0 = panel(hs, w), pu1 = panel(hs, w + 1), u0 = column(hs, w), u1 = column(hs, w + 1), nu = u1 - u0;
         boolean lbr = l.lbr;
@@ -101,12 +101,12 @@ final class GruRecurrence<A> extends Recurrence<A> {
     @Override
     void recurrentWeightGradient(int p0, int p1) {
         if (l.lbr) {
-            k.gemm(bk.dAh, 0, 1, gh, gh, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
+            k.gemm(bk.dAhT, 0, rows, 1, gh, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
             return;
         }
         // reset-before: rows r, z saw h; rows n saw r ⊙ h
-        k.gemm(bk.dAh, 0, 1, gh, 2 * hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
+        k.gemm(bk.dAhT, 0, rows, 1, 2 * hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
         k.pack(res.rh, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
-        k.gemm(bk.dAh, N * hs, 1, gh, hs, rows, bk.mPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
+        k.gemm(bk.dAhT, N * hs * rows, rows, 1, hs, rows, bk.mPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
     }
 }

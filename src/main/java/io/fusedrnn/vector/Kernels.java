@@ -47,6 +47,9 @@ abstract class Kernels<A> {
     abstract void gemm(A a, int aOff, int ars, int acs, int m, int k, A b, int bOff, int n, int p0, int p1,
                        A c, int cOff, int ldc, boolean accumulate, A bias);
 
+    /** dst[j·rows + i] = src[i·cols + j] for columns j0..j1 of a [rows, cols] matrix. */
+    abstract void transpose(A src, int rows, int cols, int j0, int j1, A dst);
+
     /** dst[dOff + j] += Σ_i src[off + i·ld + j] for j in j0..j1 (bias gradients). */
     abstract void columnSums(A src, int off, int ld, int rows, int j0, int j1, A dst, int dOff);
 

@@ -13,7 +13,7 @@ final class LstmRecurrence<A> extends Recurrence<A> {
 
     @Override
     void forwardJob(int w) {
-        inputProjection(w);
+        inputProjection();
         pool.barrier(w);
         int pu0 = panel(hs, w), pu1 = panel(hs, w + 1), u0 = column(hs, w), u1 = column(hs, w + 1), nu = u1 - u0;
         int pj0 = proj > 0 ? panel(proj, w) : 0, pj1 = proj > 0 ? panel(proj, w + 1) : 0;
@@ -88,6 +88,6 @@ final class LstmRecurrence<A> extends Recurrence<A> {
 
     @Override
     void recurrentWeightGradient(int p0, int p1) {
-        k.gemm(bk.dAx, 0, 1, gh, gh, rows, bk.hPk, 0, out, p0, p1, dWhh, 0, out, false, null);
+        k.gemm(bk.dAxT, 0, rows, 1, gh, rows, bk.hPk, 0, out, p0, p1, dWhh, 0, out, false, null);
     }
 }

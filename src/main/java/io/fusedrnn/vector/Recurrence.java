@@ -1,5 +1,7 @@
 package io.fusedrnn.vector;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static io.fusedrnn.vector.Schedule.split;
 
 /**
@@ -7,7 +9,9 @@ import static io.fusedrnn.vector.Schedule.split;
  * pool job: input projection of all steps (one GEMM, panels split over workers), then the recurrent
  * steps, where each worker owns a slice of hidden units of every gate (whole panels of W_hhᵀ, which
  * stay in that core's cache for all T steps) and the workers meet at a barrier per phase. Backward
- * ends with the weight gradients as GEMMs over all T·B rows, columns split over workers.
+ * ends with the weight gradients as GEMMs over all T·B rows. The big GEMMs are handed out in chunks
+ * of panels that workers claim as they go, so a worker slowed by other load on the machine delays
+ * the others by one chunk, not by half the work.
  */
 abstract class Recurrence<A> {
     final VecLayer<A> l;
@@ -17,6 +21,8 @@ abstract class Recurrence<A> {
     final WorkerPool pool;
     final int workers, batch, rows, in, hs, out, proj, gh, nr;
     final A x;
+    /** Next unclaimed chunk of the current chunked region (reset before each pool job). */
+    private final AtomicInteger next = new AtomicInteger();
 
     // forward operands
     A y;
@@ -61,6 +67,7 @@ abstract class Recurrence<A> {
             if (res.m != null) s.zeroPadding(k, res.m, hs, 0, hs);
             if (res.rh != null) s.zeroPadding(k, res.rh, hs, 0, hs);
         }
+        next.set(0);
         pool.run(this::forwardJob);
         System.arraycopy(s.maxLen % 2 == 0 ? ws.h0 : ws.h1, 0, hN, 0, batch * out);
         if (cN != null) System.arraycopy(ws.c, 0, cN, 0, batch * hs);
@@ -86,6 +93,7 @@ abstract class Recurrence<A> {
         if (bk.dAh != bk.dAx) s.zeroPadding(k, bk.dAh, gh, 0, gh);
         if (bk.dhs != null) s.zeroPadding(k, bk.dhs, proj, 0, proj);
         for (int b = 0; b < batch; b++) if (s.active(s.maxLen - 1, b)) addDy(s.maxLen - 1, b, 0, out);
+        next.set(0);
         pool.run(this::backwardJob);
     }
 
@@ -98,11 +106,17 @@ abstract class Recurrence<A> {
         else System.arraycopy(from, 0, to, 0, n);
     }
 
-    /** Worker w's share of the input projection x·W_ihᵀ + bias for all T·B rows. */
-    final void inputProjection(int w) {
-        int np = k.panels(gh);
-        k.gemm(x, 0, in, 1, rows, in, l.wihT, 0, gh, split(np, w, workers), split(np, w + 1, workers),
-                ws.xp, 0, gh, false, l.biasX);
+    /** The input projection x·W_ihᵀ + bias for all T·B rows, in claimed chunks of panels. */
+    final void inputProjection() {
+        int np = k.panels(gh), g = group(np);
+        for (int c; (c = next.getAndIncrement()) * g < np; ) {
+            k.gemm(x, 0, in, 1, rows, in, l.wihT, 0, gh, c * g, Math.min(np, c * g + g), ws.xp, 0, gh, false, l.biasX);
+        }
+    }
+
+    /** Panels per chunk: about three chunks per worker. */
+    private int group(int panels) {
+        return Math.max(1, (panels + 3 * workers - 1) / (3 * workers));
     }
 
     /** First panel of worker w over n columns. */
@@ -133,25 +147,39 @@ abstract class Recurrence<A> {
         }
     }
 
-    /** Worker w's share of dW_ih, dx, the h-side weight gradients, dW_hr and the biases. */
+    /**
+     * dW_ih, dx, the h-side weight gradients, dW_hr and the biases. The pre-activation gradients are
+     * transposed first (rows split over workers), then every GEMM's panels are claimed in chunks.
+     */
     final void weightGradients(int w) {
-        int p0 = panel(in, w), p1 = panel(in, w + 1);
-        k.pack(x, 0, in, 1, rows, in, bk.xPk, p0, p1);
-        k.gemm(bk.dAx, 0, 1, gh, gh, rows, bk.xPk, 0, in, p0, p1, dWih, 0, in, false, null);
-        k.gemm(bk.dAx, 0, gh, 1, rows, gh, l.wih, 0, in, p0, p1, dx, 0, in, true, null);
-        p0 = panel(out, w);
-        p1 = panel(out, w + 1);
-        k.pack(res.hIn, 0, out, 1, rows, out, bk.hPk, p0, p1);
-        recurrentWeightGradient(p0, p1);
-        if (proj > 0) {
-            p0 = panel(hs, w);
-            p1 = panel(hs, w + 1);
-            k.pack(res.m, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
-            k.gemm(bk.dhs, 0, 1, proj, proj, rows, bk.mPk, 0, hs, p0, p1, dWhr, 0, hs, false, null);
+        k.transpose(bk.dAx, rows, gh, split(gh, w, workers), split(gh, w + 1, workers), bk.dAxT);
+        if (bk.dAhT != bk.dAxT) k.transpose(bk.dAh, rows, gh, split(gh, w, workers), split(gh, w + 1, workers), bk.dAhT);
+        pool.barrier(w);
+        int nx = k.panels(in), gx = group(nx), cx = (nx + gx - 1) / gx;
+        int nh = k.panels(out), gq = group(nh), ch = (nh + gq - 1) / gq;
+        int nm = proj > 0 ? k.panels(hs) : 0, gm = group(Math.max(1, nm)), cm = (nm + gm - 1) / gm;
+        int cb = 2 * workers;
+        for (int c; (c = next.getAndIncrement()) < cx + ch + cm + cb; ) {
+            if (c < cx) {
+                int p0 = c * gx, p1 = Math.min(nx, p0 + gx);
+                k.pack(x, 0, in, 1, rows, in, bk.xPk, p0, p1);
+                k.gemm(bk.dAxT, 0, rows, 1, gh, rows, bk.xPk, 0, in, p0, p1, dWih, 0, in, false, null);
+                k.gemm(bk.dAx, 0, gh, 1, rows, gh, l.wih, 0, in, p0, p1, dx, 0, in, true, null);
+            } else if ((c -= cx) < ch) {
+                int p0 = c * gq, p1 = Math.min(nh, p0 + gq);
+                k.pack(res.hIn, 0, out, 1, rows, out, bk.hPk, p0, p1);
+                recurrentWeightGradient(p0, p1);
+            } else if ((c -= ch) < cm) {
+                int p0 = c * gm, p1 = Math.min(nm, p0 + gm);
+                k.pack(res.m, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
+                k.gemm(bk.dhs, 0, 1, proj, proj, rows, bk.mPk, 0, hs, p0, p1, dWhr, 0, hs, false, null);
+            } else {
+                c -= cm;
+                int j0 = split(gh, c, cb), j1 = split(gh, c + 1, cb);
+                k.columnSums(bk.dAx, 0, gh, rows, j0, j1, dBih, 0);
+                k.columnSums(bk.dAh, 0, gh, rows, j0, j1, dBhh, 0);
+            }
         }
-        int j0 = split(gh, w, workers), j1 = split(gh, w + 1, workers);
-        k.columnSums(bk.dAx, 0, gh, rows, j0, j1, dBih, 0);
-        k.columnSums(bk.dAh, 0, gh, rows, j0, j1, dBhh, 0);
     }
 
     /** dW_hh over output panels p0..p1 from the packed h_in (bk.hPk). */

@@ -36,6 +36,8 @@ final class Workspace<A> {
     static final class Back<A> {
         /** Pre-activation gradients per (t, b) row [T·B, G·H]: input side and recurrent side (GRU). */
         final A dAx, dAh;
+        /** The same transposed [G·H, T·B], the row-major A of the weight-gradient GEMMs. */
+        final A dAxT, dAhT;
         /** One step's recurrent-side gradients [B, G·H], contiguous for the dh GEMM. */
         final A dAs;
         /** dL/dh entering the step [B, H_out], the GEMM's dh_prev [B, H_out], dc [B, H], dm [B, H]. */
@@ -53,6 +55,8 @@ final class Workspace<A> {
             boolean lstm = l.spec().hasCellState();
             dAx = k.alloc(rows * l.gh);
             dAh = lstm ? dAx : k.alloc(rows * l.gh);
+            dAxT = k.alloc(rows * l.gh);
+            dAhT = lstm ? dAxT : k.alloc(rows * l.gh);
             dAs = k.alloc(batch * l.gh);
             dh = k.alloc(batch * l.out);
             dhNew = k.alloc(batch * l.out);
