@@ -5,95 +5,128 @@ import static io.fusedrnn.Cell.R;
 
 /**
  * GRU in both variants on the worker pool; formulas and gate order as in DESIGN/{@code Cell}.
- * Linear-before-reset needs one barrier per step. Reset-before needs r ⊙ h of every unit before
- * W_hn can be applied, so its step has two phases (and its backward three).
+ * Linear-before-reset is one phase per step over chunks of units. Reset-before needs r ⊙ h of every
+ * unit before W_hn can be applied, so its step has two phases (and its backward three).
  */
 final class GruRecurrence<A> extends Recurrence<A> {
+    private Phase first, second, third;
 
     GruRecurrence(VecLayer<A> l, Schedule s, WorkerPool pool, A x) {
         super(l, s, pool, x);
     }
 
     @Override
+    void makeStepPhases(boolean backward) {
+        first = phase(units);
+        second = backward || !l.lbr ? phase(units) : null;
+        third = backward && !l.lbr ? phase(units) : null;
+    }
+
+    @Override
     void forwardJob(int w) {
-        inputProjection();
-        pool.barrier(w);
-        int pu0 = panel(hs, w), pu1 = panel(hs, w + 1), u0 = column(hs, w), u1 = column(hs, w + 1), nu = u1 - u0;
-        boolean lbr = l.lbr;
-        A hCur = ws.h0, hNext = ws.h1;
+        inputProjection(w);
         for (int kk = 0; kk < s.maxLen; kk++) {
-            if (nu > 0) {
-                for (int g = 0; g < (lbr ? 3 : 2); g++) {
-                    k.gemm(hCur, 0, hs, 1, batch, hs, l.whhT, g * l.gateStride, hs, pu0, pu1, ws.hp, g * hs, gh, false, null);
-                }
+            int step = kk;
+            A hCur = hAt(kk), hNext = hAt(kk + 1);
+            if (l.lbr) {
+                first.run(w, kk, c -> linearBeforeReset(c, step, hCur, hNext));
+            } else {
+                first.run(w, kk, c -> resetGates(c, step, hCur));
+                second.run(w, kk, c -> resetOutput(c, step, hCur, hNext));
             }
-            if (!lbr) {
-                for (int b = 0; b < batch; b++) {
-                    if (s.active(kk, b)) {
-                        k.gruResetGates(hs, u0, u1, ws.xp, s.row(kk, b) * gh, ws.hp, b * gh, hCur, b * hs,
-                                ws.gs, b * gh, ws.rh, b * hs);
-                    }
-                }
-                pool.barrier(w);
-                if (nu > 0) k.gemm(ws.rh, 0, hs, 1, batch, hs, l.whhT, N * l.gateStride, hs, pu0, pu1, ws.hp, N * hs, gh, false, null);
-            }
-            for (int b = 0; b < batch; b++) {
-                if (!s.active(kk, b)) {
-                    System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
-                    continue;
-                }
-                int r = s.row(kk, b);
-                if (lbr) {
-                    k.gruForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, l.bhn, hCur, b * hs, hNext, b * hs,
-                            res == null ? null : res.gates, res == null ? null : res.hn, res == null ? -1 : r);
-                } else {
-                    k.gruResetOutput(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, ws.gs, b * gh, hCur, b * hs, hNext, b * hs);
-                    if (res != null) {
-                        for (int g = 0; g < 3; g++) {
-                            System.arraycopy(ws.gs, b * gh + g * hs + u0, res.gates, r * gh + g * hs + u0, nu);
-                        }
-                        System.arraycopy(ws.rh, b * hs + u0, res.rh, r * hs + u0, nu);
-                    }
-                }
-                System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
-                if (res != null) System.arraycopy(hCur, b * hs + u0, res.hIn, r * hs + u0, nu);
-            }
-            pool.barrier(w);
-            A t = hCur;
-            hCur = hNext;
-            hNext = t;
         }
+    }
+
+    private void recurrentGemm(int c, A h, int gate) {
+        k.gemm(h, 0, hs, 1, batch, hs, l.whhT, gate * l.gateStride, hs, units.p0(c), units.p1(c), ws.hp, gate * hs, gh, false, null);
+    }
+
+    private void linearBeforeReset(int c, int kk, A hCur, A hNext) {
+        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
+        for (int g = 0; g < 3; g++) recurrentGemm(c, hCur, g);
+        for (int b = 0; b < batch; b++) {
+            if (!s.active(kk, b)) {
+                System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
+                continue;
+            }
+            int r = s.row(kk, b);
+            k.gruForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, l.bhn, hCur, b * hs, hNext, b * hs,
+                    res == null ? null : res.gates, res == null ? null : res.hn, res == null ? -1 : r);
+            store(b, r, u0, nu, hCur, hNext);
+        }
+    }
+
+    /** Reset-before, first phase: r and z, and r ⊙ h for the second phase's W_hn. */
+    private void resetGates(int c, int kk, A hCur) {
+        int u0 = units.j0(c), u1 = units.j1(c);
+        for (int g = 0; g < 2; g++) recurrentGemm(c, hCur, g);
+        for (int b = 0; b < batch; b++) {
+            if (s.active(kk, b)) {
+                k.gruResetGates(hs, u0, u1, ws.xp, s.row(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.gs, b * gh, ws.rh, b * hs);
+            }
+        }
+    }
+
+    private void resetOutput(int c, int kk, A hCur, A hNext) {
+        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
+        recurrentGemm(c, ws.rh, N);
+        for (int b = 0; b < batch; b++) {
+            if (!s.active(kk, b)) {
+                System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
+                continue;
+            }
+            int r = s.row(kk, b);
+            k.gruResetOutput(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, ws.gs, b * gh, hCur, b * hs, hNext, b * hs);
+            if (res != null) {
+                for (int g = 0; g < 3; g++) System.arraycopy(ws.gs, b * gh + g * hs + u0, res.gates, r * gh + g * hs + u0, nu);
+                System.arraycopy(ws.rh, b * hs + u0, res.rh, r * hs + u0, nu);
+            }
+            store(b, r, u0, nu, hCur, hNext);
+        }
+    }
+
+    /** Writes h' to y and keeps the step's input state in the reserve. */
+    private void store(int b, int r, int u0, int nu, A hCur, A hNext) {
+        System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
+        if (res != null) System.arraycopy(hCur, b * hs + u0, res.hIn, r * hs + u0, nu);
     }
 
     @Override
     void backwardJob(int w) {
-        int pu0 = panel(hs, w), pu1 = panel(hs, w + 1), u0 = column(hs, w), u1 = column(hs, w + 1);
         boolean lbr = l.lbr;
-        for (int kk = s.maxLen - 1; kk >= 0; kk--) {
-            for (int b = 0; b < batch; b++) {
-                if (!s.active(kk, b)) continue;
-                int r = s.row(kk, b);
-                k.gruBackward(lbr, hs, u0, u1, bk.dh, b * hs, res.gates, res.hn, res.hIn, r, bk.dAx, bk.dAh, r * gh,
-                        bk.dAs, b * gh, bk.dhz, b * hs);
-            }
-            pool.barrier(w);
+        for (int kk = s.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
+            int step = kk;
+            first.run(w, n, c -> {
+                int u0 = units.j0(c), u1 = units.j1(c);
+                for (int b = 0; b < batch; b++) {
+                    if (!s.active(step, b)) continue;
+                    int r = s.row(step, b);
+                    k.gruBackward(lbr, hs, u0, u1, bk.dh, b * hs, res.gates, res.hn, res.hIn, r, bk.dAx, bk.dAh, r * gh,
+                            bk.dAs, b * gh, bk.dhz, b * hs);
+                }
+            });
             if (lbr) {
-                if (u1 > u0) k.gemm(bk.dAs, 0, gh, 1, batch, gh, l.whh, 0, hs, pu0, pu1, bk.dhNew, 0, hs, false, null);
-                carry(kk, u0, u1, bk.dhz);
+                second.run(w, n, c -> {
+                    k.gemm(bk.dAs, 0, gh, 1, batch, gh, l.whh, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
+                    carry(step, units.j0(c), units.j1(c), bk.dhz);
+                });
             } else {
                 // dL/d(r ⊙ h) = dA_n · W_hn, then the r block, then the r and z rows' share of dh_prev
-                if (u1 > u0) k.gemm(bk.dAs, N * hs, gh, 1, batch, hs, l.whhN, 0, hs, pu0, pu1, bk.drh, 0, hs, false, null);
-                for (int b = 0; b < batch; b++) {
-                    if (!s.active(kk, b)) continue;
-                    int r = s.row(kk, b);
-                    k.gruResetBackward(hs, u0, u1, bk.drh, b * hs, res.gates, res.hIn, r, bk.dAx, bk.dAh, r * gh,
-                            bk.dAs, b * gh, bk.dhz, b * hs, bk.dhp, b * hs);
-                }
-                pool.barrier(w);
-                if (u1 > u0) k.gemm(bk.dAs, R * hs, gh, 1, batch, 2 * hs, l.whhRZ, 0, hs, pu0, pu1, bk.dhNew, 0, hs, false, null);
-                carry(kk, u0, u1, bk.dhp);
+                second.run(w, n, c -> {
+                    int u0 = units.j0(c), u1 = units.j1(c);
+                    k.gemm(bk.dAs, N * hs, gh, 1, batch, hs, l.whhN, 0, hs, units.p0(c), units.p1(c), bk.drh, 0, hs, false, null);
+                    for (int b = 0; b < batch; b++) {
+                        if (!s.active(step, b)) continue;
+                        int r = s.row(step, b);
+                        k.gruResetBackward(hs, u0, u1, bk.drh, b * hs, res.gates, res.hIn, r, bk.dAx, bk.dAh, r * gh,
+                                bk.dAs, b * gh, bk.dhz, b * hs, bk.dhp, b * hs);
+                    }
+                });
+                third.run(w, n, c -> {
+                    k.gemm(bk.dAs, R * hs, gh, 1, batch, 2 * hs, l.whhRZ, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
+                    carry(step, units.j0(c), units.j1(c), bk.dhp);
+                });
             }
-            pool.barrier(w);
         }
         weightGradients(w);
     }

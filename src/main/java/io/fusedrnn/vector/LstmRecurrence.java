@@ -2,88 +2,100 @@ package io.fusedrnn.vector;
 
 /**
  * LSTM (optionally projected) on the worker pool; formulas and gate order as in DESIGN/{@code Cell}.
- * Forward step: h·W_hhᵀ for the worker's units of all four gates, then the fused cell on them
- * (one barrier; a second one around the projection h = W_hr m, whose columns are split instead).
+ * Forward step: one phase over chunks of units, each h·W_hhᵀ for those units of all four gates and
+ * then the fused cell on them; with projection a second phase computes h = W_hr m by chunks of h's
+ * columns. Backward step: dA by chunks of units, then dh_prev = dA·W_hh by chunks of h's columns.
  */
 final class LstmRecurrence<A> extends Recurrence<A> {
+    private Phase first, second;
 
     LstmRecurrence(VecLayer<A> l, Schedule s, WorkerPool pool, A x) {
         super(l, s, pool, x);
     }
 
     @Override
+    void makeStepPhases(boolean backward) {
+        first = phase(units);
+        second = backward || proj > 0 ? phase(outs) : null;
+    }
+
+    @Override
     void forwardJob(int w) {
-        inputProjection();
-        pool.barrier(w);
-        int pu0 = panel(hs, w), pu1 = panel(hs, w + 1), u0 = column(hs, w), u1 = column(hs, w + 1), nu = u1 - u0;
-        int pj0 = proj > 0 ? panel(proj, w) : 0, pj1 = proj > 0 ? panel(proj, w + 1) : 0;
-        int j0 = proj > 0 ? column(proj, w) : 0, j1 = proj > 0 ? column(proj, w + 1) : 0, nj = j1 - j0;
-        A gates = res == null ? null : res.gates, cIn = res == null ? null : res.cIn, cOut = res == null ? null : res.cOut;
-        A hCur = ws.h0, hNext = ws.h1;
+        inputProjection(w);
         for (int kk = 0; kk < s.maxLen; kk++) {
-            if (nu > 0) {
-                for (int g = 0; g < 4; g++) {
-                    k.gemm(hCur, 0, out, 1, batch, out, l.whhT, g * l.gateStride, hs, pu0, pu1, ws.hp, g * hs, gh, false, null);
-                }
+            int step = kk;
+            A hCur = hAt(kk), hNext = hAt(kk + 1);
+            first.run(w, kk, c -> cells(c, step, hCur, hNext));
+            if (proj > 0) second.run(w, kk, c -> project(c, step, hCur, hNext));
+        }
+    }
+
+    /** Units of chunk c at step kk: recurrent GEMM for the four gates, then the cell for every row. */
+    private void cells(int c, int kk, A hCur, A hNext) {
+        int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
+        for (int g = 0; g < 4; g++) {
+            k.gemm(hCur, 0, out, 1, batch, out, l.whhT, g * l.gateStride, hs, p0, p1, ws.hp, g * hs, gh, false, null);
+        }
+        A gates = res == null ? null : res.gates, cIn = res == null ? null : res.cIn, cOut = res == null ? null : res.cOut;
+        for (int b = 0; b < batch; b++) {
+            if (!s.active(kk, b)) {
+                if (proj == 0) System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
+                continue;
             }
-            for (int b = 0; b < batch; b++) {
-                if (!s.active(kk, b)) {
-                    if (proj == 0) System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
-                    continue;
-                }
-                int r = s.row(kk, b);
-                k.lstmForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs,
-                        gates, cIn, cOut, res == null ? -1 : r);
-                if (proj == 0) {
-                    System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
-                    if (res != null) System.arraycopy(hCur, b * hs + u0, res.hIn, r * hs + u0, nu);
-                } else if (res != null) {
-                    System.arraycopy(ws.m, b * hs + u0, res.m, r * hs + u0, nu);
-                }
+            int r = s.row(kk, b);
+            k.lstmForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs,
+                    gates, cIn, cOut, res == null ? -1 : r);
+            if (proj == 0) {
+                System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
+                if (res != null) System.arraycopy(hCur, b * hs + u0, res.hIn, r * hs + u0, nu);
+            } else if (res != null) {
+                System.arraycopy(ws.m, b * hs + u0, res.m, r * hs + u0, nu);
             }
-            pool.barrier(w);
-            if (proj > 0) {
-                k.gemm(ws.m, 0, hs, 1, batch, hs, l.whrT, 0, proj, pj0, pj1, hNext, 0, proj, false, null);
-                for (int b = 0; b < batch; b++) {
-                    if (!s.active(kk, b)) {
-                        System.arraycopy(hCur, b * proj + j0, hNext, b * proj + j0, nj);
-                        continue;
-                    }
-                    int r = s.row(kk, b);
-                    System.arraycopy(hNext, b * proj + j0, y, r * yWidth + yCol + j0, nj);
-                    if (res != null) System.arraycopy(hCur, b * proj + j0, res.hIn, r * proj + j0, nj);
-                }
-                pool.barrier(w);
+        }
+    }
+
+    /** Columns of chunk c of h = W_hr m at step kk. */
+    private void project(int c, int kk, A hCur, A hNext) {
+        int j0 = outs.j0(c), nj = outs.j1(c) - j0;
+        k.gemm(ws.m, 0, hs, 1, batch, hs, l.whrT, 0, proj, outs.p0(c), outs.p1(c), hNext, 0, proj, false, null);
+        for (int b = 0; b < batch; b++) {
+            if (!s.active(kk, b)) {
+                System.arraycopy(hCur, b * proj + j0, hNext, b * proj + j0, nj);
+                continue;
             }
-            A t = hCur;
-            hCur = hNext;
-            hNext = t;
+            int r = s.row(kk, b);
+            System.arraycopy(hNext, b * proj + j0, y, r * yWidth + yCol + j0, nj);
+            if (res != null) System.arraycopy(hCur, b * proj + j0, res.hIn, r * proj + j0, nj);
         }
     }
 
     @Override
     void backwardJob(int w) {
-        int pu0 = panel(hs, w), pu1 = panel(hs, w + 1), u0 = column(hs, w), u1 = column(hs, w + 1);
-        int po0 = panel(out, w), po1 = panel(out, w + 1), j0 = column(out, w), j1 = column(out, w + 1);
-        for (int kk = s.maxLen - 1; kk >= 0; kk--) {
-            A dm = bk.dh;
-            if (proj > 0) {
-                // dm = dh · W_hr for this worker's units; dh is whole after the last barrier
-                if (u1 > u0) k.gemm(bk.dh, 0, proj, 1, batch, proj, l.whr, 0, hs, pu0, pu1, bk.dm, 0, hs, false, null);
-                dm = bk.dm;
-            }
-            for (int b = 0; b < batch; b++) {
-                if (!s.active(kk, b)) continue;
-                int r = s.row(kk, b);
-                k.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs,
-                        bk.dAx, r * gh, bk.dAs, b * gh);
-            }
-            pool.barrier(w);
-            if (j1 > j0) k.gemm(bk.dAs, 0, gh, 1, batch, gh, l.whh, 0, out, po0, po1, bk.dhNew, 0, out, false, null);
-            carry(kk, j0, j1, null);
-            pool.barrier(w);
+        for (int kk = s.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
+            int step = kk;
+            first.run(w, n, c -> gateGradients(c, step));
+            second.run(w, n, c -> {
+                int j0 = outs.j0(c), j1 = outs.j1(c);
+                k.gemm(bk.dAs, 0, gh, 1, batch, gh, l.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, 0, out, false, null);
+                carry(step, j0, j1, null);
+            });
         }
         weightGradients(w);
+    }
+
+    /** dA for the units of chunk c at step kk (dm = dh · W_hr first, with projection). */
+    private void gateGradients(int c, int kk) {
+        int u0 = units.j0(c), u1 = units.j1(c);
+        A dm = bk.dh;
+        if (proj > 0) {
+            k.gemm(bk.dh, 0, proj, 1, batch, proj, l.whr, 0, hs, units.p0(c), units.p1(c), bk.dm, 0, hs, false, null);
+            dm = bk.dm;
+        }
+        for (int b = 0; b < batch; b++) {
+            if (!s.active(kk, b)) continue;
+            int r = s.row(kk, b);
+            k.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs, bk.dAx, r * gh, bk.dAs, b * gh);
+        }
     }
 
     @Override

@@ -1,17 +1,14 @@
 package io.fusedrnn.vector;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 import static io.fusedrnn.vector.Schedule.split;
 
 /**
  * One sweep of one layer-direction on the worker pool: what LSTM and GRU share. The sweep is one
- * pool job: input projection of all steps (one GEMM, panels split over workers), then the recurrent
- * steps, where each worker owns a slice of hidden units of every gate (whole panels of W_hhᵀ, which
- * stay in that core's cache for all T steps) and the workers meet at a barrier per phase. Backward
- * ends with the weight gradients as GEMMs over all T·B rows. The big GEMMs are handed out in chunks
- * of panels that workers claim as they go, so a worker slowed by other load on the machine delays
- * the others by one chunk, not by half the work.
+ * pool job: the input projection of all steps (one GEMM), then the recurrent steps, each a
+ * {@link Phase} (or two or three) over chunks of hidden units of every gate (whole panels of W_hhᵀ;
+ * a worker takes its own chunks first, so its slice of W_hh stays in its cache for all T steps).
+ * Backward ends with the weight gradients as GEMMs over all T·B rows. Every piece of work is handed
+ * out in chunks, so a worker slowed by other load on the machine delays the rest by one chunk.
  */
 abstract class Recurrence<A> {
     final VecLayer<A> l;
@@ -21,8 +18,8 @@ abstract class Recurrence<A> {
     final WorkerPool pool;
     final int workers, batch, rows, in, hs, out, proj, gh, nr;
     final A x;
-    /** Next unclaimed chunk of the current chunked region (reset before each pool job). */
-    private final AtomicInteger next = new AtomicInteger();
+    /** Chunks of hidden units (and of h's columns, which are the same for all but LSTMP). */
+    final Cols units, outs;
 
     // forward operands
     A y;
@@ -50,6 +47,52 @@ abstract class Recurrence<A> {
         proj = l.proj;
         gh = l.gh;
         nr = k.panelWidth();
+        units = stepCols(hs);
+        outs = stepCols(out);
+    }
+
+    /** Columns 0..n in chunks of whole panels: chunk c covers panels p0(c)..p1(c), columns j0(c)..j1(c). */
+    record Cols(int n, int panels, int group, int nr) {
+        int count() {
+            return (panels + group - 1) / group;
+        }
+
+        int p0(int c) {
+            return c * group;
+        }
+
+        int p1(int c) {
+            return Math.min(panels, c * group + group);
+        }
+
+        int j0(int c) {
+            return Math.min(n, p0(c) * nr);
+        }
+
+        int j1(int c) {
+            return Math.min(n, p1(c) * nr);
+        }
+    }
+
+    /** Chunks for a recurrent step: up to 4 panels (the 1-row strip's width), at least two per worker. */
+    final Cols stepCols(int n) {
+        int np = k.panels(n);
+        return new Cols(n, np, Math.max(1, Math.min(4, np / (2 * workers))), nr);
+    }
+
+    /** Chunks for a big GEMM: about three per worker. */
+    final Cols gemmCols(int n) {
+        int np = k.panels(n);
+        return new Cols(n, np, Math.max(1, (np + 3 * workers - 1) / (3 * workers)), nr);
+    }
+
+    final Phase phase(Cols c) {
+        return new Phase(pool, c.count());
+    }
+
+    /** The h buffer step kk reads (step kk writes the other one). */
+    final A hAt(int kk) {
+        return kk % 2 == 0 ? ws.h0 : ws.h1;
     }
 
     /** Runs the forward; h and c start from h0/c0 (null for zeros) and end in hN/cN. */
@@ -67,7 +110,8 @@ abstract class Recurrence<A> {
             if (res.m != null) s.zeroPadding(k, res.m, hs, 0, hs);
             if (res.rh != null) s.zeroPadding(k, res.rh, hs, 0, hs);
         }
-        next.set(0);
+        makeOneShotPhases(false);
+        makeStepPhases(false);
         pool.run(this::forwardJob);
         System.arraycopy(s.maxLen % 2 == 0 ? ws.h0 : ws.h1, 0, hN, 0, batch * out);
         if (cN != null) System.arraycopy(ws.c, 0, cN, 0, batch * hs);
@@ -93,9 +137,13 @@ abstract class Recurrence<A> {
         if (bk.dAh != bk.dAx) s.zeroPadding(k, bk.dAh, gh, 0, gh);
         if (bk.dhs != null) s.zeroPadding(k, bk.dhs, proj, 0, proj);
         for (int b = 0; b < batch; b++) if (s.active(s.maxLen - 1, b)) addDy(s.maxLen - 1, b, 0, out);
-        next.set(0);
+        makeOneShotPhases(true);
+        makeStepPhases(true);
         pool.run(this::backwardJob);
     }
+
+    /** Makes the per-step phases of a forward or backward job. */
+    abstract void makeStepPhases(boolean backward);
 
     abstract void forwardJob(int w);
 
@@ -106,27 +154,22 @@ abstract class Recurrence<A> {
         else System.arraycopy(from, 0, to, 0, n);
     }
 
-    /** The input projection x·W_ihᵀ + bias for all T·B rows, in claimed chunks of panels. */
-    final void inputProjection() {
-        int np = k.panels(gh), g = group(np);
-        for (int c; (c = next.getAndIncrement()) * g < np; ) {
-            k.gemm(x, 0, in, 1, rows, in, l.wihT, 0, gh, c * g, Math.min(np, c * g + g), ws.xp, 0, gh, false, l.biasX);
+    /** Runs the input projection x·W_ihᵀ + bias for all T·B rows, sharing its chunks with the other workers. */
+    final void inputProjection(int w) {
+        Cols c = gemmCols(gh);
+        xPhase.run(w, 0, i -> k.gemm(x, 0, in, 1, rows, in, l.wihT, 0, gh, c.p0(i), c.p1(i), ws.xp, 0, gh, false, l.biasX));
+    }
+
+    private Phase xPhase, tPhase, gPhase;
+
+    /** Makes the one-shot phases before a job starts (every worker must see the same objects). */
+    private void makeOneShotPhases(boolean backward) {
+        if (!backward) {
+            xPhase = phase(gemmCols(gh));
+        } else {
+            tPhase = new Phase(pool, 2 * workers);
+            gPhase = new Phase(pool, gradientChunks());
         }
-    }
-
-    /** Panels per chunk: about three chunks per worker. */
-    private int group(int panels) {
-        return Math.max(1, (panels + 3 * workers - 1) / (3 * workers));
-    }
-
-    /** First panel of worker w over n columns. */
-    final int panel(int n, int w) {
-        return split(k.panels(n), w, workers);
-    }
-
-    /** First column of worker w over n columns (whole panels, so slices never share a panel). */
-    final int column(int n, int w) {
-        return Math.min(n, panel(n, w) * nr);
     }
 
     /** Adds dy of row b's step kk into dh columns j0..j1 (and keeps it per row for dW_hr). */
@@ -147,39 +190,43 @@ abstract class Recurrence<A> {
         }
     }
 
+    private int gradientChunks() {
+        return gemmCols(in).count() + gemmCols(out).count() + (proj > 0 ? gemmCols(hs).count() : 0) + 2 * workers;
+    }
+
     /**
-     * dW_ih, dx, the h-side weight gradients, dW_hr and the biases. The pre-activation gradients are
-     * transposed first (rows split over workers), then every GEMM's panels are claimed in chunks.
+     * dW_ih, dx, the h-side weight gradients, dW_hr and the biases, after the last step. The
+     * pre-activation gradients are transposed first, then every GEMM's panels are chunks of one phase.
      */
     final void weightGradients(int w) {
-        k.transpose(bk.dAx, rows, gh, split(gh, w, workers), split(gh, w + 1, workers), bk.dAxT);
-        if (bk.dAhT != bk.dAxT) k.transpose(bk.dAh, rows, gh, split(gh, w, workers), split(gh, w + 1, workers), bk.dAhT);
-        pool.barrier(w);
-        int nx = k.panels(in), gx = group(nx), cx = (nx + gx - 1) / gx;
-        int nh = k.panels(out), gq = group(nh), ch = (nh + gq - 1) / gq;
-        int nm = proj > 0 ? k.panels(hs) : 0, gm = group(Math.max(1, nm)), cm = (nm + gm - 1) / gm;
-        int cb = 2 * workers;
-        for (int c; (c = next.getAndIncrement()) < cx + ch + cm + cb; ) {
+        int tc = 2 * workers;
+        tPhase.run(w, 0, c -> {
+            k.transpose(bk.dAx, rows, gh, split(gh, c, tc), split(gh, c + 1, tc), bk.dAxT);
+            if (bk.dAhT != bk.dAxT) k.transpose(bk.dAh, rows, gh, split(gh, c, tc), split(gh, c + 1, tc), bk.dAhT);
+        });
+        Cols xc = gemmCols(in), hc = gemmCols(out), mc = proj > 0 ? gemmCols(hs) : null;
+        int cx = xc.count(), ch = hc.count(), cm = mc == null ? 0 : mc.count();
+        gPhase.run(w, 0, c -> {
             if (c < cx) {
-                int p0 = c * gx, p1 = Math.min(nx, p0 + gx);
+                int p0 = xc.p0(c), p1 = xc.p1(c);
                 k.pack(x, 0, in, 1, rows, in, bk.xPk, p0, p1);
                 k.gemm(bk.dAxT, 0, rows, 1, gh, rows, bk.xPk, 0, in, p0, p1, dWih, 0, in, false, null);
                 k.gemm(bk.dAx, 0, gh, 1, rows, gh, l.wih, 0, in, p0, p1, dx, 0, in, true, null);
             } else if ((c -= cx) < ch) {
-                int p0 = c * gq, p1 = Math.min(nh, p0 + gq);
+                int p0 = hc.p0(c), p1 = hc.p1(c);
                 k.pack(res.hIn, 0, out, 1, rows, out, bk.hPk, p0, p1);
                 recurrentWeightGradient(p0, p1);
             } else if ((c -= ch) < cm) {
-                int p0 = c * gm, p1 = Math.min(nm, p0 + gm);
+                int p0 = mc.p0(c), p1 = mc.p1(c);
                 k.pack(res.m, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
                 k.gemm(bk.dhs, 0, 1, proj, proj, rows, bk.mPk, 0, hs, p0, p1, dWhr, 0, hs, false, null);
             } else {
                 c -= cm;
-                int j0 = split(gh, c, cb), j1 = split(gh, c + 1, cb);
+                int j0 = split(gh, c, tc), j1 = split(gh, c + 1, tc);
                 k.columnSums(bk.dAx, 0, gh, rows, j0, j1, dBih, 0);
                 k.columnSums(bk.dAh, 0, gh, rows, j0, j1, dBhh, 0);
             }
-        }
+        });
     }
 
     /** dW_hh over output panels p0..p1 from the packed h_in (bk.hPk). */

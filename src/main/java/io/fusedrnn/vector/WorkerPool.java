@@ -7,12 +7,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Persistent workers that run one job on every worker at once (the caller is worker 0) and meet at a
- * cheap barrier inside it: a sweep of T steps is one job with a barrier per step, not a task per step.
- * Waiting spins first (a step takes microseconds) and then parks, so idle workers cost nothing.
+ * Persistent workers that run one job on every worker at once (the caller is worker 0): a sweep of T
+ * steps is one job whose steps synchronize through counters ({@link Phase}), not a task per step.
+ * Waiting spins first (a step takes microseconds), then yields, then parks, so idle workers cost nothing.
  */
 final class WorkerPool {
-    /** Work for one worker; {@code pool.barrier()} synchronizes with the others. */
+    /** Work for one worker; {@link #await} synchronizes with the others. */
     interface Job {
         void run(int worker);
     }
@@ -26,9 +26,7 @@ final class WorkerPool {
     private final int size;
     private final Thread[] threads;
     private final boolean[] parked;
-    private final AtomicInteger arrived = new AtomicInteger();
     private final AtomicInteger done = new AtomicInteger();
-    private volatile int generation;
     private volatile int jobSeq;
     private volatile Job job;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -56,7 +54,6 @@ final class WorkerPool {
         if (shutdown) throw new IllegalStateException("vector backend worker pool was shut down");
         threads[0] = Thread.currentThread();
         failure.set(null);
-        arrived.set(0);
         done.set(0);
         job = j;
         jobSeq = jobSeq + 1;
@@ -79,21 +76,18 @@ final class WorkerPool {
         }
     }
 
-    /** Waits until every worker of the current job has arrived. */
-    void barrier(int worker) {
-        if (size == 1) return;
-        int gen = generation;
-        if (arrived.incrementAndGet() == size) {
-            arrived.set(0);
-            generation = gen + 1;
-            wakeAll();
-            return;
-        }
+    /** Waits until counter reaches target (or another worker fails). */
+    void await(int worker, AtomicInteger counter, int target) {
         int spins = 0;
-        while (generation == gen) {
+        while (counter.get() < target) {
             if (failure.get() != null) throw new Aborted();
             spins = pause(worker, spins);
         }
+    }
+
+    /** Wakes the workers that gave up spinning. */
+    void wakeParked() {
+        wakeAll();
     }
 
     void shutdown() {
