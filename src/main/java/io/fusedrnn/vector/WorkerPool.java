@@ -145,7 +145,7 @@ final class WorkerPool {
         if (t != null && parked[w]) LockSupport.unpark(t);
     }
 
-    /** Thrown out of a barrier when another worker has failed, to unwind this one. */
+    /** Thrown out of a wait when another worker has failed, to unwind this one. */
     private static final class Aborted extends RuntimeException {
         Aborted() {
             super(null, null, false, false);

@@ -39,7 +39,7 @@ public final class VectorBench {
         }
         Precision p = Precision.parse(prec);
         System.out.println("cell  shape    B    T    H   mode   wall_ms  GFLOP/s    cpu_ms  GFLOP/s/cpu-s  (" + p + ", " + threads
-                + " threads; cpu = process CPU time, all threads)");
+                + " threads; cpu = process CPU time, all threads, 10 ms ticks)");
         try (Backend be = new VectorBackend(threads)) {
             for (String cell : cells.split(",")) {
                 for (String shape : shapes.split(",")) {
@@ -71,20 +71,16 @@ public final class VectorBench {
              Tensor dy = be.upload(p, xs, T, B, H);
              Tensor dx = be.allocate(p, T, B, H)) {
             Sweep sw = Sweep.of(x);
-            // forward and training steps alternate, so both see the same load on this shared machine
+            // forward and training steps alternate, so both see the same load on this shared machine;
+            // warm-up runs at least 3 rounds and 2 s, so C2 has compiled the kernels before timing
             double[][] wall = new double[2][reps], cpu = new double[2][reps];
-            for (int i = -Math.max(3, reps / 4); i < reps; i++) {
+            long warmEnd = System.nanoTime() + 2_000_000_000L;
+            for (int i = -3; i < reps; i++) {
+                if (i == -1 && System.nanoTime() < warmEnd) i = -2;
                 for (int m = 0; m < 2; m++) {
                     if (m == 0 ? !doFwd : !doTrain) continue;
-                    boolean train = m == 1;
                     long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
-                    try (SweepResult r = be.forward(layer, sw, y, 0, train)) {
-                        if (train) {
-                            try (Gradients g = be.backward(layer, sw, r.reserve(), dy, 0, null, null, dx)) {
-                                // closed at once: the timing includes allocating the gradient tensors
-                            }
-                        }
-                    }
+                    step(be, layer, sw, y, dy, dx, m == 1);
                     if (i >= 0) {
                         wall[m][i] = (System.nanoTime() - t0) / 1e6;
                         cpu[m][i] = (os.getProcessCpuTime() - c0) / 1e6;
@@ -98,6 +94,16 @@ public final class VectorBench {
                 double med = wall[m][reps / 2], f = flops * (m == 1 ? 3 : 1);
                 System.out.println(String.format(Locale.ROOT, "%-5s %-8s %4d %4d %4d   %-5s %9.3f %8.1f %9.3f %8.1f", cell, shape,
                         B, T, H, m == 0 ? "fwd" : "train", med, f / med / 1e6, cpu[m][reps / 2], f / cpu[m][reps / 2] / 1e6));
+            }
+        }
+    }
+
+    private static void step(Backend be, PreparedLayer layer, Sweep sw, Tensor y, Tensor dy, Tensor dx, boolean train) {
+        try (SweepResult r = be.forward(layer, sw, y, 0, train)) {
+            if (train) {
+                try (Gradients g = be.backward(layer, sw, r.reserve(), dy, 0, null, null, dx)) {
+                    // closed at once: the timing includes allocating the gradient tensors
+                }
             }
         }
     }
