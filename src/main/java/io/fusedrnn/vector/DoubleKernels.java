@@ -16,7 +16,7 @@ import static io.fusedrnn.Cell.Z;
 /**
  * The double primitives: GEMM from {@link DoubleGemm}, cells vectorized over units (vector body, one
  * masked tail). σ and tanh use the Vector API's EXP/TANH (SVML on x86: within 1 ulp, and smooth).
- * This file is {@code FloatKernels} with float replaced by double; keep them in step.
+ * One of a pair: the fp64 file is generated from the fp32 one (see package-info).
  */
 final class DoubleKernels extends Kernels<double[]> {
     private static final VectorSpecies<Double> S = DoubleGemm.S;

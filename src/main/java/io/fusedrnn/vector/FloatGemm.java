@@ -7,9 +7,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Register-tiled float GEMM over packed B panels (layout in {@link Kernels}): a 4-row × 2-vector tile
  * for row blocks, a 1-row × 4-panel strip for the rows left over (B = 1 is a matrix-vector product).
+ * One of a pair: the fp64 file is generated from the fp32 one (see package-info).
  */
 final class FloatGemm {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    /** The machine's widest vectors (256-bit AVX2 here); the tiles are counted in vectors, not lanes. */
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     /** Panel width: two vectors, so the 4-row tile holds 8 accumulators (C2 spills beyond ~12 live vectors). */
     static final int NR = 2 * L;

@@ -16,7 +16,7 @@ import static io.fusedrnn.Cell.Z;
 /**
  * The float primitives: GEMM from {@link FloatGemm}, cells vectorized over units (vector body, one
  * masked tail). σ and tanh use the Vector API's EXP/TANH (SVML on x86: within 1 ulp, and smooth).
- * {@code DoubleKernels} is this file with float replaced by double; keep them in step.
+ * One of a pair: the fp64 file is generated from the fp32 one (see package-info).
  */
 final class FloatKernels extends Kernels<float[]> {
     private static final VectorSpecies<Float> S = FloatGemm.S;

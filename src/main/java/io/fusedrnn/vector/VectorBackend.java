@@ -43,7 +43,7 @@ public final class VectorBackend extends Backend {
 
     @Override
     public String description() {
-        return "Java Vector API, " + FloatVector.SPECIES_256.vectorBitSize() + "-bit vectors, " + pool.size() + " threads";
+        return "Java Vector API, " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors, " + pool.size() + " threads";
     }
 
     @Override
