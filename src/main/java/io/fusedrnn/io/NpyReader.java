@@ -70,6 +70,8 @@ public final class NpyReader {
                     major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
             NpyHeader h = NpyHeader.parse(text, file);
             return decode(h, seg, headerStart + headerLen, size, floats, file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new FusedRnnException(file + ": no such file", e);
         } catch (IOException e) {
             throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
         }

@@ -68,6 +68,9 @@ public final class SafetensorsFile implements AutoCloseable {
             byte[] json = seg.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
             SafetensorsHeader header = SafetensorsHeader.parse(json, size - 8 - n, file);
             return new SafetensorsFile(file, arena, seg, 8 + n, header);
+        } catch (java.nio.file.NoSuchFileException e) {
+            arena.close();
+            throw new FusedRnnException(file + ": no such file", e);
         } catch (IOException e) {
             arena.close();
             throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
