@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assumptions.abort;
 public final class Fixtures {
     /** Backends every model test tries; those that do not open here are skipped with the reason. */
     public static final List<String> BACKENDS = List.of("reference", "vector", "opencl");
+    private static final java.util.Set<String> ANNOUNCED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Fixtures() {
     }
@@ -40,10 +41,10 @@ public final class Fixtures {
     public static Backend openOrSkip(String name) {
         try {
             Backend b = Backends.open(name);
-            System.err.println("model fixtures: running on backend " + name + " (" + b.description() + ")");
+            if (ANNOUNCED.add(name)) System.err.println("model tests: running on backend " + name + " (" + b.description() + ")");
             return b;
         } catch (BackendUnavailableException e) {
-            System.err.println("model fixtures: skipping backend " + name + ": " + e.getMessage());
+            if (ANNOUNCED.add(name)) System.err.println("model tests: skipping backend " + name + ": " + e.getMessage());
             return abort("backend " + name + " unavailable: " + e.getMessage());
         }
     }
