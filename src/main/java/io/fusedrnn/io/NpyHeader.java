@@ -85,7 +85,8 @@ record NpyHeader(String descr, boolean fortranOrder, int[] shape) {
             while (peek() != ')') {
                 int start = pos;
                 while (pos < s.length() && Character.isDigit(s.charAt(pos))) pos++;
-                if (pos == start || pos - start > 10) throw error("expected a size");
+                if (pos == start) throw error("expected a size");
+                if (pos - start > 18) throw error("size " + s.substring(start, pos) + " is too large");
                 long v = Long.parseLong(s, start, pos, 10);
                 if (v > Integer.MAX_VALUE) throw error("size " + v + " is too large");
                 if (pos < s.length() && s.charAt(pos) == 'L') pos++;

@@ -77,6 +77,12 @@ public final class NpyReader {
         }
     }
 
+    /** count × itemSize as text, without overflowing. */
+    private static String bytes(long count, int itemSize) {
+        long hi = Math.multiplyHigh(count, itemSize);
+        return hi == 0 && count * itemSize >= 0 ? Long.toString(count * itemSize) : count + " × " + itemSize;
+    }
+
     private static NdArray decode(NpyHeader h, MemorySegment seg, long start, long size, boolean floats, String file) {
         if (h.fortranOrder()) throw new FusedRnnException(file + ": fortran_order True is not supported (save a C-order array, e.g. np.ascontiguousarray)");
         String d = h.descr();
@@ -102,12 +108,12 @@ public final class NpyReader {
         } catch (ArithmeticException e) {
             throw new FusedRnnException(file + ": shape " + Arrays.toString(h.shape()) + " is too large");
         }
-        if (count > Integer.MAX_VALUE - 8) throw new FusedRnnException(file + ": shape " + Arrays.toString(h.shape()) + " has more elements than a Java array holds");
         long have = size - start;
         if (count > have / itemSize) {
-            throw new FusedRnnException(file + ": truncated: shape " + Arrays.toString(h.shape()) + " needs " + count * itemSize
+            throw new FusedRnnException(file + ": truncated: shape " + Arrays.toString(h.shape()) + " needs " + bytes(count, itemSize)
                     + " data bytes, found " + have);
         }
+        if (count > Integer.MAX_VALUE - 8) throw new FusedRnnException(file + ": shape " + Arrays.toString(h.shape()) + " has more elements than a Java array holds");
         if (count * itemSize != have) {
             throw new FusedRnnException(file + ": shape " + Arrays.toString(h.shape()) + " needs " + count * itemSize
                     + " data bytes, found " + have + " (trailing bytes)");
