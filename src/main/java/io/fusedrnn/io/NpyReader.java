@@ -46,35 +46,45 @@ public final class NpyReader {
         try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) throw new FusedRnnException(file + ": empty file (expected a .npy array)");
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            if (size < 10 || !Arrays.equals(seg.asSlice(0, 6).toArray(ValueLayout.JAVA_BYTE), MAGIC)) {
-                throw new FusedRnnException(file + ": bad magic: not a .npy file (expected \\x93NUMPY)");
-            }
-            int major = seg.get(ValueLayout.JAVA_BYTE, 6);
-            long headerLen, headerStart;
-            if (major == 1) {
-                headerLen = seg.get(U16, 8) & 0xffff;
-                headerStart = 10;
-            } else if (major == 2 || major == 3) {
-                if (size < 12) throw new FusedRnnException(file + ": truncated: " + size + " bytes, shorter than a version " + major + " preamble");
-                headerLen = seg.get(I32, 8) & 0xffffffffL;
-                headerStart = 12;
-            } else {
-                throw new FusedRnnException(file + ": unsupported .npy format version " + major + " (expected 1, 2 or 3)");
-            }
-            if (headerLen > MAX_HEADER_BYTES) throw new FusedRnnException(file + ": header length " + headerLen + " is absurd");
-            if (headerStart + headerLen > size) {
-                throw new FusedRnnException(file + ": truncated: header of " + headerLen + " bytes, file has " + (size - headerStart) + " after the preamble");
-            }
-            String text = new String(seg.asSlice(headerStart, headerLen).toArray(ValueLayout.JAVA_BYTE),
-                    major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-            NpyHeader h = NpyHeader.parse(text, file);
-            return decode(h, seg, headerStart + headerLen, size, floats, file);
+            return parse(file, ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), floats);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new FusedRnnException(file + ": no such file", e);
         } catch (IOException e) {
             throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** Parses the bytes of a whole file held in memory ({@code file} names it in messages). */
+    static NdArray fromBytes(String file, byte[] bytes, boolean floats) {
+        return parse(file, MemorySegment.ofArray(bytes), floats);
+    }
+
+    private static NdArray parse(String file, MemorySegment seg, boolean floats) {
+        long size = seg.byteSize();
+        if (size == 0) throw new FusedRnnException(file + ": empty file (expected a .npy array)");
+        if (size < 10 || !Arrays.equals(seg.asSlice(0, 6).toArray(ValueLayout.JAVA_BYTE), MAGIC)) {
+            throw new FusedRnnException(file + ": bad magic: not a .npy file (expected \\x93NUMPY)");
+        }
+        int major = seg.get(ValueLayout.JAVA_BYTE, 6);
+        long headerLen, headerStart;
+        if (major == 1) {
+            headerLen = seg.get(U16, 8) & 0xffff;
+            headerStart = 10;
+        } else if (major == 2 || major == 3) {
+            if (size < 12) throw new FusedRnnException(file + ": truncated: " + size + " bytes, shorter than a version " + major + " preamble");
+            headerLen = seg.get(I32, 8) & 0xffffffffL;
+            headerStart = 12;
+        } else {
+            throw new FusedRnnException(file + ": unsupported .npy format version " + major + " (expected 1, 2 or 3)");
+        }
+        if (headerLen > MAX_HEADER_BYTES) throw new FusedRnnException(file + ": header length " + headerLen + " is absurd");
+        if (headerStart + headerLen > size) {
+            throw new FusedRnnException(file + ": truncated: header of " + headerLen + " bytes, file has " + (size - headerStart) + " after the preamble");
+        }
+        String text = new String(seg.asSlice(headerStart, headerLen).toArray(ValueLayout.JAVA_BYTE),
+                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        NpyHeader h = NpyHeader.parse(text, file);
+        return decode(h, seg, headerStart + headerLen, size, floats, file);
     }
 
     /** count × itemSize as text, without overflowing. */

@@ -55,19 +55,7 @@ public final class SafetensorsFile implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) throw new FusedRnnException(file + ": empty file (expected a safetensors header)");
-            if (size < 8) throw new FusedRnnException(file + ": truncated: " + size + " bytes, expected at least the 8-byte header length");
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            long n = seg.get(U64, 0);
-            if (n < 0 || n > MAX_HEADER_BYTES) {
-                throw new FusedRnnException(file + ": header length " + Long.toUnsignedString(n) + " is absurd (limit "
-                        + MAX_HEADER_BYTES + " bytes)");
-            }
-            if (n > size - 8) {
-                throw new FusedRnnException(file + ": header length " + n + " exceeds the " + (size - 8) + " bytes after it (file truncated?)");
-            }
-            byte[] json = seg.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
-            SafetensorsHeader header = SafetensorsHeader.parse(json, size - 8 - n, file);
-            return new SafetensorsFile(file, arena, seg, 8 + n, header);
+            return parse(file, arena, ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
         } catch (java.nio.file.NoSuchFileException e) {
             arena.close();
             throw new FusedRnnException(file + ": no such file", e);
@@ -78,6 +66,28 @@ public final class SafetensorsFile implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    /** Validates the bytes of a whole file held in memory ({@code file} names it in messages). */
+    static SafetensorsFile fromBytes(String file, byte[] bytes) {
+        return parse(file, null, MemorySegment.ofArray(bytes));
+    }
+
+    private static SafetensorsFile parse(String file, Arena arena, MemorySegment seg) {
+        long size = seg.byteSize();
+        if (size == 0) throw new FusedRnnException(file + ": empty file (expected a safetensors header)");
+        if (size < 8) throw new FusedRnnException(file + ": truncated: " + size + " bytes, expected at least the 8-byte header length");
+        long n = seg.get(U64, 0);
+        if (n < 0 || n > MAX_HEADER_BYTES) {
+            throw new FusedRnnException(file + ": header length " + Long.toUnsignedString(n) + " is absurd (limit "
+                    + MAX_HEADER_BYTES + " bytes)");
+        }
+        if (n > size - 8) {
+            throw new FusedRnnException(file + ": header length " + n + " exceeds the " + (size - 8) + " bytes after it (file truncated?)");
+        }
+        byte[] json = seg.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
+        SafetensorsHeader header = SafetensorsHeader.parse(json, size - 8 - n, file);
+        return new SafetensorsFile(file, arena, seg, 8 + n, header);
     }
 
     /** The file as given to {@link #open}. */
@@ -133,7 +143,7 @@ public final class SafetensorsFile implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        arena.close();
+        if (arena != null) arena.close();
     }
 
     @Override
