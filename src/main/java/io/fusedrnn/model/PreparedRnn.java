@@ -20,6 +20,9 @@ import java.util.List;
  * {@link #stream} for step-by-step use. Layer k &gt; 0 reads layer k−1's y directly; the two
  * directions of a layer write the two halves of one y and add into one dx, so nothing is copied
  * between layers. Only the [L·D, B, n] state tensors are split and joined through the host.
+ *
+ * <p>Threads: a prepared model holds no per-call state, so several threads may call it at once (the
+ * backend runs their sweeps one at a time); a {@link RnnStream} or {@link RnnTrace} belongs to one thread.
  */
 public final class PreparedRnn implements AutoCloseable {
     private final RnnConfig config;

@@ -17,6 +17,8 @@ import java.util.Arrays;
  * chunk continues from that state. So a row that ended stays put when later chunks give it length
  * 0, and feeding per-chunk lengths {@code clamp(len[b] − offset, 0, T_chunk)} reproduces the
  * whole-sequence call with lengths {@code len}.
+ *
+ * <p>A stream holds mutable state: use it from one thread at a time.
  */
 public final class RnnStream implements AutoCloseable {
     private final PreparedRnn model;

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * the backend's live-object count returns to where it started after each cycle, on every backend.
  */
 class ModelResourceTest {
-    static final int CYCLES = 40;
+    static final int CYCLES = 20;
 
     @TestFactory
     List<DynamicTest> modelCyclesLeaveNoLiveObjects() {
