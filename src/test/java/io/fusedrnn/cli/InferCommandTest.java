@@ -78,6 +78,24 @@ class InferCommandTest {
     }
 
     @Test
+    void inferGivesTheSameAnswerOnEveryBackendThatOpens() {
+        Path w = stage("gru_l2_bi_lengths", false);
+        for (String backend : Fixtures.BACKENDS) {
+            try (var b = io.fusedrnn.Backends.open(backend)) {
+                System.err.println("infer test: backend " + b.name() + " available");
+            } catch (io.fusedrnn.BackendUnavailableException e) {
+                continue;
+            }
+            String out = "y-" + backend + ".npy";
+            assertEquals(0, infer("--weights", w.toString(), "--input", p("x.npy"), "--output", p(out), "--h0", p("h0.npy"),
+                    "--lengths", p("len.npy"), "--backend", backend, "--precision", "fp64"), stderr);
+            try (SafetensorsFile data = SafetensorsFile.open(Fixtures.path("pytorch/gru_l2_bi_lengths.data.safetensors"))) {
+                assertNear(data.read("y"), NpyReader.readFloats(dir.resolve(out)), 1e-9, backend + " y");
+            }
+        }
+    }
+
+    @Test
     void inferWithBatchFirstFindsThePrefixAndWritesFloat32ByDefault() throws IOException {
         Path w = stage("lstm_l2_bi", true);
         int status = infer("--weights", w.toString(), "--input", p("x.npy"), "--output", p("y.npy"), "--h0", p("h0.npy"),
