@@ -45,7 +45,8 @@ public final class Progress {
             lineLength = line.length();
             err.flush();
         } else {
-            String key = caseIndex + ":" + phase.replaceAll("[0-9]+/", "");
+            // one line per kind of phase (preparing, setting, checking, warm-up, run) in a log
+            String key = caseIndex + ":" + phase.split(" ", 2)[0];
             if (!key.equals(lastPhase)) err.println(head + "  " + phase);
             lastPhase = key;
         }
