@@ -9,8 +9,8 @@ import java.util.Locale;
  * Contenders that failed or were skipped get a line of text instead of a bar.
  */
 final class SvgBarChart {
-    static final int WIDTH = 640;
-    private static final int LABEL = 118, BAR_MAX = 240, ROW = 34, TOP = 26, BOTTOM = 22, BAR_H = 18;
+    static final int WIDTH = 600;
+    private static final int LABEL = 112, BAR_MAX = 220, ROW = 34, TOP = 26, BOTTOM = 22, BAR_H = 18;
 
     private SvgBarChart() {
     }
@@ -26,41 +26,57 @@ final class SvgBarChart {
     }
 
     static String render(List<ResultRow> rows) {
-        double scale = 0;
-        for (ResultRow r : rows) if (r.ok()) scale = Math.max(scale, r.stats().max());
-        scale = niceCeiling(scale);
+        // the axis covers every median with room to spare and every upper quartile; a slower outlier
+        // would squash the bars, so its whisker is clipped at the edge with an arrow instead
+        double slowest = 0;
+        for (ResultRow r : rows) if (r.ok()) slowest = Math.max(slowest, Math.max(1.15 * r.stats().median(), r.stats().q3()));
+        double step = niceStep(slowest / 4);
+        double scale = step * Math.max(1, Math.ceil(slowest / step - 1e-9));
         int height = TOP + rows.size() * ROW + BOTTOM;
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">%n",
-                WIDTH, height, WIDTH, height));
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" class=\"axis\">median time per run, ms (shorter is faster; whisker = min-max)</text>%n", LABEL));
-        // grid lines at quarters of the scale
-        for (int q = 0; q <= 4; q++) {
-            double x = LABEL + BAR_MAX * q / 4.0;
+        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" viewBox=\"0 0 %d %d\" role=\"img\">%n",
+                WIDTH, height));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" class=\"axis\">median ms per run (shorter is faster); whisker: fastest to slowest run</text>%n", LABEL));
+        int decimals = (int) Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+        for (int q = 0; step * q <= scale * (1 + 1e-9); q++) {
+            double x = LABEL + BAR_MAX * step * q / scale;
             s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>%n", x, TOP - 4, x, height - BOTTOM + 2));
             s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>%n",
-                    x, height - 6, scale > 0 ? TableWriter.fmt(scale * q / 4) : ""));
+                    x, height - 6, String.format(Locale.ROOT, "%." + decimals + "f", step * q)));
         }
         for (int i = 0; i < rows.size(); i++) {
             ResultRow r = rows.get(i);
             int y = TOP + i * ROW;
             int mid = y + ROW / 2;
-            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"name\" text-anchor=\"end\">%s</text>%n",
-                    LABEL - 8, mid + 5, HtmlReport.esc(r.contender() + (r.peer() ? " (peer)" : ""))));
+            if (r.peer()) {
+                s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"name\" text-anchor=\"end\">%s</text>%n",
+                        LABEL - 8, mid, HtmlReport.esc(r.contender())));
+                s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">peer</text>%n", LABEL - 8, mid + 12));
+            } else {
+                s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"name\" text-anchor=\"end\">%s</text>%n",
+                        LABEL - 8, mid + 5, HtmlReport.esc(r.contender())));
+            }
             if (!r.ok()) {
                 String cls = r.status() == ResultRow.Status.SKIPPED ? "skip" : "fail";
                 s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"%s\">%s: %s</text>%n", LABEL + 4, mid + 5, cls,
-                        r.status().toString().toUpperCase(Locale.ROOT), HtmlReport.esc(shorten(r.reason(), 62))));
+                        r.status().toString().toUpperCase(Locale.ROOT), HtmlReport.esc(shorten(r.reason(), 58))));
                 continue;
             }
             Stats st = r.stats();
             double w = Math.max(1.5, BAR_MAX * st.median() / scale);
-            double x0 = LABEL + BAR_MAX * st.min() / scale, x1 = LABEL + BAR_MAX * st.max() / scale;
+            boolean clipped = st.max() > scale;
+            double x0 = LABEL + BAR_MAX * st.min() / scale, x1 = LABEL + BAR_MAX * Math.min(st.max(), scale) / scale;
             s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"2\" fill=\"%s\"><title>%s</title></rect>%n",
                     LABEL, mid - BAR_H / 2, w, BAR_H, colour(r), HtmlReport.esc(tooltip(r))));
             s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"whisker\"/>%n", x0, mid, x1, mid));
             s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"whisker\"/>%n", x0, mid - 5, x0, mid + 5));
-            s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"whisker\"/>%n", x1, mid - 5, x1, mid + 5));
+            if (clipped) {
+                s.append(String.format(Locale.ROOT, "<path d=\"M%.1f %d l6 4 l-6 4 z\" class=\"arrow\"><title>slowest run %s ms</title></path>%n",
+                        x1, mid - 4, TableWriter.fmt(st.max())));
+                x1 += 6;
+            } else {
+                s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"whisker\"/>%n", x1, mid - 5, x1, mid + 5));
+            }
             s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"value\">%s ms · %.1f GFLOP/s · %s</text>%n",
                     Math.max(x1, LABEL + w) + 8, mid + 5, TableWriter.fmt(st.median()), r.gflops(), ratio(r)));
         }
@@ -85,11 +101,11 @@ final class SvgBarChart {
         return text.length() <= max ? text : text.substring(0, max - 1) + "…";
     }
 
-    /** 1, 2, 2.5 or 5 times a power of ten, at least v (so the axis ticks are round numbers). */
-    static double niceCeiling(double v) {
+    /** The smallest of 1, 2 or 5 times a power of ten that is at least v (round axis ticks). */
+    static double niceStep(double v) {
         if (!(v > 0)) return 1;
         double p = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 2, 2.5, 5, 10}) if (m * p >= v) return m * p;
+        for (double m : new double[] {1, 2, 5}) if (m * p >= v * (1 - 1e-9)) return m * p;
         return 10 * p;
     }
 }
