@@ -116,33 +116,44 @@ public final class BenchEngine {
         return entries.isEmpty() ? null : entries.getFirst();
     }
 
-    /** Warm-up, then interleaved timed rounds. */
+    /**
+     * Warm-up, then interleaved timed rounds. The --max-seconds budget is per contender, so a slow one
+     * (the scalar reference) stops after its minimum runs while the fast ones finish all of theirs.
+     */
     private void time(int index, BenchCase c, List<Entry> entries, List<ResultRow> rows) {
         long budget = (long) (options.maxSeconds() * 1e9);
-        long start = System.nanoTime();
         for (int w = 0; w < options.warmup() && !entries.isEmpty(); w++) {
             progress.update(index, c, 0.15 + 0.15 * w / options.warmup(), "warm-up " + (w + 1) + "/" + options.warmup());
-            for (Entry e : List.copyOf(entries)) runOnce(c, entries, e, rows);
-            // warm-up may use half the budget, after at least one round
-            if (budget > 0 && System.nanoTime() - start > budget / 2) break;
+            for (Entry e : List.copyOf(entries)) {
+                // after one warm-up run, a contender that has used a quarter of its budget is warm enough
+                if (w > 0 && budget > 0 && e.spent > budget / 4) continue;
+                long t0 = System.nanoTime();
+                runOnce(c, entries, e, rows);
+                e.spent += System.nanoTime() - t0;
+            }
         }
-        start = System.nanoTime();
+        for (Entry e : entries) e.spent = 0;
         int runs = options.runs();
-        for (int r = 0; r < runs && !entries.isEmpty(); r++) {
-            progress.update(index, c, 0.3 + 0.7 * r / runs, "run " + (r + 1) + "/" + runs + " (" + names(entries) + ")");
-            List<Entry> round = List.copyOf(entries);
+        for (int r = 0; r < runs; r++) {
+            List<Entry> round = new ArrayList<>();
+            for (Entry e : entries) if (budget == 0 || e.count < BenchOptions.MIN_RUNS || e.spent <= budget) round.add(e);
+            if (round.isEmpty()) break;
+            progress.update(index, c, 0.3 + 0.7 * r / runs, "run " + (r + 1) + "/" + runs + " (" + names(round) + ")");
             for (int k = 0; k < round.size(); k++) {
                 Entry e = round.get((k + r) % round.size());
                 long t0 = System.nanoTime();
-                if (runOnce(c, entries, e, rows)) e.samples[e.count++] = System.nanoTime() - t0;
-            }
-            if (budget > 0 && r + 1 >= BenchOptions.MIN_RUNS && System.nanoTime() - start > budget) {
-                if (r + 1 < runs) note(c.label() + ": stopped after " + (r + 1) + " of " + runs + " runs (--max-seconds "
-                        + options.maxSeconds() + ")");
-                break;
+                if (runOnce(c, entries, e, rows)) {
+                    long dt = System.nanoTime() - t0;
+                    e.samples[e.count++] = dt;
+                    e.spent += dt;
+                }
             }
         }
         for (Entry e : entries) {
+            if (e.count < runs) {
+                note(e.contender.name() + " on " + c.label() + ": stopped after " + e.count + " of " + runs
+                        + " timed runs (--max-seconds " + options.maxSeconds() + ")");
+            }
             Stats s = Stats.ofNanos(e.samples, e.count);
             double gflops = c.flops() / (s.median() * 1e-3) / 1e9;
             rows.add(new ResultRow(c, e.contender.name(), e.contender.isPeer(), ResultRow.Status.OK, null, s, gflops,
@@ -223,6 +234,7 @@ public final class BenchEngine {
         final Trial trial;
         final long[] samples = new long[options.runs()];
         int count;
+        long spent;
         Trial.Outputs outputs;
         double error = Double.NaN;
 

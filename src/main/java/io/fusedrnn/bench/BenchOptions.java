@@ -13,8 +13,8 @@ import java.util.Locale;
  * The parsed options of {@code bench}. {@code backends} is empty when none were named: then every
  * backend that opens is run, except the scalar reference on the large shape.
  *
- * @param maxSeconds a case stops its timed runs early once it has spent this long timing (after at
- *                   least {@link #MIN_RUNS} runs); 0 for no limit
+ * @param maxSeconds a contender stops its timed runs in a case once they took this long (after at least
+ *                   {@link #MIN_RUNS} runs); 0 for no limit
  */
 public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<String> backends, List<String> peers,
                            Precision precision, Mode mode, Path json, Path report, int warmup, int runs,
@@ -38,7 +38,7 @@ public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<Strin
               --mode infer|train            forward only, or forward + backward (default infer)
               --warmup N                    untimed runs per backend and case (default 3)
               --runs N                      timed runs per backend and case (default 10)
-              --max-seconds S               stop timing a case after S seconds, >= 3 runs (default 60, 0 = no limit)
+              --max-seconds S               a backend stops timing a case after S seconds, >= 3 runs (default 30, 0 = no limit)
               --json FILE                   write result rows and run metadata as JSON
               --report FILE.html            write a self-contained HTML report with charts
             exit status: 0 ok, 1 a backend failed its check or errored, 2 bad option, 3 named backend/peer unavailable
@@ -59,7 +59,7 @@ public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<Strin
         Mode mode = Mode.INFER;
         Path json = null, report = null;
         int warmup = 3, runs = 10;
-        double maxSeconds = 60;
+        double maxSeconds = 30;
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             String opt = args[i];

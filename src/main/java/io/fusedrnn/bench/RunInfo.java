@@ -25,7 +25,7 @@ public record RunInfo(String date, String cpu, int cores, String jdk, String os,
                 + "(first " + OutputCheck.STEPS + " steps x " + OutputCheck.ROWS + " rows) and the whole output against "
                 + "a trusted contender, rel L2 <= " + OutputCheck.tolerance(o.precision()) + "; " + o.warmup()
                 + " warm-up runs, then up to " + o.runs() + " timed runs, contenders interleaved in rotating order"
-                + (o.maxSeconds() > 0 ? ", timing stops after " + o.maxSeconds() + " s (>= " + BenchOptions.MIN_RUNS + " runs)" : "")
+                + (o.maxSeconds() > 0 ? ", each stopping after " + o.maxSeconds() + " s of timed runs (>= " + BenchOptions.MIN_RUNS + " runs)" : "")
                 + "; a run ends with h_n (dh0 in train mode) on the host; GFLOP/s from LayerSpec.forwardFlops"
                 + (o.mode() == Mode.TRAIN ? " x3 (train)" : "");
         return new RunInfo(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), cpuModel(),

@@ -86,6 +86,14 @@ public final class BenchCommand {
 
     /** Named backends and peers must open (else exit 3); unnamed ones are skipped with a note. */
     private static void open(BenchOptions o, List<Contender> contenders, List<String> notes, PrintStream err) {
+        List<Contender> peers = new ArrayList<>();
+        try {
+            for (String peer : o.peers()) peers.add(Peers.open(peer)); // first: a missing peer fails fast
+        } catch (RuntimeException e) {
+            for (Contender p : peers) p.close();
+            throw e;
+        }
+        contenders.addAll(peers);
         List<String> names = o.backendsNamed() ? o.backends() : BenchOptions.DEFAULT_BACKENDS;
         for (String name : names) {
             try {
@@ -100,7 +108,8 @@ public final class BenchCommand {
                 err.println("bench: " + note);
             }
         }
-        for (String peer : o.peers()) contenders.add(Peers.open(peer));
+        contenders.removeAll(peers);
+        contenders.addAll(peers); // backends first, peers last, in tables
     }
 
     private static void checkWritable(String option, Path path) {
