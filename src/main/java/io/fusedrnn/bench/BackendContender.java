@@ -79,6 +79,16 @@ public final class BackendContender implements Contender {
         }
 
         @Override
+        public InputGradients gradients() {
+            LayerSpec s = layer.spec();
+            try (Tensor fresh = backend.allocate(precision, sweep.steps(), sweep.batch(), s.inputSize());
+                 SweepResult r = backend.forward(layer, sweep, y, 0, true);
+                 Gradients g = backend.backward(layer, sweep, r.reserve(), dy, 0, null, null, fresh)) {
+                return new InputGradients(fresh.toDoubleArray(), g.dh0().toDoubleArray());
+            }
+        }
+
+        @Override
         public void run() {
             if (!train) {
                 try (SweepResult r = backend.forward(layer, sweep, y, 0, false)) {

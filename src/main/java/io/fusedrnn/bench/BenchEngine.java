@@ -94,19 +94,39 @@ public final class BenchEngine {
             if (!(e.error <= tol)) {
                 drop(entries, e, rows, failWithError(c, e, String.format(Locale.ROOT,
                         "wrong answer: y/h_n differ from the float64 reference by rel L2 %.2e (limit %.0e)", e.error, tol)));
+                continue;
+            }
+            if (c.mode() != Mode.TRAIN) continue;
+            double gradError;
+            try {
+                e.gradients = e.trial.gradients();
+                gradError = check.gradientErrorVsReference(e.gradients);
+            } catch (RuntimeException ex) {
+                drop(entries, e, rows, fail(c, e.contender, ResultRow.Status.ERROR, "gradient check failed: " + message(ex)));
+                continue;
+            }
+            e.error = Math.max(e.error, gradError);
+            if (!(gradError <= tol)) {
+                drop(entries, e, rows, failWithError(c, e, String.format(Locale.ROOT,
+                        "wrong gradients: dx/dh0 differ from the float64 reference by rel L2 %.2e (limit %.0e)", gradError, tol)));
             }
         }
         Entry trusted = trusted(entries);
         for (Entry e : List.copyOf(entries)) {
             if (e == trusted) continue;
             double err = OutputCheck.errorVs(e.outputs, trusted.outputs);
+            if (e.gradients != null && trusted.gradients != null) err = Math.max(err, OutputCheck.errorVs(e.gradients, trusted.gradients));
             if (!(err <= tol)) {
                 drop(entries, e, rows, failWithError(c, e, String.format(Locale.ROOT,
-                        "wrong answer: y/h_n differ from %s's over the whole run by rel L2 %.2e (limit %.0e)",
+                        "wrong answer: y/h_n%s differ from %s's over the whole run by rel L2 %.2e (limit %.0e)",
+                        e.gradients != null ? " or dx/dh0" : "",
                         trusted.contender.name(), err, tol)));
             }
         }
-        for (Entry e : entries) e.outputs = null; // large outputs are not needed while timing
+        for (Entry e : entries) { // large outputs are not needed while timing
+            e.outputs = null;
+            e.gradients = null;
+        }
     }
 
     /** The contender the others are compared with on the whole run: reference, else the peer, else the first. */
@@ -236,6 +256,7 @@ public final class BenchEngine {
         int count;
         long spent;
         Trial.Outputs outputs;
+        Trial.InputGradients gradients;
         double error = Double.NaN;
 
         Entry(Contender contender, Trial trial) {

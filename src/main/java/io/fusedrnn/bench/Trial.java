@@ -13,10 +13,20 @@ public interface Trial extends AutoCloseable {
      */
     void run();
 
+    /**
+     * Training mode: one fresh training step (dx starting from zero) with the case's dy; returns
+     * dL/dx [T, B, I] and dL/dh0 [B, H] for the correctness check.
+     */
+    InputGradients gradients();
+
     @Override
     void close();
 
     /** The outputs compared between contenders, in float64. */
     record Outputs(double[] y, double[] hN) {
+    }
+
+    /** The input gradients compared between contenders in training mode, in float64. */
+    record InputGradients(double[] dx, double[] dh0) {
     }
 }

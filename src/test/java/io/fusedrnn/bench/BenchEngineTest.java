@@ -15,10 +15,15 @@ class BenchEngineTest {
     /** The reference backend with every output nudged: a wrong fast answer. */
     private static final class Wrong implements Contender {
         private final Contender inner = new BackendContender(new ReferenceBackend());
-        private final boolean atStart;
+        private final boolean atStart, gradientsOnly;
 
         Wrong(boolean atStart) {
+            this(atStart, false);
+        }
+
+        Wrong(boolean atStart, boolean gradientsOnly) {
             this.atStart = atStart;
+            this.gradientsOnly = gradientsOnly;
         }
 
         public String name() {
@@ -43,12 +48,19 @@ class BenchEngineTest {
                 public Outputs outputs() {
                     Outputs o = t.outputs();
                     double[] y = o.y().clone();
-                    y[atStart ? 0 : y.length - 1] += 0.05;
+                    if (!gradientsOnly) y[atStart ? 0 : y.length - 1] += 0.05;
                     return new Outputs(y, o.hN());
                 }
 
                 public void run() {
                     t.run();
+                }
+
+                public InputGradients gradients() {
+                    InputGradients g = t.gradients();
+                    double[] dx = g.dx().clone();
+                    dx[atStart ? 0 : dx.length - 1] += 0.05;
+                    return new InputGradients(dx, g.dh0());
                 }
 
                 public void close() {
@@ -63,7 +75,12 @@ class BenchEngineTest {
     }
 
     private static List<ResultRow> run(Contender... contenders) {
-        BenchOptions o = BenchOptions.parse(new String[] {"--cells", "lstm", "--shapes", "B=2,T=6,I=3,H=5", "--warmup", "0", "--runs", "3"});
+        return run("infer", contenders);
+    }
+
+    private static List<ResultRow> run(String mode, Contender... contenders) {
+        BenchOptions o = BenchOptions.parse(new String[] {"--cells", "lstm", "--shapes", "B=2,T=6,I=3,H=5", "--warmup", "0", "--runs", "3",
+                "--mode", mode});
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         return new BenchEngine(o, List.of(contenders), new Progress(quiet, false, 1)).run();
     }
@@ -87,6 +104,17 @@ class BenchEngineTest {
         ResultRow wrong = rows.stream().filter(r -> r.contender().equals("wrong")).findFirst().orElseThrow();
         assertEquals(ResultRow.Status.FAILED, wrong.status());
         assertTrue(wrong.reason().contains("reference's over the whole run"), wrong.reason());
+    }
+
+    @Test
+    void wrongInputGradientsAreAFailureInTrainMode() {
+        for (boolean atStart : new boolean[] {true, false}) {
+            List<ResultRow> rows = run("train", new BackendContender(new ReferenceBackend()), new Wrong(atStart, true));
+            ResultRow wrong = rows.stream().filter(r -> r.contender().equals("wrong")).findFirst().orElseThrow();
+            assertEquals(ResultRow.Status.FAILED, wrong.status());
+            assertTrue(wrong.reason().contains("wrong gradients") || wrong.reason().contains("dx/dh0"), wrong.reason());
+            assertEquals(ResultRow.Status.OK, rows.getFirst().status());
+        }
     }
 
     @Test

@@ -109,6 +109,11 @@ public final class OrtPeer implements Contender {
             }
         }
 
+        @Override
+        public InputGradients gradients() {
+            throw new UnsupportedOperationException("onnxruntime runs inference only");
+        }
+
         private double[] doubles(OrtSession.Result r, String name) {
             OnnxValue v = r.get(name).orElseThrow(() -> new FusedRnnException("onnxruntime: output " + name + " missing"));
             OnnxTensor t = (OnnxTensor) v;
