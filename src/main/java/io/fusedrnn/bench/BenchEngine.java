@@ -13,6 +13,9 @@ import java.util.Locale;
  * clock speed or in other load on the machine hits all of them alike.
  */
 public final class BenchEngine {
+    /** Pause between timed runs of alternating contenders, in milliseconds (see {@link #settle}). */
+    static final int GAP_MS = 5;
+
     private final BenchOptions options;
     private final List<Contender> contenders;
     private final Progress progress;
@@ -161,6 +164,7 @@ public final class BenchEngine {
             progress.update(index, c, 0.3 + 0.7 * r / runs, "run " + (r + 1) + "/" + runs + " (" + names(round) + ")");
             for (int k = 0; k < round.size(); k++) {
                 Entry e = round.get((k + r) % round.size());
+                if (round.size() > 1) settle();
                 long t0 = System.nanoTime();
                 if (runOnce(c, entries, e, rows)) {
                     long dt = System.nanoTime() - t0;
@@ -178,6 +182,18 @@ public final class BenchEngine {
             double gflops = c.flops() / (s.median() * 1e-3) / 1e9;
             rows.add(new ResultRow(c, e.contender.name(), e.contender.isPeer(), ResultRow.Status.OK, null, s, gflops,
                     e.error, Double.NaN, Double.NaN));
+        }
+    }
+
+    /**
+     * A short pause before each timed run when contenders alternate: thread pools that spin after a
+     * call (ONNX Runtime's intra-op pool does, by default) go idle before the next contender starts.
+     */
+    private static void settle() {
+        try {
+            Thread.sleep(GAP_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
