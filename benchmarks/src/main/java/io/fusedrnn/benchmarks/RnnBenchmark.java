@@ -2,6 +2,7 @@ package io.fusedrnn.benchmarks;
 
 import io.fusedrnn.Backend;
 import io.fusedrnn.Backends;
+import io.fusedrnn.Cell;
 import io.fusedrnn.Gradients;
 import io.fusedrnn.LayerSpec;
 import io.fusedrnn.Precision;
@@ -72,7 +73,7 @@ public class RnnBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         BenchShape s = BenchShape.parseList(shape).getFirst();
-        BenchCase c = new BenchCase(io.fusedrnn.Cell.parse(cell), s, Precision.FP32, Mode.TRAIN);
+        BenchCase c = new BenchCase(Cell.parse(cell), s, Precision.FP32, Mode.TRAIN); // TRAIN: the data includes dy
         Problem p = Problem.of(c);
         LayerSpec spec = c.spec();
         b = Backends.open(backend);
@@ -85,15 +86,26 @@ public class RnnBenchmark {
         check(p);
     }
 
-    /** A wrong fast answer is not a result: compare with the float64 reference before timing. */
+    /** A wrong fast answer is not a result: compare y, h_n, dx and dh0 with the float64 reference before timing. */
     private void check(Problem p) {
         Trial.Outputs got;
         try (SweepResult r = b.forward(layer, sweep, y, 0, false)) {
             got = new Trial.Outputs(y.toDoubleArray(), r.hN().toDoubleArray());
         }
-        double err = new OutputCheck(p).errorVsReference(got);
+        OutputCheck check = new OutputCheck(p);
+        double err = check.errorVsReference(got);
         if (!(err <= OutputCheck.tolerance(Precision.FP32))) {
             throw new IllegalStateException(backend + " " + cell + " " + shape + ": y differs from the float64 reference by rel L2 " + err);
+        }
+        Trial.InputGradients grads;
+        try (Tensor fresh = b.allocate(Precision.FP32, x.dim(0), x.dim(1), x.dim(2));
+             SweepResult r = b.forward(layer, sweep, y, 0, true);
+             Gradients g = b.backward(layer, sweep, r.reserve(), dy, 0, null, null, fresh)) {
+            grads = new Trial.InputGradients(fresh.toDoubleArray(), g.dh0().toDoubleArray());
+        }
+        err = check.gradientErrorVsReference(grads);
+        if (!(err <= OutputCheck.tolerance(Precision.FP32))) {
+            throw new IllegalStateException(backend + " " + cell + " " + shape + ": dx/dh0 differ from the float64 reference by rel L2 " + err);
         }
     }
 
