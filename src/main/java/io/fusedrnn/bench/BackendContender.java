@@ -9,6 +9,10 @@ import io.fusedrnn.Sweep;
 import io.fusedrnn.SweepResult;
 import io.fusedrnn.Tensor;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /** A fusedrnn {@link Backend} as a benchmark contender: one forward (and backward) sweep per run. */
 public final class BackendContender implements Contender {
     private final Backend backend;
@@ -63,12 +67,23 @@ public final class BackendContender implements Contender {
             int steps = p.steps(), batch = p.batch();
             precision = c.precision();
             train = c.mode() == Mode.TRAIN;
-            layer = backend.prepare(p.weights(), precision);
-            x = backend.upload(precision, p.x(), steps, batch, s.inputSize());
-            y = backend.allocate(precision, steps, batch, s.outputSize());
-            dy = train ? backend.upload(precision, p.dy(), steps, batch, s.outputSize()) : null;
-            dx = train ? backend.allocate(precision, steps, batch, s.inputSize()) : null;
+            List<AutoCloseable> made = new ArrayList<>();
+            try {
+                layer = keep(made, backend.prepare(p.weights(), precision));
+                x = keep(made, backend.upload(precision, p.x(), steps, batch, s.inputSize()));
+                y = keep(made, backend.allocate(precision, steps, batch, s.outputSize()));
+                dy = train ? keep(made, backend.upload(precision, p.dy(), steps, batch, s.outputSize())) : null;
+                dx = train ? keep(made, backend.allocate(precision, steps, batch, s.inputSize())) : null;
+            } catch (RuntimeException e) {
+                closeAll(made); // a failed setup (out of device memory) leaves nothing behind
+                throw e;
+            }
             sweep = Sweep.of(x);
+        }
+
+        private static <T extends AutoCloseable> T keep(List<AutoCloseable> made, T t) {
+            made.add(t);
+            return t;
         }
 
         @Override
@@ -110,7 +125,11 @@ public final class BackendContender implements Contender {
 
         @Override
         public void close() {
-            for (AutoCloseable a : new AutoCloseable[] {x, y, dy, dx, layer}) {
+            closeAll(Arrays.asList(x, y, dy, dx, layer));
+        }
+
+        private static void closeAll(List<AutoCloseable> all) {
+            for (AutoCloseable a : all) {
                 try {
                     if (a != null) a.close();
                 } catch (Exception e) {
