@@ -56,8 +56,10 @@ public final class BenchEngine {
         OutputCheck check = new OutputCheck(problem);
         for (Contender k : contenders) {
             if (!k.isPeer() && k.name().equals("reference") && c.shape().isLarge() && !options.backendsNamed()) {
-                note("reference skipped on " + c.label() + ": the scalar oracle takes minutes per run there; "
-                        + "name it in --backends to include it");
+                String why = "left out of the large shape by default (the scalar oracle takes minutes per run there); "
+                        + "name it in --backends to include it";
+                rows.add(row(c, k, ResultRow.Status.SKIPPED, why));
+                note("reference skipped on " + c.label() + ": " + why);
                 continue;
             }
             String why = k.cannotRun(c);
