@@ -5,11 +5,11 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The few protocol-buffer encodings an ONNX model needs, written by hand so the library does not
- * depend on protobuf: varint fields (wire type 0), length-delimited fields (wire type 2: strings,
- * bytes, nested messages, packed repeated varints) and 32-bit floats (wire type 5).
+ * depend on protobuf: varint fields (wire type 0) and length-delimited fields (wire type 2: strings,
+ * bytes, nested messages, packed repeated varints).
  */
 final class ProtoWriter {
-    private static final int VARINT = 0, LENGTH_DELIMITED = 2, FIXED32 = 5;
+    private static final int VARINT = 0, LENGTH_DELIMITED = 2;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
@@ -43,14 +43,6 @@ final class ProtoWriter {
         ProtoWriter body = new ProtoWriter();
         for (long v : values) body.rawVarint(v);
         return bytes(field, body.toByteArray());
-    }
-
-    /** A float field. */
-    ProtoWriter float32(int field, float value) {
-        tag(field, FIXED32);
-        int bits = Float.floatToRawIntBits(value);
-        for (int i = 0; i < 4; i++) out.write(bits >>> (8 * i));
-        return this;
     }
 
     byte[] toByteArray() {
