@@ -43,6 +43,7 @@ public final class Main {
                 case "devices" -> DevicesCommand.run(options);
                 case "gradcheck" -> GradcheckCommand.run(options);
                 case "infer" -> InferCommand.run(options);
+                case "bench" -> BenchCommand.run(options);
                 case "test" -> fail("test runs through Maven: use ./fusedrnn test from the source tree");
                 case "help", "--help", "-h" -> {
                     System.out.print(USAGE);
