@@ -4,6 +4,7 @@ import io.fusedrnn.Backend;
 import io.fusedrnn.BackendUnavailableException;
 import io.fusedrnn.Backends;
 import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.NonFinite;
 import io.fusedrnn.Precision;
 import io.fusedrnn.Tensor;
 import io.fusedrnn.io.NdArray;
@@ -30,9 +31,9 @@ import java.util.Map;
 
 /**
  * {@code fusedrnn infer}: runs a PyTorch LSTM/GRU state_dict (safetensors) on an input .npy and
- * writes y (and optionally h_n, c_n) as .npy. Exit status 0 on success, 2 for bad input (one line
- * on stderr naming the file or option; no output file is written), 3 when the backend or precision
- * is unavailable. Outputs are written to temporary files and moved into place only when all succeed.
+ * writes y (and optionally h_n, c_n) as .npy. Exit status 0 on success, 1 when {@code --check-finite}
+ * finds a NaN or infinity in an output (nothing is written), 2 for bad input (one line on stderr
+ * naming the file or option; no output file is written), 3 when the backend or precision is unavailable. Outputs are written to temporary files and moved into place only when all succeed.
  */
 public final class InferCommand {
     private InferCommand() {
@@ -51,6 +52,8 @@ public final class InferCommand {
             return 0;
         } catch (BackendUnavailableException e) {
             return fail(err, e, 3, verbose);
+        } catch (NonFinite.Found e) {
+            return fail(err, e, 1, verbose);
         } catch (FusedRnnException e) {
             return fail(err, e, 2, verbose);
         }
@@ -94,6 +97,11 @@ public final class InferCommand {
                  Tensor h0t = h0 == null ? null : backend.upload(p, h0.data(), h0.shape());
                  Tensor c0t = c0 == null ? null : backend.upload(p, c0.data(), c0.shape());
                  RnnOutput out = rnn.forward(xt, h0t, c0t, lengths)) {
+                if (o.checkFinite()) {
+                    NonFinite.check("y", out.y());
+                    NonFinite.check("h_n", out.hN());
+                    if (out.cN() != null) NonFinite.check("c_n", out.cN());
+                }
                 Map<Path, NdArray> result = new LinkedHashMap<>();
                 NdArray y = new NdArray(out.y().shape(), out.y().toDoubleArray());
                 result.put(o.output(), o.batchFirst() ? swapFirstTwo(y) : y);

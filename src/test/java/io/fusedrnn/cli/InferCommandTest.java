@@ -158,6 +158,24 @@ class InferCommandTest {
     }
 
     @Test
+    void checkFiniteReportsTheFirstNaNAndWritesNothing() {
+        Path w = stage("lstm_proj_l2_bi_lengths", false);
+        NdArray x = NpyReader.readFloats(dir.resolve("x.npy"));
+        x.data()[x.data().length - 1] = Double.NaN;
+        NpyWriter.write(dir.resolve("nan.npy"), x, Precision.FP64);
+        String[] args = {"--weights", w.toString(), "--input", p("nan.npy"), "--output", p("y.npy"), "--backend", "reference"};
+        assertEquals(0, infer(args), stderr); // without the check, NaN propagates into y (documented)
+        assertTrue(Arrays.stream(NpyReader.readFloats(dir.resolve("y.npy")).data()).anyMatch(Double::isNaN));
+        assertTrue(dir.resolve("y.npy").toFile().delete());
+        String[] checked = Arrays.copyOf(args, args.length + 1);
+        checked[args.length] = "--check-finite";
+        assertEquals(1, infer(checked), stderr);
+        assertTrue(stderr.startsWith("fusedrnn infer: y: expected finite values, found NaN at ["), stderr);
+        assertEquals(1, stderr.lines().count(), stderr);
+        assertFalse(Files.exists(dir.resolve("y.npy")), "no output after a failed check");
+    }
+
+    @Test
     void anUnavailableBackendExitsThree() {
         Path w = stage("lstm_l1", false);
         String[] args = {"--weights", w.toString(), "--input", p("x.npy"), "--output", p("y.npy"), "--backend", "opencl:no-such-device-xyz"};
