@@ -11,7 +11,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -171,6 +176,77 @@ public abstract class BackendContract {
         assertThrows(IllegalStateException.class, t::toDoubleArray);
         try (Tensor x = backend.allocate(Precision.FP32, 1, 1, 3); Tensor y = backend.allocate(Precision.FP32, 1, 1, 2)) {
             assertThrows(IllegalStateException.class, () -> backend.forward(layer, Sweep.of(x), y, 0, false));
+        }
+    }
+
+    @Test
+    void resultsAreBitwiseIdenticalRunAfterRun() {
+        for (Precision p : Precision.values()) {
+            SweepProblem problem = new SweepProblem(new ContractCase(LayerSpec.lstm(33, 13, 5), 9, 7, true, true, true, 77));
+            SweepProblem.Outcome a = problem.run(backend, p, true), b = problem.run(backend, p, true);
+            assertArrayEquals(a.outputs(), b.outputs(), 0.0, backend.name() + " " + p + " outputs");
+            assertArrayEquals(a.dx(), b.dx(), 0.0, backend.name() + " " + p + " dx");
+            for (int k = 0; k < LayerWeights.NAMES.length; k++) {
+                if (a.dW()[k] != null) assertArrayEquals(a.dW()[k], b.dW()[k], 0.0, backend.name() + " " + p + " d" + LayerWeights.NAMES[k]);
+            }
+        }
+    }
+
+    @Test
+    void threadsSharingOneBackendGetTheSerialResultsBitwise() throws Exception {
+        int threads = 4;
+        List<SweepProblem> problems = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            problems.add(new SweepProblem(new ContractCase(LayerSpec.gru(17, 19, i % 2 == 0), 7, 3, i % 2 == 1, true, true, 100 + i)));
+        }
+        List<double[]> serial = problems.stream().map(p -> p.run(backend, Precision.FP32, true).dx()).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 3; round++) {
+                List<Future<double[]>> parallel = new ArrayList<>();
+                for (SweepProblem p : problems) parallel.add(pool.submit(() -> p.run(backend, Precision.FP32, true).dx()));
+                for (int i = 0; i < threads; i++) {
+                    assertArrayEquals(serial.get(i), parallel.get(i).get(), 0.0, "thread " + i + " round " + round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void thousandsOfPrepareForwardCloseCyclesLeaveNothingOpen() {
+        ContractCase c = new ContractCase(LayerSpec.lstm(8, 6, 3), 3, 2, false, true, true, 9);
+        SweepProblem p = new SweepProblem(c);
+        p.run(backend, Precision.FP32, true); // warm-up: caches a backend may keep are made here
+        long baseline = backend.liveObjects();
+        for (int i = 0; i < cycles(); i++) p.run(backend, i % 2 == 0 ? Precision.FP32 : Precision.FP64, i % 3 == 0);
+        assertEquals(baseline, backend.liveObjects(), "live tensors, layers and reserves of " + backend.name());
+    }
+
+    /** How many prepare/forward/close cycles the leak test runs (a slow device may run fewer). */
+    protected int cycles() {
+        return 2000;
+    }
+
+    @Test
+    void nonFiniteInputPropagatesToItsOwnRowOnly() {
+        ContractCase c = new ContractCase(LayerSpec.lstm(4, 5), 4, 3, false, false, false, 10);
+        SweepProblem clean = new SweepProblem(c);
+        double[] x = clean.x.clone();
+        x[(1 * 3 + 2) * 4 + 1] = Double.NaN; // x[t=1, b=2, 1]
+        SweepProblem.Outcome o = new SweepProblem(c, clean.weights, x, null, null, clean.gy, clean.gh, clean.gc, null)
+                .run(backend, Precision.FP32, false);
+        for (int t = 0; t < 4; t++) {
+            for (int b = 0; b < 3; b++) {
+                double v = o.y()[(t * 3 + b) * 5];
+                boolean poisoned = b == 2 && t >= 1;
+                assertEquals(poisoned, Double.isNaN(v), "y[t=" + t + ", b=" + b + "] = " + v);
+            }
+        }
+        try (Tensor y = backend.upload(Precision.FP32, o.y(), 4, 3, 5)) {
+            FusedRnnException e = assertThrows(FusedRnnException.class, () -> NonFinite.check("y", y));
+            assertEquals("y: expected finite values, found NaN at [1, 2, 0] (first of 15)", e.getMessage());
         }
     }
 }
