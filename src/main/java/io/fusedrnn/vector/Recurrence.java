@@ -224,7 +224,8 @@ abstract class Recurrence<A> {
                 c -= cm;
                 int j0 = split(gh, c, tc), j1 = split(gh, c + 1, tc);
                 k.columnSums(bk.dAx, 0, gh, rows, j0, j1, dBih, 0);
-                k.columnSums(bk.dAh, 0, gh, rows, j0, j1, dBhh, 0);
+                if (bk.dAh == bk.dAx) System.arraycopy(dBih, j0, dBhh, j0, j1 - j0); // LSTM: both biases see dA
+                else k.columnSums(bk.dAh, 0, gh, rows, j0, j1, dBhh, 0);
             }
         });
     }
