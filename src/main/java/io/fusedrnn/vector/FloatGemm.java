@@ -15,8 +15,8 @@ final class FloatGemm {
     static final int L = S.length();
     /** Panel width: two vectors, so the 4-row tile holds 8 accumulators (C2 spills beyond ~12 live vectors). */
     static final int NR = 2 * L;
-    /** Rows of A kept hot (packed) while every panel streams past them (about a quarter of L2). */
-    private static final int A_BLOCK_BYTES = 128 * 1024;
+    /** Rows of A per block (mc × KC, 64 KiB: 64 rows), so the block of C they feed also fits in L2. */
+    private static final int A_BLOCK_BYTES = 64 * 1024;
     /** K block: a panel's slice (KC × NR floats = 16 KiB) stays in L1 while the row tiles reuse it. */
     private static final int KC = 256;
 
@@ -46,12 +46,14 @@ final class FloatGemm {
         // scratch, since a variable stride in the K loop would keep C2 from hoisting its bounds checks
         float[] ap = acs == 1 ? a : scratch(Math.min(m, mc) * Math.min(k, KC));
         int ps = k * NR;
-        for (int k0 = 0; k0 < k; k0 += KC) {
-            int kc = Math.min(KC, k - k0);
-            boolean more = k0 > 0 || acc;
-            float[] bs = k0 == 0 ? bias : null;
-            for (int m0 = 0; m0 < m; m0 += mc) {
-                int m1 = Math.min(m, m0 + mc), rowsIn = m1 - m0, full = rowsIn & ~3, ao, lda;
+        // M blocks outside K blocks: a block of C (mc rows of this call's panels) stays in L2 while all
+        // of K accumulates into it, instead of going to memory and back once per K block
+        for (int m0 = 0; m0 < m; m0 += mc) {
+            int m1 = Math.min(m, m0 + mc), rowsIn = m1 - m0, full = rowsIn & ~3;
+            for (int k0 = 0; k0 < k; k0 += KC) {
+                int kc = Math.min(KC, k - k0), ao, lda;
+                boolean more = k0 > 0 || acc;
+                float[] bs = k0 == 0 ? bias : null;
                 if (acs == 1) {
                     ao = aOff + m0 * ars + k0;
                     lda = ars;
