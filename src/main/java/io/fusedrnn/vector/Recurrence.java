@@ -80,10 +80,10 @@ abstract class Recurrence<A> {
         return new Cols(n, np, Math.max(1, Math.min(4, np / (2 * workers))), nr);
     }
 
-    /** Chunks for a big GEMM: about three per worker. */
+    /** Chunks for a big GEMM: about six per worker, so the last chunk leaves the others idle briefly. */
     final Cols gemmCols(int n) {
         int np = k.panels(n);
-        return new Cols(n, np, Math.max(1, (np + 3 * workers - 1) / (3 * workers)), nr);
+        return new Cols(n, np, Math.max(1, (np + 6 * workers - 1) / (6 * workers)), nr);
     }
 
     final Phase phase(Cols c) {
@@ -191,7 +191,7 @@ abstract class Recurrence<A> {
     }
 
     private int gradientChunks() {
-        return gemmCols(in).count() + gemmCols(out).count() + (proj > 0 ? gemmCols(hs).count() : 0) + 2 * workers;
+        return 2 * gemmCols(in).count() + gemmCols(out).count() + (proj > 0 ? gemmCols(hs).count() : 0) + 2 * workers;
     }
 
     /**
@@ -211,7 +211,8 @@ abstract class Recurrence<A> {
                 int p0 = xc.p0(c), p1 = xc.p1(c);
                 k.pack(x, 0, in, 1, rows, in, bk.xPk, p0, p1);
                 k.gemm(bk.dAxT, 0, rows, 1, gh, rows, bk.xPk, 0, in, p0, p1, dWih, 0, in, false, null);
-                k.gemm(bk.dAx, 0, gh, 1, rows, gh, l.wih, 0, in, p0, p1, dx, 0, in, true, null);
+            } else if ((c -= cx) < cx) {
+                k.gemm(bk.dAx, 0, gh, 1, rows, gh, l.wih, 0, in, xc.p0(c), xc.p1(c), dx, 0, in, true, null);
             } else if ((c -= cx) < ch) {
                 int p0 = hc.p0(c), p1 = hc.p1(c);
                 k.pack(res.hIn, 0, out, 1, rows, out, bk.hPk, p0, p1);
