@@ -3,6 +3,7 @@ package io.fusedrnn.vector;
 import io.fusedrnn.FusedRnnException;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,7 +26,8 @@ final class WorkerPool {
 
     private final int size;
     private final Thread[] threads;
-    private final boolean[] parked;
+    /** 1 while worker w is parked; a wake-up racing with parking costs at most PARK_NANOS. */
+    private final AtomicIntegerArray parked;
     private final AtomicInteger done = new AtomicInteger();
     private volatile int jobSeq;
     private volatile Job job;
@@ -35,7 +37,7 @@ final class WorkerPool {
     WorkerPool(int size) {
         this.size = size;
         this.threads = new Thread[size];
-        this.parked = new boolean[size];
+        this.parked = new AtomicIntegerArray(size);
         for (int w = 1; w < size; w++) {
             int me = w;
             Thread t = new Thread(() -> loop(me), "fusedrnn-vector-" + w);
@@ -130,9 +132,9 @@ final class WorkerPool {
             Thread.yield();
             return spins + 1;
         }
-        parked[me] = true;
+        parked.set(me, 1);
         LockSupport.parkNanos(this, PARK_NANOS);
-        parked[me] = false;
+        parked.set(me, 0);
         return spins;
     }
 
@@ -142,7 +144,7 @@ final class WorkerPool {
 
     private void wakeOne(int w) {
         Thread t = threads[w];
-        if (t != null && parked[w]) LockSupport.unpark(t);
+        if (t != null && parked.get(w) != 0) LockSupport.unpark(t);
     }
 
     /** Thrown out of a wait when another worker has failed, to unwind this one. */
