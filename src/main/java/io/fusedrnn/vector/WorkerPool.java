@@ -23,6 +23,8 @@ final class WorkerPool {
     /** Then yields (a loaded machine may be running the worker we wait for on our core), then parks. */
     private static final int YIELDS = 1 << 8;
     private static final long PARK_NANOS = 100_000;
+    /** An idle worker's sleep between sweeps (it is woken explicitly; this only bounds a missed wake-up). */
+    private static final long IDLE_PARK_NANOS = 50_000_000;
 
     private final int size;
     private final Thread[] threads;
@@ -103,7 +105,16 @@ final class WorkerPool {
             int spins = 0;
             while (jobSeq == seen) {
                 if (shutdown) return;
-                spins = pause(me, spins);
+                if (spins < SPINS + YIELDS) {
+                    spins = pause(me, spins);
+                    continue;
+                }
+                // idle between sweeps: sleep until run() unparks us. The flag is set before the
+                // re-check, and run() publishes the job before reading the flag, so no wake-up is lost;
+                // the timeout is only a safety net
+                parked.set(me, 1);
+                if (jobSeq == seen && !shutdown) LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                parked.set(me, 0);
             }
             seen = jobSeq;
             try {
