@@ -145,17 +145,27 @@ public final class BenchEngine {
      * Warm-up, then interleaved timed rounds. The --max-seconds budget is per contender, so a slow one
      * (the scalar reference) stops after its minimum runs while the fast ones finish all of theirs.
      */
+    /** Least time each contender runs untimed before timing (capped by a quarter of its budget). */
+    static final long WARMUP_NANOS = 1_500_000_000L;
+
     private void time(int index, BenchCase c, List<Entry> entries, List<ResultRow> rows) {
         long budget = (long) (options.maxSeconds() * 1e9);
-        for (int w = 0; w < options.warmup() && !entries.isEmpty(); w++) {
-            progress.update(index, c, 0.15 + 0.15 * w / options.warmup(), "warm-up " + (w + 1) + "/" + options.warmup());
+        // Warm-up: at least --warmup runs and, for fast contenders, at least WARMUP_NANOS of running
+        // (the JIT compiles Vector API loops only after many iterations; 3 runs of 2 ms are not enough),
+        // but never more than a quarter of the contender's budget once it has run once.
+        long warm = budget > 0 ? Math.min(WARMUP_NANOS, budget / 4) : WARMUP_NANOS;
+        for (int w = 0; !entries.isEmpty(); w++) {
+            boolean any = false;
             for (Entry e : List.copyOf(entries)) {
-                // after one warm-up run, a contender that has used a quarter of its budget is warm enough
-                if (w > 0 && budget > 0 && e.spent > budget / 4) continue;
+                boolean more = w < options.warmup() ? !(w > 0 && budget > 0 && e.spent > budget / 4) : e.spent < warm;
+                if (!more) continue;
+                any = true;
+                progress.update(index, c, 0.15 + 0.15 * Math.min(1.0, (double) e.spent / warm), "warm-up " + e.contender.name());
                 long t0 = System.nanoTime();
                 runOnce(c, entries, e, rows);
                 e.spent += System.nanoTime() - t0;
             }
+            if (!any) break;
         }
         for (Entry e : entries) e.spent = 0;
         int runs = options.runs();

@@ -36,7 +36,7 @@ public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<Strin
               --peers onnxruntime           peers run beside them in the same process (default none)
               --precision fp32|fp64         (default fp32)
               --mode infer|train            forward only, or forward + backward (default infer)
-              --warmup N                    untimed runs per backend and case (default 3)
+              --warmup N                    untimed runs per backend and case (default 3, and at least 1.5 s)
               --runs N                      timed runs per backend and case (default 10)
               --max-seconds S               a backend stops timing a case after S seconds, >= 3 runs (default 30, 0 = no limit)
               --json FILE                   write result rows and run metadata as JSON
