@@ -1,0 +1,93 @@
+/*
+ * gemm.cl: C[M,N] = A[M,K]·B[K,N] (+ bias[n]) (+ C when accumulating), every operand addressed through
+ * strides, so one kernel serves the input projection x·W_ihᵀ of all T·B rows, the recurrent
+ * dh_prev = dA·W_hh of a backward step, dx += dA·W_ih and the weight gradients dAᵀ·x over all T·B rows.
+ *
+ * Work-items: a work-group computes a TSM×TSN tile of C. It is (TSN/WPTN) × (TSM/WPTM) work-items; the
+ * work-item (tx, ty) keeps WPTM×WPTN accumulators in registers for rows ty + i·(TSM/WPTM) and columns
+ * tx + j·(TSN/WPTN) (strided, so neighbouring work-items touch neighbouring columns). K advances in
+ * tiles of TK values of A and B staged in local memory.
+ *
+ * Preconditions: TSM % WPTM == 0 and TSN % WPTN == 0; the host rounds the global size up to whole
+ * groups and the edges are checked here, so any M, N, K ≥ 0 works.
+ */
+#ifdef USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+#ifndef REAL
+#define REAL float
+#endif
+#ifndef TSM
+#define TSM 32
+#endif
+#ifndef TSN
+#define TSN 32
+#endif
+#ifndef TK
+#define TK 16
+#endif
+#ifndef WPTM
+#define WPTM 4
+#endif
+#ifndef WPTN
+#define WPTN 4
+#endif
+#define RTSM (TSM / WPTM)
+#define RTSN (TSN / WPTN)
+
+__kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))
+void gemm(const int M, const int N, const int K,
+          __global const REAL* A, const int aOff, const int sam, const int sak,
+          __global const REAL* B, const int bOff, const int sbk, const int sbn,
+          __global REAL* C, const int cOff, const int ldc,
+          __global const REAL* bias, const int useBias, const int accumulate)
+{
+    __local REAL As[TK][TSM];
+    __local REAL Bs[TK][TSN];
+    const int tx = get_local_id(0), ty = get_local_id(1);
+    const int n0 = get_group_id(0) * TSN, m0 = get_group_id(1) * TSM;
+    const int tid = ty * RTSN + tx;
+
+    REAL acc[WPTM][WPTN];
+    for (int i = 0; i < WPTM; i++)
+        for (int j = 0; j < WPTN; j++) acc[i][j] = 0;
+
+    for (int k0 = 0; k0 < K; k0 += TK) {
+        // Stage the tiles; walk along whichever index is contiguous in memory so loads coalesce.
+        for (int e = tid; e < TK * TSM; e += RTSM * RTSN) {
+            const int kk = sak == 1 ? e % TK : e / TSM;
+            const int mm = sak == 1 ? e / TK : e % TSM;
+            const int m = m0 + mm, k = k0 + kk;
+            As[kk][mm] = (m < M && k < K) ? A[aOff + m * sam + k * sak] : (REAL) 0;
+        }
+        for (int e = tid; e < TK * TSN; e += RTSM * RTSN) {
+            const int kk = sbn == 1 ? e / TSN : e % TK;
+            const int nn = sbn == 1 ? e % TSN : e / TK;
+            const int n = n0 + nn, k = k0 + kk;
+            Bs[kk][nn] = (n < N && k < K) ? B[bOff + k * sbk + n * sbn] : (REAL) 0;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int kk = 0; kk < TK; kk++) {
+            REAL b[WPTN];
+            for (int j = 0; j < WPTN; j++) b[j] = Bs[kk][tx + j * RTSN];
+            for (int i = 0; i < WPTM; i++) {
+                const REAL a = As[kk][ty + i * RTSM];
+                for (int j = 0; j < WPTN; j++) acc[i][j] = fma(a, b[j], acc[i][j]);
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    for (int i = 0; i < WPTM; i++) {
+        const int m = m0 + ty + i * RTSM;
+        if (m >= M) continue;
+        for (int j = 0; j < WPTN; j++) {
+            const int n = n0 + tx + j * RTSN;
+            if (n >= N) continue;
+            REAL v = acc[i][j];
+            if (useBias) v += bias[n];
+            const int at = cOff + m * ldc + n;
+            C[at] = accumulate ? C[at] + v : v;
+        }
+    }
+}

@@ -1,0 +1,254 @@
+/*
+ * gru.cl: one GRU step, fused, forward and backward, both variants; gate order r, z, n as in
+ * DESIGN / Cell. xw holds x·W_ihᵀ + b_ih for this step; b_hh is added to the recurrent part because
+ * n needs it separately (hn = W_hn h + b_hn).
+ *
+ * gru_step (linear-before-reset): per row b and unit u, the three recurrent dot products, then
+ *   r, z, n = tanh(xw_n + r⊙hn) and h' = (1−z)⊙n + z⊙h, in registers; writes h, y and, in training,
+ *   r, z, n and hn. Reset-before-linear needs all of r⊙h before n, so it runs as gru_rz then gru_n.
+ * Work-group: UNITS work-items along hidden units × one block of ROWS batch rows; the recurrent input
+ *   is staged in local memory in KTILE-wide slices; W_hhᵀ [H, 3H] is read so neighbouring units are
+ *   neighbouring addresses. Row b is active while step < len[b] and then reads time
+ *   t = reverse ? len-1-step : step; an inactive row keeps its h.
+ * gru_backward_step / gru_backward_reset: one BPTT step per (unit, row) (DESIGN "Backward"); the
+ *   recurrent products dA_h·W_hh run as GEMMs on the host's queue between and after them.
+ *
+ * Preconditions: the host rounds global sizes up to whole groups; dA buffers are zero on entry.
+ */
+#ifdef USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+#ifndef REAL
+#define REAL float
+#endif
+#ifndef UNITS
+#define UNITS 32
+#endif
+#ifndef ROWS
+#define ROWS 4
+#endif
+#ifndef KTILE
+#define KTILE 64
+#endif
+
+inline REAL sigm(const REAL v) { return (REAL) 1 / ((REAL) 1 + exp(-v)); }
+
+/*
+ * acc[r][g] = Σ_j src[srcOff + (b0+r)·H + j] · whhT[j·3H + (gate0+g)·H + u] for g < nGates.
+ * Called by every work-item of the group (it holds barriers); u ≥ H only helps with the staging.
+ */
+inline void recurrent(const int nGates, const int gate0, REAL acc[ROWS][3], __local REAL hTile[ROWS][KTILE],
+                      const int B, const int H, __global const REAL* src, const int srcOff,
+                      __global const REAL* whhT, const int u, const int lu, const int b0)
+{
+    const int G3 = 3 * H;
+    for (int r = 0; r < ROWS; r++)
+        for (int g = 0; g < 3; g++) acc[r][g] = 0;
+    for (int k0 = 0; k0 < H; k0 += KTILE) {
+        for (int e = lu; e < ROWS * KTILE; e += UNITS) {
+            const int r = e / KTILE, kk = e % KTILE, b = b0 + r, k = k0 + kk;
+            hTile[r][kk] = (b < B && k < H) ? src[srcOff + b * H + k] : (REAL) 0;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (u < H) {
+            const int kn = min(KTILE, H - k0);
+            __global const REAL* w = whhT + k0 * G3 + gate0 * H + u;
+            if (nGates == 3) {
+                for (int kk = 0; kk < kn; kk++, w += G3) {
+                    const REAL w0 = w[0], w1 = w[H], w2 = w[2 * H];
+                    for (int r = 0; r < ROWS; r++) {
+                        const REAL hv = hTile[r][kk];
+                        acc[r][0] = fma(w0, hv, acc[r][0]);
+                        acc[r][1] = fma(w1, hv, acc[r][1]);
+                        acc[r][2] = fma(w2, hv, acc[r][2]);
+                    }
+                }
+            } else if (nGates == 2) {
+                for (int kk = 0; kk < kn; kk++, w += G3) {
+                    const REAL w0 = w[0], w1 = w[H];
+                    for (int r = 0; r < ROWS; r++) {
+                        const REAL hv = hTile[r][kk];
+                        acc[r][0] = fma(w0, hv, acc[r][0]);
+                        acc[r][1] = fma(w1, hv, acc[r][1]);
+                    }
+                }
+            } else {
+                for (int kk = 0; kk < kn; kk++, w += G3) {
+                    const REAL w0 = w[0];
+                    for (int r = 0; r < ROWS; r++) acc[r][0] = fma(w0, hTile[r][kk], acc[r][0]);
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+/* Linear-before-reset (PyTorch's GRU): the whole step in one launch. */
+__kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
+void gru_step(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+              __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+              __global REAL* hs, const int hIn, const int hOut,
+              __global REAL* y, const int yCol, const int yW,
+              const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
+{
+    __local REAL hTile[ROWS][KTILE];
+    REAL acc[ROWS][3];
+    const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
+    recurrent(3, 0, acc, hTile, B, H, hs, hIn, whhT, u, get_local_id(0), b0);
+    if (u >= H) return;
+    const int G3 = 3 * H;
+    for (int r = 0; r < ROWS; r++) {
+        const int b = b0 + r;
+        if (b >= B) break;
+        const int len = lengths[b];
+        const REAL hp = hs[hIn + b * H + u];
+        if (step >= len) {
+            hs[hOut + b * H + u] = hp;
+            continue;
+        }
+        const int t = reverse ? len - 1 - step : step;
+        __global const REAL* a = xw + xwOff + b * G3 + u;
+        const REAL rg = sigm(a[0] + acc[r][0] + bhh[u]);
+        const REAL zg = sigm(a[H] + acc[r][1] + bhh[H + u]);
+        const REAL hn = acc[r][2] + bhh[2 * H + u];
+        const REAL ng = tanh(a[2 * H] + rg * hn);
+        const REAL h = ((REAL) 1 - zg) * ng + zg * hp;
+        hs[hOut + b * H + u] = h;
+        y[(t * B + b) * yW + yCol + u] = h;
+        if (train) {
+            __global REAL* s = gates + gOff + b * G3 + u;
+            s[0] = rg;
+            s[H] = zg;
+            s[2 * H] = ng;
+            hnSave[hnOff + b * H + u] = hn;
+        }
+    }
+}
+
+/* Reset-before-linear, phase 1: r and z into gates, r⊙h_prev into rh. */
+__kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
+void gru_rz(const int B, const int H, const int step, __global const int* lengths,
+            __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+            __global const REAL* hs, const int hIn,
+            __global REAL* gates, const int gOff, __global REAL* rh, const int rhOff)
+{
+    __local REAL hTile[ROWS][KTILE];
+    REAL acc[ROWS][3];
+    const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
+    recurrent(2, 0, acc, hTile, B, H, hs, hIn, whhT, u, get_local_id(0), b0);
+    if (u >= H) return;
+    const int G3 = 3 * H;
+    for (int r = 0; r < ROWS; r++) {
+        const int b = b0 + r;
+        if (b >= B) break;
+        if (step >= lengths[b]) continue;
+        __global const REAL* a = xw + xwOff + b * G3 + u;
+        const REAL rg = sigm(a[0] + acc[r][0] + bhh[u]);
+        const REAL zg = sigm(a[H] + acc[r][1] + bhh[H + u]);
+        gates[gOff + b * G3 + u] = rg;
+        gates[gOff + b * G3 + H + u] = zg;
+        rh[rhOff + b * H + u] = rg * hs[hIn + b * H + u];
+    }
+}
+
+/* Reset-before-linear, phase 2: hn = W_hn (r⊙h) + b_hn, n, h'. */
+__kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
+void gru_n(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+           __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+           __global REAL* hs, const int hIn, const int hOut,
+           __global const REAL* rh, const int rhOff,
+           __global REAL* y, const int yCol, const int yW,
+           const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
+{
+    __local REAL hTile[ROWS][KTILE];
+    REAL acc[ROWS][3];
+    const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
+    recurrent(1, 2, acc, hTile, B, H, rh, rhOff, whhT, u, get_local_id(0), b0);
+    if (u >= H) return;
+    const int G3 = 3 * H;
+    for (int r = 0; r < ROWS; r++) {
+        const int b = b0 + r;
+        if (b >= B) break;
+        const int len = lengths[b];
+        const REAL hp = hs[hIn + b * H + u];
+        if (step >= len) {
+            hs[hOut + b * H + u] = hp;
+            continue;
+        }
+        const int t = reverse ? len - 1 - step : step;
+        const REAL hn = acc[r][0] + bhh[2 * H + u];
+        const REAL ng = tanh(xw[xwOff + b * G3 + 2 * H + u] + hn);
+        const REAL zg = gates[gOff + b * G3 + H + u];
+        const REAL h = ((REAL) 1 - zg) * ng + zg * hp;
+        hs[hOut + b * H + u] = h;
+        y[(t * B + b) * yW + yCol + u] = h;
+        if (train) {
+            gates[gOff + b * G3 + 2 * H + u] = ng;
+            hnSave[hnOff + b * H + u] = hn;
+        }
+    }
+}
+
+/*
+ * One backward step for row b, unit u. dhRec [B, H] is dL/dh from step+1; dhNext receives dh⊙z (or all
+ * of dh for an inactive row) before GEMMs add dA_h·W_hh. Writes dA_x, dA_h [B, 3H] at daOff; with
+ * reset-before-linear the r columns come later from gru_backward_reset.
+ */
+__kernel void gru_backward_step(const int B, const int H, const int step, const int reverse,
+                                __global const int* lengths,
+                                __global const REAL* dy, const int dyCol, const int dyW,
+                                __global const REAL* dhRec, __global REAL* dhNext,
+                                __global const REAL* gates, const int gOff,
+                                __global const REAL* hs, const int hIn,
+                                __global const REAL* hnSave, const int hnOff, const int linearBeforeReset,
+                                __global REAL* dAx, __global REAL* dAh, const int daOff)
+{
+    const int u = get_global_id(0), b = get_global_id(1);
+    if (u >= H || b >= B) return;
+    const int len = lengths[b];
+    const int t = reverse ? len - 1 - step : step;
+    REAL dh = dhRec[b * H + u];
+    if (step >= len) {
+        dhNext[b * H + u] = dh;
+        return;
+    }
+    dh += dy[(t * B + b) * dyW + dyCol + u];
+    const int G3 = 3 * H;
+    __global const REAL* s = gates + gOff + b * G3 + u;
+    const REAL rg = s[0], zg = s[H], ng = s[2 * H];
+    const REAL hp = hs[hIn + b * H + u];
+    const REAL dan = dh * ((REAL) 1 - zg) * ((REAL) 1 - ng * ng);
+    const REAL daz = dh * (hp - ng) * zg * ((REAL) 1 - zg);
+    const int at = daOff + b * G3 + u;
+    dAx[at + H] = daz;
+    dAh[at + H] = daz;
+    dAx[at + 2 * H] = dan;
+    if (linearBeforeReset) {
+        const REAL dar = dan * hnSave[hnOff + b * H + u] * rg * ((REAL) 1 - rg);
+        dAx[at] = dar;
+        dAh[at] = dar;
+        dAh[at + 2 * H] = dan * rg;
+    } else {
+        dAh[at + 2 * H] = dan;
+    }
+    dhNext[b * H + u] = dh * zg;
+}
+
+/*
+ * Reset-before-linear only: drh = dA_h[n]·W_hn (a GEMM before this) is dL/d(r⊙h); it gives the r
+ * gradient and adds drh⊙r to dh_prev. One work-item per (unit j, row b).
+ */
+__kernel void gru_backward_reset(const int B, const int H, const int step, __global const int* lengths,
+                                 __global const REAL* drh, __global const REAL* gates, const int gOff,
+                                 __global const REAL* hs, const int hIn,
+                                 __global REAL* dAx, __global REAL* dAh, const int daOff, __global REAL* dhNext)
+{
+    const int j = get_global_id(0), b = get_global_id(1);
+    if (j >= H || b >= B || step >= lengths[b]) return;
+    const REAL rg = gates[gOff + b * 3 * H + j];
+    const REAL d = drh[b * H + j];
+    const REAL dar = d * hs[hIn + b * H + j] * rg * ((REAL) 1 - rg);
+    dAx[daOff + b * 3 * H + j] = dar;
+    dAh[daOff + b * 3 * H + j] = dar;
+    dhNext[b * H + j] += d * rg;
+}

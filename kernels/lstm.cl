@@ -1,0 +1,184 @@
+/*
+ * lstm.cl: one LSTM step, fused, forward and backward; gate order i, f, g, o as in DESIGN / Cell.
+ *
+ * lstm_step: for each row b and hidden unit u, the recurrent dot products of all four gates
+ *   (Σ_j h_prev[b, j]·W_hh[g·H + u, j]), added to the precomputed x·W_ihᵀ + b_ih + b_hh, then σ/tanh
+ *   and the cell update, in registers; writes only c, h (or m = o⊙tanh(c) with a projection), y and,
+ *   in training, the gate activations. Work-group: UNITS work-items along hidden units × one block
+ *   of ROWS batch rows; each work-item keeps ROWS×4 accumulators. h_prev is staged in local memory in
+ *   KTILE-wide slices shared by the group; W_hhᵀ [OUT, 4H] is read so neighbouring units are
+ *   neighbouring addresses. Row b is active while step < len[b] and then reads time
+ *   t = reverse ? len-1-step : step; an inactive row keeps its state (h and c are copied).
+ * lstmp_project: h = W_hr m (PyTorch proj_size), one work-item per (output q, row b).
+ * lstm_backward_step: one step of BPTT per (unit u, row b): dh = dh_rec + dy[t], the gate gradients
+ *   dA (pre-activation) and dc ← dc·f (DESIGN "Backward"); dh_prev = dA·W_hh follows as a GEMM.
+ *
+ * Preconditions: OUT ≤ H (OUT = P < H with a projection, else H); the host rounds global sizes up.
+ */
+#ifdef USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+#ifndef REAL
+#define REAL float
+#endif
+#ifndef UNITS
+#define UNITS 32
+#endif
+#ifndef ROWS
+#define ROWS 4
+#endif
+#ifndef KTILE
+#define KTILE 64
+#endif
+
+inline REAL sigm(const REAL v) { return (REAL) 1 / ((REAL) 1 + exp(-v)); }
+
+__kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
+void lstm_step(const int B, const int H, const int OUT, const int step, const int reverse,
+               __global const int* lengths,
+               __global const REAL* xw, const int xwOff,   /* [B, 4H] this step: x·W_ihᵀ + b_ih + b_hh */
+               __global const REAL* whhT,                  /* [OUT, 4H] */
+               __global REAL* hs, const int hIn, const int hOut,
+               __global REAL* cs, const int cIn, const int cOut,
+               const int project, __global REAL* m, const int mOff,
+               __global REAL* y, const int yCol, const int yW,
+               const int train, __global REAL* gates, const int gOff)
+{
+    __local REAL hTile[ROWS][KTILE];
+    const int u = get_global_id(0), lu = get_local_id(0);
+    const int b0 = get_group_id(1) * ROWS;
+    const int G4 = 4 * H;
+
+    REAL acc[ROWS][4];
+    for (int r = 0; r < ROWS; r++)
+        for (int g = 0; g < 4; g++) acc[r][g] = 0;
+
+    for (int k0 = 0; k0 < OUT; k0 += KTILE) {
+        for (int e = lu; e < ROWS * KTILE; e += UNITS) {
+            const int r = e / KTILE, kk = e % KTILE, b = b0 + r, k = k0 + kk;
+            hTile[r][kk] = (b < B && k < OUT) ? hs[hIn + b * OUT + k] : (REAL) 0;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (u < H) {
+            const int kn = min(KTILE, OUT - k0);
+            __global const REAL* w = whhT + k0 * G4 + u;
+            for (int kk = 0; kk < kn; kk++, w += G4) {
+                const REAL wi = w[0], wf = w[H], wg = w[2 * H], wo = w[3 * H];
+                for (int r = 0; r < ROWS; r++) {
+                    const REAL hv = hTile[r][kk];
+                    acc[r][0] = fma(wi, hv, acc[r][0]);
+                    acc[r][1] = fma(wf, hv, acc[r][1]);
+                    acc[r][2] = fma(wg, hv, acc[r][2]);
+                    acc[r][3] = fma(wo, hv, acc[r][3]);
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (u >= H) return;
+
+    for (int r = 0; r < ROWS; r++) {
+        const int b = b0 + r;
+        if (b >= B) break;
+        const int len = lengths[b];
+        if (step >= len) {
+            /* past this row's end: state stays; with a projection lstmp_project copies h */
+            cs[cOut + b * H + u] = cs[cIn + b * H + u];
+            if (!project) hs[hOut + b * OUT + u] = hs[hIn + b * OUT + u];
+            continue;
+        }
+        const int t = reverse ? len - 1 - step : step;
+        __global const REAL* a = xw + xwOff + b * G4 + u;
+        const REAL i = sigm(a[0] + acc[r][0]);
+        const REAL f = sigm(a[H] + acc[r][1]);
+        const REAL g = tanh(a[2 * H] + acc[r][2]);
+        const REAL o = sigm(a[3 * H] + acc[r][3]);
+        const REAL c = f * cs[cIn + b * H + u] + i * g;
+        const REAL h = o * tanh(c);
+        cs[cOut + b * H + u] = c;
+        if (project) {
+            m[mOff + b * H + u] = h;
+        } else {
+            hs[hOut + b * OUT + u] = h;
+            y[(t * B + b) * yW + yCol + u] = h;
+        }
+        if (train) {
+            __global REAL* s = gates + gOff + b * G4 + u;
+            s[0] = i;
+            s[H] = f;
+            s[2 * H] = g;
+            s[3 * H] = o;
+        }
+    }
+}
+
+/* h[b, q] = Σ_u W_hr[q, u]·m[b, u] for active rows (and y at time t), h_prev copied for inactive ones. */
+__kernel void lstmp_project(const int B, const int H, const int P, const int step, const int reverse,
+                            __global const int* lengths,
+                            __global const REAL* whrT,               /* [H, P] */
+                            __global const REAL* m, const int mOff,  /* [B, H] */
+                            __global REAL* hs, const int hIn, const int hOut,
+                            __global REAL* y, const int yCol, const int yW)
+{
+    const int q = get_global_id(0), b = get_global_id(1);
+    if (q >= P || b >= B) return;
+    const int len = lengths[b];
+    if (step >= len) {
+        hs[hOut + b * P + q] = hs[hIn + b * P + q];
+        return;
+    }
+    const int t = reverse ? len - 1 - step : step;
+    REAL s = 0;
+    for (int u = 0; u < H; u++) s = fma(whrT[u * P + q], m[mOff + b * H + u], s);
+    hs[hOut + b * P + q] = s;
+    y[(t * B + b) * yW + yCol + q] = s;
+}
+
+/*
+ * One backward step for row b, unit u. dhRec [B, OUT] is dL/dh from step+1; dhNext [B, OUT] receives
+ * what passes through to step-1 before the GEMM adds dA·W_hh (all of dh for an inactive row, else 0).
+ * dc [B, H] is updated in place. dA [B, 4H] at daOff must be zero on entry for inactive rows to stay
+ * zero. With a projection, dm = W_hrᵀ dh and dh itself is saved at dhSave for dW_hr.
+ */
+__kernel void lstm_backward_step(const int B, const int H, const int OUT, const int step, const int reverse,
+                                 __global const int* lengths,
+                                 __global const REAL* dy, const int dyCol, const int dyW,
+                                 __global const REAL* dhRec, __global REAL* dhNext, __global REAL* dc,
+                                 __global const REAL* gates, const int gOff,
+                                 __global const REAL* cs, const int cPrev, const int cCur,
+                                 const int project, __global const REAL* whr, /* [P, H] */
+                                 __global REAL* dhSave, const int dhSaveOff,
+                                 __global REAL* dA, const int daOff)
+{
+    const int u = get_global_id(0), b = get_global_id(1);
+    if (u >= H || b >= B) return;
+    const int len = lengths[b];
+    const int active = step < len;
+    const int t = reverse ? len - 1 - step : step;
+    __global const REAL* dyRow = dy + (t * B + b) * dyW + dyCol;
+    if (u < OUT) {
+        const REAL d = dhRec[b * OUT + u] + (active ? dyRow[u] : (REAL) 0);
+        dhNext[b * OUT + u] = active ? (REAL) 0 : d;
+        if (project) dhSave[dhSaveOff + b * OUT + u] = active ? d : (REAL) 0;
+    }
+    if (!active) return;
+
+    REAL dm;
+    if (project) {
+        dm = 0;
+        for (int q = 0; q < OUT; q++) dm = fma(dhRec[b * OUT + q] + dyRow[q], whr[q * H + u], dm);
+    } else {
+        dm = dhRec[b * OUT + u] + dyRow[u];
+    }
+    const int G4 = 4 * H;
+    __global const REAL* s = gates + gOff + b * G4 + u;
+    const REAL i = s[0], f = s[H], g = s[2 * H], o = s[3 * H];
+    const REAL tc = tanh(cs[cCur + b * H + u]);
+    const REAL dcv = dc[b * H + u] + dm * o * ((REAL) 1 - tc * tc);
+    __global REAL* d = dA + daOff + b * G4 + u;
+    d[0] = dcv * g * i * ((REAL) 1 - i);
+    d[H] = dcv * cs[cPrev + b * H + u] * f * ((REAL) 1 - f);
+    d[2 * H] = dcv * i * ((REAL) 1 - g * g);
+    d[3 * H] = dm * tc * o * ((REAL) 1 - o);
+    dc[b * H + u] = dcv * f;
+}

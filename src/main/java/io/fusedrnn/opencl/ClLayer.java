@@ -1,0 +1,72 @@
+package io.fusedrnn.opencl;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.Cell;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.LayerWeights;
+import io.fusedrnn.Precision;
+import io.fusedrnn.PreparedLayer;
+import org.jocl.cl_mem;
+
+/**
+ * One layer-direction's weights on the device, uploaded and laid out once:
+ * W_ih as given [G·H, I] (the GEMMs read it either way through strides), W_hhᵀ [H_out, G·H] so the
+ * step kernels read neighbouring units from neighbouring addresses, the input-side bias (b_ih + b_hh
+ * for LSTM, whose gates use the sum; b_ih for GRU, whose n gate needs b_hh apart), b_hh for GRU, and
+ * W_hr [P, H] plus W_hrᵀ [H, P] with a projection.
+ */
+final class ClLayer extends PreparedLayer {
+    final ClContext ctx;
+    final cl_mem wIh, wHhT, inputBias, bHh, wHr, wHrT;
+
+    ClLayer(Backend backend, ClContext ctx, LayerWeights w, Precision precision) {
+        super(backend, w.spec(), precision);
+        this.ctx = ctx;
+        LayerSpec s = w.spec();
+        int rows = s.gateRows(), out = s.outputSize(), hs = s.hiddenSize(), p = s.projSize();
+        double[] bias = w.bIh().clone();
+        if (s.cell() == Cell.LSTM) for (int r = 0; r < rows; r++) bias[r] += w.bHh()[r];
+        cl_mem a = null, b = null, c = null, d = null, e = null, f = null;
+        try {
+            a = upload(w.wIh());
+            b = upload(transpose(w.wHh(), rows, out));
+            c = upload(bias);
+            d = s.cell() == Cell.GRU ? upload(w.bHh()) : null;
+            e = p > 0 ? upload(w.wHr()) : null;
+            f = p > 0 ? upload(transpose(w.wHr(), p, hs)) : null;
+        } catch (RuntimeException ex) {
+            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f}) ctx.release(m);
+            throw ex;
+        }
+        wIh = a;
+        wHhT = b;
+        inputBias = c;
+        bHh = d;
+        wHr = e;
+        wHrT = f;
+    }
+
+    private cl_mem upload(double[] values) {
+        cl_mem m = ctx.allocate(precision(), values.length);
+        try {
+            ctx.write(m, precision(), values);
+        } catch (RuntimeException e) {
+            ctx.release(m);
+            throw e;
+        }
+        return m;
+    }
+
+    /** The [cols, rows] transpose of a row-major [rows, cols] matrix. */
+    static double[] transpose(double[] a, int rows, int cols) {
+        double[] t = new double[a.length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+        return t;
+    }
+
+    @Override
+    protected void release() {
+        for (cl_mem m : new cl_mem[] {wIh, wHhT, inputBias, bHh, wHr, wHrT}) ctx.release(m);
+    }
+}

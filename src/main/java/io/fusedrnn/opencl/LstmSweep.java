@@ -1,0 +1,148 @@
+package io.fusedrnn.opencl;
+
+import io.fusedrnn.Gradients;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.Precision;
+import io.fusedrnn.Sweep;
+import io.fusedrnn.SweepResult;
+import io.fusedrnn.Tensor;
+import org.jocl.cl_mem;
+
+/**
+ * LSTM (optionally projected) sweeps on the device: the input projection of all steps as one GEMM,
+ * then one fused step kernel per step on the in-order queue (no host round trip between steps);
+ * backward walks the steps back with the gate-gradient kernel plus a recurrent GEMM, then forms the
+ * weight gradients as GEMMs over all T·B rows. Kernels: lstm.cl, gemm.cl, seq.cl.
+ */
+final class LstmSweep {
+    private LstmSweep() {
+    }
+
+    static SweepResult forward(OpenClBackend be, ClLayer layer, Sweep sweep, ClTensor y, int yCol, boolean training) {
+        LayerSpec s = layer.spec();
+        Precision pr = layer.precision();
+        ClOps ops = be.ops(pr);
+        int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize(), out = s.outputSize(), p = s.projSize();
+        int g4 = 4 * hs;
+        try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
+            int steps = plan.steps;
+            cl_mem x = ((ClTensor) sweep.x()).mem;
+            cl_mem xk = plan.stepOrderedX(ops, x, in);
+            cl_mem xw = plan.temp((long) steps * batch * g4);
+            ops.gemm(steps * batch, g4, in, xk, 0, in, 1, layer.wIh, 0, 1, in, xw, 0, g4, layer.inputBias, false);
+            if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, out, plan.lengths, y.mem, yCol, y.dim(2));
+
+            int slots = training ? steps + 1 : 2;
+            cl_mem h = plan.temp((long) slots * batch * out);
+            cl_mem c = plan.temp((long) slots * batch * hs);
+            if (sweep.h0() != null) be.ctx.copy(((ClTensor) sweep.h0()).mem, 0, h, 0, (long) batch * out, pr);
+            if (sweep.c0() != null) be.ctx.copy(((ClTensor) sweep.c0()).mem, 0, c, 0, (long) batch * hs, pr);
+            cl_mem gates = training ? plan.temp((long) steps * batch * g4) : h;
+            cl_mem m = p > 0 ? plan.temp((long) (training ? steps : 1) * batch * hs) : h;
+
+            Launch step = ops.step("lstm.cl", "lstm_step", batch);
+            Launch project = p > 0 ? ops.elementwise("lstm.cl", "lstmp_project") : null;
+            for (int k = 0; k < steps; k++) {
+                int sIn = training ? k : k % 2, sOut = training ? k + 1 : (k + 1) % 2;
+                int mOff = training ? k * batch * hs : 0;
+                new Launch(step).i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                        .mem(xw).i(k * batch * g4).mem(layer.wHhT)
+                        .mem(h).i(sIn * batch * out).i(sOut * batch * out)
+                        .mem(c).i(sIn * batch * hs).i(sOut * batch * hs)
+                        .i(p > 0 ? 1 : 0).mem(m).i(mOff)
+                        .mem(y.mem).i(yCol).i(y.dim(2))
+                        .i(training ? 1 : 0).mem(gates).i(k * batch * g4);
+                ClOps.runStep(step, hs, batch);
+                if (p > 0) {
+                    new Launch(project).i(batch).i(hs).i(p).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                            .mem(layer.wHrT).mem(m).i(mOff)
+                            .mem(h).i(sIn * batch * out).i(sOut * batch * out)
+                            .mem(y.mem).i(yCol).i(y.dim(2))
+                            .run2(p, batch, 16, 1);
+                }
+            }
+            int last = training ? steps : steps % 2;
+            Tensor hN = be.allocate(pr, batch, out);
+            Tensor cN = be.allocate(pr, batch, hs);
+            be.ctx.copy(h, (long) last * batch * out, ((ClTensor) hN).mem, 0, (long) batch * out, pr);
+            be.ctx.copy(c, (long) last * batch * hs, ((ClTensor) cN).mem, 0, (long) batch * hs, pr);
+            ClReserve reserve = null;
+            if (training) {
+                reserve = new ClReserve(layer, plan, plan.keep(h), plan.keep(c), plan.keep(gates),
+                        p > 0 ? plan.keep(m) : null, null, null);
+            }
+            return new SweepResult(hN, cN, reserve);
+        }
+    }
+
+    static Gradients backward(OpenClBackend be, ClLayer layer, Sweep sweep, ClReserve res, ClTensor dy, int dyCol,
+                              ClTensor dhN, ClTensor dcN, ClTensor dx) {
+        LayerSpec s = layer.spec();
+        Precision pr = layer.precision();
+        ClOps ops = be.ops(pr);
+        int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize(), out = s.outputSize(), p = s.projSize();
+        int g4 = 4 * hs;
+        Gradients g = null;
+        try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
+            res.checkMatches(plan);
+            int steps = plan.steps, rows = steps * batch;
+            cl_mem dA = plan.temp((long) rows * g4);
+            cl_mem dhCur = plan.temp((long) batch * out), dhNext = plan.temp((long) batch * out);
+            cl_mem dc = plan.temp((long) batch * hs);
+            cl_mem dhSave = p > 0 ? plan.temp((long) rows * p) : dA;
+            if (dhN != null) be.ctx.copy(dhN.mem, 0, dhCur, 0, (long) batch * out, pr);
+            if (dcN != null) be.ctx.copy(dcN.mem, 0, dc, 0, (long) batch * hs, pr);
+
+            Launch gate = ops.elementwise("lstm.cl", "lstm_backward_step");
+            for (int k = steps - 1; k >= 0; k--) {
+                new Launch(gate).i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                        .mem(dy.mem).i(dyCol).i(dy.dim(2))
+                        .mem(dhCur).mem(dhNext).mem(dc)
+                        .mem(res.gates).i(k * batch * g4)
+                        .mem(res.cs).i(k * batch * hs).i((k + 1) * batch * hs)
+                        .i(p > 0 ? 1 : 0).mem(p > 0 ? layer.wHr : dA)
+                        .mem(dhSave).i(k * batch * p)
+                        .mem(dA).i(k * batch * g4)
+                        .run2(hs, batch, 16, 1);
+                // dh_prev += dA·W_hh, with W_hh(j, n) = W_hhᵀ[n·4H + j]
+                ops.gemm(batch, out, g4, dA, k * batch * g4, g4, 1, layer.wHhT, 0, 1, g4, dhNext, 0, out, null, true);
+                cl_mem t = dhCur;
+                dhCur = dhNext;
+                dhNext = t;
+            }
+            g = be.newGradients(pr, s, batch);
+            be.ctx.copy(dhCur, 0, ((ClTensor) g.dh0()).mem, 0, (long) batch * out, pr);
+            be.ctx.copy(dc, 0, ((ClTensor) g.dc0()).mem, 0, (long) batch * hs, pr);
+
+            cl_mem xk = plan.stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);
+            // dW_ih = dAᵀ·x and dW_hh = dAᵀ·h_prev over all steps·B rows, one GEMM each
+            ops.gemm(g4, in, rows, dA, 0, 1, g4, xk, 0, in, 1, mem(g.dWih()), 0, in, null, false);
+            ops.gemm(g4, out, rows, dA, 0, 1, g4, res.hs, 0, out, 1, mem(g.dWhh()), 0, out, null, false);
+            ops.columnSums(rows, g4, dA, 0, mem(g.dBih()));
+            be.ctx.copy(mem(g.dBih()), 0, mem(g.dBhh()), 0, g4, pr);
+            if (p > 0) ops.gemm(p, hs, rows, dhSave, 0, 1, p, res.m, 0, hs, 1, mem(g.dWhr()), 0, hs, null, false);
+            addInputGradient(ops, plan, dA, g4, layer.wIh, in, dx.mem);
+            be.ctx.finish();
+            return g;
+        } catch (RuntimeException e) {
+            if (g != null) g.close();
+            throw e;
+        }
+    }
+
+    /** dx[t(k,b), b, :] += dA[k, b, :]·W_ih, straight into dx when step order is time order. */
+    static void addInputGradient(ClOps ops, StepPlan plan, cl_mem dA, int gateRows, cl_mem wIh, int in, cl_mem dx) {
+        int rows = plan.steps * plan.batch;
+        if (plan.timeOrdered) {
+            ops.gemm(rows, in, gateRows, dA, 0, gateRows, 1, wIh, 0, in, 1, dx, 0, in, null, true);
+        } else {
+            cl_mem dxk = plan.temp((long) rows * in);
+            ops.gemm(rows, in, gateRows, dA, 0, gateRows, 1, wIh, 0, in, 1, dxk, 0, in, null, false);
+            ops.scatterAdd(plan.steps, plan.batch, in, plan.reverse, plan.lengths, dxk, dx);
+        }
+    }
+
+    static cl_mem mem(Tensor t) {
+        return ((ClTensor) t).mem;
+    }
+}
