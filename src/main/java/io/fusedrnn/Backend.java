@@ -1,6 +1,7 @@
 package io.fusedrnn;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where LSTM/GRU sweeps run: {@code reference} (scalar oracle), {@code vector} (Vector API) or
@@ -10,9 +11,14 @@ import java.util.Arrays;
  * <p>The public methods check every operand once, here, and then call the backend's {@code do…}
  * methods, which may assume well-formed input. Tensors and prepared layers belong to the backend
  * that made them. A backend that cannot run a case throws; it never returns zeros.
+ *
+ * <p>Threads: a backend and everything it made may be shared between threads. Sweeps and prepares
+ * on one backend run one at a time (each already uses all the backend's cores or its device); for
+ * parallel throughput open one backend per thread. Results do not depend on the thread that asks.
  */
 public abstract class Backend implements AutoCloseable {
     private volatile boolean closed;
+    private final AtomicLong live = new AtomicLong();
 
     /** Short name: {@code reference}, {@code vector}, {@code opencl}. */
     public abstract String name();
@@ -46,7 +52,9 @@ public abstract class Backend implements AutoCloseable {
     public final PreparedLayer prepare(LayerWeights weights, Precision precision) {
         checkOpen();
         checkPrecision(precision, "weights");
-        return doPrepare(weights, precision);
+        synchronized (this) {
+            return doPrepare(weights, precision);
+        }
     }
 
     /**
@@ -61,7 +69,9 @@ public abstract class Backend implements AutoCloseable {
         checkLayer(layer);
         checkSweep(layer, sweep);
         checkColumns("y", layer, sweep, y, yColumn);
-        return doForward(layer, sweep, y, yColumn, training);
+        synchronized (this) {
+            return doForward(layer, sweep, y, yColumn, training);
+        }
     }
 
     /**
@@ -91,7 +101,9 @@ public abstract class Backend implements AutoCloseable {
         if (s.hasCellState()) checkState("dc_n", dcN, layer, sweep.batch(), s.hiddenSize());
         else if (dcN != null) throw new FusedRnnException("dc_n: expected none for GRU, found " + dcN);
         checkTensor("dx", dx, layer, sweep.steps(), sweep.batch(), s.inputSize());
-        return doBackward(layer, sweep, reserve, dy, dyColumn, dhN, dcN, dx);
+        synchronized (this) {
+            return doBackward(layer, sweep, reserve, dy, dyColumn, dhN, dcN, dx);
+        }
     }
 
     protected abstract Tensor newTensor(Precision precision, int[] shape);
@@ -102,6 +114,24 @@ public abstract class Backend implements AutoCloseable {
 
     protected abstract Gradients doBackward(PreparedLayer layer, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
                                             Tensor dhN, Tensor dcN, Tensor dx);
+
+    /**
+     * Tensors, prepared layers and reserves of this backend that are not yet closed (a leak shows as
+     * growth over many prepare/forward/close cycles).
+     */
+    public final long liveObjects() {
+        return live.get();
+    }
+
+    /** Counts an object made by this backend as live (called by Tensor, PreparedLayer and Reserve). */
+    final void opened() {
+        live.incrementAndGet();
+    }
+
+    /** Counts an object of this backend as closed. */
+    final void released() {
+        live.decrementAndGet();
+    }
 
     /** Frees backend-wide resources (contexts, thread pools); called once. */
     protected void release() {

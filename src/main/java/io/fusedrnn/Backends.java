@@ -67,6 +67,23 @@ public final class Backends {
         return new ReferenceBackend();
     }
 
+    /**
+     * Every backend that opens here, fastest kind first (opencl, vector, reference); each one that
+     * does not is added to {@code skipped} with its reason. The caller closes what it gets.
+     */
+    public static List<Backend> openAll(List<String> skipped) {
+        List<Backend> found = new ArrayList<>();
+        for (String name : List.of("opencl", "vector")) {
+            try {
+                found.add(open(name));
+            } catch (BackendUnavailableException e) {
+                skipped.add(name + ": " + e.getMessage());
+            }
+        }
+        found.add(new ReferenceBackend());
+        return found;
+    }
+
     private static void skip(List<String> skipped, String which, BackendUnavailableException e) {
         skipped.add(which + ": " + e.getMessage());
         LOG.log(System.Logger.Level.WARNING, "fusedrnn: not using " + which + ": " + e.getMessage());

@@ -14,6 +14,7 @@ public abstract class PreparedLayer implements AutoCloseable {
         this.backend = backend;
         this.spec = spec;
         this.precision = precision;
+        backend.opened();
     }
 
     public final Backend backend() {
@@ -40,7 +41,11 @@ public abstract class PreparedLayer implements AutoCloseable {
     public final void close() {
         if (closed) return;
         closed = true;
-        release();
+        try {
+            release();
+        } finally {
+            backend.released();
+        }
     }
 
     /** Frees what the backend holds for these weights; called once. */

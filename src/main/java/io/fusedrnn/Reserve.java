@@ -14,6 +14,7 @@ public abstract class Reserve implements AutoCloseable {
         this.layer = layer;
         this.steps = steps;
         this.batch = batch;
+        layer.backend().opened();
     }
 
     /** The layer whose forward made this reserve. */
@@ -37,7 +38,11 @@ public abstract class Reserve implements AutoCloseable {
     public final void close() {
         if (closed) return;
         closed = true;
-        release();
+        try {
+            release();
+        } finally {
+            layer.backend().released();
+        }
     }
 
     protected abstract void release();

@@ -25,6 +25,7 @@ public abstract class Tensor implements AutoCloseable {
             n = Math.multiplyExact(n, d);
         }
         this.size = n;
+        owner.opened();
     }
 
     /** The backend whose memory holds this tensor. */
@@ -94,7 +95,11 @@ public abstract class Tensor implements AutoCloseable {
     public final void close() {
         if (closed) return;
         closed = true;
-        release();
+        try {
+            release();
+        } finally {
+            owner.released();
+        }
     }
 
     private void checkLength(int n) {

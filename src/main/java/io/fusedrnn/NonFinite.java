@@ -1,0 +1,38 @@
+package io.fusedrnn;
+
+import java.util.Arrays;
+
+/**
+ * The opt-in check for NaN and infinities. Backends propagate non-finite values as IEEE arithmetic
+ * does (a NaN in a row's input or state makes that row's later outputs NaN; other rows are
+ * untouched) and never mask them; this check finds the first one and says where it is.
+ */
+public final class NonFinite {
+    private NonFinite() {
+    }
+
+    /** Throws a {@link FusedRnnException} naming the first non-finite value of {@code t}, if any. */
+    public static void check(String name, Tensor t) {
+        double[] v = t.toDoubleArray();
+        int count = 0, first = -1;
+        for (int i = 0; i < v.length; i++) {
+            if (!Double.isFinite(v[i])) {
+                if (first < 0) first = i;
+                count++;
+            }
+        }
+        if (first < 0) return;
+        throw new FusedRnnException(name + ": expected finite values, found " + v[first] + " at "
+                + Arrays.toString(index(t.shape(), first)) + " (first of " + count + ")");
+    }
+
+    /** The multi-index of flat offset {@code i} in a row-major tensor of {@code shape}. */
+    static int[] index(int[] shape, int i) {
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = i % shape[d];
+            i /= shape[d];
+        }
+        return idx;
+    }
+}

@@ -1,0 +1,57 @@
+package io.fusedrnn.check;
+
+import io.fusedrnn.LayerSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One shape of the backend contract: a layer, T, B, direction, whether initial states are given,
+ * and per-row lengths. Shapes are chosen to break tails and partial tiles (DESIGN "Precision").
+ */
+public record ContractCase(LayerSpec spec, int steps, int batch, boolean reverse, boolean initialStates,
+                           boolean withLengths, long seed) {
+
+    /** The contract's shapes: every H in {1,3,8,13,67}, I in {1,5,33}, B in {1,2,7}, T in {1,2,9} appears. */
+    public static List<ContractCase> all() {
+        List<ContractCase> c = new ArrayList<>();
+        // LSTM
+        c.add(new ContractCase(LayerSpec.lstm(1, 1), 1, 1, false, true, false, 11));
+        c.add(new ContractCase(LayerSpec.lstm(5, 3), 2, 2, true, true, false, 12));
+        c.add(new ContractCase(LayerSpec.lstm(33, 8), 9, 7, false, true, true, 13));
+        c.add(new ContractCase(LayerSpec.lstm(5, 13), 9, 7, true, true, true, 14));
+        c.add(new ContractCase(LayerSpec.lstm(33, 67), 9, 2, false, false, false, 15));
+        // LSTM with projection
+        c.add(new ContractCase(LayerSpec.lstm(5, 8, 3), 9, 2, false, true, true, 21));
+        c.add(new ContractCase(LayerSpec.lstm(1, 13, 5), 2, 7, true, true, true, 22));
+        // GRU, linear-before-reset (PyTorch)
+        c.add(new ContractCase(LayerSpec.gru(1, 1, true), 1, 1, false, true, false, 31));
+        c.add(new ContractCase(LayerSpec.gru(5, 3, true), 9, 7, true, true, true, 32));
+        c.add(new ContractCase(LayerSpec.gru(33, 13, true), 9, 2, false, false, false, 33));
+        c.add(new ContractCase(LayerSpec.gru(5, 67, true), 2, 7, true, false, true, 34));
+        // GRU, reset-before-linear (Cho 2014, ONNX linear_before_reset=0)
+        c.add(new ContractCase(LayerSpec.gru(5, 8, false), 9, 7, false, true, true, 41));
+        c.add(new ContractCase(LayerSpec.gru(1, 13, false), 9, 2, true, true, true, 42));
+        c.add(new ContractCase(LayerSpec.gru(33, 67, false), 2, 1, false, true, false, 43));
+        return c;
+    }
+
+    /** Lengths in 1..T with at least one full row and, when B &ge; 7, one empty row; null without lengths. */
+    public int[] lengths() {
+        if (!withLengths) return null;
+        Random rnd = new Random(seed * 31 + 7);
+        int[] len = new int[batch];
+        for (int b = 0; b < batch; b++) len[b] = 1 + rnd.nextInt(steps);
+        len[batch / 2] = steps;
+        if (batch >= 7) len[batch - 1] = 0;
+        return len;
+    }
+
+    @Override
+    public String toString() {
+        return spec.describe() + " T=" + steps + " B=" + batch + (reverse ? " reverse" : " forward")
+                + (initialStates ? " h0" + (spec.hasCellState() ? "/c0" : "") : "")
+                + (withLengths ? " lengths" : "") + " seed=" + seed;
+    }
+}

@@ -1,0 +1,69 @@
+package io.fusedrnn.check;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.LayerWeights;
+import io.fusedrnn.Precision;
+import io.fusedrnn.reference.ReferenceBackend;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A backend's outputs and gradients in some precision against the reference backend's float64 ones,
+ * as relative L2 errors ‖got − ref‖ / ‖ref‖, one per tensor.
+ */
+public final class ReferenceComparison {
+    /** DESIGN's float32 tolerances (T &le; 64): forward outputs, and gradients. */
+    public static final double FP32_FORWARD = 1e-5, FP32_BACKWARD = 1e-4;
+    /**
+     * float64 against the float64 reference: both evaluate the same formulas in another order, so
+     * they agree to rounding (measured: at most a few 1e-15 on the contract cases); 1e-12 leaves room
+     * for longer sums while catching any real formula difference.
+     */
+    public static final double FP64 = 1e-12;
+
+    /** One compared tensor. */
+    public record Error(String tensor, boolean gradient, double relative) {
+    }
+
+    private ReferenceComparison() {
+    }
+
+    /** Runs {@code c} on {@code backend} in {@code precision} and on the reference in float64, forward and backward. */
+    public static List<Error> run(Backend backend, ContractCase c, Precision precision) {
+        SweepProblem p = new SweepProblem(c);
+        SweepProblem.Outcome got = p.run(backend, precision, true);
+        SweepProblem.Outcome ref;
+        try (ReferenceBackend reference = new ReferenceBackend()) {
+            ref = p.run(reference, Precision.FP64, true);
+        }
+        List<Error> errors = new ArrayList<>();
+        add(errors, "y", false, got.y(), ref.y());
+        add(errors, "h_n", false, got.hN(), ref.hN());
+        add(errors, "c_n", false, got.cN(), ref.cN());
+        add(errors, "dx", true, got.dx(), ref.dx());
+        add(errors, "dh0", true, got.dh0(), ref.dh0());
+        add(errors, "dc0", true, got.dc0(), ref.dc0());
+        for (int k = 0; k < LayerWeights.NAMES.length; k++) {
+            add(errors, "d" + LayerWeights.NAMES[k], true, got.dW()[k], ref.dW()[k]);
+        }
+        return errors;
+    }
+
+    private static void add(List<Error> errors, String name, boolean gradient, double[] got, double[] ref) {
+        if (ref == null) return;
+        errors.add(new Error(name, gradient, relativeL2(got, ref)));
+    }
+
+    /** ‖got − ref‖ / ‖ref‖ (the absolute norm when ref is zero). */
+    public static double relativeL2(double[] got, double[] ref) {
+        if (got.length != ref.length) throw new IllegalArgumentException("lengths differ: " + got.length + " vs " + ref.length);
+        double d = 0, r = 0;
+        for (int i = 0; i < ref.length; i++) {
+            double e = got[i] - ref[i];
+            d += e * e;
+            r += ref[i] * ref[i];
+        }
+        return r == 0 ? Math.sqrt(d) : Math.sqrt(d / r);
+    }
+}

@@ -1,0 +1,252 @@
+package io.fusedrnn;
+
+import io.fusedrnn.check.ContractCase;
+import io.fusedrnn.check.GradientCheck;
+import io.fusedrnn.check.ReferenceComparison;
+import io.fusedrnn.check.SweepProblem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The backend contract: every backend's test is a subclass that says how to open it. Gradient check
+ * in float64, agreement with the float64 reference in float64 and float32, PyTorch's own values, and
+ * the tensor rules (output columns, dx accumulation, close). Tolerances are DESIGN's.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendContract {
+    private Backend backend;
+
+    /** Opens the backend under test (called once per class). */
+    protected abstract Backend open();
+
+    @BeforeAll
+    final void openBackend() {
+        backend = open();
+    }
+
+    @AfterAll
+    final void closeBackend() {
+        if (backend != null) backend.close();
+    }
+
+    protected final Backend backend() {
+        return backend;
+    }
+
+    static Stream<ContractCase> cases() {
+        return ContractCase.all().stream();
+    }
+
+    static Stream<String> fixtures() {
+        return PyTorchFixture.NAMES.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.fusedrnn.BackendContract#cases")
+    void float64GradientsMatchCentralDifferences(ContractCase c) {
+        GradientCheck.Report r = GradientCheck.run(backend, c);
+        assertTrue(r.checked() > 0, "no coordinate checked");
+        assertTrue(r.passed(), r::message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.fusedrnn.BackendContract#cases")
+    void float64AgreesWithTheReference(ContractCase c) {
+        assertWithin(c, Precision.FP64, ReferenceComparison.FP64, ReferenceComparison.FP64);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.fusedrnn.BackendContract#cases")
+    void float32AgreesWithTheFloat64Reference(ContractCase c) {
+        assertWithin(c, Precision.FP32, ReferenceComparison.FP32_FORWARD, ReferenceComparison.FP32_BACKWARD);
+    }
+
+    private void assertWithin(ContractCase c, Precision p, double forward, double backward) {
+        for (ReferenceComparison.Error e : ReferenceComparison.run(backend, c, p)) {
+            double limit = e.gradient() ? backward : forward;
+            assertTrue(e.relative() <= limit, () -> backend.name() + " " + p + " " + e.tensor() + ": relative L2 error "
+                    + e.relative() + " > " + limit + " against the float64 reference, case " + c);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.fusedrnn.BackendContract#fixtures")
+    void float64MatchesPyTorch(String name) {
+        PyTorchFixture f = PyTorchFixture.load(name);
+        LayerSpec s = f.spec();
+        int T = f.integer("T"), B = f.integer("B");
+        ContractCase c = new ContractCase(s, T, B, f.json().get("reverse").asBoolean(), f.array("h0") != null,
+                f.lengths() != null, 0);
+        double[] h0 = f.array("h0"), c0 = f.array("c0");
+        SweepProblem.Outcome got = new SweepProblem(c, f.weights(), f.array("x"), h0, c0, f.array("G_y"), f.array("G_h"),
+                f.array("G_c"), f.lengths()).run(backend, Precision.FP64, true);
+        double tol = 1e-12; // PyTorch and we evaluate the same formulas in float64: measured agreement ~1e-16
+        check(name, "y", got.y(), f.array("y"), tol);
+        check(name, "h_n", got.hN(), f.array("h_n"), tol);
+        if (s.hasCellState()) check(name, "c_n", got.cN(), f.array("c_n"), tol);
+        check(name, "dx", got.dx(), f.array("grad_x"), tol);
+        if (h0 != null) check(name, "dh0", got.dh0(), f.array("grad_h0"), tol);
+        if (c0 != null) check(name, "dc0", got.dc0(), f.array("grad_c0"), tol);
+        for (int k = 0; k < LayerWeights.NAMES.length; k++) {
+            double[] want = f.array("grad_" + LayerWeights.NAMES[k]);
+            if (want != null) check(name, "d" + LayerWeights.NAMES[k], got.dW()[k], want, tol);
+        }
+    }
+
+    private void check(String fixture, String tensor, double[] got, double[] want, double tol) {
+        double e = ReferenceComparison.relativeL2(got, want);
+        assertTrue(e <= tol, () -> backend.name() + " fixture " + fixture + " " + tensor + ": relative L2 error " + e
+                + " > " + tol + " against PyTorch");
+    }
+
+    @Test
+    void forwardWritesOnlyItsColumnsOfAWiderOutput() {
+        ContractCase c = new ContractCase(LayerSpec.lstm(5, 3, 2), 4, 3, true, true, true, 5);
+        SweepProblem p = new SweepProblem(c);
+        double[] alone = p.run(backend, Precision.FP64, false).y();
+        int T = 4, B = 3, out = 2, width = 7, column = 3;
+        double[] wide = new double[T * B * width];
+        Arrays.fill(wide, 42.0);
+        try (PreparedLayer layer = backend.prepare(p.weights, Precision.FP64);
+             Tensor x = backend.upload(Precision.FP64, p.x, T, B, 5);
+             Tensor h0 = backend.upload(Precision.FP64, p.h0, B, out);
+             Tensor c0 = backend.upload(Precision.FP64, p.c0, B, 3);
+             Tensor y = backend.upload(Precision.FP64, wide, T, B, width);
+             SweepResult r = backend.forward(layer, new Sweep(x, h0, c0, p.lengths, true), y, column, false)) {
+            double[] got = y.toDoubleArray();
+            for (int row = 0; row < T * B; row++) {
+                for (int j = 0; j < width; j++) {
+                    double want = j >= column && j < column + out ? alone[row * out + j - column] : 42.0;
+                    assertEquals(want, got[row * width + j], 1e-15, "y[" + row + ", " + j + "] (columns " + column + ".." + (column + out) + ")");
+                }
+            }
+        }
+    }
+
+    @Test
+    void backwardAddsIntoDx() {
+        ContractCase c = new ContractCase(LayerSpec.gru(4, 5, true), 3, 2, false, true, false, 6);
+        SweepProblem p = new SweepProblem(c);
+        double[] start = new double[3 * 2 * 4];
+        for (int i = 0; i < start.length; i++) start[i] = i * 0.25;
+        try (PreparedLayer layer = backend.prepare(p.weights, Precision.FP64);
+             Tensor x = backend.upload(Precision.FP64, p.x, 3, 2, 4);
+             Tensor h0 = backend.upload(Precision.FP64, p.h0, 2, 5);
+             Tensor y = backend.allocate(Precision.FP64, 3, 2, 5);
+             Tensor dy = backend.upload(Precision.FP64, p.gy, 3, 2, 5);
+             Tensor dx = backend.upload(Precision.FP64, start, 3, 2, 4)) {
+            Sweep sweep = new Sweep(x, h0, null, null, false);
+            try (SweepResult r = backend.forward(layer, sweep, y, 0, true);
+                 Gradients g = backend.backward(layer, sweep, r.reserve(), dy, 0, null, null, dx)) {
+                double[] got = dx.toDoubleArray();
+                double[] want = new double[start.length];
+                double[] alone = new SweepProblem(c, p.weights, p.x, p.h0, null, p.gy, new double[10], null, null)
+                        .run(backend, Precision.FP64, true).dx();
+                for (int i = 0; i < want.length; i++) want[i] = start[i] + alone[i];
+                assertArrayEquals(want, got, 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void closingTwiceIsHarmlessAndUseAfterCloseThrows() {
+        Tensor t = backend.allocate(Precision.FP32, 2, 3);
+        PreparedLayer layer = backend.prepare(LayerWeights.random(LayerSpec.lstm(3, 2), 1), Precision.FP32);
+        t.close();
+        t.close();
+        layer.close();
+        layer.close();
+        assertThrows(IllegalStateException.class, t::toDoubleArray);
+        try (Tensor x = backend.allocate(Precision.FP32, 1, 1, 3); Tensor y = backend.allocate(Precision.FP32, 1, 1, 2)) {
+            assertThrows(IllegalStateException.class, () -> backend.forward(layer, Sweep.of(x), y, 0, false));
+        }
+    }
+
+    @Test
+    void resultsAreBitwiseIdenticalRunAfterRun() {
+        for (Precision p : Precision.values()) {
+            SweepProblem problem = new SweepProblem(new ContractCase(LayerSpec.lstm(33, 13, 5), 9, 7, true, true, true, 77));
+            SweepProblem.Outcome a = problem.run(backend, p, true), b = problem.run(backend, p, true);
+            assertArrayEquals(a.outputs(), b.outputs(), 0.0, backend.name() + " " + p + " outputs");
+            assertArrayEquals(a.dx(), b.dx(), 0.0, backend.name() + " " + p + " dx");
+            for (int k = 0; k < LayerWeights.NAMES.length; k++) {
+                if (a.dW()[k] != null) assertArrayEquals(a.dW()[k], b.dW()[k], 0.0, backend.name() + " " + p + " d" + LayerWeights.NAMES[k]);
+            }
+        }
+    }
+
+    @Test
+    void threadsSharingOneBackendGetTheSerialResultsBitwise() throws Exception {
+        int threads = 4;
+        List<SweepProblem> problems = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            problems.add(new SweepProblem(new ContractCase(LayerSpec.gru(17, 19, i % 2 == 0), 7, 3, i % 2 == 1, true, true, 100 + i)));
+        }
+        List<double[]> serial = problems.stream().map(p -> p.run(backend, Precision.FP32, true).dx()).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 3; round++) {
+                List<Future<double[]>> parallel = new ArrayList<>();
+                for (SweepProblem p : problems) parallel.add(pool.submit(() -> p.run(backend, Precision.FP32, true).dx()));
+                for (int i = 0; i < threads; i++) {
+                    assertArrayEquals(serial.get(i), parallel.get(i).get(), 0.0, "thread " + i + " round " + round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void thousandsOfPrepareForwardCloseCyclesLeaveNothingOpen() {
+        ContractCase c = new ContractCase(LayerSpec.lstm(8, 6, 3), 3, 2, false, true, true, 9);
+        SweepProblem p = new SweepProblem(c);
+        p.run(backend, Precision.FP32, true); // warm-up: caches a backend may keep are made here
+        long baseline = backend.liveObjects();
+        for (int i = 0; i < cycles(); i++) p.run(backend, i % 2 == 0 ? Precision.FP32 : Precision.FP64, i % 3 == 0);
+        assertEquals(baseline, backend.liveObjects(), "live tensors, layers and reserves of " + backend.name());
+    }
+
+    /** How many prepare/forward/close cycles the leak test runs (a slow device may run fewer). */
+    protected int cycles() {
+        return 2000;
+    }
+
+    @Test
+    void nonFiniteInputPropagatesToItsOwnRowOnly() {
+        ContractCase c = new ContractCase(LayerSpec.lstm(4, 5), 4, 3, false, false, false, 10);
+        SweepProblem clean = new SweepProblem(c);
+        double[] x = clean.x.clone();
+        x[(1 * 3 + 2) * 4 + 1] = Double.NaN; // x[t=1, b=2, 1]
+        SweepProblem.Outcome o = new SweepProblem(c, clean.weights, x, null, null, clean.gy, clean.gh, clean.gc, null)
+                .run(backend, Precision.FP32, false);
+        for (int t = 0; t < 4; t++) {
+            for (int b = 0; b < 3; b++) {
+                double v = o.y()[(t * 3 + b) * 5];
+                boolean poisoned = b == 2 && t >= 1;
+                assertEquals(poisoned, Double.isNaN(v), "y[t=" + t + ", b=" + b + "] = " + v);
+            }
+        }
+        try (Tensor y = backend.upload(Precision.FP32, o.y(), 4, 3, 5)) {
+            FusedRnnException e = assertThrows(FusedRnnException.class, () -> NonFinite.check("y", y));
+            assertEquals("y: expected finite values, found NaN at [1, 2, 0] (first of 15)", e.getMessage());
+        }
+    }
+}

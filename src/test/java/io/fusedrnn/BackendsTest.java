@@ -1,0 +1,45 @@
+package io.fusedrnn;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Selection: names, auto's reasons, and a named backend never falling back. */
+class BackendsTest {
+    @Test
+    void unknownNamesListTheAcceptedOnes() {
+        FusedRnnException e = assertThrows(FusedRnnException.class, () -> Backends.open("cuda"));
+        assertEquals("backend: expected one of auto, reference, vector, opencl[:platform:device|:name], found 'cuda'", e.getMessage());
+    }
+
+    @Test
+    void autoAlwaysOpensSomethingAndSaysWhyItSkippedTheRest() {
+        List<String> skipped = new ArrayList<>();
+        try (Backend b = Backends.auto(skipped)) {
+            assertNotNull(b);
+            for (String s : skipped) assertTrue(s.startsWith("opencl: ") || s.startsWith("vector: "), s);
+            if (b.name().equals("reference")) assertEquals(2, skipped.size(), skipped.toString());
+        }
+    }
+
+    @Test
+    void aNamedOpenClDeviceThatDoesNotExistThrowsInsteadOfFallingBack() {
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Backends.open("opencl:no-such-device-anywhere"));
+        assertTrue(e.getMessage().contains("opencl"), e.getMessage());
+    }
+
+    @Test
+    void theReferenceBackendIsAlwaysThere() {
+        try (Backend b = Backends.open("reference")) {
+            assertEquals("reference", b.name());
+            assertTrue(b.supports(Precision.FP32) && b.supports(Precision.FP64));
+        }
+    }
+}
