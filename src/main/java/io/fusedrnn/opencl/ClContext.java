@@ -52,6 +52,10 @@ final class ClContext implements AutoCloseable {
         return closed ? 0 : 2 + buffers.size() + programs.liveObjects();
     }
 
+    synchronized int liveBuffers() {
+        return buffers.size();
+    }
+
     /** A zero-filled read-write buffer of {@code count} elements (at least one, so size-0 tensors work). */
     synchronized cl_mem allocate(Precision precision, long count) {
         long bytes = Math.max(1, count) * precision.bytes();

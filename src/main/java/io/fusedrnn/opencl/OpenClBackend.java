@@ -66,16 +66,17 @@ public final class OpenClBackend extends Backend {
     }
 
     /**
-     * OpenCL objects this backend holds now (context, queue, buffers, programs, kernels); a loop of
-     * prepare/forward/close cycles must bring it back to where it started, apart from cached programs.
+     * OpenCL objects this backend holds now (context, queue, buffers, programs, kernels): unlike
+     * {@link #liveObjects()}, which counts fusedrnn objects, this counts what the driver holds, so a
+     * leaked temporary buffer shows. 0 after close.
      */
-    public int liveObjects() {
+    public int liveClObjects() {
         return ctx.liveObjects();
     }
 
     /** Live buffers only (programs and kernels stay cached for the backend's life). */
     public int liveBuffers() {
-        return ctx.liveObjects() - 2 - ctx.programs.liveObjects();
+        return ctx.liveBuffers();
     }
 
     ClOps ops(Precision p) {
