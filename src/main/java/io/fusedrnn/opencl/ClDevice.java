@@ -35,13 +35,13 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
             int[] n = new int[1];
             int status = clGetPlatformIDs(0, null, n);
             if (status == CL_PLATFORM_NOT_FOUND_KHR || (status == CL_SUCCESS && n[0] == 0)) {
-                throw new BackendUnavailableException("no OpenCL platform found (the ICD loader lists none); " + Backends.OPENCL_FIX);
+                throw new BackendUnavailableException("opencl: no OpenCL platform found (the ICD loader lists none); " + Backends.OPENCL_FIX);
             }
             ClStatus.check(status, "clGetPlatformIDs");
             platforms = new cl_platform_id[n[0]];
             ClStatus.check(clGetPlatformIDs(n[0], platforms, null), "clGetPlatformIDs");
         } catch (UnsatisfiedLinkError | CLException e) {
-            throw new BackendUnavailableException("the OpenCL library cannot be loaded (" + e.getMessage() + "); " + Backends.OPENCL_FIX, e);
+            throw new BackendUnavailableException("opencl: the OpenCL library cannot be loaded (" + e.getMessage() + "); " + Backends.OPENCL_FIX, e);
         }
         List<ClDevice> out = new ArrayList<>();
         for (int p = 0; p < platforms.length; p++) {
@@ -54,7 +54,7 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
             String platformName = platformString(platforms[p], CL_PLATFORM_NAME);
             for (int d = 0; d < ids.length; d++) out.add(describe(p, d, platforms[p], platformName, ids[d]));
         }
-        if (out.isEmpty()) throw new BackendUnavailableException("OpenCL platforms found, but no devices; " + Backends.OPENCL_FIX);
+        if (out.isEmpty()) throw new BackendUnavailableException("opencl: OpenCL platforms found, but no devices; " + Backends.OPENCL_FIX);
         return out;
     }
 
@@ -70,11 +70,11 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
         if (m.matches()) {
             int p = Integer.parseInt(m.group(1)), d = Integer.parseInt(m.group(2));
             for (ClDevice dev : devices) if (dev.platformIndex == p && dev.deviceIndex == d) return dev;
-            throw new BackendUnavailableException("no OpenCL device " + p + ":" + d + "; devices are " + summary(devices));
+            throw new BackendUnavailableException("opencl: no OpenCL device " + p + ":" + d + "; devices are " + summary(devices));
         }
         String needle = s.toLowerCase(Locale.ROOT);
         for (ClDevice d : devices) if (d.name.toLowerCase(Locale.ROOT).contains(needle)) return d;
-        throw new BackendUnavailableException("no OpenCL device name contains '" + s + "'; devices are " + summary(devices));
+        throw new BackendUnavailableException("opencl: no OpenCL device name contains '" + s + "'; devices are " + summary(devices));
     }
 
     /** One line per device for {@code ./fusedrnn devices}. */
