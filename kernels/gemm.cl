@@ -10,6 +10,12 @@
  *
  * Preconditions: TSM % WPTM == 0 and TSN % WPTN == 0; the host rounds the global size up to whole
  * groups and the edges are checked here, so any M, N, K ≥ 0 works.
+ *
+ * gemm_vec, the CPU rung of the ladder: no local memory and no barriers (a CPU OpenCL compiler keeps
+ * values that live across a barrier in memory, which starves the FMA units); instead each work-item
+ * computes RM rows × 2·VW columns with explicit VW-wide vectors, 2·RM vector accumulators in
+ * registers (4 × 16 floats on AVX2: the micro-kernel shape DESIGN measured at peak). Precondition:
+ * B's rows are contiguous (sbn == 1); the right edge (fewer than 2·VW columns left) runs scalar.
  */
 #ifdef USE_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -88,6 +94,73 @@ void gemm(const int M, const int N, const int K,
             if (useBias) v += bias[n];
             const int at = cOff + m * ldc + n;
             C[at] = accumulate ? C[at] + v : v;
+        }
+    }
+}
+
+#ifndef VW
+#define VW 8
+#endif
+#ifndef RM
+#define RM 4
+#endif
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define REALV CAT(REAL, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+
+__kernel void gemm_vec(const int M, const int N, const int K,
+                       __global const REAL* A, const int aOff, const int sam, const int sak,
+                       __global const REAL* B, const int bOff, const int sbk, const int sbn,
+                       __global REAL* C, const int cOff, const int ldc,
+                       __global const REAL* bias, const int useBias, const int accumulate)
+{
+    const int n0 = get_global_id(0) * 2 * VW, m0 = get_global_id(1) * RM;
+    if (n0 >= N || m0 >= M) return;
+    int aRow[RM];
+    for (int i = 0; i < RM; i++) aRow[i] = aOff + min(m0 + i, M - 1) * sam; /* clamped: edge rows compute, never store */
+
+    if (n0 + 2 * VW <= N) {
+        REALV acc0[RM], acc1[RM];
+        for (int i = 0; i < RM; i++) {
+            acc0[i] = (REALV) (0);
+            acc1[i] = (REALV) (0);
+        }
+        __global const REAL* b = B + bOff + n0;
+        for (int k = 0; k < K; k++, b += sbk) {
+            const REALV b0 = VLOAD(0, b), b1 = VLOAD(0, b + VW);
+            for (int i = 0; i < RM; i++) {
+                const REALV a = (REALV) (A[aRow[i] + k * sak]);
+                acc0[i] = fma(a, b0, acc0[i]);
+                acc1[i] = fma(a, b1, acc1[i]);
+            }
+        }
+        for (int i = 0; i < RM; i++) {
+            if (m0 + i >= M) break;
+            __global REAL* c = C + cOff + (m0 + i) * ldc + n0;
+            REALV v0 = acc0[i], v1 = acc1[i];
+            if (useBias) {
+                v0 += VLOAD(0, bias + n0);
+                v1 += VLOAD(0, bias + n0 + VW);
+            }
+            if (accumulate) {
+                v0 += VLOAD(0, c);
+                v1 += VLOAD(0, c + VW);
+            }
+            VSTORE(v0, 0, c);
+            VSTORE(v1, 0, c + VW);
+        }
+    } else {
+        for (int i = 0; i < RM; i++) {
+            if (m0 + i >= M) break;
+            for (int n = n0; n < N; n++) {
+                REAL v = 0;
+                for (int k = 0; k < K; k++) v = fma(A[aRow[i] + k * sak], B[bOff + k * sbk + n], v);
+                if (useBias) v += bias[n];
+                const int at = cOff + (m0 + i) * ldc + n;
+                C[at] = accumulate ? C[at] + v : v;
+            }
         }
     }
 }

@@ -10,6 +10,8 @@
  *   is staged in local memory in KTILE-wide slices; W_hhᵀ [H, 3H] is read so neighbouring units are
  *   neighbouring addresses. Row b is active while step < len[b] and then reads time
  *   t = reverse ? len-1-step : step; an inactive row keeps its h.
+ * gru_step_vec, the CPU rung of gru_step: no local memory or barriers; a work-item takes VW consecutive
+ *   units as one vector and VROWS rows, 3·VROWS vector accumulators in registers. Precondition: H % VW == 0.
  * gru_backward_step / gru_backward_reset: one BPTT step per (unit, row) (DESIGN "Backward"); the
  *   recurrent products dA_h·W_hh run as GEMMs on the host's queue between and after them.
  *
@@ -31,7 +33,20 @@
 #define KTILE 64
 #endif
 
+#ifndef VW
+#define VW 8
+#endif
+#ifndef VROWS
+#define VROWS 2
+#endif
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define REALV CAT(REAL, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+
 inline REAL sigm(const REAL v) { return (REAL) 1 / ((REAL) 1 + exp(-v)); }
+inline REALV sigmv(const REALV v) { return (REALV) (1) / ((REALV) (1) + exp(-v)); }
 
 /*
  * acc[r][g] = Σ_j src[srcOff + (b0+r)·H + j] · whhT[j·3H + (gate0+g)·H + u] for g < nGates.
@@ -121,6 +136,60 @@ void gru_step(const int B, const int H, const int step, const int reverse, __glo
             s[H] = zg;
             s[2 * H] = ng;
             hnSave[hnOff + b * H + u] = hn;
+        }
+    }
+}
+
+__kernel void gru_step_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+                           __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                           __global REAL* hs, const int hIn, const int hOut,
+                           __global REAL* y, const int yCol, const int yW,
+                           const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
+{
+    const int u0 = get_global_id(0) * VW, b0 = get_global_id(1) * VROWS;
+    if (u0 >= H || b0 >= B) return;
+    const int G3 = 3 * H;
+    int hRow[VROWS];
+    for (int r = 0; r < VROWS; r++) hRow[r] = hIn + min(b0 + r, B - 1) * H; /* clamped: edge rows compute, never store */
+
+    REALV acc[VROWS][3];
+    for (int r = 0; r < VROWS; r++)
+        for (int g = 0; g < 3; g++) acc[r][g] = (REALV) (0);
+    __global const REAL* w = whhT + u0;
+    for (int k = 0; k < H; k++, w += G3) {
+        const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + H), w2 = VLOAD(0, w + 2 * H);
+        for (int r = 0; r < VROWS; r++) {
+            const REALV hv = (REALV) (hs[hRow[r] + k]);
+            acc[r][0] = fma(w0, hv, acc[r][0]);
+            acc[r][1] = fma(w1, hv, acc[r][1]);
+            acc[r][2] = fma(w2, hv, acc[r][2]);
+        }
+    }
+
+    for (int r = 0; r < VROWS; r++) {
+        const int b = b0 + r;
+        if (b >= B) break;
+        const int len = lengths[b];
+        const REALV hp = VLOAD(0, hs + hIn + b * H + u0);
+        if (step >= len) {
+            VSTORE(hp, 0, hs + hOut + b * H + u0);
+            continue;
+        }
+        const int t = reverse ? len - 1 - step : step;
+        __global const REAL* a = xw + xwOff + b * G3 + u0;
+        const REALV rg = sigmv(VLOAD(0, a) + acc[r][0] + VLOAD(0, bhh + u0));
+        const REALV zg = sigmv(VLOAD(0, a + H) + acc[r][1] + VLOAD(0, bhh + H + u0));
+        const REALV hn = acc[r][2] + VLOAD(0, bhh + 2 * H + u0);
+        const REALV ng = tanh(VLOAD(0, a + 2 * H) + rg * hn);
+        const REALV h = ((REALV) (1) - zg) * ng + zg * hp;
+        VSTORE(h, 0, hs + hOut + b * H + u0);
+        VSTORE(h, 0, y + (t * B + b) * yW + yCol + u0);
+        if (train) {
+            __global REAL* s = gates + gOff + b * G3 + u0;
+            VSTORE(rg, 0, s);
+            VSTORE(zg, 0, s + H);
+            VSTORE(ng, 0, s + 2 * H);
+            VSTORE(hn, 0, hnSave + hnOff + b * H + u0);
         }
     }
 }

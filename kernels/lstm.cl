@@ -9,6 +9,9 @@
  *   KTILE-wide slices shared by the group; W_hhᵀ [OUT, 4H] is read so neighbouring units are
  *   neighbouring addresses. Row b is active while step < len[b] and then reads time
  *   t = reverse ? len-1-step : step; an inactive row keeps its state (h and c are copied).
+ * lstm_step_vec, the CPU rung: the same step without local memory or barriers (a CPU compiler keeps
+ *   what lives across a barrier in memory); a work-item takes VW consecutive units as one vector and
+ *   VROWS rows, 4·VROWS vector accumulators in registers. Precondition: H % VW == 0.
  * lstmp_project: h = W_hr m (PyTorch proj_size), one work-item per (output q, row b).
  * lstm_backward_step: one step of BPTT per (unit u, row b): dh = dh_rec + dy[t], the gate gradients
  *   dA (pre-activation) and dc ← dc·f (DESIGN "Backward"); dh_prev = dA·W_hh follows as a GEMM.
@@ -31,7 +34,20 @@
 #define KTILE 64
 #endif
 
+#ifndef VW
+#define VW 8
+#endif
+#ifndef VROWS
+#define VROWS 2
+#endif
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define REALV CAT(REAL, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+
 inline REAL sigm(const REAL v) { return (REAL) 1 / ((REAL) 1 + exp(-v)); }
+inline REALV sigmv(const REALV v) { return (REALV) (1) / ((REALV) (1) + exp(-v)); }
 
 __kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
 void lstm_step(const int B, const int H, const int OUT, const int step, const int reverse,
@@ -108,6 +124,70 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
             s[H] = f;
             s[2 * H] = g;
             s[3 * H] = o;
+        }
+    }
+}
+
+__kernel void lstm_step_vec(const int B, const int H, const int OUT, const int step, const int reverse,
+                            __global const int* lengths,
+                            __global const REAL* xw, const int xwOff, __global const REAL* whhT,
+                            __global REAL* hs, const int hIn, const int hOut,
+                            __global REAL* cs, const int cIn, const int cOut,
+                            const int project, __global REAL* m, const int mOff,
+                            __global REAL* y, const int yCol, const int yW,
+                            const int train, __global REAL* gates, const int gOff)
+{
+    const int u0 = get_global_id(0) * VW, b0 = get_global_id(1) * VROWS;
+    if (u0 >= H || b0 >= B) return;
+    const int G4 = 4 * H;
+    int hRow[VROWS];
+    for (int r = 0; r < VROWS; r++) hRow[r] = hIn + min(b0 + r, B - 1) * OUT; /* clamped: edge rows compute, never store */
+
+    REALV acc[VROWS][4];
+    for (int r = 0; r < VROWS; r++)
+        for (int g = 0; g < 4; g++) acc[r][g] = (REALV) (0);
+    __global const REAL* w = whhT + u0;
+    for (int k = 0; k < OUT; k++, w += G4) {
+        const REALV wi = VLOAD(0, w), wf = VLOAD(0, w + H), wg = VLOAD(0, w + 2 * H), wo = VLOAD(0, w + 3 * H);
+        for (int r = 0; r < VROWS; r++) {
+            const REALV hv = (REALV) (hs[hRow[r] + k]);
+            acc[r][0] = fma(wi, hv, acc[r][0]);
+            acc[r][1] = fma(wf, hv, acc[r][1]);
+            acc[r][2] = fma(wg, hv, acc[r][2]);
+            acc[r][3] = fma(wo, hv, acc[r][3]);
+        }
+    }
+
+    for (int r = 0; r < VROWS; r++) {
+        const int b = b0 + r;
+        if (b >= B) break;
+        const int len = lengths[b];
+        if (step >= len) {
+            VSTORE(VLOAD(0, cs + cIn + b * H + u0), 0, cs + cOut + b * H + u0);
+            if (!project) VSTORE(VLOAD(0, hs + hIn + b * OUT + u0), 0, hs + hOut + b * OUT + u0);
+            continue;
+        }
+        const int t = reverse ? len - 1 - step : step;
+        __global const REAL* a = xw + xwOff + b * G4 + u0;
+        const REALV i = sigmv(VLOAD(0, a) + acc[r][0]);
+        const REALV f = sigmv(VLOAD(0, a + H) + acc[r][1]);
+        const REALV g = tanh(VLOAD(0, a + 2 * H) + acc[r][2]);
+        const REALV o = sigmv(VLOAD(0, a + 3 * H) + acc[r][3]);
+        const REALV c = f * VLOAD(0, cs + cIn + b * H + u0) + i * g;
+        const REALV h = o * tanh(c);
+        VSTORE(c, 0, cs + cOut + b * H + u0);
+        if (project) {
+            VSTORE(h, 0, m + mOff + b * H + u0);
+        } else {
+            VSTORE(h, 0, hs + hOut + b * OUT + u0);
+            VSTORE(h, 0, y + (t * B + b) * yW + yCol + u0);
+        }
+        if (train) {
+            __global REAL* s = gates + gOff + b * G4 + u0;
+            VSTORE(i, 0, s);
+            VSTORE(f, 0, s + H);
+            VSTORE(g, 0, s + 2 * H);
+            VSTORE(o, 0, s + 3 * H);
         }
     }
 }

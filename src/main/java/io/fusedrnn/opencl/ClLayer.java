@@ -9,15 +9,16 @@ import io.fusedrnn.PreparedLayer;
 import org.jocl.cl_mem;
 
 /**
- * One layer-direction's weights on the device, uploaded and laid out once:
- * W_ih as given [G·H, I] (the GEMMs read it either way through strides), W_hhᵀ [H_out, G·H] so the
- * step kernels read neighbouring units from neighbouring addresses, the input-side bias (b_ih + b_hh
- * for LSTM, whose gates use the sum; b_ih for GRU, whose n gate needs b_hh apart), b_hh for GRU, and
- * W_hr [P, H] plus W_hrᵀ [H, P] with a projection.
+ * One layer-direction's weights on the device, uploaded and laid out once. Each matrix is kept in
+ * the layouts its readers want contiguous along the index neighbouring work-items (or vector lanes)
+ * take: W_ih [G·H, I] (for dx = dA·W_ih) and W_ihᵀ [I, G·H] (for the projection x·W_ihᵀ), W_hhᵀ
+ * [H_out, G·H] (step kernels, along units) and W_hh [G·H, H_out] (dh_prev = dA·W_hh), W_hr [P, H]
+ * and W_hrᵀ [H, P] with a projection; the input-side bias (b_ih + b_hh for LSTM, whose gates use the
+ * sum; b_ih for GRU, whose n gate needs b_hh apart) and b_hh for GRU.
  */
 final class ClLayer extends PreparedLayer {
     final ClContext ctx;
-    final cl_mem wIh, wHhT, inputBias, bHh, wHr, wHrT;
+    final cl_mem wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT;
 
     ClLayer(Backend backend, ClContext ctx, LayerWeights w, Precision precision) {
         super(backend, w.spec(), precision);
@@ -26,8 +27,10 @@ final class ClLayer extends PreparedLayer {
         int rows = s.gateRows(), out = s.outputSize(), hs = s.hiddenSize(), p = s.projSize();
         double[] bias = w.bIh().clone();
         if (s.cell() == Cell.LSTM) for (int r = 0; r < rows; r++) bias[r] += w.bHh()[r];
-        cl_mem a = null, b = null, c = null, d = null, e = null, f = null;
+        cl_mem a = null, b = null, c = null, d = null, e = null, f = null, g = null, h = null;
         try {
+            g = upload(transpose(w.wIh(), rows, s.inputSize()));
+            h = upload(w.wHh());
             a = upload(w.wIh());
             b = upload(transpose(w.wHh(), rows, out));
             c = upload(bias);
@@ -35,10 +38,12 @@ final class ClLayer extends PreparedLayer {
             e = p > 0 ? upload(w.wHr()) : null;
             f = p > 0 ? upload(transpose(w.wHr(), p, hs)) : null;
         } catch (RuntimeException ex) {
-            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f}) ctx.release(m);
+            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f, g, h}) ctx.release(m);
             throw ex;
         }
         wIh = a;
+        wIhT = g;
+        wHh = h;
         wHhT = b;
         inputBias = c;
         bHh = d;
@@ -67,6 +72,6 @@ final class ClLayer extends PreparedLayer {
 
     @Override
     protected void release() {
-        for (cl_mem m : new cl_mem[] {wIh, wHhT, inputBias, bHh, wHr, wHrT}) ctx.release(m);
+        for (cl_mem m : new cl_mem[] {wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT}) ctx.release(m);
     }
 }

@@ -15,6 +15,9 @@ final class ClOps {
     /** GEMM tile: TSM×TSN per work-group, WPT×WPT accumulators per work-item. */
     static final int GEMM_TS = 32, GEMM_WPT = 4, GEMM_TK = 16;
 
+    /** Rows per work-item of gemm_vec (4 rows × 2 vectors = 8 accumulators, below the 16 AVX2 registers). */
+    static final int GEMM_VEC_ROWS = 4;
+
     final ClContext ctx;
     final Precision precision;
     private final String real;
@@ -23,6 +26,24 @@ final class ClOps {
         this.ctx = ctx;
         this.precision = precision;
         this.real = "-cl-std=CL1.2 " + (precision == Precision.FP64 ? "-D REAL=double -D USE_FP64" : "-D REAL=float");
+    }
+
+    /**
+     * The CPU rung: on a CPU device, kernels written with explicit vectors and no local memory (a CPU
+     * compiler spills what lives across barriers); GPUs and accelerators get the local-memory tiles.
+     */
+    boolean vectorKernels() {
+        return ctx.device.type().equals("CPU");
+    }
+
+    /** gemm_vec needs B's rows contiguous. */
+    private boolean vectorGemm(int sbn) {
+        return vectorKernels() && sbn == 1;
+    }
+
+    /** Lanes per vector: 256 bits (AVX2), 8 floats or 4 doubles. */
+    int vectorWidth() {
+        return precision == Precision.FP64 ? 4 : 8;
     }
 
     /** The REAL option of this precision (tests build with it). */
@@ -38,15 +59,39 @@ final class ClOps {
         return batch >= 4 ? 4 : batch >= 2 ? 2 : 1;
     }
 
-    Launch step(String file, String kernel, int batch) {
-        String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + stepRows(batch) + " -D KTILE=" + STEP_KTILE;
-        return ctx.kernel(file, opts, kernel);
+    /** A step kernel chosen for a shape: its launcher and the sizes to run it with. */
+    record Step(Launch kernel, long[] global, long[] local) {
+        /** A fresh launcher to set this step's arguments on. */
+        Launch args() {
+            return new Launch(kernel);
+        }
+
+        void run(Launch withArgs) {
+            withArgs.run(global, local);
+        }
     }
 
-    /** Global/local sizes of a step kernel: hidden units × row blocks. */
-    static void runStep(Launch l, int hidden, int batch) {
+    /** Rows per work-item in the vector step kernels: 2 rows × 4 gates = 8 vector accumulators. */
+    static int vectorStepRows(int batch) {
+        return batch >= 2 ? 2 : 1;
+    }
+
+    /**
+     * The step kernel {@code kernel} of {@code file} for B rows of H units: its vector rung
+     * ({@code kernel_vec}) on a CPU when H splits into whole vectors and the file has one
+     * ({@code hasVector}), else the local-memory tiled kernel.
+     */
+    Step step(String file, String kernel, int batch, int hidden, boolean hasVector) {
+        if (hasVector && vectorKernels() && hidden % vectorWidth() == 0) {
+            int rows = vectorStepRows(batch);
+            String opts = real + " -D VW=" + vectorWidth() + " -D VROWS=" + rows;
+            return new Step(ctx.kernel(file, opts, kernel + "_vec"),
+                    new long[] {hidden / vectorWidth(), (batch + rows - 1) / rows}, new long[] {4, 1});
+        }
         int rows = stepRows(batch);
-        l.run2(hidden, (batch + rows - 1) / rows, STEP_UNITS, 1);
+        String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE;
+        return new Step(ctx.kernel(file, opts, kernel),
+                new long[] {hidden, (batch + rows - 1) / rows}, new long[] {STEP_UNITS, 1});
     }
 
     Launch elementwise(String file, String kernel) {
@@ -61,6 +106,18 @@ final class ClOps {
               cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
         if (m == 0 || n == 0) return;
         if (k == 0 && accumulate && bias == null) return;
+        if (vectorGemm(sbn)) {
+            String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
+            int cols = 2 * vectorWidth();
+            ctx.kernel("gemm.cl", opts, "gemm_vec")
+                    .i(m).i(n).i(k)
+                    .mem(a).i(aOff).i(sam).i(sak)
+                    .mem(b).i(bOff).i(sbk).i(sbn)
+                    .mem(c).i(cOff).i(ldc)
+                    .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0)
+                    .run2((n + cols - 1) / cols, (m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, 8, 1);
+            return;
+        }
         String opts = real + " -D TSM=" + GEMM_TS + " -D TSN=" + GEMM_TS + " -D TK=" + GEMM_TK
                 + " -D WPTM=" + GEMM_WPT + " -D WPTN=" + GEMM_WPT;
         int local = GEMM_TS / GEMM_WPT;

@@ -29,7 +29,7 @@ final class GruSweep {
             int steps = plan.steps;
             cl_mem xk = plan.stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);
             cl_mem xw = plan.temp((long) steps * batch * g3);
-            ops.gemm(steps * batch, g3, in, xk, 0, in, 1, layer.wIh, 0, 1, in, xw, 0, g3, layer.inputBias, false);
+            ops.gemm(steps * batch, g3, in, xk, 0, in, 1, layer.wIhT, 0, g3, 1, xw, 0, g3, layer.inputBias, false);
             if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, hs, plan.lengths, y.mem, yCol, y.dim(2));
 
             int slots = training ? steps + 1 : 2;
@@ -41,34 +41,34 @@ final class GruSweep {
             cl_mem hn = training ? plan.temp((long) steps * batch * hs) : h;
             cl_mem rh = lbr ? h : plan.temp((long) perStep * batch * hs);
 
-            Launch fused = lbr ? ops.step("gru.cl", "gru_step", batch) : null;
-            Launch rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch);
-            Launch n = lbr ? null : ops.step("gru.cl", "gru_n", batch);
+            ClOps.Step fused = lbr ? ops.step("gru.cl", "gru_step", batch, hs, true) : null;
+            ClOps.Step rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch, hs, false);
+            ClOps.Step n = lbr ? null : ops.step("gru.cl", "gru_n", batch, hs, false);
             int rev = plan.reverse ? 1 : 0, train = training ? 1 : 0;
             for (int k = 0; k < steps; k++) {
                 int hIn = (training ? k : k % 2) * batch * hs, hOut = (training ? k + 1 : (k + 1) % 2) * batch * hs;
                 int gOff = training ? k * batch * g3 : 0, sOff = training ? k * batch * hs : 0;
                 int xwOff = k * batch * g3;
                 if (lbr) {
-                    new Launch(fused).i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
+                    Launch l = fused.args().i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
                             .mem(xw).i(xwOff).mem(layer.wHhT).mem(layer.bHh)
                             .mem(h).i(hIn).i(hOut)
                             .mem(y.mem).i(yCol).i(y.dim(2))
                             .i(train).mem(gates).i(gOff).mem(hn).i(sOff);
-                    ClOps.runStep(fused, hs, batch);
+                    fused.run(l);
                 } else {
-                    new Launch(rz).i(batch).i(hs).i(k).mem(plan.lengths)
+                    Launch a = rz.args().i(batch).i(hs).i(k).mem(plan.lengths)
                             .mem(xw).i(xwOff).mem(layer.wHhT).mem(layer.bHh)
                             .mem(h).i(hIn)
                             .mem(gates).i(gOff).mem(rh).i(sOff);
-                    ClOps.runStep(rz, hs, batch);
-                    new Launch(n).i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
+                    rz.run(a);
+                    Launch b = n.args().i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
                             .mem(xw).i(xwOff).mem(layer.wHhT).mem(layer.bHh)
                             .mem(h).i(hIn).i(hOut)
                             .mem(rh).i(sOff)
                             .mem(y.mem).i(yCol).i(y.dim(2))
                             .i(train).mem(gates).i(gOff).mem(hn).i(sOff);
-                    ClOps.runStep(n, hs, batch);
+                    n.run(b);
                 }
             }
             int last = training ? steps : steps % 2;
@@ -115,15 +115,15 @@ final class GruSweep {
                         .mem(dAx).mem(dAh).i(daOff)
                         .run2(hs, batch, 16, 1);
                 if (!lbr) {
-                    // drh = dA_h[n]·W_hn: W_hn(j, i) = W_hhᵀ[i·3H + 2H + j]
-                    ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHhT, 2 * hs, 1, g3, drh, 0, hs, null, false);
+                    // drh = dA_h[n]·W_hn, W_hn being rows 2H.. of W_hh
+                    ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1, drh, 0, hs, null, false);
                     new Launch(reset).i(batch).i(hs).i(k).mem(plan.lengths)
                             .mem(drh).mem(res.gates).i(daOff)
                             .mem(res.hs).i(hIn)
                             .mem(dAx).mem(dAh).i(daOff).mem(dhNext)
                             .run2(hs, batch, 16, 1);
                 }
-                ops.gemm(batch, hs, direct, dAh, daOff, g3, 1, layer.wHhT, 0, 1, g3, dhNext, 0, hs, null, true);
+                ops.gemm(batch, hs, direct, dAh, daOff, g3, 1, layer.wHh, 0, hs, 1, dhNext, 0, hs, null, true);
                 cl_mem t = dhCur;
                 dhCur = dhNext;
                 dhNext = t;

@@ -29,7 +29,7 @@ final class LstmSweep {
             cl_mem x = ((ClTensor) sweep.x()).mem;
             cl_mem xk = plan.stepOrderedX(ops, x, in);
             cl_mem xw = plan.temp((long) steps * batch * g4);
-            ops.gemm(steps * batch, g4, in, xk, 0, in, 1, layer.wIh, 0, 1, in, xw, 0, g4, layer.inputBias, false);
+            ops.gemm(steps * batch, g4, in, xk, 0, in, 1, layer.wIhT, 0, g4, 1, xw, 0, g4, layer.inputBias, false);
             if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, out, plan.lengths, y.mem, yCol, y.dim(2));
 
             int slots = training ? steps + 1 : 2;
@@ -40,19 +40,19 @@ final class LstmSweep {
             cl_mem gates = training ? plan.temp((long) steps * batch * g4) : h;
             cl_mem m = p > 0 ? plan.temp((long) (training ? steps : 1) * batch * hs) : h;
 
-            Launch step = ops.step("lstm.cl", "lstm_step", batch);
+            ClOps.Step step = ops.step("lstm.cl", "lstm_step", batch, hs, true);
             Launch project = p > 0 ? ops.elementwise("lstm.cl", "lstmp_project") : null;
             for (int k = 0; k < steps; k++) {
                 int sIn = training ? k : k % 2, sOut = training ? k + 1 : (k + 1) % 2;
                 int mOff = training ? k * batch * hs : 0;
-                new Launch(step).i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                Launch l = step.args().i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
                         .mem(xw).i(k * batch * g4).mem(layer.wHhT)
                         .mem(h).i(sIn * batch * out).i(sOut * batch * out)
                         .mem(c).i(sIn * batch * hs).i(sOut * batch * hs)
                         .i(p > 0 ? 1 : 0).mem(m).i(mOff)
                         .mem(y.mem).i(yCol).i(y.dim(2))
                         .i(training ? 1 : 0).mem(gates).i(k * batch * g4);
-                ClOps.runStep(step, hs, batch);
+                step.run(l);
                 if (p > 0) {
                     new Launch(project).i(batch).i(hs).i(p).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
                             .mem(layer.wHrT).mem(m).i(mOff)
@@ -104,8 +104,8 @@ final class LstmSweep {
                         .mem(dhSave).i(k * batch * p)
                         .mem(dA).i(k * batch * g4)
                         .run2(hs, batch, 16, 1);
-                // dh_prev += dA·W_hh, with W_hh(j, n) = W_hhᵀ[n·4H + j]
-                ops.gemm(batch, out, g4, dA, k * batch * g4, g4, 1, layer.wHhT, 0, 1, g4, dhNext, 0, out, null, true);
+                // dh_prev += dA·W_hh
+                ops.gemm(batch, out, g4, dA, k * batch * g4, g4, 1, layer.wHh, 0, out, 1, dhNext, 0, out, null, true);
                 cl_mem t = dhCur;
                 dhCur = dhNext;
                 dhNext = t;
