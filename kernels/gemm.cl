@@ -55,7 +55,9 @@ void gemm(const int M, const int N, const int K,
     const int tid = ty * RTSN + tx;
 
     REAL acc[WPTM][WPTN];
+    #pragma unroll
     for (int i = 0; i < WPTM; i++)
+        #pragma unroll
         for (int j = 0; j < WPTN; j++) acc[i][j] = 0;
 
     for (int k0 = 0; k0 < K; k0 += TK) {
@@ -75,18 +77,24 @@ void gemm(const int M, const int N, const int K,
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < TK; kk++) {
             REAL b[WPTN];
+            #pragma unroll
             for (int j = 0; j < WPTN; j++) b[j] = Bs[kk][tx + j * RTSN];
+            #pragma unroll
             for (int i = 0; i < WPTM; i++) {
                 const REAL a = As[kk][ty + i * RTSM];
+                #pragma unroll
                 for (int j = 0; j < WPTN; j++) acc[i][j] = fma(a, b[j], acc[i][j]);
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
+    #pragma unroll
+
     for (int i = 0; i < WPTM; i++) {
         const int m = m0 + ty + i * RTSM;
         if (m >= M) continue;
+        #pragma unroll
         for (int j = 0; j < WPTN; j++) {
             const int n = n0 + tx + j * RTSN;
             if (n >= N) continue;
@@ -116,13 +124,16 @@ __kernel void gemm_vec(const int M, const int N, const int K,
                        __global REAL* C, const int cOff, const int ldc,
                        __global const REAL* bias, const int useBias, const int accumulate)
 {
-    const int n0 = get_global_id(0) * 2 * VW, m0 = get_global_id(1) * RM;
+    /* dimension 0 walks rows: the work-items a CPU thread runs one after another share one B panel */
+    const int m0 = get_global_id(0) * RM, n0 = get_global_id(1) * 2 * VW;
     if (n0 >= N || m0 >= M) return;
     int aRow[RM];
+    #pragma unroll
     for (int i = 0; i < RM; i++) aRow[i] = aOff + min(m0 + i, M - 1) * sam; /* clamped: edge rows compute, never store */
 
     if (n0 + 2 * VW <= N) {
         REALV acc0[RM], acc1[RM];
+        #pragma unroll
         for (int i = 0; i < RM; i++) {
             acc0[i] = (REALV) (0);
             acc1[i] = (REALV) (0);
@@ -130,12 +141,14 @@ __kernel void gemm_vec(const int M, const int N, const int K,
         __global const REAL* b = B + bOff + n0;
         for (int k = 0; k < K; k++, b += sbk) {
             const REALV b0 = VLOAD(0, b), b1 = VLOAD(0, b + VW);
+            #pragma unroll
             for (int i = 0; i < RM; i++) {
                 const REALV a = (REALV) (A[aRow[i] + k * sak]);
                 acc0[i] = fma(a, b0, acc0[i]);
                 acc1[i] = fma(a, b1, acc1[i]);
             }
         }
+        #pragma unroll
         for (int i = 0; i < RM; i++) {
             if (m0 + i >= M) break;
             __global REAL* c = C + cOff + (m0 + i) * ldc + n0;
@@ -152,6 +165,7 @@ __kernel void gemm_vec(const int M, const int N, const int K,
             VSTORE(v1, 0, c + VW);
         }
     } else {
+        #pragma unroll
         for (int i = 0; i < RM; i++) {
             if (m0 + i >= M) break;
             for (int n = n0; n < N; n++) {

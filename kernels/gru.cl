@@ -57,7 +57,9 @@ inline void recurrent(const int nGates, const int gate0, REAL acc[ROWS][3], __lo
                       __global const REAL* whhT, const int u, const int lu, const int b0)
 {
     const int G3 = 3 * H;
+    #pragma unroll
     for (int r = 0; r < ROWS; r++)
+        #pragma unroll
         for (int g = 0; g < 3; g++) acc[r][g] = 0;
     for (int k0 = 0; k0 < H; k0 += KTILE) {
         for (int e = lu; e < ROWS * KTILE; e += UNITS) {
@@ -71,6 +73,7 @@ inline void recurrent(const int nGates, const int gate0, REAL acc[ROWS][3], __lo
             if (nGates == 3) {
                 for (int kk = 0; kk < kn; kk++, w += G3) {
                     const REAL w0 = w[0], w1 = w[H], w2 = w[2 * H];
+                    #pragma unroll
                     for (int r = 0; r < ROWS; r++) {
                         const REAL hv = hTile[r][kk];
                         acc[r][0] = fma(w0, hv, acc[r][0]);
@@ -81,6 +84,7 @@ inline void recurrent(const int nGates, const int gate0, REAL acc[ROWS][3], __lo
             } else if (nGates == 2) {
                 for (int kk = 0; kk < kn; kk++, w += G3) {
                     const REAL w0 = w[0], w1 = w[H];
+                    #pragma unroll
                     for (int r = 0; r < ROWS; r++) {
                         const REAL hv = hTile[r][kk];
                         acc[r][0] = fma(w0, hv, acc[r][0]);
@@ -90,6 +94,7 @@ inline void recurrent(const int nGates, const int gate0, REAL acc[ROWS][3], __lo
             } else {
                 for (int kk = 0; kk < kn; kk++, w += G3) {
                     const REAL w0 = w[0];
+                    #pragma unroll
                     for (int r = 0; r < ROWS; r++) acc[r][0] = fma(w0, hTile[r][kk], acc[r][0]);
                 }
             }
@@ -112,6 +117,7 @@ void gru_step(const int B, const int H, const int step, const int reverse, __glo
     recurrent(3, 0, acc, hTile, B, H, hs, hIn, whhT, u, get_local_id(0), b0);
     if (u >= H) return;
     const int G3 = 3 * H;
+    #pragma unroll
     for (int r = 0; r < ROWS; r++) {
         const int b = b0 + r;
         if (b >= B) break;
@@ -150,14 +156,18 @@ __kernel void gru_step_vec(const int B, const int H, const int step, const int r
     if (u0 >= H || b0 >= B) return;
     const int G3 = 3 * H;
     int hRow[VROWS];
+    #pragma unroll
     for (int r = 0; r < VROWS; r++) hRow[r] = hIn + min(b0 + r, B - 1) * H; /* clamped: edge rows compute, never store */
 
     REALV acc[VROWS][3];
+    #pragma unroll
     for (int r = 0; r < VROWS; r++)
+        #pragma unroll
         for (int g = 0; g < 3; g++) acc[r][g] = (REALV) (0);
     __global const REAL* w = whhT + u0;
     for (int k = 0; k < H; k++, w += G3) {
         const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + H), w2 = VLOAD(0, w + 2 * H);
+        #pragma unroll
         for (int r = 0; r < VROWS; r++) {
             const REALV hv = (REALV) (hs[hRow[r] + k]);
             acc[r][0] = fma(w0, hv, acc[r][0]);
@@ -165,6 +175,8 @@ __kernel void gru_step_vec(const int B, const int H, const int step, const int r
             acc[r][2] = fma(w2, hv, acc[r][2]);
         }
     }
+
+    #pragma unroll
 
     for (int r = 0; r < VROWS; r++) {
         const int b = b0 + r;
@@ -207,6 +219,7 @@ void gru_rz(const int B, const int H, const int step, __global const int* length
     recurrent(2, 0, acc, hTile, B, H, hs, hIn, whhT, u, get_local_id(0), b0);
     if (u >= H) return;
     const int G3 = 3 * H;
+    #pragma unroll
     for (int r = 0; r < ROWS; r++) {
         const int b = b0 + r;
         if (b >= B) break;
@@ -235,6 +248,7 @@ void gru_n(const int B, const int H, const int step, const int reverse, __global
     recurrent(1, 2, acc, hTile, B, H, rh, rhOff, whhT, u, get_local_id(0), b0);
     if (u >= H) return;
     const int G3 = 3 * H;
+    #pragma unroll
     for (int r = 0; r < ROWS; r++) {
         const int b = b0 + r;
         if (b >= B) break;

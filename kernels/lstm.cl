@@ -66,7 +66,9 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
     const int G4 = 4 * H;
 
     REAL acc[ROWS][4];
+    #pragma unroll
     for (int r = 0; r < ROWS; r++)
+        #pragma unroll
         for (int g = 0; g < 4; g++) acc[r][g] = 0;
 
     for (int k0 = 0; k0 < OUT; k0 += KTILE) {
@@ -80,6 +82,7 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
             __global const REAL* w = whhT + k0 * G4 + u;
             for (int kk = 0; kk < kn; kk++, w += G4) {
                 const REAL wi = w[0], wf = w[H], wg = w[2 * H], wo = w[3 * H];
+                #pragma unroll
                 for (int r = 0; r < ROWS; r++) {
                     const REAL hv = hTile[r][kk];
                     acc[r][0] = fma(wi, hv, acc[r][0]);
@@ -92,6 +95,8 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (u >= H) return;
+
+    #pragma unroll
 
     for (int r = 0; r < ROWS; r++) {
         const int b = b0 + r;
@@ -141,14 +146,18 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
     if (u0 >= H || b0 >= B) return;
     const int G4 = 4 * H;
     int hRow[VROWS];
+    #pragma unroll
     for (int r = 0; r < VROWS; r++) hRow[r] = hIn + min(b0 + r, B - 1) * OUT; /* clamped: edge rows compute, never store */
 
     REALV acc[VROWS][4];
+    #pragma unroll
     for (int r = 0; r < VROWS; r++)
+        #pragma unroll
         for (int g = 0; g < 4; g++) acc[r][g] = (REALV) (0);
     __global const REAL* w = whhT + u0;
     for (int k = 0; k < OUT; k++, w += G4) {
         const REALV wi = VLOAD(0, w), wf = VLOAD(0, w + H), wg = VLOAD(0, w + 2 * H), wo = VLOAD(0, w + 3 * H);
+        #pragma unroll
         for (int r = 0; r < VROWS; r++) {
             const REALV hv = (REALV) (hs[hRow[r] + k]);
             acc[r][0] = fma(wi, hv, acc[r][0]);
@@ -157,6 +166,8 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
             acc[r][3] = fma(wo, hv, acc[r][3]);
         }
     }
+
+    #pragma unroll
 
     for (int r = 0; r < VROWS; r++) {
         const int b = b0 + r;

@@ -22,9 +22,12 @@ final class ClOps {
     final Precision precision;
     private final String real;
 
-    ClOps(ClContext ctx, Precision precision) {
+    private final boolean vector;
+
+    ClOps(ClContext ctx, Precision precision, boolean vector) {
         this.ctx = ctx;
         this.precision = precision;
+        this.vector = vector;
         this.real = "-cl-std=CL1.2 " + (precision == Precision.FP64 ? "-D REAL=double -D USE_FP64" : "-D REAL=float");
     }
 
@@ -33,7 +36,7 @@ final class ClOps {
      * compiler spills what lives across barriers); GPUs and accelerators get the local-memory tiles.
      */
     boolean vectorKernels() {
-        return ctx.device.type().equals("CPU");
+        return vector;
     }
 
     /** gemm_vec needs B's rows contiguous. */
@@ -115,7 +118,7 @@ final class ClOps {
                     .mem(b).i(bOff).i(sbk).i(sbn)
                     .mem(c).i(cOff).i(ldc)
                     .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0)
-                    .run2((n + cols - 1) / cols, (m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, 8, 1);
+                    .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, (n + cols - 1) / cols, 8, 1);
             return;
         }
         String opts = real + " -D TSM=" + GEMM_TS + " -D TSN=" + GEMM_TS + " -D TK=" + GEMM_TK

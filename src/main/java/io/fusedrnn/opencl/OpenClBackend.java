@@ -24,10 +24,14 @@ public final class OpenClBackend extends Backend {
     final ClContext ctx;
     private final ClOps fp32, fp64;
 
-    private OpenClBackend(ClDevice device) {
+    /** System property that forces the local-memory tiled kernels on every device: {@code -Dfusedrnn.opencl.kernels=tiled}. */
+    public static final String KERNELS_PROPERTY = "fusedrnn.opencl.kernels";
+
+    private OpenClBackend(ClDevice device, boolean tiledOnly) {
         this.ctx = new ClContext(device);
-        this.fp32 = new ClOps(ctx, Precision.FP32);
-        this.fp64 = new ClOps(ctx, Precision.FP64);
+        boolean vector = device.type().equals("CPU") && !tiledOnly;
+        this.fp32 = new ClOps(ctx, Precision.FP32, vector);
+        this.fp64 = new ClOps(ctx, Precision.FP64, vector);
     }
 
     /**
@@ -38,7 +42,17 @@ public final class OpenClBackend extends Backend {
      *                                                  matching device (the message says how to fix it)
      */
     public static OpenClBackend open(String selector) {
-        return new OpenClBackend(ClDevice.select(selector));
+        return open(selector, "tiled".equalsIgnoreCase(System.getProperty(KERNELS_PROPERTY, "")));
+    }
+
+    /** As {@link #open(String)}; {@code tiledOnly} skips the CPU rung (tests run the GPU kernels on PoCL this way). */
+    static OpenClBackend open(String selector, boolean tiledOnly) {
+        return new OpenClBackend(ClDevice.select(selector), tiledOnly);
+    }
+
+    /** Whether this backend runs the CPU rung (vector kernels without local memory) where shapes allow. */
+    public boolean usesVectorKernels() {
+        return fp32.vectorKernels();
     }
 
     /** One line per OpenCL device: indices, platform, name, type, compute units, memory, fp64. */
@@ -57,7 +71,7 @@ public final class OpenClBackend extends Backend {
     public String description() {
         ClDevice d = ctx.device;
         return d.name() + " (" + d.type() + ", " + d.computeUnits() + " compute units) on " + d.platformName()
-                + " " + d.driverVersion();
+                + " " + d.driverVersion() + (fp32.vectorKernels() ? "" : d.type().equals("CPU") ? ", tiled kernels" : "");
     }
 
     @Override
