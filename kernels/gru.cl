@@ -152,7 +152,8 @@ __kernel void gru_step_vec(const int B, const int H, const int step, const int r
                            __global REAL* y, const int yCol, const int yW,
                            const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
 {
-    const int u0 = get_global_id(0) * VW, b0 = get_global_id(1) * VROWS;
+    /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
+    const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
     const int G3 = 3 * H;
     int hRow[VROWS];

@@ -142,7 +142,8 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
                             __global REAL* y, const int yCol, const int yW,
                             const int train, __global REAL* gates, const int gOff)
 {
-    const int u0 = get_global_id(0) * VW, b0 = get_global_id(1) * VROWS;
+    /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
+    const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
     const int G4 = 4 * H;
     int hRow[VROWS];

@@ -88,8 +88,10 @@ final class ClOps {
         if (hasVector && vectorKernels() && hidden % vectorWidth() == 0) {
             int rows = vectorStepRows(batch);
             String opts = real + " -D VW=" + vectorWidth() + " -D VROWS=" + rows;
-            return new Step(ctx.kernel(file, opts, kernel + "_vec"),
-                    new long[] {hidden / vectorWidth(), (batch + rows - 1) / rows}, new long[] {4, 1});
+            // about 8 work-items per group (a CPU thread's batch of work), row blocks first
+            long blocks = (batch + rows - 1) / rows, units = hidden / vectorWidth();
+            long l0 = Math.min(blocks, 8), l1 = Math.max(1, Math.min(8 / l0, units));
+            return new Step(ctx.kernel(file, opts, kernel + "_vec"), new long[] {blocks, units}, new long[] {l0, l1});
         }
         int rows = stepRows(batch);
         String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE;
