@@ -12,6 +12,7 @@
  *   t = reverse ? len-1-step : step; an inactive row keeps its h.
  * gru_step_vec, the CPU rung of gru_step: no local memory or barriers; a work-item takes VW consecutive
  *   units as one vector and VROWS rows, 3·VROWS vector accumulators in registers. Precondition: H % VW == 0.
+ * gru_sweep_vec: every step in one launch of one work-group, for small batches on CPUs.
  * gru_backward_step / gru_backward_reset: one BPTT step per (unit, row) (DESIGN "Backward"); the
  *   recurrent products dA_h·W_hh run as GEMMs on the host's queue between and after them.
  *
@@ -146,15 +147,14 @@ void gru_step(const int B, const int H, const int step, const int reverse, __glo
     }
 }
 
-__kernel void gru_step_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
-                           __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
-                           __global REAL* hs, const int hIn, const int hOut,
-                           __global REAL* y, const int yCol, const int yW,
-                           const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
+/* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of gru_step_vec and gru_sweep_vec. */
+inline void gru_units_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+                          __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                          __global REAL* hs, const int hIn, const int hOut,
+                          __global REAL* y, const int yCol, const int yW,
+                          const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff,
+                          const int b0, const int u0)
 {
-    /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
-    const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
-    if (u0 >= H || b0 >= B) return;
     const int G3 = 3 * H;
     int hRow[VROWS];
     #pragma unroll
@@ -204,6 +204,40 @@ __kernel void gru_step_vec(const int B, const int H, const int step, const int r
             VSTORE(ng, 0, s + 2 * H);
             VSTORE(hn, 0, hnSave + hnOff + b * H + u0);
         }
+    }
+}
+
+__kernel void gru_step_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+                           __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                           __global REAL* hs, const int hIn, const int hOut,
+                           __global REAL* y, const int yCol, const int yW,
+                           const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
+{
+    /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
+    const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
+    if (u0 >= H || b0 >= B) return;
+    gru_units_vec(B, H, step, reverse, lengths, xw, xwOff, whhT, bhh, hs, hIn, hOut, y, yCol, yW,
+                  train, gates, gOff, hnSave, hnOff, b0, u0);
+}
+
+/*
+ * All steps in one launch of ONE work-group (trivially resident; a work-group barrier orders the
+ * steps), for small batches where per-step launches cost more than the arithmetic. Slots as the
+ * host's per-step loop: h slot k in training, k % 2 otherwise.
+ */
+__kernel void gru_sweep_vec(const int B, const int H, const int steps, const int reverse, __global const int* lengths,
+                            __global const REAL* xw, __global const REAL* whhT, __global const REAL* bhh,
+                            __global REAL* hs, __global REAL* y, const int yCol, const int yW,
+                            const int train, __global REAL* gates, __global REAL* hnSave)
+{
+    for (int k = 0; k < steps; k++) {
+        const int sIn = train ? k : k & 1, sOut = train ? k + 1 : (k + 1) & 1;
+        for (int u0 = get_local_id(0) * VW; u0 < H; u0 += get_local_size(0) * VW)
+            for (int b0 = 0; b0 < B; b0 += VROWS)
+                gru_units_vec(B, H, k, reverse, lengths, xw, k * B * 3 * H, whhT, bhh,
+                              hs, sIn * B * H, sOut * B * H, y, yCol, yW,
+                              train, gates, k * B * 3 * H, hnSave, k * B * H, b0, u0);
+        barrier(CLK_GLOBAL_MEM_FENCE);
     }
 }
 

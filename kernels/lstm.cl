@@ -12,6 +12,8 @@
  * lstm_step_vec, the CPU rung: the same step without local memory or barriers (a CPU compiler keeps
  *   what lives across a barrier in memory); a work-item takes VW consecutive units as one vector and
  *   VROWS rows, 4·VROWS vector accumulators in registers. Precondition: H % VW == 0.
+ * lstm_sweep_vec: every step in one launch of one work-group, for small batches on CPUs where a
+ *   launch costs more than a step (precondition as lstm_step_vec, and no projection).
  * lstmp_project: h = W_hr m (PyTorch proj_size), one work-item per (output q, row b).
  * lstm_backward_step: one step of BPTT per (unit u, row b): dh = dh_rec + dy[t], the gate gradients
  *   dA (pre-activation) and dc ← dc·f (DESIGN "Backward"); dh_prev = dA·W_hh follows as a GEMM.
@@ -133,18 +135,16 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
     }
 }
 
-__kernel void lstm_step_vec(const int B, const int H, const int OUT, const int step, const int reverse,
-                            __global const int* lengths,
-                            __global const REAL* xw, const int xwOff, __global const REAL* whhT,
-                            __global REAL* hs, const int hIn, const int hOut,
-                            __global REAL* cs, const int cIn, const int cOut,
-                            const int project, __global REAL* m, const int mOff,
-                            __global REAL* y, const int yCol, const int yW,
-                            const int train, __global REAL* gates, const int gOff)
+/* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of lstm_step_vec and lstm_sweep_vec. */
+inline void lstm_units_vec(const int B, const int H, const int OUT, const int step, const int reverse,
+                           __global const int* lengths,
+                           __global const REAL* xw, const int xwOff, __global const REAL* whhT,
+                           __global REAL* hs, const int hIn, const int hOut,
+                           __global REAL* cs, const int cIn, const int cOut,
+                           const int project, __global REAL* m, const int mOff,
+                           __global REAL* y, const int yCol, const int yW,
+                           const int train, __global REAL* gates, const int gOff, const int b0, const int u0)
 {
-    /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
-    const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
-    if (u0 >= H || b0 >= B) return;
     const int G4 = 4 * H;
     int hRow[VROWS];
     #pragma unroll
@@ -201,6 +201,44 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
             VSTORE(g, 0, s + 2 * H);
             VSTORE(o, 0, s + 3 * H);
         }
+    }
+}
+
+__kernel void lstm_step_vec(const int B, const int H, const int OUT, const int step, const int reverse,
+                            __global const int* lengths,
+                            __global const REAL* xw, const int xwOff, __global const REAL* whhT,
+                            __global REAL* hs, const int hIn, const int hOut,
+                            __global REAL* cs, const int cIn, const int cOut,
+                            const int project, __global REAL* m, const int mOff,
+                            __global REAL* y, const int yCol, const int yW,
+                            const int train, __global REAL* gates, const int gOff)
+{
+    /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
+    const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
+    if (u0 >= H || b0 >= B) return;
+    lstm_units_vec(B, H, OUT, step, reverse, lengths, xw, xwOff, whhT, hs, hIn, hOut, cs, cIn, cOut,
+                   project, m, mOff, y, yCol, yW, train, gates, gOff, b0, u0);
+}
+
+/*
+ * All steps in one launch of ONE work-group (so it is trivially resident and a work-group barrier
+ * orders the steps): for small batches, where per-step launches cost more than the step's arithmetic.
+ * Slots as the host's per-step loop: h/c slot k in training, k % 2 otherwise. No projection.
+ */
+__kernel void lstm_sweep_vec(const int B, const int H, const int steps, const int reverse, __global const int* lengths,
+                             __global const REAL* xw, __global const REAL* whhT,
+                             __global REAL* hs, __global REAL* cs,
+                             __global REAL* y, const int yCol, const int yW,
+                             const int train, __global REAL* gates)
+{
+    for (int k = 0; k < steps; k++) {
+        const int sIn = train ? k : k & 1, sOut = train ? k + 1 : (k + 1) & 1;
+        for (int u0 = get_local_id(0) * VW; u0 < H; u0 += get_local_size(0) * VW)
+            for (int b0 = 0; b0 < B; b0 += VROWS)
+                lstm_units_vec(B, H, H, k, reverse, lengths, xw, k * B * 4 * H, whhT,
+                               hs, sIn * B * H, sOut * B * H, cs, sIn * B * H, sOut * B * H,
+                               0, hs, 0, y, yCol, yW, train, gates, k * B * 4 * H, b0, u0);
+        barrier(CLK_GLOBAL_MEM_FENCE);
     }
 }
 

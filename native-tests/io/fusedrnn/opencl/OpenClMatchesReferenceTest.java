@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * OpenCL against the scalar reference, forward and backward, on awkward shapes (partial tiles, tails)
- * for every cell variant, both directions, with and without initial states and per-row lengths:
+ * for every cell variant, both directions, with and without initial states and per-row lengths, and
+ * shapes that take each rung of the kernel ladder on a CPU device:
  * fp64 to 1e-10 relative, fp32 against the fp64 reference to DESIGN's 1e-5 forward / 1e-4 backward.
  */
 class OpenClMatchesReferenceTest {
@@ -40,7 +41,9 @@ class OpenClMatchesReferenceTest {
         List<SweepCase> cases = new ArrayList<>();
         LayerSpec[] specs = {
                 LayerSpec.lstm(5, 13), LayerSpec.lstm(33, 67, 9), LayerSpec.gru(5, 13, true), LayerSpec.gru(33, 67, false),
-                LayerSpec.lstm(1, 1), LayerSpec.gru(1, 3, false), LayerSpec.gru(33, 67, true), LayerSpec.lstm(5, 8, 3)};
+                LayerSpec.lstm(1, 1), LayerSpec.gru(1, 3, false), LayerSpec.gru(33, 67, true), LayerSpec.lstm(5, 8, 3),
+                // H a multiple of the vector width: the CPU rung's vector kernels, and at B ≤ 2 its one-work-group sweep
+                LayerSpec.lstm(5, 16), LayerSpec.gru(7, 16, true)};
         long seed = 11;
         for (LayerSpec s : specs) {
             cases.add(new SweepCase(s, 9, 7, false, false, false, seed++));

@@ -34,6 +34,8 @@ public final class OpenClTiming {
                     case "latency" -> new int[] {1, 100, 256};
                     case "batch" -> new int[] {64, 50, 512};
                     case "large" -> new int[] {256, 25, 1024};
+                    case "overhead" -> new int[] {1, 100, 8}; // nearly no arithmetic: what 100 steps cost in launches
+                    case "latency-h64" -> new int[] {1, 100, 64};
                     default -> throw new IllegalArgumentException(shape);
                 };
                 for (Cell cell : Cell.values()) time(cl, cell, shape, s[0], s[1], s[2], train);
@@ -56,7 +58,7 @@ public final class OpenClTiming {
              Tensor tx = cl.upload(p, x, steps, batch, size);
              Tensor y = cl.allocate(p, steps, batch, size);
              Tensor dx = cl.allocate(p, steps, batch, size)) {
-            int runs = shape.equals("latency") ? 15 : 7;
+            int runs = shape.startsWith("latency") || shape.equals("overhead") ? 15 : 7;
             double[] ms = new double[runs];
             long cpu0 = 0;
             for (int r = -2; r < runs; r++) { // two warm-up runs build programs and fault pages in

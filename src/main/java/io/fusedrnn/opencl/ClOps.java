@@ -99,6 +99,25 @@ final class ClOps {
                 new long[] {hidden, (batch + rows - 1) / rows}, new long[] {STEP_UNITS, 1});
     }
 
+    /** Largest H·B the one-work-group sweep takes: past it a step's arithmetic outweighs a launch (PoCL: ~70 µs). */
+    static final int ONE_GROUP_MAX_WORK = 256;
+
+    /**
+     * Whether a whole forward sweep runs as one launch of one work-group ({@code *_sweep_vec}): on the
+     * CPU rung, for small batches and hidden sizes, where per-step launches cost more than the steps.
+     * One work-group is always resident, so its barrier may order the steps.
+     */
+    boolean oneGroupSweep(int batch, int hidden, boolean projected) {
+        return vector && !projected && hidden % vectorWidth() == 0 && batch <= 2 && (long) batch * hidden <= ONE_GROUP_MAX_WORK;
+    }
+
+    /** The one-work-group sweep kernel and its single group's size. */
+    Step sweep(String file, String kernel, int batch, int hidden) {
+        String opts = real + " -D VW=" + vectorWidth() + " -D VROWS=" + vectorStepRows(batch);
+        long size = Math.min(hidden / vectorWidth(), 32);
+        return new Step(ctx.kernel(file, opts, kernel), new long[] {size}, new long[] {size});
+    }
+
     Launch elementwise(String file, String kernel) {
         return ctx.kernel(file, real, kernel);
     }

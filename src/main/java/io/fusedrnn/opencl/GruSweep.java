@@ -45,7 +45,14 @@ final class GruSweep {
             ClOps.Step rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch, hs, false);
             ClOps.Step n = lbr ? null : ops.step("gru.cl", "gru_n", batch, hs, false);
             int rev = plan.reverse ? 1 : 0, train = training ? 1 : 0;
-            for (int k = 0; k < steps; k++) {
+            boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
+            if (oneGroup) {
+                ClOps.Step all = ops.sweep("gru.cl", "gru_sweep_vec", batch, hs);
+                all.run(all.args().i(batch).i(hs).i(steps).i(rev).mem(plan.lengths)
+                        .mem(xw).mem(layer.wHhT).mem(layer.bHh).mem(h).mem(y.mem).i(yCol).i(y.dim(2))
+                        .i(train).mem(gates).mem(hn));
+            }
+            for (int k = oneGroup ? steps : 0; k < steps; k++) {
                 int hIn = (training ? k : k % 2) * batch * hs, hOut = (training ? k + 1 : (k + 1) % 2) * batch * hs;
                 int gOff = training ? k * batch * g3 : 0, sOff = training ? k * batch * hs : 0;
                 int xwOff = k * batch * g3;

@@ -40,9 +40,15 @@ final class LstmSweep {
             cl_mem gates = training ? plan.temp((long) steps * batch * g4) : h;
             cl_mem m = p > 0 ? plan.temp((long) (training ? steps : 1) * batch * hs) : h;
 
+            if (ops.oneGroupSweep(batch, hs, p > 0)) {
+                ClOps.Step all = ops.sweep("lstm.cl", "lstm_sweep_vec", batch, hs);
+                all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                        .mem(xw).mem(layer.wHhT).mem(h).mem(c).mem(y.mem).i(yCol).i(y.dim(2))
+                        .i(training ? 1 : 0).mem(gates));
+            }
             ClOps.Step step = ops.step("lstm.cl", "lstm_step", batch, hs, true);
             Launch project = p > 0 ? ops.elementwise("lstm.cl", "lstmp_project") : null;
-            for (int k = 0; k < steps; k++) {
+            for (int k = ops.oneGroupSweep(batch, hs, p > 0) ? steps : 0; k < steps; k++) {
                 int sIn = training ? k : k % 2, sOut = training ? k + 1 : (k + 1) % 2;
                 int mOff = training ? k * batch * hs : 0;
                 Launch l = step.args().i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
