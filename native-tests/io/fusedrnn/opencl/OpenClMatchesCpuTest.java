@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * OpenCL against the CPU backend (the Vector API one when this build has it, else the reference) on a
  * mid-sized shape, B=4 T=8 I=H=64, forward and backward, every cell: the shape where the step kernels
- * use full row blocks and the GEMMs whole tiles.
+ * use full row blocks and the GEMMs whole tiles; plus two shapes whose GEMMs reduce over more than one
+ * K slice.
  */
 class OpenClMatchesCpuTest {
     private static OpenClBackend cl;
@@ -47,7 +48,10 @@ class OpenClMatchesCpuTest {
                 new SweepCase(LayerSpec.lstm(64, 64), 8, 4, false, true, false, 1),
                 new SweepCase(LayerSpec.lstm(64, 64, 32), 8, 4, true, true, true, 2),
                 new SweepCase(LayerSpec.gru(64, 64, true), 8, 4, true, true, true, 3),
-                new SweepCase(LayerSpec.gru(64, 64, false), 8, 4, false, false, false, 4));
+                new SweepCase(LayerSpec.gru(64, 64, false), 8, 4, false, false, false, 4),
+                // reductions longer than one gemm_vec slice (ClOps.GEMM_VEC_KBLOCK): T·B = 320 and 280, G·H = 320 and 288
+                new SweepCase(LayerSpec.lstm(16, 80), 40, 8, true, true, true, 5),
+                new SweepCase(LayerSpec.gru(16, 96, false), 40, 7, false, true, true, 6));
     }
 
     @ParameterizedTest(name = "{0}")

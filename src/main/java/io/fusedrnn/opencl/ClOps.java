@@ -17,6 +17,8 @@ final class ClOps {
 
     /** Rows per work-item of gemm_vec (4 rows × 2 vectors = 8 accumulators, below the 16 AVX2 registers). */
     static final int GEMM_VEC_ROWS = 4;
+    /** Longest K one gemm_vec launch reduces over (see {@link #gemm}). */
+    static final int GEMM_VEC_KBLOCK = 256;
 
     final ClContext ctx;
     final Precision precision;
@@ -130,6 +132,16 @@ final class ClOps {
               cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
         if (m == 0 || n == 0) return;
         if (k == 0 && accumulate && bias == null) return;
+        if (vectorGemm(sbn) && k > GEMM_VEC_KBLOCK) {
+            // Long reductions (weight gradients sum over all T·B rows) walk A and B row by row with large
+            // strides; in slices of K every work-item's pages still fit the TLB. Slices accumulate.
+            for (int k0 = 0; k0 < k; k0 += GEMM_VEC_KBLOCK) {
+                int kn = Math.min(GEMM_VEC_KBLOCK, k - k0);
+                gemm(m, n, kn, a, aOff + k0 * sak, sam, sak, b, bOff + k0 * sbk, sbk, sbn, c, cOff, ldc,
+                        k0 == 0 ? bias : null, k0 > 0 || accumulate);
+            }
+            return;
+        }
         if (vectorGemm(sbn)) {
             String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
             int cols = 2 * vectorWidth();
