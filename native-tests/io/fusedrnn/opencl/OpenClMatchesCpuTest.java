@@ -49,7 +49,7 @@ class OpenClMatchesCpuTest {
                 new SweepCase(LayerSpec.lstm(64, 64, 32), 8, 4, true, true, true, 2),
                 new SweepCase(LayerSpec.gru(64, 64, true), 8, 4, true, true, true, 3),
                 new SweepCase(LayerSpec.gru(64, 64, false), 8, 4, false, false, false, 4),
-                // reductions longer than one gemm_vec slice (ClOps.GEMM_VEC_KBLOCK): T·B = 320 and 280, G·H = 320 and 288
+                // weight-gradient reductions longer than one gemm_vec slice (ClOps.GEMM_VEC_KBLOCK): T·B = 320 and 280
                 new SweepCase(LayerSpec.lstm(16, 80), 40, 8, true, true, true, 5),
                 new SweepCase(LayerSpec.gru(16, 96, false), 40, 7, false, true, true, 6));
     }

@@ -132,9 +132,9 @@ final class ClOps {
               cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
         if (m == 0 || n == 0) return;
         if (k == 0 && accumulate && bias == null) return;
-        if (vectorGemm(sbn) && k > GEMM_VEC_KBLOCK) {
-            // Long reductions (weight gradients sum over all T·B rows) walk A and B row by row with large
-            // strides; in slices of K every work-item's pages still fit the TLB. Slices accumulate.
+        if (vectorGemm(sbn) && sak != 1 && k > GEMM_VEC_KBLOCK) {
+            // Weight gradients reduce over all T·B rows, walking both A (dAᵀ) and B row by row with large
+            // strides; in slices of K each work-item's pages still fit the TLB. Slices accumulate.
             for (int k0 = 0; k0 < k; k0 += GEMM_VEC_KBLOCK) {
                 int kn = Math.min(GEMM_VEC_KBLOCK, k - k0);
                 gemm(m, n, kn, a, aOff + k0 * sak, sam, sak, b, bOff + k0 * sbk, sbk, sbn, c, cOff, ldc,

@@ -23,7 +23,7 @@
  *   <li>one work-group ({@code oneGroupSweep}: CPU, B ≤ 2, B·H ≤ 256, no projection):
  *       {@code *_sweep_vec} runs every step in one launch, where launches cost more than steps.</li>
  * </ul>
- * Reset-before-linear GRU steps and LSTM projections always use the tiled step kernels; they are
- * correct everywhere but not yet tuned for CPUs.
+ * Not yet tuned for CPUs: reset-before-linear GRU steps (always the tiled gru_rz/gru_n) and the
+ * LSTMP projection (a scalar dot product per output); both are correct everywhere.
  */
 package io.fusedrnn.opencl;
