@@ -25,6 +25,9 @@ final class GruSweep {
         int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize();
         int g3 = 3 * hs;
         boolean lbr = s.linearBeforeReset();
+        StepPlan.checkIndexable("T·B·3H (gate pre-activations of all steps)", (long) sweep.steps() * batch * g3);
+        StepPlan.checkIndexable("T·B·I (x)", (long) sweep.steps() * batch * in);
+        StepPlan.checkIndexable("T·B·W (y)", (long) sweep.steps() * batch * y.dim(2));
         try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
             int steps = plan.steps;
             cl_mem xk = plan.stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);

@@ -24,6 +24,9 @@ final class LstmSweep {
         ClOps ops = be.ops(pr);
         int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize(), out = s.outputSize(), p = s.projSize();
         int g4 = 4 * hs;
+        StepPlan.checkIndexable("T·B·4H (gate pre-activations of all steps)", (long) sweep.steps() * batch * g4);
+        StepPlan.checkIndexable("T·B·I (x)", (long) sweep.steps() * batch * in);
+        StepPlan.checkIndexable("T·B·W (y)", (long) sweep.steps() * batch * y.dim(2));
         try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
             int steps = plan.steps;
             cl_mem x = ((ClTensor) sweep.x()).mem;

@@ -71,7 +71,8 @@ public final class OpenClBackend extends Backend {
     public String description() {
         ClDevice d = ctx.device;
         return d.name() + " (" + d.type() + ", " + d.computeUnits() + " compute units) on " + d.platformName()
-                + " " + d.driverVersion() + (fp32.vectorKernels() ? "" : d.type().equals("CPU") ? ", tiled kernels" : "");
+                + " " + d.driverVersion() + (d.fp64() ? "" : ", no cl_khr_fp64 (fp32 only)")
+                + (fp32.vectorKernels() ? "" : d.type().equals("CPU") ? ", tiled kernels" : "");
     }
 
     @Override

@@ -47,6 +47,17 @@ final class StepPlan implements AutoCloseable {
         temps.add(lengths);
     }
 
+    /**
+     * Kernels index buffers with 32-bit ints (OpenCL C 1.2 int arithmetic is what every device runs
+     * fast); a sweep whose largest buffer would not fit is refused up front, not wrapped around.
+     */
+    static void checkIndexable(String what, long elements) {
+        if (elements > Integer.MAX_VALUE) {
+            throw new io.fusedrnn.FusedRnnException(what + ": expected at most " + Integer.MAX_VALUE
+                    + " elements for the OpenCL backend's 32-bit indexing, found " + elements + "; split the batch or the sequence");
+        }
+    }
+
     /** A zero-filled temporary of {@code count} elements, released with this plan. */
     cl_mem temp(long count) {
         cl_mem m = ctx.allocate(precision, count);
