@@ -17,6 +17,8 @@
  * lstmp_project: h = W_hr m (PyTorch proj_size), one work-item per (output q, row b).
  * lstm_backward_step: one step of BPTT per (unit u, row b): dh = dh_rec + dy[t], the gate gradients
  *   dA (pre-activation) and dc ← dc·f (DESIGN "Backward"); dh_prev = dA·W_hh follows as a GEMM.
+ * lstm_backward_sweep_vec: all backward steps in one launch of one work-group, for the small
+ *   batches lstm_sweep_vec serves.
  *
  * Preconditions: OUT ≤ H (OUT = P < H with a projection, else H); the host rounds global sizes up.
  */
@@ -270,18 +272,16 @@ __kernel void lstmp_project(const int B, const int H, const int P, const int ste
  * dc [B, H] is updated in place. dA [B, 4H] at daOff must be zero on entry for inactive rows to stay
  * zero. With a projection, dm = W_hrᵀ dh and dh itself is saved at dhSave for dW_hr.
  */
-__kernel void lstm_backward_step(const int B, const int H, const int OUT, const int step, const int reverse,
-                                 __global const int* lengths,
-                                 __global const REAL* dy, const int dyCol, const int dyW,
-                                 __global const REAL* dhRec, __global REAL* dhNext, __global REAL* dc,
-                                 __global const REAL* gates, const int gOff,
-                                 __global const REAL* cs, const int cPrev, const int cCur,
-                                 const int project, __global const REAL* whr, /* [P, H] */
-                                 __global REAL* dhSave, const int dhSaveOff,
-                                 __global REAL* dA, const int daOff)
+inline void lstm_backward_unit(const int B, const int H, const int OUT, const int step, const int reverse,
+                               __global const int* lengths,
+                               __global const REAL* dy, const int dyCol, const int dyW,
+                               __global const REAL* dhRec, __global REAL* dhNext, __global REAL* dc,
+                               __global const REAL* gates, const int gOff,
+                               __global const REAL* cs, const int cPrev, const int cCur,
+                               const int project, __global const REAL* whr, /* [P, H] */
+                               __global REAL* dhSave, const int dhSaveOff,
+                               __global REAL* dA, const int daOff, const int u, const int b)
 {
-    const int u = get_global_id(0), b = get_global_id(1);
-    if (u >= H || b >= B) return;
     const int len = lengths[b];
     const int active = step < len;
     const int t = reverse ? len - 1 - step : step;
@@ -311,4 +311,55 @@ __kernel void lstm_backward_step(const int B, const int H, const int OUT, const 
     d[2 * H] = dcv * i * ((REAL) 1 - g * g);
     d[3 * H] = dm * tc * o * ((REAL) 1 - o);
     dc[b * H + u] = dcv * f;
+}
+
+__kernel void lstm_backward_step(const int B, const int H, const int OUT, const int step, const int reverse,
+                                 __global const int* lengths,
+                                 __global const REAL* dy, const int dyCol, const int dyW,
+                                 __global const REAL* dhRec, __global REAL* dhNext, __global REAL* dc,
+                                 __global const REAL* gates, const int gOff,
+                                 __global const REAL* cs, const int cPrev, const int cCur,
+                                 const int project, __global const REAL* whr,
+                                 __global REAL* dhSave, const int dhSaveOff,
+                                 __global REAL* dA, const int daOff)
+{
+    const int u = get_global_id(0), b = get_global_id(1);
+    if (u >= H || b >= B) return;
+    lstm_backward_unit(B, H, OUT, step, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, dc, gates, gOff,
+                       cs, cPrev, cCur, project, whr, dhSave, dhSaveOff, dA, daOff, u, b);
+}
+
+/*
+ * The whole backward recurrence in one launch of ONE work-group (the counterpart of lstm_sweep_vec):
+ * per step, the gate gradients of every (unit, row), a work-group barrier, then dh_prev = dA·W_hh
+ * with W_hh [4H, H] rows read as VW-wide vectors, and a barrier. dh ping-pongs between dh0 and dh1
+ * (dh0 holds dL/dh_n on entry; the result lands in dh(steps % 2)). No projection; H % VW == 0.
+ */
+__kernel void lstm_backward_sweep_vec(const int B, const int H, const int steps, const int reverse,
+                                      __global const int* lengths,
+                                      __global const REAL* dy, const int dyCol, const int dyW,
+                                      __global REAL* dh0, __global REAL* dh1, __global REAL* dc,
+                                      __global const REAL* gates, __global const REAL* cs,
+                                      __global const REAL* whh, __global REAL* dA)
+{
+    const int lid = get_local_id(0), lsz = get_local_size(0), G4 = 4 * H;
+    for (int i = 0; i < steps; i++) {
+        const int k = steps - 1 - i;
+        __global REAL* cur = (i & 1) ? dh1 : dh0;
+        __global REAL* nxt = (i & 1) ? dh0 : dh1;
+        for (int u = lid; u < H; u += lsz)
+            for (int b = 0; b < B; b++)
+                lstm_backward_unit(B, H, H, k, reverse, lengths, dy, dyCol, dyW, cur, nxt, dc, gates, k * B * G4,
+                                   cs, k * B * H, (k + 1) * B * H, 0, cur, cur, 0, dA, k * B * G4, u, b);
+        barrier(CLK_GLOBAL_MEM_FENCE);
+        for (int j0 = lid * VW; j0 < H; j0 += lsz * VW) {
+            for (int b = 0; b < B; b++) {
+                __global const REAL* d = dA + (k * B + b) * G4;
+                REALV acc = VLOAD(0, nxt + b * H + j0);
+                for (int g = 0; g < G4; g++) acc = fma((REALV) (d[g]), VLOAD(0, whh + g * H + j0), acc);
+                VSTORE(acc, 0, nxt + b * H + j0);
+            }
+        }
+        barrier(CLK_GLOBAL_MEM_FENCE);
+    }
 }

@@ -112,9 +112,21 @@ final class GruSweep {
             cl_mem drh = lbr ? dhCur : plan.temp((long) batch * hs);
             if (dhN != null) be.ctx.copy(dhN.mem, 0, dhCur, 0, (long) batch * hs, pr);
 
+            boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
+            if (oneGroup) {
+                ClOps.Step all = ops.sweep("gru.cl", "gru_backward_sweep_vec", batch, hs);
+                all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                        .mem(dy.mem).i(dyCol).i(dy.dim(2)).mem(dhCur).mem(dhNext)
+                        .mem(res.gates).mem(res.hs).mem(res.hn).mem(layer.wHh).mem(dAx).mem(dAh));
+                if (steps % 2 == 1) {
+                    cl_mem t = dhCur;
+                    dhCur = dhNext;
+                    dhNext = t;
+                }
+            }
             Launch gate = ops.elementwise("gru.cl", "gru_backward_step");
             Launch reset = lbr ? null : ops.elementwise("gru.cl", "gru_backward_reset");
-            for (int k = steps - 1; k >= 0; k--) {
+            for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
                 int daOff = k * batch * g3, hIn = k * batch * hs;
                 new Launch(gate).i(batch).i(hs).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
                         .mem(dy.mem).i(dyCol).i(dy.dim(2))

@@ -102,8 +102,20 @@ final class LstmSweep {
             if (dhN != null) be.ctx.copy(dhN.mem, 0, dhCur, 0, (long) batch * out, pr);
             if (dcN != null) be.ctx.copy(dcN.mem, 0, dc, 0, (long) batch * hs, pr);
 
+            boolean oneGroup = ops.oneGroupSweep(batch, hs, p > 0);
+            if (oneGroup) {
+                ClOps.Step all = ops.sweep("lstm.cl", "lstm_backward_sweep_vec", batch, hs);
+                all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                        .mem(dy.mem).i(dyCol).i(dy.dim(2)).mem(dhCur).mem(dhNext).mem(dc)
+                        .mem(res.gates).mem(res.cs).mem(layer.wHh).mem(dA));
+                if (steps % 2 == 1) {
+                    cl_mem t = dhCur;
+                    dhCur = dhNext;
+                    dhNext = t;
+                }
+            }
             Launch gate = ops.elementwise("lstm.cl", "lstm_backward_step");
-            for (int k = steps - 1; k >= 0; k--) {
+            for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
                 new Launch(gate).i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
                         .mem(dy.mem).i(dyCol).i(dy.dim(2))
                         .mem(dhCur).mem(dhNext).mem(dc)
