@@ -11,7 +11,14 @@ public final class NonFinite {
     private NonFinite() {
     }
 
-    /** Throws a {@link FusedRnnException} naming the first non-finite value of {@code t}, if any. */
+    /** The first non-finite value of a checked tensor, and where it is. */
+    public static final class Found extends FusedRnnException {
+        Found(String message) {
+            super(message);
+        }
+    }
+
+    /** Throws {@link Found} naming the first non-finite value of {@code t}, if any. */
     public static void check(String name, Tensor t) {
         double[] v = t.toDoubleArray();
         int count = 0, first = -1;
@@ -22,7 +29,7 @@ public final class NonFinite {
             }
         }
         if (first < 0) return;
-        throw new FusedRnnException(name + ": expected finite values, found " + v[first] + " at "
+        throw new Found(name + ": expected finite values, found " + v[first] + " at "
                 + Arrays.toString(index(t.shape(), first)) + " (first of " + count + ")");
     }
 

@@ -42,6 +42,8 @@ public final class Main {
                 case "demo" -> DemoCommand.run(options);
                 case "devices" -> DevicesCommand.run(options);
                 case "gradcheck" -> GradcheckCommand.run(options);
+                case "infer" -> InferCommand.run(withVerbose(options, verbose));
+                case "bench" -> BenchCommand.run(options);
                 case "test" -> fail("test runs through Maven: use ./fusedrnn test from the source tree");
                 case "help", "--help", "-h" -> {
                     System.out.print(USAGE);
@@ -56,6 +58,13 @@ public final class Main {
             report(e, verbose);
             return 2;
         }
+    }
+
+    private static String[] withVerbose(String[] options, boolean verbose) {
+        if (!verbose) return options;
+        String[] out = Arrays.copyOf(options, options.length + 1);
+        out[options.length] = "--verbose";
+        return out;
     }
 
     private static int fail(String message) {

@@ -1,0 +1,78 @@
+package io.fusedrnn.bench;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * Progress on stderr: on a terminal one line redrawn in place (a bar, the case, the phase); in a log
+ * one line per phase, so a redirected stderr stays readable.
+ */
+public final class Progress {
+    private static final int WIDTH = 24;
+
+    private final PrintStream err;
+    private final boolean terminal;
+    private final int cases;
+    private int lineLength;
+    private String lastPhase = "";
+
+    public Progress(PrintStream err, boolean terminal, int cases) {
+        this.err = err;
+        this.terminal = terminal;
+        this.cases = Math.max(1, cases);
+    }
+
+    /** Whether stderr is a terminal (then the line is redrawn). */
+    public static boolean stderrIsTerminal() {
+        var console = System.console();
+        return console != null && console.isTerminal() && System.getenv("FUSEDRNN_TEST") == null;
+    }
+
+    /**
+     * Shows where the run is.
+     *
+     * @param caseIndex 0-based case number
+     * @param within    fraction of this case done, 0..1
+     * @param phase     short text: "checking", "warm-up 2/3", "run 4/10"
+     */
+    public void update(int caseIndex, BenchCase c, double within, String phase) {
+        double done = (caseIndex + Math.min(1, within)) / cases;
+        String head = String.format(Locale.ROOT, "bench [%s] %3d%%  case %d/%d  %s %s",
+                bar(done), Math.round(done * 100), caseIndex + 1, cases, c.label(), c.shape().dims());
+        if (terminal) {
+            String line = head + "  " + phase;
+            err.print("\r" + line + " ".repeat(Math.max(0, lineLength - line.length())));
+            lineLength = line.length();
+            err.flush();
+        } else {
+            // one line per kind of phase (preparing, setting, checking, warm-up, run) in a log
+            String key = caseIndex + ":" + phase.split(" ", 2)[0];
+            if (!key.equals(lastPhase)) err.println(head + "  " + phase);
+            lastPhase = key;
+        }
+    }
+
+    /** A line of its own (a skipped backend, a failure), not overwritten by the bar. */
+    public void note(String text) {
+        clear();
+        err.println("bench: " + text);
+    }
+
+    /** Ends the progress display. */
+    public void finish() {
+        clear();
+    }
+
+    private void clear() {
+        if (terminal && lineLength > 0) {
+            err.print("\r" + " ".repeat(lineLength) + "\r");
+            err.flush();
+            lineLength = 0;
+        }
+    }
+
+    private static String bar(double fraction) {
+        int n = (int) Math.round(fraction * WIDTH);
+        return "#".repeat(n) + ".".repeat(WIDTH - n);
+    }
+}

@@ -1,0 +1,62 @@
+package io.fusedrnn.io;
+
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.Precision;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Writes .npy files (format 1.0, little-endian, C order): float32/float64 arrays and int64 arrays. */
+public final class NpyWriter {
+    private NpyWriter() {
+    }
+
+    /** Writes {@code a} as float32 ({@link Precision#FP32}) or float64. */
+    public static void write(Path path, NdArray a, Precision precision) {
+        boolean f32 = precision == Precision.FP32;
+        ByteBuffer data = ByteBuffer.allocate(a.data().length * (f32 ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : a.data()) {
+            if (f32) data.putFloat((float) v);
+            else data.putDouble(v);
+        }
+        write(path, new NpyHeader(f32 ? "<f4" : "<f8", false, a.shape()), data.array());
+    }
+
+    /** Writes integers (e.g. sequence lengths) as int64. */
+    public static void writeLongs(Path path, long[] values, int... shape) {
+        if (NdArray.elementCount(shape) != values.length) {
+            throw new FusedRnnException(path + ": shape needs " + NdArray.elementCount(shape) + " values, found " + values.length);
+        }
+        ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : values) data.putLong(v);
+        write(path, new NpyHeader("<i8", false, shape), data.array());
+    }
+
+    /** The full file bytes for a header and data (tests mutate these). */
+    static byte[] bytes(NpyHeader header, byte[] data) {
+        byte[] dict = header.format().getBytes(StandardCharsets.ISO_8859_1);
+        int total = (10 + dict.length + 1 + 63) / 64 * 64;
+        int headerLen = total - 10;
+        ByteBuffer b = ByteBuffer.allocate(total + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.ISO_8859_1)).put((byte) 1).put((byte) 0);
+        b.putShort((short) headerLen);
+        b.put(dict);
+        for (int i = dict.length; i < headerLen - 1; i++) b.put((byte) ' ');
+        b.put((byte) '\n');
+        b.put(data);
+        return b.array();
+    }
+
+    private static void write(Path path, NpyHeader header, byte[] data) {
+        try (OutputStream out = Files.newOutputStream(path)) {
+            out.write(bytes(header, data));
+        } catch (IOException e) {
+            throw new FusedRnnException(path + ": cannot write (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.fusedrnn.model;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.LayerWeights;
+import io.fusedrnn.Precision;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A stacked, optionally bidirectional RNN on the host: its {@link RnnConfig} and one
+ * {@link LayerWeights} per layer-direction, indexed {@code layer · D + direction} (direction 1 is
+ * PyTorch's {@code _reverse}), the same order as the rows of h_n.
+ */
+public record RnnModel(RnnConfig config, List<LayerWeights> weights) {
+
+    public RnnModel {
+        if (config == null) throw new FusedRnnException("model: config is null");
+        weights = List.copyOf(weights);
+        if (weights.size() != config.sweeps()) {
+            throw new FusedRnnException("model weights: expected " + config.sweeps() + " layer-directions (L·D), found " + weights.size());
+        }
+        for (int i = 0; i < weights.size(); i++) {
+            LayerSpec want = config.layerSpec(i / config.directions());
+            LayerSpec got = weights.get(i).spec();
+            if (!want.equals(got)) {
+                throw new FusedRnnException("model weights " + name(config, i) + ": expected " + want.describe() + ", found " + got.describe());
+            }
+        }
+    }
+
+    /** Seeded random weights like PyTorch's init (for tests and benchmarks). */
+    public static RnnModel random(RnnConfig config, long seed) {
+        List<LayerWeights> w = new ArrayList<>();
+        for (int i = 0; i < config.sweeps(); i++) {
+            LayerWeights lw = LayerWeights.random(config.layerSpec(i / config.directions()), seed + 7919L * i);
+            if (!config.bias()) {
+                lw = new LayerWeights(lw.spec(), lw.wIh(), lw.wHh(), new double[lw.bIh().length], new double[lw.bHh().length], lw.wHr());
+            }
+            w.add(lw);
+        }
+        return new RnnModel(config, w);
+    }
+
+    /** The weights of one layer-direction. */
+    public LayerWeights layer(int layer, int direction) {
+        return weights.get(layer * config.directions() + direction);
+    }
+
+    /** Uploads and packs every layer-direction once on {@code backend}. */
+    public PreparedRnn prepare(Backend backend, Precision precision) {
+        return PreparedRnn.prepare(this, backend, precision);
+    }
+
+    /** PyTorch's suffix for layer-direction {@code index}, e.g. {@code l1_reverse}. */
+    public static String name(RnnConfig config, int index) {
+        int d = config.directions();
+        return "l" + index / d + (index % d == 1 ? "_reverse" : "");
+    }
+}
