@@ -90,7 +90,6 @@ void gemm(const int M, const int N, const int K,
     }
 
     #pragma unroll
-
     for (int i = 0; i < WPTM; i++) {
         const int m = m0 + ty + i * RTSM;
         if (m >= M) continue;

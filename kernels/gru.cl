@@ -179,7 +179,6 @@ inline void gru_units_vec(const int B, const int H, const int step, const int re
     }
 
     #pragma unroll
-
     for (int r = 0; r < VROWS; r++) {
         const int b = b0 + r;
         if (b >= B) break;

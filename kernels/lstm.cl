@@ -101,7 +101,6 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
     if (u >= H) return;
 
     #pragma unroll
-
     for (int r = 0; r < ROWS; r++) {
         const int b = b0 + r;
         if (b >= B) break;
@@ -171,7 +170,6 @@ inline void lstm_units_vec(const int B, const int H, const int OUT, const int st
     }
 
     #pragma unroll
-
     for (int r = 0; r < VROWS; r++) {
         const int b = b0 + r;
         if (b >= B) break;
