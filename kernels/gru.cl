@@ -1,7 +1,7 @@
 /*
- * gru.cl: one GRU step, fused, forward and backward, both variants; gate order r, z, n as in
- * DESIGN / Cell. xw holds x·W_ihᵀ + b_ih for this step; b_hh is added to the recurrent part because
- * n needs it separately (hn = W_hn h + b_hn).
+ * gru.cl: one GRU step, fused, forward and backward, both variants;
+ * gate order r, z, n as in DESIGN / Cell. xw holds x·W_ihᵀ + b_ih for this step; b_hh is added
+ * to the recurrent part because n needs it separately (hn = W_hn h + b_hn).
  *
  * gru_step (linear-before-reset): per row b and unit u, the three recurrent dot products, then
  *   r, z, n = tanh(xw_n + r⊙hn) and h' = (1−z)⊙n + z⊙h, in registers; writes h, y and, in training,
