@@ -10,8 +10,9 @@
  *   is staged in local memory in KTILE-wide slices; W_hhᵀ [H, 3H] is read so neighbouring units are
  *   neighbouring addresses. Row b is active while step < len[b] and then reads time
  *   t = reverse ? len-1-step : step; an inactive row keeps its h.
- * gru_step_vec, the CPU rung of gru_step: no local memory or barriers; a work-item takes VW consecutive
- *   units as one vector and VROWS rows, 3·VROWS vector accumulators in registers. Precondition: H % VW == 0.
+ * gru_step_vec, gru_rz_vec, gru_n_vec: the CPU rung of gru_step, gru_rz, gru_n: no local memory or
+ *   barriers; a work-item takes VW consecutive units as one vector and VROWS rows, up to 3·VROWS vector
+ *   accumulators in registers. Precondition: H % VW == 0.
  * gru_sweep_vec / gru_backward_sweep_vec: every step (forward / backward) in one launch of one
  *   work-group, for small batches on CPUs (linear-before-reset).
  * gru_backward_step / gru_backward_reset: one BPTT step per (unit, row) (DESIGN "Backward"); the
@@ -303,6 +304,109 @@ void gru_n(const int B, const int H, const int step, const int reverse, __global
         if (train) {
             gates[gOff + b * G3 + 2 * H + u] = ng;
             hnSave[hnOff + b * H + u] = hn;
+        }
+    }
+}
+
+/*
+ * acc[r][g] = Σ_k src[srcOff + (b0+r)·H + k] · W_hhᵀ[k, (gate0+g)·H + u0 .. +VW] for g < nGates (1 or 2):
+ * the vector rung's partial recurrences for reset-before-linear, whose n gate reads r⊙h, not h.
+ */
+inline void gru_dot_vec(const int nGates, const int gate0, REALV acc[VROWS][3], const int B, const int H,
+                        __global const REAL* src, const int srcOff, __global const REAL* whhT, const int b0, const int u0)
+{
+    const int G3 = 3 * H;
+    int row[VROWS];
+    REALV a0[VROWS], a1[VROWS];
+    #pragma unroll
+    for (int r = 0; r < VROWS; r++) {
+        row[r] = srcOff + min(b0 + r, B - 1) * H; /* clamped: edge rows compute, never store */
+        a0[r] = (REALV) (0);
+        a1[r] = (REALV) (0);
+    }
+    __global const REAL* w = whhT + gate0 * H + u0;
+    if (nGates == 2) {
+        for (int k = 0; k < H; k++, w += G3) {
+            const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + H);
+            #pragma unroll
+            for (int r = 0; r < VROWS; r++) {
+                const REALV hv = (REALV) (src[row[r] + k]);
+                a0[r] = fma(w0, hv, a0[r]);
+                a1[r] = fma(w1, hv, a1[r]);
+            }
+        }
+    } else {
+        for (int k = 0; k < H; k++, w += G3) {
+            const REALV w0 = VLOAD(0, w);
+            #pragma unroll
+            for (int r = 0; r < VROWS; r++) a0[r] = fma(w0, (REALV) (src[row[r] + k]), a0[r]);
+        }
+    }
+    #pragma unroll
+    for (int r = 0; r < VROWS; r++) {
+        acc[r][0] = a0[r];
+        acc[r][1] = a1[r];
+    }
+}
+
+/* gru_rz's vector rung: same arguments and results; H % VW == 0. */
+__kernel void gru_rz_vec(const int B, const int H, const int step, __global const int* lengths,
+                         __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                         __global const REAL* hs, const int hIn,
+                         __global REAL* gates, const int gOff, __global REAL* rh, const int rhOff)
+{
+    const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
+    if (u0 >= H || b0 >= B) return;
+    REALV acc[VROWS][3];
+    gru_dot_vec(2, 0, acc, B, H, hs, hIn, whhT, b0, u0);
+    const int G3 = 3 * H;
+    #pragma unroll
+    for (int r = 0; r < VROWS; r++) {
+        const int b = b0 + r;
+        if (b >= B) break;
+        if (step >= lengths[b]) continue;
+        __global const REAL* a = xw + xwOff + b * G3 + u0;
+        const REALV rg = sigmv(VLOAD(0, a) + acc[r][0] + VLOAD(0, bhh + u0));
+        const REALV zg = sigmv(VLOAD(0, a + H) + acc[r][1] + VLOAD(0, bhh + H + u0));
+        VSTORE(rg, 0, gates + gOff + b * G3 + u0);
+        VSTORE(zg, 0, gates + gOff + b * G3 + H + u0);
+        VSTORE(rg * VLOAD(0, hs + hIn + b * H + u0), 0, rh + rhOff + b * H + u0);
+    }
+}
+
+/* gru_n's vector rung: same arguments and results; H % VW == 0. */
+__kernel void gru_n_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+                        __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                        __global REAL* hs, const int hIn, const int hOut,
+                        __global const REAL* rh, const int rhOff,
+                        __global REAL* y, const int yCol, const int yW,
+                        const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
+{
+    const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
+    if (u0 >= H || b0 >= B) return;
+    REALV acc[VROWS][3];
+    gru_dot_vec(1, 2, acc, B, H, rh, rhOff, whhT, b0, u0);
+    const int G3 = 3 * H;
+    #pragma unroll
+    for (int r = 0; r < VROWS; r++) {
+        const int b = b0 + r;
+        if (b >= B) break;
+        const int len = lengths[b];
+        const REALV hp = VLOAD(0, hs + hIn + b * H + u0);
+        if (step >= len) {
+            VSTORE(hp, 0, hs + hOut + b * H + u0);
+            continue;
+        }
+        const int t = reverse ? len - 1 - step : step;
+        const REALV hn = acc[r][0] + VLOAD(0, bhh + 2 * H + u0);
+        const REALV ng = tanh(VLOAD(0, xw + xwOff + b * G3 + 2 * H + u0) + hn);
+        const REALV zg = VLOAD(0, gates + gOff + b * G3 + H + u0);
+        const REALV h = ((REALV) (1) - zg) * ng + zg * hp;
+        VSTORE(h, 0, hs + hOut + b * H + u0);
+        VSTORE(h, 0, y + (t * B + b) * yW + yCol + u0);
+        if (train) {
+            VSTORE(ng, 0, gates + gOff + b * G3 + 2 * H + u0);
+            VSTORE(hn, 0, hnSave + hnOff + b * H + u0);
         }
     }
 }

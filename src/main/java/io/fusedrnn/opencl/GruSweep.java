@@ -45,8 +45,8 @@ final class GruSweep {
             cl_mem rh = lbr ? h : plan.temp((long) perStep * batch * hs);
 
             ClOps.Step fused = lbr ? ops.step("gru.cl", "gru_step", batch, hs, true) : null;
-            ClOps.Step rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch, hs, false);
-            ClOps.Step n = lbr ? null : ops.step("gru.cl", "gru_n", batch, hs, false);
+            ClOps.Step rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch, hs, true);
+            ClOps.Step n = lbr ? null : ops.step("gru.cl", "gru_n", batch, hs, true);
             int rev = plan.reverse ? 1 : 0, train = training ? 1 : 0;
             boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
             if (oneGroup) {
