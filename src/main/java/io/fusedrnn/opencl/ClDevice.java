@@ -40,7 +40,8 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
             ClStatus.check(status, "clGetPlatformIDs");
             platforms = new cl_platform_id[n[0]];
             ClStatus.check(clGetPlatformIDs(n[0], platforms, null), "clGetPlatformIDs");
-        } catch (UnsatisfiedLinkError | CLException e) {
+        } catch (LinkageError | CLException e) {
+            // UnsatisfiedLinkError the first time JOCL's natives fail to load, NoClassDefFoundError after
             throw new BackendUnavailableException("opencl: the OpenCL library cannot be loaded (" + e.getMessage() + "); " + Backends.OPENCL_FIX, e);
         }
         List<ClDevice> out = new ArrayList<>();
