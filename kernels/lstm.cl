@@ -14,7 +14,8 @@
  *   VROWS rows, 4·VROWS vector accumulators in registers. Precondition: H % VW == 0.
  * lstm_sweep_vec: every step in one launch of one work-group, for small batches on CPUs where a
  *   launch costs more than a step (precondition as lstm_step_vec, and no projection).
- * lstmp_project: h = W_hr m (PyTorch proj_size), one work-item per (output q, row b).
+ * lstmp_project: h = W_hr m (PyTorch proj_size), one work-item per (output q, row b);
+ *   lstmp_project_vec, its CPU rung, VW outputs per work-item (P % VW == 0).
  * lstm_backward_step: one step of BPTT per (unit u, row b): dh = dh_rec + dy[t], the gate gradients
  *   dA (pre-activation) and dc ← dc·f (DESIGN "Backward"); dh_prev = dA·W_hh follows as a GEMM.
  * lstm_backward_sweep_vec: all backward steps in one launch of one work-group, for the small
@@ -262,6 +263,27 @@ __kernel void lstmp_project(const int B, const int H, const int P, const int ste
     for (int u = 0; u < H; u++) s = fma(whrT[u * P + q], m[mOff + b * H + u], s);
     hs[hOut + b * P + q] = s;
     y[(t * B + b) * yW + yCol + q] = s;
+}
+
+/* lstmp_project's vector rung: output columns q0 .. q0+VW of one row per work-item; P % VW == 0. */
+__kernel void lstmp_project_vec(const int B, const int H, const int P, const int step, const int reverse,
+                                __global const int* lengths,
+                                __global const REAL* whrT, __global const REAL* m, const int mOff,
+                                __global REAL* hs, const int hIn, const int hOut,
+                                __global REAL* y, const int yCol, const int yW)
+{
+    const int b = get_global_id(0), q0 = get_global_id(1) * VW;
+    if (q0 >= P || b >= B) return;
+    const int len = lengths[b];
+    if (step >= len) {
+        VSTORE(VLOAD(0, hs + hIn + b * P + q0), 0, hs + hOut + b * P + q0);
+        return;
+    }
+    const int t = reverse ? len - 1 - step : step;
+    REALV s = (REALV) (0);
+    for (int u = 0; u < H; u++) s = fma((REALV) (m[mOff + b * H + u]), VLOAD(0, whrT + u * P + q0), s);
+    VSTORE(s, 0, hs + hOut + b * P + q0);
+    VSTORE(s, 0, y + (t * B + b) * yW + yCol + q0);
 }
 
 /*

@@ -47,6 +47,7 @@ class OpenClMatchesCpuTest {
         return List.of(
                 new SweepCase(LayerSpec.lstm(64, 64), 8, 4, false, true, false, 1),
                 new SweepCase(LayerSpec.lstm(64, 64, 32), 8, 4, true, true, true, 2),
+                new SweepCase(LayerSpec.lstm(24, 64, 24), 8, 3, false, true, true, 7), // P a multiple of 8 but not 16
                 new SweepCase(LayerSpec.gru(64, 64, true), 8, 4, true, true, true, 3),
                 new SweepCase(LayerSpec.gru(64, 64, false), 8, 4, false, false, false, 4),
                 // weight-gradient reductions longer than one gemm_vec slice (ClOps.GEMM_VEC_KBLOCK): T·B = 320 and 280

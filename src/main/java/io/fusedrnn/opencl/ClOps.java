@@ -101,6 +101,16 @@ final class ClOps {
                 new long[] {hidden, (batch + rows - 1) / rows}, new long[] {STEP_UNITS, 1});
     }
 
+    /** The LSTMP projection kernel for B rows of P outputs: its vector rung on CPUs when P splits into whole vectors. */
+    Step projection(int batch, int proj) {
+        if (vector && proj % vectorWidth() == 0) {
+            String opts = real + " -D VW=" + vectorWidth();
+            return new Step(ctx.kernel("lstm.cl", opts, "lstmp_project_vec"), new long[] {batch, proj / vectorWidth()},
+                    new long[] {Math.min(batch, 8), 1});
+        }
+        return new Step(elementwise("lstm.cl", "lstmp_project"), new long[] {proj, batch}, new long[] {16, 1});
+    }
+
     /** Largest H·B the one-work-group sweep takes: past it a step's arithmetic outweighs a launch (PoCL: ~70 µs). */
     static final int ONE_GROUP_MAX_WORK = 256;
 

@@ -50,7 +50,7 @@ final class LstmSweep {
                         .i(training ? 1 : 0).mem(gates));
             }
             ClOps.Step step = ops.step("lstm.cl", "lstm_step", batch, hs, true);
-            Launch project = p > 0 ? ops.elementwise("lstm.cl", "lstmp_project") : null;
+            ClOps.Step project = p > 0 ? ops.projection(batch, p) : null;
             for (int k = ops.oneGroupSweep(batch, hs, p > 0) ? steps : 0; k < steps; k++) {
                 int sIn = training ? k : k % 2, sOut = training ? k + 1 : (k + 1) % 2;
                 int mOff = training ? k * batch * hs : 0;
@@ -63,11 +63,10 @@ final class LstmSweep {
                         .i(training ? 1 : 0).mem(gates).i(k * batch * g4);
                 step.run(l);
                 if (p > 0) {
-                    new Launch(project).i(batch).i(hs).i(p).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                    project.run(project.args().i(batch).i(hs).i(p).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
                             .mem(layer.wHrT).mem(m).i(mOff)
                             .mem(h).i(sIn * batch * out).i(sOut * batch * out)
-                            .mem(y.mem).i(yCol).i(y.dim(2))
-                            .run2(p, batch, 16, 1);
+                            .mem(y.mem).i(yCol).i(y.dim(2)));
                 }
             }
             int last = training ? steps : steps % 2;

@@ -23,7 +23,7 @@
  *   <li>one work-group ({@code oneGroupSweep}: CPU, B ≤ 2, B·H ≤ 256, no projection):
  *       {@code *_sweep_vec} runs every step in one launch, where launches cost more than steps.</li>
  * </ul>
- * Not yet tuned for CPUs: the LSTMP projection (a scalar dot product per output) and the
- * reset-before-linear GRU backward (per-step launches); both are correct everywhere.
+ * Not yet tuned for CPUs: the reset-before-linear GRU backward (per-step launches, tiled rung) and
+ * the small-batch one-work-group path for LSTMP and reset-before-linear GRU; all correct everywhere.
  */
 package io.fusedrnn.opencl;
