@@ -12,7 +12,7 @@
  *   t = reverse ? len-1-step : step; an inactive row keeps its h.
  * gru_step_vec, gru_rz_vec, gru_n_vec: the CPU rung of gru_step, gru_rz, gru_n: no local memory or
  *   barriers; a work-item takes VW consecutive units as one vector and VROWS rows, up to 3·VROWS vector
- *   accumulators in registers. Precondition: H % VW == 0.
+ *   accumulators in registers, W_hh packed in panels [H/VW][H][3][VW]. Precondition: H % VW == 0.
  * gru_sweep_vec / gru_backward_sweep_vec: every step (forward / backward) in one launch of one
  *   work-group, for small batches on CPUs (linear-before-reset).
  * gru_backward_step / gru_backward_reset: one BPTT step per (unit, row) (DESIGN "Backward"); the
@@ -151,7 +151,7 @@ void gru_step(const int B, const int H, const int step, const int reverse, __glo
 
 /* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of gru_step_vec and gru_sweep_vec. */
 inline void gru_units_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
-                          __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                          __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
                           __global REAL* hs, const int hIn, const int hOut,
                           __global REAL* y, const int yCol, const int yW,
                           const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff,
@@ -167,9 +167,10 @@ inline void gru_units_vec(const int B, const int H, const int step, const int re
     for (int r = 0; r < VROWS; r++)
         #pragma unroll
         for (int g = 0; g < 3; g++) acc[r][g] = (REALV) (0);
-    __global const REAL* w = whhT + u0;
-    for (int k = 0; k < H; k++, w += G3) {
-        const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + H), w2 = VLOAD(0, w + 2 * H);
+    /* W_hh packed in panels (ClLayer.pack): [H/VW][H][3 gates][VW], one contiguous stream per work-item */
+    __global const REAL* w = whhP + (u0 / VW) * H * 3 * VW;
+    for (int k = 0; k < H; k++, w += 3 * VW) {
+        const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + VW), w2 = VLOAD(0, w + 2 * VW);
         #pragma unroll
         for (int r = 0; r < VROWS; r++) {
             const REALV hv = (REALV) (hs[hRow[r] + k]);
@@ -209,7 +210,7 @@ inline void gru_units_vec(const int B, const int H, const int step, const int re
 }
 
 __kernel void gru_step_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
-                           __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                           __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
                            __global REAL* hs, const int hIn, const int hOut,
                            __global REAL* y, const int yCol, const int yW,
                            const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
@@ -217,7 +218,7 @@ __kernel void gru_step_vec(const int B, const int H, const int step, const int r
     /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    gru_units_vec(B, H, step, reverse, lengths, xw, xwOff, whhT, bhh, hs, hIn, hOut, y, yCol, yW,
+    gru_units_vec(B, H, step, reverse, lengths, xw, xwOff, whhP, bhh, hs, hIn, hOut, y, yCol, yW,
                   train, gates, gOff, hnSave, hnOff, b0, u0);
 }
 
@@ -227,7 +228,7 @@ __kernel void gru_step_vec(const int B, const int H, const int step, const int r
  * host's per-step loop: h slot k in training, k % 2 otherwise.
  */
 __kernel void gru_sweep_vec(const int B, const int H, const int steps, const int reverse, __global const int* lengths,
-                            __global const REAL* xw, __global const REAL* whhT, __global const REAL* bhh,
+                            __global const REAL* xw, __global const REAL* whhP, __global const REAL* bhh,
                             __global REAL* hs, __global REAL* y, const int yCol, const int yW,
                             const int train, __global REAL* gates, __global REAL* hnSave)
 {
@@ -235,7 +236,7 @@ __kernel void gru_sweep_vec(const int B, const int H, const int steps, const int
         const int sIn = train ? k : k & 1, sOut = train ? k + 1 : (k + 1) & 1;
         for (int u0 = get_local_id(0) * VW; u0 < H; u0 += get_local_size(0) * VW)
             for (int b0 = 0; b0 < B; b0 += VROWS)
-                gru_units_vec(B, H, k, reverse, lengths, xw, k * B * 3 * H, whhT, bhh,
+                gru_units_vec(B, H, k, reverse, lengths, xw, k * B * 3 * H, whhP, bhh,
                               hs, sIn * B * H, sOut * B * H, y, yCol, yW,
                               train, gates, k * B * 3 * H, hnSave, k * B * H, b0, u0);
         barrier(CLK_GLOBAL_MEM_FENCE);
@@ -309,11 +310,11 @@ void gru_n(const int B, const int H, const int step, const int reverse, __global
 }
 
 /*
- * acc[r][g] = Σ_k src[srcOff + (b0+r)·H + k] · W_hhᵀ[k, (gate0+g)·H + u0 .. +VW] for g < nGates (1 or 2):
+ * acc[r][g] = Σ_k src[srcOff + (b0+r)·H + k] · W_hh[(gate0+g)·H + u0 .. +VW, k] for g < nGates (1 or 2):
  * the vector rung's partial recurrences for reset-before-linear, whose n gate reads r⊙h, not h.
  */
 inline void gru_dot_vec(const int nGates, const int gate0, REALV acc[VROWS][3], const int B, const int H,
-                        __global const REAL* src, const int srcOff, __global const REAL* whhT, const int b0, const int u0)
+                        __global const REAL* src, const int srcOff, __global const REAL* whhP, const int b0, const int u0)
 {
     const int G3 = 3 * H;
     int row[VROWS];
@@ -324,10 +325,10 @@ inline void gru_dot_vec(const int nGates, const int gate0, REALV acc[VROWS][3], 
         a0[r] = (REALV) (0);
         a1[r] = (REALV) (0);
     }
-    __global const REAL* w = whhT + gate0 * H + u0;
+    __global const REAL* w = whhP + (u0 / VW) * H * 3 * VW + gate0 * VW; /* panels as in gru_units_vec */
     if (nGates == 2) {
-        for (int k = 0; k < H; k++, w += G3) {
-            const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + H);
+        for (int k = 0; k < H; k++, w += 3 * VW) {
+            const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + VW);
             #pragma unroll
             for (int r = 0; r < VROWS; r++) {
                 const REALV hv = (REALV) (src[row[r] + k]);
@@ -336,7 +337,7 @@ inline void gru_dot_vec(const int nGates, const int gate0, REALV acc[VROWS][3], 
             }
         }
     } else {
-        for (int k = 0; k < H; k++, w += G3) {
+        for (int k = 0; k < H; k++, w += 3 * VW) {
             const REALV w0 = VLOAD(0, w);
             #pragma unroll
             for (int r = 0; r < VROWS; r++) a0[r] = fma(w0, (REALV) (src[row[r] + k]), a0[r]);
@@ -351,14 +352,14 @@ inline void gru_dot_vec(const int nGates, const int gate0, REALV acc[VROWS][3], 
 
 /* gru_rz's vector rung: same arguments and results; H % VW == 0. */
 __kernel void gru_rz_vec(const int B, const int H, const int step, __global const int* lengths,
-                         __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                         __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
                          __global const REAL* hs, const int hIn,
                          __global REAL* gates, const int gOff, __global REAL* rh, const int rhOff)
 {
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
     REALV acc[VROWS][3];
-    gru_dot_vec(2, 0, acc, B, H, hs, hIn, whhT, b0, u0);
+    gru_dot_vec(2, 0, acc, B, H, hs, hIn, whhP, b0, u0);
     const int G3 = 3 * H;
     #pragma unroll
     for (int r = 0; r < VROWS; r++) {
@@ -376,7 +377,7 @@ __kernel void gru_rz_vec(const int B, const int H, const int step, __global cons
 
 /* gru_n's vector rung: same arguments and results; H % VW == 0. */
 __kernel void gru_n_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
-                        __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
+                        __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
                         __global REAL* hs, const int hIn, const int hOut,
                         __global const REAL* rh, const int rhOff,
                         __global REAL* y, const int yCol, const int yW,
@@ -385,7 +386,7 @@ __kernel void gru_n_vec(const int B, const int H, const int step, const int reve
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
     REALV acc[VROWS][3];
-    gru_dot_vec(1, 2, acc, B, H, rh, rhOff, whhT, b0, u0);
+    gru_dot_vec(1, 2, acc, B, H, rh, rhOff, whhP, b0, u0);
     const int G3 = 3 * H;
     #pragma unroll
     for (int r = 0; r < VROWS; r++) {

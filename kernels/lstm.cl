@@ -11,7 +11,8 @@
  *   t = reverse ? len-1-step : step; an inactive row keeps its state (h and c are copied).
  * lstm_step_vec, the CPU rung: the same step without local memory or barriers (a CPU compiler keeps
  *   what lives across a barrier in memory); a work-item takes VW consecutive units as one vector and
- *   VROWS rows, 4·VROWS vector accumulators in registers. Precondition: H % VW == 0.
+ *   VROWS rows, 4·VROWS vector accumulators in registers, and reads W_hh packed in panels
+ *   [H/VW][OUT][4][VW] (one contiguous stream, not four strided ones). Precondition: H % VW == 0.
  * lstm_sweep_vec: every step in one launch of one work-group, for small batches on CPUs where a
  *   launch costs more than a step (precondition as lstm_step_vec, and no projection).
  * lstmp_project: h = W_hr m (PyTorch proj_size), one work-item per (output q, row b);
@@ -140,7 +141,7 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
 /* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of lstm_step_vec and lstm_sweep_vec. */
 inline void lstm_units_vec(const int B, const int H, const int OUT, const int step, const int reverse,
                            __global const int* lengths,
-                           __global const REAL* xw, const int xwOff, __global const REAL* whhT,
+                           __global const REAL* xw, const int xwOff, __global const REAL* whhP,
                            __global REAL* hs, const int hIn, const int hOut,
                            __global REAL* cs, const int cIn, const int cOut,
                            const int project, __global REAL* m, const int mOff,
@@ -157,9 +158,10 @@ inline void lstm_units_vec(const int B, const int H, const int OUT, const int st
     for (int r = 0; r < VROWS; r++)
         #pragma unroll
         for (int g = 0; g < 4; g++) acc[r][g] = (REALV) (0);
-    __global const REAL* w = whhT + u0;
-    for (int k = 0; k < OUT; k++, w += G4) {
-        const REALV wi = VLOAD(0, w), wf = VLOAD(0, w + H), wg = VLOAD(0, w + 2 * H), wo = VLOAD(0, w + 3 * H);
+    /* W_hh packed in panels (ClLayer.pack): [H/VW][OUT][4 gates][VW], one contiguous stream per work-item */
+    __global const REAL* w = whhP + (u0 / VW) * OUT * 4 * VW;
+    for (int k = 0; k < OUT; k++, w += 4 * VW) {
+        const REALV wi = VLOAD(0, w), wf = VLOAD(0, w + VW), wg = VLOAD(0, w + 2 * VW), wo = VLOAD(0, w + 3 * VW);
         #pragma unroll
         for (int r = 0; r < VROWS; r++) {
             const REALV hv = (REALV) (hs[hRow[r] + k]);
@@ -207,7 +209,7 @@ inline void lstm_units_vec(const int B, const int H, const int OUT, const int st
 
 __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int step, const int reverse,
                             __global const int* lengths,
-                            __global const REAL* xw, const int xwOff, __global const REAL* whhT,
+                            __global const REAL* xw, const int xwOff, __global const REAL* whhP,
                             __global REAL* hs, const int hIn, const int hOut,
                             __global REAL* cs, const int cIn, const int cOut,
                             const int project, __global REAL* m, const int mOff,
@@ -217,7 +219,7 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
     /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    lstm_units_vec(B, H, OUT, step, reverse, lengths, xw, xwOff, whhT, hs, hIn, hOut, cs, cIn, cOut,
+    lstm_units_vec(B, H, OUT, step, reverse, lengths, xw, xwOff, whhP, hs, hIn, hOut, cs, cIn, cOut,
                    project, m, mOff, y, yCol, yW, train, gates, gOff, b0, u0);
 }
 
@@ -227,7 +229,7 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
  * Slots as the host's per-step loop: h/c slot k in training, k % 2 otherwise. No projection.
  */
 __kernel void lstm_sweep_vec(const int B, const int H, const int steps, const int reverse, __global const int* lengths,
-                             __global const REAL* xw, __global const REAL* whhT,
+                             __global const REAL* xw, __global const REAL* whhP,
                              __global REAL* hs, __global REAL* cs,
                              __global REAL* y, const int yCol, const int yW,
                              const int train, __global REAL* gates)
@@ -236,7 +238,7 @@ __kernel void lstm_sweep_vec(const int B, const int H, const int steps, const in
         const int sIn = train ? k : k & 1, sOut = train ? k + 1 : (k + 1) & 1;
         for (int u0 = get_local_id(0) * VW; u0 < H; u0 += get_local_size(0) * VW)
             for (int b0 = 0; b0 < B; b0 += VROWS)
-                lstm_units_vec(B, H, H, k, reverse, lengths, xw, k * B * 4 * H, whhT,
+                lstm_units_vec(B, H, H, k, reverse, lengths, xw, k * B * 4 * H, whhP,
                                hs, sIn * B * H, sOut * B * H, cs, sIn * B * H, sOut * B * H,
                                0, hs, 0, y, yCol, yW, train, gates, k * B * 4 * H, b0, u0);
         barrier(CLK_GLOBAL_MEM_FENCE);

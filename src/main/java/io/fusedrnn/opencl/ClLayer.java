@@ -19,16 +19,22 @@ import org.jocl.cl_mem;
 final class ClLayer extends PreparedLayer {
     final ClContext ctx;
     final cl_mem wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT;
+    /** W_hh packed in panels for the vector step kernels ({@link #pack}), or null where they do not run. */
+    final cl_mem wHhPanels;
 
-    ClLayer(Backend backend, ClContext ctx, LayerWeights w, Precision precision) {
+    /**
+     * @param panelWidth vector width of the CPU rung's step kernels, or 0 when they do not run here
+     */
+    ClLayer(Backend backend, ClContext ctx, LayerWeights w, Precision precision, int panelWidth) {
         super(backend, w.spec(), precision);
         this.ctx = ctx;
         LayerSpec s = w.spec();
         int rows = s.gateRows(), out = s.outputSize(), hs = s.hiddenSize(), p = s.projSize();
         double[] bias = w.bIh().clone();
         if (s.cell() == Cell.LSTM) for (int r = 0; r < rows; r++) bias[r] += w.bHh()[r];
-        cl_mem a = null, b = null, c = null, d = null, e = null, f = null, g = null, h = null;
+        cl_mem a = null, b = null, c = null, d = null, e = null, f = null, g = null, h = null, q = null;
         try {
+            if (panelWidth > 0 && hs % panelWidth == 0) q = upload(pack(w.wHh(), s.cell().gates(), hs, out, panelWidth));
             g = upload(transpose(w.wIh(), rows, s.inputSize()));
             h = upload(w.wHh());
             a = upload(w.wIh());
@@ -38,10 +44,11 @@ final class ClLayer extends PreparedLayer {
             e = p > 0 ? upload(w.wHr()) : null;
             f = p > 0 ? upload(transpose(w.wHr(), p, hs)) : null;
         } catch (RuntimeException ex) {
-            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f, g, h}) ctx.release(m);
+            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f, g, h, q}) ctx.release(m);
             throw ex;
         }
         wIh = a;
+        wHhPanels = q;
         wIhT = g;
         wHh = h;
         wHhT = b;
@@ -62,6 +69,20 @@ final class ClLayer extends PreparedLayer {
         return m;
     }
 
+    /**
+     * W_hh [G·H, K] as panels [H/vw][K][G][vw]: the weights of vw consecutive units, all gates, one k
+     * after another, so a vector step work-item reads one contiguous stream instead of G strided ones.
+     */
+    static double[] pack(double[] wHh, int gates, int hidden, int k, int vw) {
+        double[] p = new double[wHh.length];
+        int at = 0;
+        for (int ub = 0; ub < hidden / vw; ub++)
+            for (int kk = 0; kk < k; kk++)
+                for (int g = 0; g < gates; g++)
+                    for (int v = 0; v < vw; v++) p[at++] = wHh[(g * hidden + ub * vw + v) * k + kk];
+        return p;
+    }
+
     /** The [cols, rows] transpose of a row-major [rows, cols] matrix. */
     static double[] transpose(double[] a, int rows, int cols) {
         double[] t = new double[a.length];
@@ -72,6 +93,6 @@ final class ClLayer extends PreparedLayer {
 
     @Override
     protected void release() {
-        for (cl_mem m : new cl_mem[] {wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT}) ctx.release(m);
+        for (cl_mem m : new cl_mem[] {wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT, wHhPanels}) ctx.release(m);
     }
 }

@@ -65,7 +65,12 @@ final class ClOps {
     }
 
     /** A step kernel chosen for a shape: its launcher and the sizes to run it with. */
-    record Step(Launch kernel, long[] global, long[] local) {
+    record Step(Launch kernel, long[] global, long[] local, boolean vector) {
+        /** The recurrent weights this rung reads: W_hh in panels (vector rung) or W_hhᵀ (tiled). */
+        cl_mem recurrentWeights(ClLayer layer) {
+            return vector ? layer.wHhPanels : layer.wHhT;
+        }
+
         /** A fresh launcher to set this step's arguments on. */
         Launch args() {
             return new Launch(kernel);
@@ -93,12 +98,12 @@ final class ClOps {
             // about 8 work-items per group (a CPU thread's batch of work), row blocks first
             long blocks = (batch + rows - 1) / rows, units = hidden / vectorWidth();
             long l0 = Math.min(blocks, 8), l1 = Math.max(1, Math.min(8 / l0, units));
-            return new Step(ctx.kernel(file, opts, kernel + "_vec"), new long[] {blocks, units}, new long[] {l0, l1});
+            return new Step(ctx.kernel(file, opts, kernel + "_vec"), new long[] {blocks, units}, new long[] {l0, l1}, true);
         }
         int rows = stepRows(batch);
         String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE;
         return new Step(ctx.kernel(file, opts, kernel),
-                new long[] {hidden, (batch + rows - 1) / rows}, new long[] {STEP_UNITS, 1});
+                new long[] {hidden, (batch + rows - 1) / rows}, new long[] {STEP_UNITS, 1}, false);
     }
 
     /** The LSTMP projection kernel for B rows of P outputs: its vector rung on CPUs when P splits into whole vectors. */
@@ -106,9 +111,9 @@ final class ClOps {
         if (vector && proj % vectorWidth() == 0) {
             String opts = real + " -D VW=" + vectorWidth();
             return new Step(ctx.kernel("lstm.cl", opts, "lstmp_project_vec"), new long[] {batch, proj / vectorWidth()},
-                    new long[] {Math.min(batch, 8), 1});
+                    new long[] {Math.min(batch, 8), 1}, true);
         }
-        return new Step(elementwise("lstm.cl", "lstmp_project"), new long[] {proj, batch}, new long[] {16, 1});
+        return new Step(elementwise("lstm.cl", "lstmp_project"), new long[] {proj, batch}, new long[] {16, 1}, false);
     }
 
     /** Largest H·B the one-work-group sweep takes: past it a step's arithmetic outweighs a launch (PoCL: ~70 µs). */
@@ -127,7 +132,7 @@ final class ClOps {
     Step sweep(String file, String kernel, int batch, int hidden) {
         String opts = real + " -D VW=" + vectorWidth() + " -D VROWS=" + vectorStepRows(batch);
         long size = Math.min(hidden / vectorWidth(), 32);
-        return new Step(ctx.kernel(file, opts, kernel), new long[] {size}, new long[] {size});
+        return new Step(ctx.kernel(file, opts, kernel), new long[] {size}, new long[] {size}, true);
     }
 
     Launch elementwise(String file, String kernel) {

@@ -52,7 +52,7 @@ final class GruSweep {
             if (oneGroup) {
                 ClOps.Step all = ops.sweep("gru.cl", "gru_sweep_vec", batch, hs);
                 all.run(all.args().i(batch).i(hs).i(steps).i(rev).mem(plan.lengths)
-                        .mem(xw).mem(layer.wHhT).mem(layer.bHh).mem(h).mem(y.mem).i(yCol).i(y.dim(2))
+                        .mem(xw).mem(all.recurrentWeights(layer)).mem(layer.bHh).mem(h).mem(y.mem).i(yCol).i(y.dim(2))
                         .i(train).mem(gates).mem(hn));
             }
             for (int k = oneGroup ? steps : 0; k < steps; k++) {
@@ -61,19 +61,19 @@ final class GruSweep {
                 int xwOff = k * batch * g3;
                 if (lbr) {
                     Launch l = fused.args().i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
-                            .mem(xw).i(xwOff).mem(layer.wHhT).mem(layer.bHh)
+                            .mem(xw).i(xwOff).mem(fused.recurrentWeights(layer)).mem(layer.bHh)
                             .mem(h).i(hIn).i(hOut)
                             .mem(y.mem).i(yCol).i(y.dim(2))
                             .i(train).mem(gates).i(gOff).mem(hn).i(sOff);
                     fused.run(l);
                 } else {
                     Launch a = rz.args().i(batch).i(hs).i(k).mem(plan.lengths)
-                            .mem(xw).i(xwOff).mem(layer.wHhT).mem(layer.bHh)
+                            .mem(xw).i(xwOff).mem(rz.recurrentWeights(layer)).mem(layer.bHh)
                             .mem(h).i(hIn)
                             .mem(gates).i(gOff).mem(rh).i(sOff);
                     rz.run(a);
                     Launch b = n.args().i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
-                            .mem(xw).i(xwOff).mem(layer.wHhT).mem(layer.bHh)
+                            .mem(xw).i(xwOff).mem(n.recurrentWeights(layer)).mem(layer.bHh)
                             .mem(h).i(hIn).i(hOut)
                             .mem(rh).i(sOff)
                             .mem(y.mem).i(yCol).i(y.dim(2))

@@ -46,7 +46,7 @@ final class LstmSweep {
             if (ops.oneGroupSweep(batch, hs, p > 0)) {
                 ClOps.Step all = ops.sweep("lstm.cl", "lstm_sweep_vec", batch, hs);
                 all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                        .mem(xw).mem(layer.wHhT).mem(h).mem(c).mem(y.mem).i(yCol).i(y.dim(2))
+                        .mem(xw).mem(all.recurrentWeights(layer)).mem(h).mem(c).mem(y.mem).i(yCol).i(y.dim(2))
                         .i(training ? 1 : 0).mem(gates));
             }
             ClOps.Step step = ops.step("lstm.cl", "lstm_step", batch, hs, true);
@@ -55,7 +55,7 @@ final class LstmSweep {
                 int sIn = training ? k : k % 2, sOut = training ? k + 1 : (k + 1) % 2;
                 int mOff = training ? k * batch * hs : 0;
                 Launch l = step.args().i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                        .mem(xw).i(k * batch * g4).mem(layer.wHhT)
+                        .mem(xw).i(k * batch * g4).mem(step.recurrentWeights(layer))
                         .mem(h).i(sIn * batch * out).i(sOut * batch * out)
                         .mem(c).i(sIn * batch * hs).i(sOut * batch * hs)
                         .i(p > 0 ? 1 : 0).mem(m).i(mOff)

@@ -105,7 +105,8 @@ public final class OpenClBackend extends Backend {
 
     @Override
     protected synchronized PreparedLayer doPrepare(LayerWeights weights, Precision precision) {
-        return new ClLayer(this, ctx, weights, precision);
+        ClOps ops = ops(precision);
+        return new ClLayer(this, ctx, weights, precision, ops.vectorKernels() ? ops.vectorWidth() : 0);
     }
 
     @Override
