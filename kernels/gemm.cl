@@ -15,7 +15,9 @@
  * values that live across a barrier in memory, which starves the FMA units); instead each work-item
  * computes RM rows × 2·VW columns with explicit VW-wide vectors, 2·RM vector accumulators in
  * registers (4 × 16 floats on AVX2: the micro-kernel shape DESIGN measured at peak). Precondition:
- * B's rows are contiguous (sbn == 1); the right edge (fewer than 2·VW columns left) runs scalar.
+ * B's rows are contiguous (sbn == 1); the right edge (fewer than 2·VW columns left) runs scalar. Or B
+ * is packed in panels of 2·VW columns (packedB: sbn is the panel stride, N % (2·VW) == 0), as the
+ * host packs W_ihᵀ for the input projection.
  */
 #ifdef USE_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -121,7 +123,7 @@ __kernel void gemm_vec(const int M, const int N, const int K,
                        __global const REAL* A, const int aOff, const int sam, const int sak,
                        __global const REAL* B, const int bOff, const int sbk, const int sbn,
                        __global REAL* C, const int cOff, const int ldc,
-                       __global const REAL* bias, const int useBias, const int accumulate)
+                       __global const REAL* bias, const int useBias, const int accumulate, const int packedB)
 {
     /* dimension 0 walks rows: the work-items a CPU thread runs one after another share one B panel */
     const int m0 = get_global_id(0) * RM, n0 = get_global_id(1) * 2 * VW;
@@ -137,7 +139,8 @@ __kernel void gemm_vec(const int M, const int N, const int K,
             acc0[i] = (REALV) (0);
             acc1[i] = (REALV) (0);
         }
-        __global const REAL* b = B + bOff + n0;
+        /* packed B: panels of 2·VW columns, sbn apart, each [K][2·VW] (sbk = 2·VW): one stream per work-item */
+        __global const REAL* b = packedB ? B + bOff + (n0 / (2 * VW)) * sbn : B + bOff + n0;
         for (int k = 0; k < K; k++, b += sbk) {
             const REALV b0 = VLOAD(0, b), b1 = VLOAD(0, b + VW);
             #pragma unroll

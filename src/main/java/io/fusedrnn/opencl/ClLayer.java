@@ -21,6 +21,8 @@ final class ClLayer extends PreparedLayer {
     final cl_mem wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT;
     /** W_hh packed in panels for the vector step kernels ({@link #pack}), or null where they do not run. */
     final cl_mem wHhPanels;
+    /** W_ihᵀ packed in column panels for the vector GEMM ({@link #packColumns}), or null. */
+    final cl_mem wIhPanels;
 
     /**
      * @param panelWidth vector width of the CPU rung's step kernels, or 0 when they do not run here
@@ -32,9 +34,12 @@ final class ClLayer extends PreparedLayer {
         int rows = s.gateRows(), out = s.outputSize(), hs = s.hiddenSize(), p = s.projSize();
         double[] bias = w.bIh().clone();
         if (s.cell() == Cell.LSTM) for (int r = 0; r < rows; r++) bias[r] += w.bHh()[r];
-        cl_mem a = null, b = null, c = null, d = null, e = null, f = null, g = null, h = null, q = null;
+        cl_mem a = null, b = null, c = null, d = null, e = null, f = null, g = null, h = null, q = null, r = null;
         try {
             if (panelWidth > 0 && hs % panelWidth == 0) q = upload(pack(w.wHh(), s.cell().gates(), hs, out, panelWidth));
+            if (panelWidth > 0 && rows % (2 * panelWidth) == 0) {
+                r = upload(packColumns(transpose(w.wIh(), rows, s.inputSize()), s.inputSize(), rows, 2 * panelWidth));
+            }
             g = upload(transpose(w.wIh(), rows, s.inputSize()));
             h = upload(w.wHh());
             a = upload(w.wIh());
@@ -44,11 +49,12 @@ final class ClLayer extends PreparedLayer {
             e = p > 0 ? upload(w.wHr()) : null;
             f = p > 0 ? upload(transpose(w.wHr(), p, hs)) : null;
         } catch (RuntimeException ex) {
-            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f, g, h, q}) ctx.release(m);
+            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f, g, h, q, r}) ctx.release(m);
             throw ex;
         }
         wIh = a;
         wHhPanels = q;
+        wIhPanels = r;
         wIhT = g;
         wHh = h;
         wHhT = b;
@@ -83,6 +89,16 @@ final class ClLayer extends PreparedLayer {
         return p;
     }
 
+    /** A row-major [k, n] matrix as panels [n/width][k][width] (n a multiple of width). */
+    static double[] packColumns(double[] b, int k, int n, int width) {
+        double[] p = new double[b.length];
+        int at = 0;
+        for (int nb = 0; nb < n / width; nb++)
+            for (int kk = 0; kk < k; kk++)
+                for (int j = 0; j < width; j++) p[at++] = b[kk * n + nb * width + j];
+        return p;
+    }
+
     /** The [cols, rows] transpose of a row-major [rows, cols] matrix. */
     static double[] transpose(double[] a, int rows, int cols) {
         double[] t = new double[a.length];
@@ -93,6 +109,6 @@ final class ClLayer extends PreparedLayer {
 
     @Override
     protected void release() {
-        for (cl_mem m : new cl_mem[] {wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT, wHhPanels}) ctx.release(m);
+        for (cl_mem m : new cl_mem[] {wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT, wHhPanels, wIhPanels}) ctx.release(m);
     }
 }

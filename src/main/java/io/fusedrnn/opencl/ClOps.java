@@ -165,7 +165,7 @@ final class ClOps {
                     .mem(a).i(aOff).i(sam).i(sak)
                     .mem(b).i(bOff).i(sbk).i(sbn)
                     .mem(c).i(cOff).i(ldc)
-                    .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0)
+                    .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0).i(0)
                     .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, (n + cols - 1) / cols, 8, 1);
             return;
         }
@@ -179,6 +179,28 @@ final class ClOps {
                 .mem(c).i(cOff).i(ldc)
                 .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0)
                 .run2((long) (n + GEMM_TS - 1) / GEMM_TS * local, (long) (m + GEMM_TS - 1) / GEMM_TS * local, local, local);
+    }
+
+    /** Columns per B panel of the vector GEMM (2 vectors): the width {@link ClLayer#packColumns} packs to. */
+    int panelColumns() {
+        return 2 * vectorWidth();
+    }
+
+    /**
+     * C[M,N] = A·B + bias with B packed by {@link ClLayer#packColumns} into panels of
+     * {@link #panelColumns()} columns (vector rung only; N a multiple of the panel width).
+     */
+    void gemmPackedB(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem panels, cl_mem c, int ldc, cl_mem bias) {
+        if (m == 0 || n == 0) return;
+        int cols = panelColumns();
+        String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
+        ctx.kernel("gemm.cl", opts, "gemm_vec")
+                .i(m).i(n).i(k)
+                .mem(a).i(aOff).i(sam).i(sak)
+                .mem(panels).i(0).i(cols).i(k * cols)
+                .mem(c).i(0).i(ldc)
+                .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(0).i(1)
+                .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, n / cols, 8, 1);
     }
 
     /** dst[k, b, :] = src[t(k, b), b, :] for k &lt; steps (0 for inactive rows). */

@@ -32,7 +32,11 @@ final class GruSweep {
             int steps = plan.steps;
             cl_mem xk = plan.stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);
             cl_mem xw = plan.temp((long) steps * batch * g3);
-            ops.gemm(steps * batch, g3, in, xk, 0, in, 1, layer.wIhT, 0, g3, 1, xw, 0, g3, layer.inputBias, false);
+            if (layer.wIhPanels != null) {
+                ops.gemmPackedB(steps * batch, g3, in, xk, 0, in, 1, layer.wIhPanels, xw, g3, layer.inputBias);
+            } else {
+                ops.gemm(steps * batch, g3, in, xk, 0, in, 1, layer.wIhT, 0, g3, 1, xw, 0, g3, layer.inputBias, false);
+            }
             if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, hs, plan.lengths, y.mem, yCol, y.dim(2));
 
             int slots = training ? steps + 1 : 2;

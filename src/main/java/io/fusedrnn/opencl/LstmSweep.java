@@ -32,7 +32,11 @@ final class LstmSweep {
             cl_mem x = ((ClTensor) sweep.x()).mem;
             cl_mem xk = plan.stepOrderedX(ops, x, in);
             cl_mem xw = plan.temp((long) steps * batch * g4);
-            ops.gemm(steps * batch, g4, in, xk, 0, in, 1, layer.wIhT, 0, g4, 1, xw, 0, g4, layer.inputBias, false);
+            if (layer.wIhPanels != null) {
+                ops.gemmPackedB(steps * batch, g4, in, xk, 0, in, 1, layer.wIhPanels, xw, g4, layer.inputBias);
+            } else {
+                ops.gemm(steps * batch, g4, in, xk, 0, in, 1, layer.wIhT, 0, g4, 1, xw, 0, g4, layer.inputBias, false);
+            }
             if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, out, plan.lengths, y.mem, yCol, y.dim(2));
 
             int slots = training ? steps + 1 : 2;
