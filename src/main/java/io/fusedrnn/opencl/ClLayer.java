@@ -23,6 +23,8 @@ final class ClLayer extends PreparedLayer {
     final cl_mem wHhPanels;
     /** W_ihᵀ packed in column panels for the vector GEMM ({@link #packColumns}), or null. */
     final cl_mem wIhPanels;
+    /** W_hh [G·H, H_out] and W_ih [G·H, I] in column panels, for dh_prev = dA·W_hh and dx = dA·W_ih; or null. */
+    final cl_mem wHhColumnPanels, wIhColumnPanels;
 
     /**
      * @param panelWidth vector width of the CPU rung's step kernels, or 0 when they do not run here
@@ -34,11 +36,15 @@ final class ClLayer extends PreparedLayer {
         int rows = s.gateRows(), out = s.outputSize(), hs = s.hiddenSize(), p = s.projSize();
         double[] bias = w.bIh().clone();
         if (s.cell() == Cell.LSTM) for (int r = 0; r < rows; r++) bias[r] += w.bHh()[r];
-        cl_mem a = null, b = null, c = null, d = null, e = null, f = null, g = null, h = null, q = null, r = null;
+        cl_mem a = null, b = null, c = null, d = null, e = null, f = null, g = null, h = null, q = null, r = null, t = null, v = null;
         try {
             if (panelWidth > 0 && hs % panelWidth == 0) q = upload(pack(w.wHh(), s.cell().gates(), hs, out, panelWidth));
             if (panelWidth > 0 && rows % (2 * panelWidth) == 0) {
                 r = upload(packColumns(transpose(w.wIh(), rows, s.inputSize()), s.inputSize(), rows, 2 * panelWidth));
+            }
+            if (panelWidth > 0 && out % (2 * panelWidth) == 0) t = upload(packColumns(w.wHh(), rows, out, 2 * panelWidth));
+            if (panelWidth > 0 && s.inputSize() % (2 * panelWidth) == 0) {
+                v = upload(packColumns(w.wIh(), rows, s.inputSize(), 2 * panelWidth));
             }
             g = upload(transpose(w.wIh(), rows, s.inputSize()));
             h = upload(w.wHh());
@@ -49,12 +55,14 @@ final class ClLayer extends PreparedLayer {
             e = p > 0 ? upload(w.wHr()) : null;
             f = p > 0 ? upload(transpose(w.wHr(), p, hs)) : null;
         } catch (RuntimeException ex) {
-            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f, g, h, q, r}) ctx.release(m);
+            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f, g, h, q, r, t, v}) ctx.release(m);
             throw ex;
         }
         wIh = a;
         wHhPanels = q;
         wIhPanels = r;
+        wHhColumnPanels = t;
+        wIhColumnPanels = v;
         wIhT = g;
         wHh = h;
         wHhT = b;
@@ -109,6 +117,6 @@ final class ClLayer extends PreparedLayer {
 
     @Override
     protected void release() {
-        for (cl_mem m : new cl_mem[] {wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT, wHhPanels, wIhPanels}) ctx.release(m);
+        for (cl_mem m : new cl_mem[] {wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT, wHhPanels, wIhPanels, wHhColumnPanels, wIhColumnPanels}) ctx.release(m);
     }
 }

@@ -191,15 +191,24 @@ final class ClOps {
      * {@link #panelColumns()} columns (vector rung only; N a multiple of the panel width).
      */
     void gemmPackedB(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem panels, cl_mem c, int ldc, cl_mem bias) {
+        gemmPackedB(m, n, k, k, a, aOff, sam, sak, panels, c, 0, ldc, bias, false);
+    }
+
+    /**
+     * As above, reducing over the first {@code k} of the panels' {@code panelRows} rows, into C from
+     * {@code cOff}, adding to C when {@code accumulate}.
+     */
+    void gemmPackedB(int m, int n, int k, int panelRows, cl_mem a, int aOff, int sam, int sak, cl_mem panels, cl_mem c,
+                     int cOff, int ldc, cl_mem bias, boolean accumulate) {
         if (m == 0 || n == 0) return;
         int cols = panelColumns();
         String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
         ctx.kernel("gemm.cl", opts, "gemm_vec")
                 .i(m).i(n).i(k)
                 .mem(a).i(aOff).i(sam).i(sak)
-                .mem(panels).i(0).i(cols).i(k * cols)
-                .mem(c).i(0).i(ldc)
-                .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(0).i(1)
+                .mem(panels).i(0).i(cols).i(panelRows * cols)
+                .mem(c).i(cOff).i(ldc)
+                .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0).i(1)
                 .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, n / cols, 8, 1);
     }
 

@@ -149,7 +149,11 @@ final class GruSweep {
                             .mem(dAx).mem(dAh).i(daOff).mem(dhNext)
                             .run2(hs, batch, 16, 1);
                 }
-                ops.gemm(batch, hs, direct, dAh, daOff, g3, 1, layer.wHh, 0, hs, 1, dhNext, 0, hs, null, true);
+                if (layer.wHhColumnPanels != null) {
+                    ops.gemmPackedB(batch, hs, direct, g3, dAh, daOff, g3, 1, layer.wHhColumnPanels, dhNext, 0, hs, null, true);
+                } else {
+                    ops.gemm(batch, hs, direct, dAh, daOff, g3, 1, layer.wHh, 0, hs, 1, dhNext, 0, hs, null, true);
+                }
                 cl_mem t = dhCur;
                 dhCur = dhNext;
                 dhNext = t;
@@ -164,7 +168,7 @@ final class GruSweep {
             if (!lbr) ops.gemm(hs, hs, rows, dAh, 2 * hs, 1, g3, res.rh, 0, hs, 1, dWhh, 2 * hs * hs, hs, null, false);
             ops.columnSums(rows, g3, dAx, 0, LstmSweep.mem(g.dBih()));
             ops.columnSums(rows, g3, dAh, 0, LstmSweep.mem(g.dBhh()));
-            LstmSweep.addInputGradient(ops, plan, dAx, g3, layer.wIh, in, dx.mem);
+            LstmSweep.addInputGradient(ops, plan, dAx, g3, layer, in, dx.mem);
             be.ctx.finish();
             return g;
         } catch (RuntimeException e) {

@@ -129,7 +129,11 @@ final class LstmSweep {
                         .mem(dA).i(k * batch * g4)
                         .run2(hs, batch, 16, 1);
                 // dh_prev += dA·W_hh
-                ops.gemm(batch, out, g4, dA, k * batch * g4, g4, 1, layer.wHh, 0, out, 1, dhNext, 0, out, null, true);
+                if (layer.wHhColumnPanels != null) {
+                    ops.gemmPackedB(batch, out, g4, g4, dA, k * batch * g4, g4, 1, layer.wHhColumnPanels, dhNext, 0, out, null, true);
+                } else {
+                    ops.gemm(batch, out, g4, dA, k * batch * g4, g4, 1, layer.wHh, 0, out, 1, dhNext, 0, out, null, true);
+                }
                 cl_mem t = dhCur;
                 dhCur = dhNext;
                 dhNext = t;
@@ -145,7 +149,7 @@ final class LstmSweep {
             ops.columnSums(rows, g4, dA, 0, mem(g.dBih()));
             be.ctx.copy(mem(g.dBih()), 0, mem(g.dBhh()), 0, g4, pr);
             if (p > 0) ops.gemm(p, hs, rows, dhSave, 0, 1, p, res.m, 0, hs, 1, mem(g.dWhr()), 0, hs, null, false);
-            addInputGradient(ops, plan, dA, g4, layer.wIh, in, dx.mem);
+            addInputGradient(ops, plan, dA, g4, layer, in, dx.mem);
             be.ctx.finish();
             return g;
         } catch (RuntimeException e) {
@@ -155,15 +159,16 @@ final class LstmSweep {
     }
 
     /** dx[t(k,b), b, :] += dA[k, b, :]·W_ih, straight into dx when step order is time order. */
-    static void addInputGradient(ClOps ops, StepPlan plan, cl_mem dA, int gateRows, cl_mem wIh, int in, cl_mem dx) {
+    static void addInputGradient(ClOps ops, StepPlan plan, cl_mem dA, int gateRows, ClLayer layer, int in, cl_mem dx) {
         int rows = plan.steps * plan.batch;
-        if (plan.timeOrdered) {
-            ops.gemm(rows, in, gateRows, dA, 0, gateRows, 1, wIh, 0, in, 1, dx, 0, in, null, true);
+        cl_mem target = plan.timeOrdered ? dx : plan.temp((long) rows * in);
+        if (layer.wIhColumnPanels != null) {
+            ops.gemmPackedB(rows, in, gateRows, gateRows, dA, 0, gateRows, 1, layer.wIhColumnPanels, target, 0, in, null,
+                    plan.timeOrdered);
         } else {
-            cl_mem dxk = plan.temp((long) rows * in);
-            ops.gemm(rows, in, gateRows, dA, 0, gateRows, 1, wIh, 0, in, 1, dxk, 0, in, null, false);
-            ops.scatterAdd(plan.steps, plan.batch, in, plan.reverse, plan.lengths, dxk, dx);
+            ops.gemm(rows, in, gateRows, dA, 0, gateRows, 1, layer.wIh, 0, in, 1, target, 0, in, null, plan.timeOrdered);
         }
+        if (!plan.timeOrdered) ops.scatterAdd(plan.steps, plan.batch, in, plan.reverse, plan.lengths, target, dx);
     }
 
     static cl_mem mem(Tensor t) {
