@@ -19,7 +19,9 @@
  *       {@code lstm_step}, {@code gru_step}: local-memory tiles shared by a work-group;</li>
  *   <li>vector ({@code vectorKernels}: CPU devices): {@code gemm_vec}, {@code *_step_vec}: explicit
  *       vectors, no local memory or barriers, since a CPU compiler keeps values live across a barrier
- *       in memory; long reductions are split into K slices;</li>
+ *       in memory; weights packed once at prepare into panels each work-item streams contiguously
+ *       ({@code ClLayer.pack}, {@code ClLayer.packColumns}); weight-gradient reductions split into K
+ *       slices;</li>
  *   <li>one work-group ({@code oneGroupSweep}: CPU, B ≤ 2, B·H ≤ 256, no projection):
  *       {@code *_sweep_vec} runs every step in one launch, where launches cost more than steps.</li>
  * </ul>
