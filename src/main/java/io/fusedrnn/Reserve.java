@@ -4,17 +4,16 @@ package io.fusedrnn;
  * What a training-mode forward sweep keeps for its backward (gate activations and states per step),
  * so backward never recomputes the forward. Opaque, owned by the backend that made it.
  */
-public abstract class Reserve implements AutoCloseable {
+public abstract class Reserve extends BackendResource {
     private final PreparedLayer layer;
     private final int steps;
     private final int batch;
-    private boolean closed;
 
     protected Reserve(PreparedLayer layer, int steps, int batch) {
+        super(layer.backend());
         this.layer = layer;
         this.steps = steps;
         this.batch = batch;
-        layer.backend().opened();
     }
 
     /** The layer whose forward made this reserve. */
@@ -30,20 +29,8 @@ public abstract class Reserve implements AutoCloseable {
         return batch;
     }
 
-    public final void checkOpen() {
-        if (closed) throw new IllegalStateException("reserve was used after close");
-    }
-
     @Override
-    public final void close() {
-        if (closed) return;
-        closed = true;
-        try {
-            release();
-        } finally {
-            layer.backend().released();
-        }
+    protected String describe() {
+        return "reserve of " + layer.spec().describe() + " T=" + steps + " B=" + batch;
     }
-
-    protected abstract void release();
 }

@@ -8,29 +8,26 @@ import java.util.Arrays;
  * Closing releases the memory; closing twice is harmless; any other use after close throws
  * {@link IllegalStateException}.
  */
-public abstract class Tensor implements AutoCloseable {
-    private final Backend owner;
+public abstract class Tensor extends BackendResource {
     private final Precision precision;
     private final int[] shape;
     private final long size;
-    private boolean closed;
 
     protected Tensor(Backend owner, Precision precision, int[] shape) {
-        this.owner = owner;
-        this.precision = precision;
-        this.shape = shape.clone();
         long n = 1;
-        for (int d : shape) {
+        for (int d : shape) { // checked before super(): a rejected shape is never counted as live
             if (d < 0) throw new FusedRnnException("tensor shape: expected non-negative sizes, found " + Arrays.toString(shape));
             n = Math.multiplyExact(n, d);
         }
+        super(owner);
+        this.precision = precision;
+        this.shape = shape.clone();
         this.size = n;
-        owner.opened();
     }
 
-    /** The backend whose memory holds this tensor. */
+    /** The backend whose memory holds this tensor (the same as {@link #backend()}). */
     public final Backend owner() {
-        return owner;
+        return backend();
     }
 
     public final Precision precision() {
@@ -82,26 +79,6 @@ public abstract class Tensor implements AutoCloseable {
         return readFloats();
     }
 
-    public final boolean isClosed() {
-        return closed;
-    }
-
-    /** Throws {@link IllegalStateException} when closed. */
-    public final void checkOpen() {
-        if (closed) throw new IllegalStateException("tensor " + Arrays.toString(shape) + " was used after close");
-    }
-
-    @Override
-    public final void close() {
-        if (closed) return;
-        closed = true;
-        try {
-            release();
-        } finally {
-            owner.released();
-        }
-    }
-
     private void checkLength(int n) {
         if (n != size) {
             throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": expected " + size + " values, found " + n);
@@ -116,11 +93,13 @@ public abstract class Tensor implements AutoCloseable {
 
     protected abstract float[] readFloats();
 
-    /** Frees the storage; called once. */
-    protected abstract void release();
+    @Override
+    protected String describe() {
+        return "tensor " + Arrays.toString(shape);
+    }
 
     @Override
     public String toString() {
-        return precision + Arrays.toString(shape) + (closed ? " (closed)" : "");
+        return precision + Arrays.toString(shape) + (isClosed() ? " (closed)" : "");
     }
 }
