@@ -12,7 +12,7 @@ import org.jocl.cl_mem;
  * GRU sweeps on the device, both variants: the input projection of all steps as one GEMM, then per
  * step one fused kernel (linear-before-reset) or two (reset-before-linear: r⊙h must be complete
  * before W_hn reads it). Backward: gate gradients per step plus recurrent GEMMs, then weight
- * gradients as GEMMs over all T·B rows. Kernels: gru.cl, gemm.cl, seq.cl.
+ * gradients as GEMMs over all T·B rows. Kernels: gru.cl, gru_backward.cl, gemm.cl, seq.cl.
  */
 final class GruSweep {
     private GruSweep() {
@@ -118,7 +118,7 @@ final class GruSweep {
 
             boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
             if (oneGroup) {
-                ClOps.Step all = ops.sweep("gru.cl", "gru_backward_sweep_vec", batch, hs);
+                ClOps.Step all = ops.sweep("gru_backward.cl", "gru_backward_sweep_vec", batch, hs);
                 all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
                         .mem(dy.mem).i(dyCol).i(dy.dim(2)).mem(dhCur).mem(dhNext)
                         .mem(res.gates).mem(res.hs).mem(res.hn).mem(layer.wHh).mem(dAx).mem(dAh));
@@ -128,8 +128,8 @@ final class GruSweep {
                     dhNext = t;
                 }
             }
-            Launch gate = ops.elementwise("gru.cl", "gru_backward_step");
-            Launch reset = lbr ? null : ops.elementwise("gru.cl", "gru_backward_reset");
+            Launch gate = ops.elementwise("gru_backward.cl", "gru_backward_step");
+            Launch reset = lbr ? null : ops.elementwise("gru_backward.cl", "gru_backward_reset");
             for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
                 int daOff = k * batch * g3, hIn = k * batch * hs;
                 new Launch(gate).i(batch).i(hs).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
