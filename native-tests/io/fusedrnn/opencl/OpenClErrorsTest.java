@@ -2,7 +2,13 @@ package io.fusedrnn.opencl;
 
 import io.fusedrnn.BackendUnavailableException;
 import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.LayerWeights;
 import io.fusedrnn.Precision;
+import io.fusedrnn.PreparedLayer;
+import io.fusedrnn.Sweep;
+import io.fusedrnn.SweepResult;
+import io.fusedrnn.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +86,20 @@ class OpenClErrorsTest {
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> OpenClBackend.open("no-such-device-xyz"));
         assertTrue(e.getMessage().contains("no OpenCL device name contains 'no-such-device-xyz'"), e.getMessage());
         assertThrows(BackendUnavailableException.class, () -> OpenClBackend.open("9:9"));
+    }
+
+    @Test
+    void backwardRefusesLengthsOtherThanTheForwardsThatMadeTheReserve() {
+        LayerSpec spec = LayerSpec.lstm(3, 4);
+        try (PreparedLayer layer = cl.prepare(LayerWeights.random(spec, 1), Precision.FP64);
+             Tensor x = cl.allocate(Precision.FP64, 3, 2, 3);
+             Tensor y = cl.allocate(Precision.FP64, 3, 2, 4);
+             Tensor dx = cl.allocate(Precision.FP64, 3, 2, 3);
+             SweepResult r = cl.forward(layer, new Sweep(x, null, null, new int[] {3, 1}, false), y, 0, true)) {
+            FusedRnnException e = assertThrows(FusedRnnException.class, () -> cl.backward(layer,
+                    new Sweep(x, null, null, new int[] {3, 2}, false), r.reserve(), y, 0, null, null, dx));
+            assertEquals("lengths: expected [3, 1] as in the forward that made the reserve, found [3, 2]", e.getMessage());
+        }
     }
 
     @Test
