@@ -1,0 +1,182 @@
+/*
+ * gemm.cl: C[M,N] = A[M,K]·B[K,N] (+ bias[n]) (+ C when accumulating), every operand addressed through
+ * strides, so one kernel serves the input projection x·W_ihᵀ of all T·B rows, the recurrent
+ * dh_prev = dA·W_hh of a backward step, dx += dA·W_ih and the weight gradients dAᵀ·x over all T·B rows.
+ *
+ * Work-items: a work-group computes a TSM×TSN tile of C. It is (TSN/WPTN) × (TSM/WPTM) work-items; the
+ * work-item (tx, ty) keeps WPTM×WPTN accumulators in registers for rows ty + i·(TSM/WPTM) and columns
+ * tx + j·(TSN/WPTN) (strided, so neighbouring work-items touch neighbouring columns). K advances in
+ * tiles of TK values of A and B staged in local memory.
+ *
+ * Preconditions: TSM % WPTM == 0 and TSN % WPTN == 0; the host rounds the global size up to whole
+ * groups and the edges are checked here, so any M, N, K ≥ 0 works.
+ *
+ * gemm_vec, the CPU rung of the ladder: no local memory and no barriers (a CPU OpenCL compiler keeps
+ * values that live across a barrier in memory, which starves the FMA units); instead each work-item
+ * computes RM rows × 2·VW columns with explicit VW-wide vectors, 2·RM vector accumulators in
+ * registers (4 × 16 floats on AVX2: the micro-kernel shape DESIGN measured at peak). Precondition:
+ * B's rows are contiguous (sbn == 1); the right edge (fewer than 2·VW columns left) runs scalar. Or B
+ * is packed in panels of 2·VW columns (packedB: sbn is the panel stride, N % (2·VW) == 0), as the
+ * host packs W_ihᵀ for the input projection.
+ */
+#ifdef USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+#ifndef REAL
+#define REAL float
+#endif
+#ifndef TSM
+#define TSM 32
+#endif
+#ifndef TSN
+#define TSN 32
+#endif
+#ifndef TK
+#define TK 16
+#endif
+#ifndef WPTM
+#define WPTM 4
+#endif
+#ifndef WPTN
+#define WPTN 4
+#endif
+#define RTSM (TSM / WPTM)
+#define RTSN (TSN / WPTN)
+
+__kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))
+void gemm(const int M, const int N, const int K,
+          __global const REAL* A, const int aOff, const int sam, const int sak,
+          __global const REAL* B, const int bOff, const int sbk, const int sbn,
+          __global REAL* C, const int cOff, const int ldc,
+          __global const REAL* bias, const int useBias, const int accumulate)
+{
+    __local REAL As[TK][TSM];
+    __local REAL Bs[TK][TSN];
+    const int tx = get_local_id(0), ty = get_local_id(1);
+    const int n0 = get_group_id(0) * TSN, m0 = get_group_id(1) * TSM;
+    const int tid = ty * RTSN + tx;
+
+    REAL acc[WPTM][WPTN];
+    #pragma unroll
+    for (int i = 0; i < WPTM; i++)
+        #pragma unroll
+        for (int j = 0; j < WPTN; j++) acc[i][j] = 0;
+
+    for (int k0 = 0; k0 < K; k0 += TK) {
+        // Stage the tiles; walk along whichever index is contiguous in memory so loads coalesce.
+        for (int e = tid; e < TK * TSM; e += RTSM * RTSN) {
+            const int kk = sak == 1 ? e % TK : e / TSM;
+            const int mm = sak == 1 ? e / TK : e % TSM;
+            const int m = m0 + mm, k = k0 + kk;
+            As[kk][mm] = (m < M && k < K) ? A[aOff + m * sam + k * sak] : (REAL) 0;
+        }
+        for (int e = tid; e < TK * TSN; e += RTSM * RTSN) {
+            const int kk = sbn == 1 ? e / TSN : e % TK;
+            const int nn = sbn == 1 ? e % TSN : e / TK;
+            const int n = n0 + nn, k = k0 + kk;
+            Bs[kk][nn] = (n < N && k < K) ? B[bOff + k * sbk + n * sbn] : (REAL) 0;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int kk = 0; kk < TK; kk++) {
+            REAL b[WPTN];
+            #pragma unroll
+            for (int j = 0; j < WPTN; j++) b[j] = Bs[kk][tx + j * RTSN];
+            #pragma unroll
+            for (int i = 0; i < WPTM; i++) {
+                const REAL a = As[kk][ty + i * RTSM];
+                #pragma unroll
+                for (int j = 0; j < WPTN; j++) acc[i][j] = fma(a, b[j], acc[i][j]);
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    #pragma unroll
+    for (int i = 0; i < WPTM; i++) {
+        const int m = m0 + ty + i * RTSM;
+        if (m >= M) continue;
+        #pragma unroll
+        for (int j = 0; j < WPTN; j++) {
+            const int n = n0 + tx + j * RTSN;
+            if (n >= N) continue;
+            REAL v = acc[i][j];
+            if (useBias) v += bias[n];
+            const int at = cOff + m * ldc + n;
+            C[at] = accumulate ? C[at] + v : v;
+        }
+    }
+}
+
+#ifndef VW
+#define VW 8
+#endif
+#ifndef RM
+#define RM 4
+#endif
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define REALV CAT(REAL, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+
+__kernel void gemm_vec(const int M, const int N, const int K,
+                       __global const REAL* A, const int aOff, const int sam, const int sak,
+                       __global const REAL* B, const int bOff, const int sbk, const int sbn,
+                       __global REAL* C, const int cOff, const int ldc,
+                       __global const REAL* bias, const int useBias, const int accumulate, const int packedB)
+{
+    /* dimension 0 walks rows: the work-items a CPU thread runs one after another share one B panel */
+    const int m0 = get_global_id(0) * RM, n0 = get_global_id(1) * 2 * VW;
+    if (n0 >= N || m0 >= M) return;
+    int aRow[RM];
+    #pragma unroll
+    for (int i = 0; i < RM; i++) aRow[i] = aOff + min(m0 + i, M - 1) * sam; /* clamped: edge rows compute, never store */
+
+    if (n0 + 2 * VW <= N) {
+        REALV acc0[RM], acc1[RM];
+        #pragma unroll
+        for (int i = 0; i < RM; i++) {
+            acc0[i] = (REALV) (0);
+            acc1[i] = (REALV) (0);
+        }
+        /* packed B: panels of 2·VW columns, sbn apart, each [K][2·VW] (sbk = 2·VW): one stream per work-item */
+        __global const REAL* b = packedB ? B + bOff + (n0 / (2 * VW)) * sbn : B + bOff + n0;
+        for (int k = 0; k < K; k++, b += sbk) {
+            const REALV b0 = VLOAD(0, b), b1 = VLOAD(0, b + VW);
+            #pragma unroll
+            for (int i = 0; i < RM; i++) {
+                const REALV a = (REALV) (A[aRow[i] + k * sak]);
+                acc0[i] = fma(a, b0, acc0[i]);
+                acc1[i] = fma(a, b1, acc1[i]);
+            }
+        }
+        #pragma unroll
+        for (int i = 0; i < RM; i++) {
+            if (m0 + i >= M) break;
+            __global REAL* c = C + cOff + (m0 + i) * ldc + n0;
+            REALV v0 = acc0[i], v1 = acc1[i];
+            if (useBias) {
+                v0 += VLOAD(0, bias + n0);
+                v1 += VLOAD(0, bias + n0 + VW);
+            }
+            if (accumulate) {
+                v0 += VLOAD(0, c);
+                v1 += VLOAD(0, c + VW);
+            }
+            VSTORE(v0, 0, c);
+            VSTORE(v1, 0, c + VW);
+        }
+    } else {
+        #pragma unroll
+        for (int i = 0; i < RM; i++) {
+            if (m0 + i >= M) break;
+            for (int n = n0; n < N; n++) {
+                REAL v = 0;
+                for (int k = 0; k < K; k++) v = fma(A[aRow[i] + k * sak], B[bOff + k * sbk + n], v);
+                if (useBias) v += bias[n];
+                const int at = cOff + (m0 + i) * ldc + n;
+                C[at] = accumulate ? C[at] + v : v;
+            }
+        }
+    }
+}

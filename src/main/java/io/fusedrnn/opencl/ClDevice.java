@@ -1,0 +1,145 @@
+package io.fusedrnn.opencl;
+
+import io.fusedrnn.BackendUnavailableException;
+import io.fusedrnn.Backends;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_device_id;
+import org.jocl.cl_platform_id;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.jocl.CL.*;
+
+/**
+ * One OpenCL device and what fusedrnn needs to know about it; also enumeration and the selector
+ * syntax ("" = first GPU else first device, "P:D" = indices, else a device-name substring).
+ */
+record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_device_id id,
+                String platformName, String name, String type, int computeUnits, long globalMemory,
+                long localMemory, long maxWorkGroupSize, boolean fp64, String driverVersion) {
+
+    private static final Pattern INDICES = Pattern.compile("\\s*(\\d+)\\s*:\\s*(\\d+)\\s*");
+
+    /** Every device of every platform, in platform then device order. */
+    static List<ClDevice> all() {
+        cl_platform_id[] platforms;
+        try {
+            CL.setExceptionsEnabled(false);
+            int[] n = new int[1];
+            int status = clGetPlatformIDs(0, null, n);
+            if (status == CL_PLATFORM_NOT_FOUND_KHR || (status == CL_SUCCESS && n[0] == 0)) {
+                throw new BackendUnavailableException("opencl: no OpenCL platform found (the ICD loader lists none); " + Backends.OPENCL_FIX);
+            }
+            ClStatus.check(status, "clGetPlatformIDs");
+            platforms = new cl_platform_id[n[0]];
+            ClStatus.check(clGetPlatformIDs(n[0], platforms, null), "clGetPlatformIDs");
+        } catch (LinkageError | CLException e) {
+            // UnsatisfiedLinkError the first time JOCL's natives fail to load, NoClassDefFoundError after
+            throw new BackendUnavailableException("opencl: the OpenCL library cannot be loaded (" + e.getMessage() + "); " + Backends.OPENCL_FIX, e);
+        }
+        List<ClDevice> out = new ArrayList<>();
+        for (int p = 0; p < platforms.length; p++) {
+            int[] n = new int[1];
+            int status = clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 0, null, n);
+            if (status == CL_DEVICE_NOT_FOUND || n[0] == 0) continue;
+            ClStatus.check(status, "clGetDeviceIDs");
+            cl_device_id[] ids = new cl_device_id[n[0]];
+            ClStatus.check(clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, n[0], ids, null), "clGetDeviceIDs");
+            String platformName = platformString(platforms[p], CL_PLATFORM_NAME);
+            for (int d = 0; d < ids.length; d++) out.add(describe(p, d, platforms[p], platformName, ids[d]));
+        }
+        if (out.isEmpty()) throw new BackendUnavailableException("opencl: OpenCL platforms found, but no devices; " + Backends.OPENCL_FIX);
+        return out;
+    }
+
+    /** The device the selector names; see the class comment for the syntax. */
+    static ClDevice select(String selector) {
+        List<ClDevice> devices = all();
+        String s = selector == null ? "" : selector.trim();
+        if (s.isEmpty()) {
+            for (ClDevice d : devices) if (d.type.contains("GPU")) return d;
+            return devices.getFirst();
+        }
+        Matcher m = INDICES.matcher(s);
+        if (m.matches()) {
+            int p = Integer.parseInt(m.group(1)), d = Integer.parseInt(m.group(2));
+            for (ClDevice dev : devices) if (dev.platformIndex == p && dev.deviceIndex == d) return dev;
+            throw new BackendUnavailableException("opencl: no OpenCL device " + p + ":" + d + "; devices are " + summary(devices));
+        }
+        String needle = s.toLowerCase(Locale.ROOT);
+        for (ClDevice d : devices) if (d.name.toLowerCase(Locale.ROOT).contains(needle)) return d;
+        throw new BackendUnavailableException("opencl: no OpenCL device name contains '" + s + "'; devices are " + summary(devices));
+    }
+
+    /** One line per device for {@code ./fusedrnn devices}. */
+    String line() {
+        return String.format(Locale.ROOT, "%d:%d %s | %s | %s | %d compute units | %d MiB global | fp64 %s | driver %s",
+                platformIndex, deviceIndex, platformName, name, type, computeUnits, globalMemory >> 20,
+                fp64 ? "yes" : "no", driverVersion);
+    }
+
+    private static String summary(List<ClDevice> devices) {
+        List<String> s = new ArrayList<>();
+        for (ClDevice d : devices) s.add(d.platformIndex + ":" + d.deviceIndex + " " + d.name);
+        return s.toString();
+    }
+
+    private static ClDevice describe(int p, int d, cl_platform_id platform, String platformName, cl_device_id id) {
+        long type = deviceLong(id, CL_DEVICE_TYPE);
+        String typeName = (type & CL_DEVICE_TYPE_GPU) != 0 ? "GPU"
+                : (type & CL_DEVICE_TYPE_CPU) != 0 ? "CPU"
+                : (type & CL_DEVICE_TYPE_ACCELERATOR) != 0 ? "accelerator" : "other";
+        String extensions = deviceString(id, CL_DEVICE_EXTENSIONS);
+        return new ClDevice(p, d, platform, id, platformName, deviceString(id, CL_DEVICE_NAME).trim(), typeName,
+                (int) deviceInt(id, CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(id, CL_DEVICE_GLOBAL_MEM_SIZE),
+                deviceLong(id, CL_DEVICE_LOCAL_MEM_SIZE), deviceSize(id, CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                extensions.contains("cl_khr_fp64"), deviceString(id, CL_DRIVER_VERSION).trim());
+    }
+
+    private static String platformString(cl_platform_id p, int param) {
+        long[] size = new long[1];
+        ClStatus.check(clGetPlatformInfo(p, param, 0, null, size), "clGetPlatformInfo");
+        byte[] buf = new byte[(int) size[0]];
+        ClStatus.check(clGetPlatformInfo(p, param, buf.length, Pointer.to(buf), null), "clGetPlatformInfo");
+        return cString(buf);
+    }
+
+    private static String deviceString(cl_device_id d, int param) {
+        long[] size = new long[1];
+        ClStatus.check(clGetDeviceInfo(d, param, 0, null, size), "clGetDeviceInfo");
+        byte[] buf = new byte[(int) size[0]];
+        ClStatus.check(clGetDeviceInfo(d, param, buf.length, Pointer.to(buf), null), "clGetDeviceInfo");
+        return cString(buf);
+    }
+
+    private static long deviceLong(cl_device_id d, int param) {
+        long[] v = new long[1];
+        ClStatus.check(clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null), "clGetDeviceInfo");
+        return v[0];
+    }
+
+    private static long deviceInt(cl_device_id d, int param) {
+        int[] v = new int[1];
+        ClStatus.check(clGetDeviceInfo(d, param, Sizeof.cl_uint, Pointer.to(v), null), "clGetDeviceInfo");
+        return v[0];
+    }
+
+    private static long deviceSize(cl_device_id d, int param) {
+        long[] v = new long[1];
+        ClStatus.check(clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(v), null), "clGetDeviceInfo");
+        return v[0];
+    }
+
+    private static String cString(byte[] buf) {
+        int n = 0;
+        while (n < buf.length && buf[n] != 0) n++;
+        return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

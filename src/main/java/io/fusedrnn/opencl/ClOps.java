@@ -1,0 +1,237 @@
+package io.fusedrnn.opencl;
+
+import io.fusedrnn.Precision;
+import org.jocl.cl_mem;
+
+/**
+ * The host side of the kernel files for one precision: which file, which -D options, which
+ * work-group shape. Sweeps call these; they only enqueue (nothing waits for the device here).
+ */
+final class ClOps {
+    /** Hidden units per work-group in the step kernels (neighbouring units read neighbouring weights). */
+    static final int STEP_UNITS = 32;
+    /** Width of the h slices the step kernels stage in local memory. */
+    static final int STEP_KTILE = 64;
+    /** GEMM tile: TSM×TSN per work-group, WPT×WPT accumulators per work-item. */
+    static final int GEMM_TS = 32, GEMM_WPT = 4, GEMM_TK = 16;
+
+    /** Rows per work-item of gemm_vec (4 rows × 2 vectors = 8 accumulators, below the 16 AVX2 registers). */
+    static final int GEMM_VEC_ROWS = 4;
+    /** Longest K one gemm_vec launch reduces over (see {@link #gemm}). */
+    static final int GEMM_VEC_KBLOCK = 256;
+
+    final ClContext ctx;
+    final Precision precision;
+    private final String real;
+
+    private final boolean vector;
+
+    ClOps(ClContext ctx, Precision precision, boolean vector) {
+        this.ctx = ctx;
+        this.precision = precision;
+        this.vector = vector;
+        this.real = "-cl-std=CL1.2 " + (precision == Precision.FP64 ? "-D REAL=double -D USE_FP64" : "-D REAL=float");
+    }
+
+    /**
+     * The CPU rung: on a CPU device, kernels written with explicit vectors and no local memory (a CPU
+     * compiler spills what lives across barriers); GPUs and accelerators get the local-memory tiles.
+     */
+    boolean vectorKernels() {
+        return vector;
+    }
+
+    /** gemm_vec needs B's rows contiguous. */
+    private boolean vectorGemm(int sbn) {
+        return vectorKernels() && sbn == 1;
+    }
+
+    /** Lanes per vector: 256 bits (AVX2), 8 floats or 4 doubles. */
+    int vectorWidth() {
+        return precision == Precision.FP64 ? 4 : 8;
+    }
+
+    /** The REAL option of this precision (tests build with it). */
+    String realOptions() {
+        return real;
+    }
+
+    /**
+     * Batch rows per step work-group: each work-item keeps rows×gates accumulators, so a block larger
+     * than the batch only wastes work; 4 rows × 4 gates = 16 registers is where spilling starts on CPUs.
+     */
+    static int stepRows(int batch) {
+        return batch >= 4 ? 4 : batch >= 2 ? 2 : 1;
+    }
+
+    /** A step kernel chosen for a shape: its launcher and the sizes to run it with. */
+    record Step(Launch kernel, long[] global, long[] local, boolean vector) {
+        /** The recurrent weights this rung reads: W_hh in panels (vector rung) or W_hhᵀ (tiled). */
+        cl_mem recurrentWeights(ClLayer layer) {
+            return vector ? layer.wHhPanels : layer.wHhT;
+        }
+
+        /** A fresh launcher to set this step's arguments on. */
+        Launch args() {
+            return new Launch(kernel);
+        }
+
+        void run(Launch withArgs) {
+            withArgs.run(global, local);
+        }
+    }
+
+    /** Rows per work-item in the vector step kernels: 2 rows × 4 gates = 8 vector accumulators. */
+    static int vectorStepRows(int batch) {
+        return batch >= 2 ? 2 : 1;
+    }
+
+    /**
+     * The step kernel {@code kernel} of {@code file} for B rows of H units: its vector rung
+     * ({@code kernel_vec}) on a CPU when H splits into whole vectors and the file has one
+     * ({@code hasVector}), else the local-memory tiled kernel.
+     */
+    Step step(String file, String kernel, int batch, int hidden, boolean hasVector) {
+        if (hasVector && vectorKernels() && hidden % vectorWidth() == 0) {
+            int rows = vectorStepRows(batch);
+            String opts = real + " -D VW=" + vectorWidth() + " -D VROWS=" + rows;
+            // about 8 work-items per group (a CPU thread's batch of work), row blocks first
+            long blocks = (batch + rows - 1) / rows, units = hidden / vectorWidth();
+            long l0 = Math.min(blocks, 8), l1 = Math.max(1, Math.min(8 / l0, units));
+            return new Step(ctx.kernel(file, opts, kernel + "_vec"), new long[] {blocks, units}, new long[] {l0, l1}, true);
+        }
+        int rows = stepRows(batch);
+        String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE;
+        return new Step(ctx.kernel(file, opts, kernel),
+                new long[] {hidden, (batch + rows - 1) / rows}, new long[] {STEP_UNITS, 1}, false);
+    }
+
+    /** The LSTMP projection kernel for B rows of P outputs: its vector rung on CPUs when P splits into whole vectors. */
+    Step projection(int batch, int proj) {
+        if (vector && proj % vectorWidth() == 0) {
+            String opts = real + " -D VW=" + vectorWidth();
+            return new Step(ctx.kernel("lstm.cl", opts, "lstmp_project_vec"), new long[] {batch, proj / vectorWidth()},
+                    new long[] {Math.min(batch, 8), 1}, true);
+        }
+        return new Step(elementwise("lstm.cl", "lstmp_project"), new long[] {proj, batch}, new long[] {16, 1}, false);
+    }
+
+    /** Largest H·B the one-work-group sweep takes: past it a step's arithmetic outweighs a launch (PoCL: ~70 µs). */
+    static final int ONE_GROUP_MAX_WORK = 256;
+
+    /**
+     * Whether a whole forward sweep runs as one launch of one work-group ({@code *_sweep_vec}): on the
+     * CPU rung, for small batches and hidden sizes, where per-step launches cost more than the steps.
+     * One work-group is always resident, so its barrier may order the steps.
+     */
+    boolean oneGroupSweep(int batch, int hidden, boolean projected) {
+        return vector && !projected && hidden % vectorWidth() == 0 && batch <= 2 && (long) batch * hidden <= ONE_GROUP_MAX_WORK;
+    }
+
+    /** The one-work-group sweep kernel and its single group's size. */
+    Step sweep(String file, String kernel, int batch, int hidden) {
+        String opts = real + " -D VW=" + vectorWidth() + " -D VROWS=" + vectorStepRows(batch);
+        long size = Math.min(hidden / vectorWidth(), 32);
+        return new Step(ctx.kernel(file, opts, kernel), new long[] {size}, new long[] {size}, true);
+    }
+
+    Launch elementwise(String file, String kernel) {
+        return ctx.kernel(file, real, kernel);
+    }
+
+    /**
+     * C[M,N] (+)= A·B (+ bias), with A(m,k) = a[aOff + m·sam + k·sak] and B(k,n) = b[bOff + k·sbk + n·sbn].
+     * {@code bias} may be null.
+     */
+    void gemm(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem b, int bOff, int sbk, int sbn,
+              cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
+        if (m == 0 || n == 0) return;
+        if (k == 0 && accumulate && bias == null) return;
+        if (vectorGemm(sbn) && sak != 1 && k > GEMM_VEC_KBLOCK) {
+            // Weight gradients reduce over all T·B rows, walking both A (dAᵀ) and B row by row with large
+            // strides; in slices of K each work-item's pages still fit the TLB. Slices accumulate.
+            for (int k0 = 0; k0 < k; k0 += GEMM_VEC_KBLOCK) {
+                int kn = Math.min(GEMM_VEC_KBLOCK, k - k0);
+                gemm(m, n, kn, a, aOff + k0 * sak, sam, sak, b, bOff + k0 * sbk, sbk, sbn, c, cOff, ldc,
+                        k0 == 0 ? bias : null, k0 > 0 || accumulate);
+            }
+            return;
+        }
+        if (vectorGemm(sbn)) {
+            String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
+            int cols = 2 * vectorWidth();
+            ctx.kernel("gemm.cl", opts, "gemm_vec")
+                    .i(m).i(n).i(k)
+                    .mem(a).i(aOff).i(sam).i(sak)
+                    .mem(b).i(bOff).i(sbk).i(sbn)
+                    .mem(c).i(cOff).i(ldc)
+                    .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0).i(0)
+                    .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, (n + cols - 1) / cols, 8, 1);
+            return;
+        }
+        String opts = real + " -D TSM=" + GEMM_TS + " -D TSN=" + GEMM_TS + " -D TK=" + GEMM_TK
+                + " -D WPTM=" + GEMM_WPT + " -D WPTN=" + GEMM_WPT;
+        int local = GEMM_TS / GEMM_WPT;
+        ctx.kernel("gemm.cl", opts, "gemm")
+                .i(m).i(n).i(k)
+                .mem(a).i(aOff).i(sam).i(sak)
+                .mem(b).i(bOff).i(sbk).i(sbn)
+                .mem(c).i(cOff).i(ldc)
+                .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0)
+                .run2((long) (n + GEMM_TS - 1) / GEMM_TS * local, (long) (m + GEMM_TS - 1) / GEMM_TS * local, local, local);
+    }
+
+    /** Columns per B panel of the vector GEMM (2 vectors): the width {@link ClLayer#packColumns} packs to. */
+    int panelColumns() {
+        return 2 * vectorWidth();
+    }
+
+    /**
+     * C[M,N] = A·B + bias with B packed by {@link ClLayer#packColumns} into panels of
+     * {@link #panelColumns()} columns (vector rung only; N a multiple of the panel width).
+     */
+    void gemmPackedB(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem panels, cl_mem c, int ldc, cl_mem bias) {
+        gemmPackedB(m, n, k, k, a, aOff, sam, sak, panels, c, 0, ldc, bias, false);
+    }
+
+    /**
+     * As above, reducing over the first {@code k} of the panels' {@code panelRows} rows, into C from
+     * {@code cOff}, adding to C when {@code accumulate}.
+     */
+    void gemmPackedB(int m, int n, int k, int panelRows, cl_mem a, int aOff, int sam, int sak, cl_mem panels, cl_mem c,
+                     int cOff, int ldc, cl_mem bias, boolean accumulate) {
+        if (m == 0 || n == 0) return;
+        int cols = panelColumns();
+        String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
+        ctx.kernel("gemm.cl", opts, "gemm_vec")
+                .i(m).i(n).i(k)
+                .mem(a).i(aOff).i(sam).i(sak)
+                .mem(panels).i(0).i(cols).i(panelRows * cols)
+                .mem(c).i(cOff).i(ldc)
+                .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0).i(1)
+                .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, n / cols, 8, 1);
+    }
+
+    /** dst[k, b, :] = src[t(k, b), b, :] for k &lt; steps (0 for inactive rows). */
+    void gather(int steps, int batch, int width, boolean reverse, cl_mem lengths, cl_mem src, cl_mem dst) {
+        elementwise("seq.cl", "gather_steps").i(steps).i(batch).i(width).i(reverse ? 1 : 0).mem(lengths).mem(src).mem(dst)
+                .run2(width, (long) steps * batch, 16, 1);
+    }
+
+    /** dst[t(k, b), b, :] += src[k, b, :] for active rows, k &lt; steps. */
+    void scatterAdd(int steps, int batch, int width, boolean reverse, cl_mem lengths, cl_mem src, cl_mem dst) {
+        elementwise("seq.cl", "scatter_add_steps").i(steps).i(batch).i(width).i(reverse ? 1 : 0).mem(lengths).mem(src).mem(dst)
+                .run2(width, (long) steps * batch, 16, 1);
+    }
+
+    /** Zeroes y's columns [col, col+out) wherever t ≥ len[b]. */
+    void zeroPadding(int steps, int batch, int out, cl_mem lengths, cl_mem y, int yCol, int yWidth) {
+        elementwise("seq.cl", "zero_padding").i(steps).i(batch).i(out).mem(lengths).mem(y).i(yCol).i(yWidth)
+                .run2(out, (long) steps * batch, 16, 1);
+    }
+
+    /** out[n] = Σ over m &lt; rows of a[aOff + m·width + n]. */
+    void columnSums(int rows, int width, cl_mem a, int aOff, cl_mem out) {
+        elementwise("seq.cl", "column_sums").i(rows).i(width).mem(a).i(aOff).mem(out).run1(width, 16);
+    }
+}

@@ -1,0 +1,179 @@
+package io.fusedrnn.opencl;
+
+import io.fusedrnn.Gradients;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.Precision;
+import io.fusedrnn.Sweep;
+import io.fusedrnn.SweepResult;
+import io.fusedrnn.Tensor;
+import org.jocl.cl_mem;
+
+/**
+ * GRU sweeps on the device, both variants: the input projection of all steps as one GEMM, then per
+ * step one fused kernel (linear-before-reset) or two (reset-before-linear: r⊙h must be complete
+ * before W_hn reads it). Backward: gate gradients per step plus recurrent GEMMs, then weight
+ * gradients as GEMMs over all T·B rows. Kernels: gru.cl, gru_backward.cl, gemm.cl, seq.cl.
+ */
+final class GruSweep {
+    private GruSweep() {
+    }
+
+    static SweepResult forward(OpenClBackend be, ClLayer layer, Sweep sweep, ClTensor y, int yCol, boolean training) {
+        LayerSpec s = layer.spec();
+        Precision pr = layer.precision();
+        ClOps ops = be.ops(pr);
+        int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize();
+        int g3 = 3 * hs;
+        boolean lbr = s.linearBeforeReset();
+        StepPlan.checkIndexable("T·B·3H (gate pre-activations of all steps)", (long) sweep.steps() * batch * g3);
+        StepPlan.checkIndexable("T·B·I (x)", (long) sweep.steps() * batch * in);
+        StepPlan.checkIndexable("T·B·W (y)", (long) sweep.steps() * batch * y.dim(2));
+        try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
+            int steps = plan.steps;
+            cl_mem xk = plan.stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);
+            cl_mem xw = plan.temp((long) steps * batch * g3);
+            if (layer.wIhPanels != null) {
+                ops.gemmPackedB(steps * batch, g3, in, xk, 0, in, 1, layer.wIhPanels, xw, g3, layer.inputBias);
+            } else {
+                ops.gemm(steps * batch, g3, in, xk, 0, in, 1, layer.wIhT, 0, g3, 1, xw, 0, g3, layer.inputBias, false);
+            }
+            if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, hs, plan.lengths, y.mem, yCol, y.dim(2));
+
+            int slots = training ? steps + 1 : 2;
+            cl_mem h = plan.temp((long) slots * batch * hs);
+            if (sweep.h0() != null) be.ctx.copy(((ClTensor) sweep.h0()).mem, 0, h, 0, (long) batch * hs, pr);
+            // reset-before-linear needs r, z and r⊙h between its two kernels even when not training
+            int perStep = training ? steps : 1;
+            cl_mem gates = training || !lbr ? plan.temp((long) perStep * batch * g3) : h;
+            cl_mem hn = training ? plan.temp((long) steps * batch * hs) : h;
+            cl_mem rh = lbr ? h : plan.temp((long) perStep * batch * hs);
+
+            ClOps.Step fused = lbr ? ops.step("gru.cl", "gru_step", batch, hs, true) : null;
+            ClOps.Step rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch, hs, true);
+            ClOps.Step n = lbr ? null : ops.step("gru.cl", "gru_n", batch, hs, true);
+            int rev = plan.reverse ? 1 : 0, train = training ? 1 : 0;
+            boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
+            if (oneGroup) {
+                ClOps.Step all = ops.sweep("gru.cl", "gru_sweep_vec", batch, hs);
+                all.run(all.args().i(batch).i(hs).i(steps).i(rev).mem(plan.lengths)
+                        .mem(xw).mem(all.recurrentWeights(layer)).mem(layer.bHh).mem(h).mem(y.mem).i(yCol).i(y.dim(2))
+                        .i(train).mem(gates).mem(hn));
+            }
+            for (int k = oneGroup ? steps : 0; k < steps; k++) {
+                int hIn = (training ? k : k % 2) * batch * hs, hOut = (training ? k + 1 : (k + 1) % 2) * batch * hs;
+                int gOff = training ? k * batch * g3 : 0, sOff = training ? k * batch * hs : 0;
+                int xwOff = k * batch * g3;
+                if (lbr) {
+                    Launch l = fused.args().i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
+                            .mem(xw).i(xwOff).mem(fused.recurrentWeights(layer)).mem(layer.bHh)
+                            .mem(h).i(hIn).i(hOut)
+                            .mem(y.mem).i(yCol).i(y.dim(2))
+                            .i(train).mem(gates).i(gOff).mem(hn).i(sOff);
+                    fused.run(l);
+                } else {
+                    Launch a = rz.args().i(batch).i(hs).i(k).mem(plan.lengths)
+                            .mem(xw).i(xwOff).mem(rz.recurrentWeights(layer)).mem(layer.bHh)
+                            .mem(h).i(hIn)
+                            .mem(gates).i(gOff).mem(rh).i(sOff);
+                    rz.run(a);
+                    Launch b = n.args().i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
+                            .mem(xw).i(xwOff).mem(n.recurrentWeights(layer)).mem(layer.bHh)
+                            .mem(h).i(hIn).i(hOut)
+                            .mem(rh).i(sOff)
+                            .mem(y.mem).i(yCol).i(y.dim(2))
+                            .i(train).mem(gates).i(gOff).mem(hn).i(sOff);
+                    n.run(b);
+                }
+            }
+            int last = training ? steps : steps % 2;
+            Tensor hN = be.allocate(pr, batch, hs);
+            be.ctx.copy(h, (long) last * batch * hs, ((ClTensor) hN).mem, 0, (long) batch * hs, pr);
+            ClReserve reserve = null;
+            if (training) {
+                reserve = new ClReserve(layer, plan, plan.keep(h), null, plan.keep(gates), null, plan.keep(hn),
+                        lbr ? null : plan.keep(rh));
+            }
+            return new SweepResult(hN, null, reserve);
+        }
+    }
+
+    static Gradients backward(OpenClBackend be, ClLayer layer, Sweep sweep, ClReserve res, ClTensor dy, int dyCol,
+                              ClTensor dhN, ClTensor dx) {
+        LayerSpec s = layer.spec();
+        Precision pr = layer.precision();
+        ClOps ops = be.ops(pr);
+        int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize();
+        int g3 = 3 * hs;
+        boolean lbr = s.linearBeforeReset();
+        // the gates whose recurrent input is h itself: all three, or r and z when n reads r⊙h
+        int direct = lbr ? g3 : 2 * hs;
+        Gradients g = null;
+        try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
+            res.checkMatches(plan);
+            int steps = plan.steps, rows = steps * batch;
+            cl_mem dAx = plan.temp((long) rows * g3), dAh = plan.temp((long) rows * g3);
+            cl_mem dhCur = plan.temp((long) batch * hs), dhNext = plan.temp((long) batch * hs);
+            cl_mem drh = lbr ? dhCur : plan.temp((long) batch * hs);
+            if (dhN != null) be.ctx.copy(dhN.mem, 0, dhCur, 0, (long) batch * hs, pr);
+
+            boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
+            if (oneGroup) {
+                ClOps.Step all = ops.sweep("gru_backward.cl", "gru_backward_sweep_vec", batch, hs);
+                all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                        .mem(dy.mem).i(dyCol).i(dy.dim(2)).mem(dhCur).mem(dhNext)
+                        .mem(res.gates).mem(res.hs).mem(res.hn).mem(layer.wHh).mem(dAx).mem(dAh));
+                if (steps % 2 == 1) {
+                    cl_mem t = dhCur;
+                    dhCur = dhNext;
+                    dhNext = t;
+                }
+            }
+            Launch gate = ops.elementwise("gru_backward.cl", "gru_backward_step");
+            Launch reset = lbr ? null : ops.elementwise("gru_backward.cl", "gru_backward_reset");
+            for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
+                int daOff = k * batch * g3, hIn = k * batch * hs;
+                new Launch(gate).i(batch).i(hs).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
+                        .mem(dy.mem).i(dyCol).i(dy.dim(2))
+                        .mem(dhCur).mem(dhNext)
+                        .mem(res.gates).i(daOff)
+                        .mem(res.hs).i(hIn)
+                        .mem(res.hn).i(hIn).i(lbr ? 1 : 0)
+                        .mem(dAx).mem(dAh).i(daOff)
+                        .run2(hs, batch, 16, 1);
+                if (!lbr) {
+                    // drh = dA_h[n]·W_hn, W_hn being rows 2H.. of W_hh
+                    ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1, drh, 0, hs, null, false);
+                    new Launch(reset).i(batch).i(hs).i(k).mem(plan.lengths)
+                            .mem(drh).mem(res.gates).i(daOff)
+                            .mem(res.hs).i(hIn)
+                            .mem(dAx).mem(dAh).i(daOff).mem(dhNext)
+                            .run2(hs, batch, 16, 1);
+                }
+                if (layer.wHhColumnPanels != null) {
+                    ops.gemmPackedB(batch, hs, direct, g3, dAh, daOff, g3, 1, layer.wHhColumnPanels, dhNext, 0, hs, null, true);
+                } else {
+                    ops.gemm(batch, hs, direct, dAh, daOff, g3, 1, layer.wHh, 0, hs, 1, dhNext, 0, hs, null, true);
+                }
+                cl_mem t = dhCur;
+                dhCur = dhNext;
+                dhNext = t;
+            }
+            g = be.newGradients(pr, s, batch);
+            be.ctx.copy(dhCur, 0, LstmSweep.mem(g.dh0()), 0, (long) batch * hs, pr);
+
+            cl_mem xk = plan.stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);
+            ops.gemm(g3, in, rows, dAx, 0, 1, g3, xk, 0, in, 1, LstmSweep.mem(g.dWih()), 0, in, null, false);
+            cl_mem dWhh = LstmSweep.mem(g.dWhh());
+            ops.gemm(direct, hs, rows, dAh, 0, 1, g3, res.hs, 0, hs, 1, dWhh, 0, hs, null, false);
+            if (!lbr) ops.gemm(hs, hs, rows, dAh, 2 * hs, 1, g3, res.rh, 0, hs, 1, dWhh, 2 * hs * hs, hs, null, false);
+            ops.columnSums(rows, g3, dAx, 0, LstmSweep.mem(g.dBih()));
+            ops.columnSums(rows, g3, dAh, 0, LstmSweep.mem(g.dBhh()));
+            LstmSweep.addInputGradient(ops, plan, dAx, g3, layer, in, dx.mem);
+            be.ctx.finish();
+            return g;
+        } catch (RuntimeException e) {
+            if (g != null) g.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.fusedrnn.opencl;
+
+import io.fusedrnn.FusedRnnException;
+import org.jocl.Pointer;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_program;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+
+import static org.jocl.CL.*;
+
+/**
+ * Builds the kernel files in {@code kernels/} (classpath {@code /kernels/NAME.cl}) once per
+ * (device, driver version, source hash, options) and keeps their kernels. A build failure throws
+ * with the file, the options and the full build log.
+ */
+final class ProgramCache implements AutoCloseable {
+    private static final Map<String, String> SOURCES = new HashMap<>();
+    private static final Map<String, String> HASHES = new HashMap<>();
+
+    private final ClContext ctx;
+    private final Map<String, cl_program> programs = new HashMap<>();
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+
+    ProgramCache(ClContext ctx) {
+        this.ctx = ctx;
+    }
+
+    synchronized int liveObjects() {
+        return programs.size() + kernels.size();
+    }
+
+    /** The kernel {@code name} of {@code file} built with {@code options}, created once. */
+    synchronized cl_kernel kernel(String file, String options, String name) {
+        String programKey = key(file, null, options);
+        String kernelKey = programKey + "#" + name;
+        cl_kernel k = kernels.get(kernelKey);
+        if (k != null) return k;
+        cl_program p = program(file, options);
+        int[] err = new int[1];
+        k = clCreateKernel(p, name, err);
+        ClStatus.check(err[0], "clCreateKernel(" + name + " in kernels/" + file + ")");
+        kernels.put(kernelKey, k);
+        return k;
+    }
+
+    /** The program of {@code kernels/file} built with {@code options}, built on first use. */
+    synchronized cl_program program(String file, String options) {
+        String key = key(file, null, options);
+        cl_program p = programs.get(key);
+        return p != null ? p : build(file, source(file), options);
+    }
+
+    /** Builds {@code source} under the name {@code file} (tests pass broken sources here). */
+    synchronized cl_program build(String file, String source, String options) {
+        String key = key(file, source, options);
+        cl_program p = programs.get(key);
+        if (p != null) return p;
+        int[] err = new int[1];
+        p = clCreateProgramWithSource(ctx.context, 1, new String[] {source}, null, err);
+        ClStatus.check(err[0], "clCreateProgramWithSource(kernels/" + file + ")");
+        cl_device_id[] devices = {ctx.device.id()};
+        int status = clBuildProgram(p, 1, devices, options, null, null);
+        if (status != CL_SUCCESS) {
+            String log = buildLog(p, devices[0]);
+            clReleaseProgram(p);
+            throw new FusedRnnException("OpenCL build of kernels/" + file + " with options '" + options + "' failed: "
+                    + ClStatus.name(status) + " (" + status + ") on " + ctx.device.name() + "; build log:\n" + log);
+        }
+        programs.put(key, p);
+        return p;
+    }
+
+    private static String buildLog(cl_program p, cl_device_id device) {
+        long[] size = new long[1];
+        if (clGetProgramBuildInfo(p, device, CL_PROGRAM_BUILD_LOG, 0, null, size) != CL_SUCCESS) return "(no build log)";
+        byte[] buf = new byte[(int) size[0]];
+        if (clGetProgramBuildInfo(p, device, CL_PROGRAM_BUILD_LOG, buf.length, Pointer.to(buf), null) != CL_SUCCESS) {
+            return "(no build log)";
+        }
+        int n = 0;
+        while (n < buf.length && buf[n] != 0) n++;
+        return new String(buf, 0, n, StandardCharsets.UTF_8).strip();
+    }
+
+    /** The cache key; a null source means the classpath file, whose hash is computed once. */
+    private String key(String file, String source, String options) {
+        String hash;
+        if (source == null) {
+            synchronized (SOURCES) {
+                hash = HASHES.computeIfAbsent(file, f -> sha256(source(f)));
+            }
+        } else {
+            hash = sha256(source);
+        }
+        return ctx.device.name() + "|" + ctx.device.driverVersion() + "|" + file + "|" + hash + "|" + options;
+    }
+
+    /** The text of {@code kernels/file} from the classpath (read once per JVM). */
+    static String source(String file) {
+        synchronized (SOURCES) {
+            String s = SOURCES.get(file);
+            if (s != null) return s;
+            try (InputStream in = ProgramCache.class.getResourceAsStream("/kernels/" + file)) {
+                if (in == null) throw new FusedRnnException("kernels/" + file + ": expected on the classpath (the jar's kernels/), not found");
+                s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new FusedRnnException("kernels/" + file + ": cannot be read (" + e.getMessage() + ")", e);
+            }
+            SOURCES.put(file, s);
+            return s;
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (cl_kernel k : kernels.values()) clReleaseKernel(k);
+        kernels.clear();
+        for (cl_program p : programs.values()) clReleaseProgram(p);
+        programs.clear();
+    }
+}
