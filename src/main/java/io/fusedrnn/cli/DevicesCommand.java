@@ -27,7 +27,23 @@ final class DevicesCommand {
         }
         t.print(System.out);
         for (String s : skipped) System.out.println("skipped " + s);
+        List<String> devices = openClDevices();
+        if (!devices.isEmpty()) {
+            System.out.println();
+            System.out.println("OpenCL devices (select with --backend opencl:PLATFORM:DEVICE or opencl:NAME):");
+            devices.forEach(d -> System.out.println("  " + d));
+        }
         return 0;
+    }
+
+    /** The OpenCL backend's device list, or nothing when it cannot load (the skip line says why). */
+    @SuppressWarnings("unchecked")
+    private static List<String> openClDevices() {
+        try {
+            return (List<String>) Class.forName("io.fusedrnn.opencl.OpenClBackend").getMethod("describeDevices").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return List.of();
+        }
     }
 
     private static String yes(boolean b) {
