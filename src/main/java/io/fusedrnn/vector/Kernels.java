@@ -58,6 +58,7 @@ abstract class Kernels<A> {
     /**
      * LSTM forward. Pre-activations are xp (x·W_ihᵀ + both biases) + hp (h·W_hhᵀ); writes c in place
      * and m = o ⊙ tanh(c') at m[mo + u]. With a reserve row (ro &ge; 0): gate activations, c before and after.
+     * xp may be the reserve's gates at the same row (xo = ro·4·hs): each vector is read before it is overwritten.
      */
     abstract void lstmForward(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A c, int co, A m, int mo,
                               A gates, A cIn, A cOut, int ro);

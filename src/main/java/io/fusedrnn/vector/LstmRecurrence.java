@@ -30,20 +30,32 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         }
     }
 
+    /**
+     * A training forward projects the input straight into the reserve's gate rows, which have xp's
+     * layout, and the cell overwrites each row's pre-activations with the activations in place: the
+     * lines are in cache from the read, so keeping the gates adds no separate [T·B, 4H] stream of
+     * stores (each with its read-for-ownership) through memory. Measured: about a fifth of the
+     * training forward's cell time.
+     */
+    @Override
+    A inputPreactivations() {
+        return res != null ? res.gates : ws.xp;
+    }
+
     /** Units of chunk c at step kk: recurrent GEMM for the four gates, then the cell for every row. */
     private void cells(int c, int kk, A hCur, A hNext) {
         int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         for (int g = 0; g < 4; g++) {
             k.gemm(hCur, 0, out, 1, batch, out, l.whhT, g * l.gateStride, hs, p0, p1, ws.hp, g * hs, gh, false, null);
         }
-        A gates = res == null ? null : res.gates, cIn = res == null ? null : res.cIn, cOut = res == null ? null : res.cOut;
+        A xp = inputPreactivations(), gates = res == null ? null : res.gates, cIn = res == null ? null : res.cIn, cOut = res == null ? null : res.cOut;
         for (int b = 0; b < batch; b++) {
             if (!s.active(kk, b)) {
                 if (proj == 0) System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
                 continue;
             }
             int r = s.row(kk, b);
-            k.lstmForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs,
+            k.lstmForward(hs, u0, u1, xp, r * gh, ws.hp, b * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs,
                     gates, cIn, cOut, res == null ? -1 : r);
             if (proj == 0) {
                 System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);

@@ -154,10 +154,16 @@ abstract class Recurrence<A> {
         else System.arraycopy(from, 0, to, 0, n);
     }
 
+    /** Where the input projection goes, [T·B, G·H]: the workspace's xp unless the cell overrides it. */
+    A inputPreactivations() {
+        return ws.xp;
+    }
+
     /** Runs the input projection x·W_ihᵀ + bias for all T·B rows, sharing its chunks with the other workers. */
     final void inputProjection(int w) {
         Cols c = gemmCols(gh);
-        xPhase.run(w, 0, i -> k.gemm(x, 0, in, 1, rows, in, l.wihT, 0, gh, c.p0(i), c.p1(i), ws.xp, 0, gh, false, l.biasX));
+        A xp = inputPreactivations();
+        xPhase.run(w, 0, i -> k.gemm(x, 0, in, 1, rows, in, l.wihT, 0, gh, c.p0(i), c.p1(i), xp, 0, gh, false, l.biasX));
     }
 
     private Phase xPhase, tPhase, gPhase;
