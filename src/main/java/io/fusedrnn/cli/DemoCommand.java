@@ -26,7 +26,9 @@ import java.util.Set;
  * disagrees with the reference beyond the float32 tolerance.
  */
 final class DemoCommand {
-    private static final int WARMUP = 2, RUNS = 5;
+    /** Untimed runs until this much time has passed (at least 2): the JIT compiles Vector API loops only after many iterations. */
+    private static final long WARMUP_NANOS = 700_000_000L;
+    private static final int RUNS = 7;
 
     private DemoCommand() {
     }
@@ -72,7 +74,7 @@ final class DemoCommand {
     private record Timed(double ms, double[] outputs) {
     }
 
-    /** Median of {@value #RUNS} timed forward sweeps after {@value #WARMUP} warm-ups, and the outputs. */
+    /** Median of {@value #RUNS} timed forward sweeps after a warm-up of {@value #WARMUP_NANOS} ns, and the outputs. */
     private static Timed time(Backend b, SweepProblem p) {
         ContractCase c = p.c;
         LayerSpec s = c.spec();
@@ -85,11 +87,17 @@ final class DemoCommand {
             Sweep sweep = new Sweep(x, h0, c0, null, false);
             double[] ms = new double[RUNS];
             double[] outputs = null;
-            for (int i = -WARMUP; i < RUNS; i++) {
+            long warmStart = System.nanoTime();
+            for (int w = 0; w < 2 || System.nanoTime() - warmStart < WARMUP_NANOS; w++) {
+                try (SweepResult r = b.forward(layer, sweep, y, 0, false)) {
+                    r.hN().toDoubleArray();
+                }
+            }
+            for (int i = 0; i < RUNS; i++) {
                 long t0 = System.nanoTime();
                 try (SweepResult r = b.forward(layer, sweep, y, 0, false)) {
                     double[] hN = r.hN().toDoubleArray(); // reading a result waits for the device
-                    if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
                     if (i == RUNS - 1) {
                         outputs = concat(y.toDoubleArray(), hN, r.cN() == null ? null : r.cN().toDoubleArray());
                     }
