@@ -26,9 +26,6 @@ public final class Backends {
     private Backends() {
     }
 
-    /** Names accepted by {@link #open}: auto, reference, vector, opencl, opencl:P:D, opencl:name. */
-    public static final List<String> NAMES = List.of("auto", "reference", "vector", "opencl");
-
     /**
      * Opens a backend by name. {@code auto} picks the best available; the others never fall back.
      * {@code opencl} takes an optional device selector after a colon: {@code opencl:0:1} (platform,

@@ -3,7 +3,6 @@ package io.fusedrnn.cli;
 import io.fusedrnn.FusedRnnException;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -61,27 +60,5 @@ public final class Options {
 
     public boolean has(String name) {
         return values.containsKey(name);
-    }
-
-    /** A comma-separated list, or {@code fallback} when the option is absent. */
-    public List<String> list(String name, List<String> fallback) {
-        String v = values.get(name);
-        if (v == null) return fallback;
-        List<String> items = List.of(v.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
-        if (items.isEmpty()) throw new FusedRnnException(command + ": option --" + name + " expects a comma-separated list, found '" + v + "'");
-        return items;
-    }
-
-    /** A positive integer option. */
-    public int positiveInt(String name, int fallback) {
-        String v = values.get(name);
-        if (v == null) return fallback;
-        try {
-            int n = Integer.parseInt(v);
-            if (n > 0) return n;
-        } catch (NumberFormatException ignored) {
-            // falls through to the message
-        }
-        throw new FusedRnnException(command + ": option --" + name + " expects a positive integer, found '" + v + "'");
     }
 }
