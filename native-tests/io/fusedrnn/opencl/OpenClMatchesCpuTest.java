@@ -1,5 +1,7 @@
 package io.fusedrnn.opencl;
 
+import io.fusedrnn.check.ReferenceComparison;
+
 import io.fusedrnn.Backend;
 import io.fusedrnn.BackendUnavailableException;
 import io.fusedrnn.Backends;
@@ -65,7 +67,7 @@ class OpenClMatchesCpuTest {
             for (String name : want.keySet()) {
                 boolean forward = name.equals("y") || name.equals("h_n") || name.equals("c_n");
                 double tol = p == Precision.FP64 ? 1e-10 : forward ? 1e-5 : 1e-4;
-                double err = SweepCase.relativeError(got.get(name), want.get(name));
+                double err = ReferenceComparison.relativeL2(got.get(name), want.get(name));
                 assertTrue(err <= tol, () -> name + ": relative error " + err + " > " + tol + " against " + cpu.name()
                         + " fp64 (" + p + ", " + c + ")");
             }

@@ -1,5 +1,7 @@
 package io.fusedrnn.opencl;
 
+import io.fusedrnn.check.ReferenceComparison;
+
 import io.fusedrnn.LayerSpec;
 import io.fusedrnn.Precision;
 import io.fusedrnn.reference.ReferenceBackend;
@@ -71,7 +73,7 @@ class OpenClMatchesReferenceTest {
         Map<String, double[]> got = c.run(cl, pr);
         assertEquals(want.keySet(), got.keySet(), c.toString());
         for (String name : want.keySet()) {
-            double err = SweepCase.relativeError(got.get(name), want.get(name));
+            double err = ReferenceComparison.relativeL2(got.get(name), want.get(name));
             boolean forward = name.equals("y") || name.equals("h_n") || name.equals("c_n");
             double tol = forward ? forwardTol : backwardTol;
             assertTrue(err <= tol, () -> name + ": relative error " + err + " > " + tol + " (" + pr + ", " + c + ")");

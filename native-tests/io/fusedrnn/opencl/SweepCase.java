@@ -71,17 +71,6 @@ record SweepCase(LayerSpec spec, int steps, int batch, boolean reverse, boolean 
         return a;
     }
 
-    /** ‖got − ref‖ / ‖ref‖ (absolute when ref is all zeros). */
-    static double relativeError(double[] got, double[] ref) {
-        double num = 0, den = 0;
-        for (int i = 0; i < ref.length; i++) {
-            double d = got[i] - ref[i];
-            num += d * d;
-            den += ref[i] * ref[i];
-        }
-        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-    }
-
     @Override
     public String toString() {
         return spec.describe() + " T=" + steps + " B=" + batch + (reverse ? " reverse" : "") + (states ? " h0" : "")

@@ -8,6 +8,7 @@ import io.fusedrnn.PreparedLayer;
 import io.fusedrnn.Sweep;
 import io.fusedrnn.SweepResult;
 import io.fusedrnn.Tensor;
+import io.fusedrnn.check.ReferenceComparison;
 import io.fusedrnn.reference.ReferenceBackend;
 
 /**
@@ -110,16 +111,8 @@ public final class OutputCheck {
         return Math.max(relL2(got.y(), trusted.y()), relL2(got.hN(), trusted.hN()));
     }
 
-    /** ‖got − ref‖ / ‖ref‖ (the absolute norm when ref is zero); infinite for a length mismatch or NaN. */
+    /** {@link ReferenceComparison#relativeL2}: infinite for a length mismatch or NaN. */
     public static double relL2(double[] got, double[] ref) {
-        if (got.length != ref.length) return Double.POSITIVE_INFINITY;
-        double num = 0, den = 0;
-        for (int i = 0; i < got.length; i++) {
-            double d = got[i] - ref[i];
-            num += d * d;
-            den += ref[i] * ref[i];
-        }
-        double e = den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-        return Double.isNaN(e) ? Double.POSITIVE_INFINITY : e;
+        return ReferenceComparison.relativeL2(got, ref);
     }
 }
