@@ -156,28 +156,21 @@ final class DoubleGemm {
         store(c7, c, co + 3 * NR + L, w - 3 * NR - L, acc, bias, bc + 3 * NR + L);
     }
 
-    /** 1 row × 1 panel, K split over two accumulator pairs for latency. */
+    /**
+     * 1 row × 1 panel. K runs in order in one accumulator pair, as in {@link #tile4} and {@link #strip4},
+     * so a row's result never depends on which kernel its block fell to (a chunked sweep equals the whole one).
+     */
     private static void strip1(double[] a, int ao, int k, double[] b, int bo, double[] c, int co,
                                int w, boolean acc, double[] bias, int bc) {
-        DoubleVector c0 = DoubleVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-        int kk = 0;
-        for (; kk + 2 <= k; kk += 2) {
-            int o = bo + kk * NR;
-            DoubleVector x = DoubleVector.broadcast(S, a[ao + kk]);
-            DoubleVector y = DoubleVector.broadcast(S, a[ao + kk + 1]);
-            c0 = x.fma(DoubleVector.fromArray(S, b, o), c0);
-            c1 = x.fma(DoubleVector.fromArray(S, b, o + L), c1);
-            c2 = y.fma(DoubleVector.fromArray(S, b, o + NR), c2);
-            c3 = y.fma(DoubleVector.fromArray(S, b, o + NR + L), c3);
-        }
-        if (kk < k) {
+        DoubleVector c0 = DoubleVector.zero(S), c1 = c0;
+        for (int kk = 0; kk < k; kk++) {
             int o = bo + kk * NR;
             DoubleVector x = DoubleVector.broadcast(S, a[ao + kk]);
             c0 = x.fma(DoubleVector.fromArray(S, b, o), c0);
             c1 = x.fma(DoubleVector.fromArray(S, b, o + L), c1);
         }
-        store(c0.add(c2), c, co, w, acc, bias, bc);
-        store(c1.add(c3), c, co + L, w - L, acc, bias, bc + L);
+        store(c0, c, co, w, acc, bias, bc);
+        store(c1, c, co + L, w - L, acc, bias, bc + L);
     }
 
     /** Stores the first w (&le; L) lanes of v at c[co..], adding bias and the old C when asked. */
