@@ -15,6 +15,7 @@ import io.fusedrnn.bench.Progress;
 import io.fusedrnn.bench.ResultRow;
 import io.fusedrnn.bench.RunInfo;
 import io.fusedrnn.bench.TableWriter;
+import io.fusedrnn.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -123,7 +124,7 @@ public final class BenchCommand {
     private static boolean write(Path path, String option, PrintStream err, Writer w) {
         if (path == null) return true;
         try {
-            w.write(path);
+            AtomicFiles.write(path, w::write); // all or nothing: no partial report on failure
             err.println("bench: wrote " + path);
             return true;
         } catch (IOException | RuntimeException e) {

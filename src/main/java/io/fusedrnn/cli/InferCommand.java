@@ -7,6 +7,7 @@ import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.NonFinite;
 import io.fusedrnn.Precision;
 import io.fusedrnn.Tensor;
+import io.fusedrnn.io.AtomicFiles;
 import io.fusedrnn.io.NdArray;
 import io.fusedrnn.io.NpyReader;
 import io.fusedrnn.io.NpyWriter;
@@ -19,10 +20,8 @@ import io.fusedrnn.model.RnnOutput;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -152,19 +151,11 @@ public final class InferCommand {
         List<Path[]> moves = new ArrayList<>();
         try {
             for (Map.Entry<Path, NdArray> e : outputs.entrySet()) {
-                Path dest = e.getKey().toAbsolutePath();
-                Path dir = dest.getParent();
-                if (dir == null || !Files.isDirectory(dir)) throw new FusedRnnException(e.getKey() + ": directory " + dir + " does not exist");
-                Path tmp;
-                try {
-                    tmp = Files.createTempFile(dir, "." + dest.getFileName() + ".", ".tmp");
-                } catch (IOException ex) {
-                    throw new FusedRnnException(e.getKey() + ": cannot create a file in " + dir + " (" + ex.getMessage() + ")", ex);
-                }
-                moves.add(new Path[] {tmp, dest});
+                Path tmp = AtomicFiles.temporaryBeside(e.getKey());
+                moves.add(new Path[] {tmp, e.getKey().toAbsolutePath()});
                 NpyWriter.write(tmp, e.getValue(), precision);
             }
-            for (Path[] m : moves) move(m[0], m[1]);
+            for (Path[] m : moves) AtomicFiles.move(m[0], m[1]);
         } finally {
             for (Path[] m : moves) {
                 try {
@@ -173,18 +164,6 @@ public final class InferCommand {
                     // best effort: the temporary file is hidden and named after its destination
                 }
             }
-        }
-    }
-
-    private static void move(Path tmp, Path dest) {
-        try {
-            try {
-                Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new FusedRnnException(dest + ": cannot write (" + e.getMessage() + ")", e);
         }
     }
 }
