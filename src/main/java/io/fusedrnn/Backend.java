@@ -221,8 +221,8 @@ public abstract class Backend implements AutoCloseable {
 
     private void checkOwned(String name, Tensor t, PreparedLayer layer) {
         t.checkOpen();
-        if (t.owner() != this) {
-            throw new FusedRnnException(name + ": expected a tensor of backend " + name() + ", found one of " + t.owner().name());
+        if (t.backend() != this) {
+            throw new FusedRnnException(name + ": expected a tensor of backend " + name() + ", found one of " + t.backend().name());
         }
         if (t.precision() != layer.precision()) {
             throw new FusedRnnException(name + ": expected " + layer.precision() + " like the layer, found " + t.precision());

@@ -25,11 +25,6 @@ public abstract class Tensor extends BackendResource {
         this.size = n;
     }
 
-    /** The backend whose memory holds this tensor (the same as {@link #backend()}). */
-    public final Backend owner() {
-        return backend();
-    }
-
     public final Precision precision() {
         return precision;
     }

@@ -110,7 +110,8 @@ public final class SweepProblem {
         return sum;
     }
 
-    static double[] concat(double[]... parts) {
+    /** The non-null parts, one after another. */
+    public static double[] concat(double[]... parts) {
         int n = 0;
         for (double[] p : parts) if (p != null) n += p.length;
         double[] out = new double[n];

@@ -99,21 +99,13 @@ final class DemoCommand {
                     double[] hN = r.hN().toDoubleArray(); // reading a result waits for the device
                     ms[i] = (System.nanoTime() - t0) / 1e6;
                     if (i == RUNS - 1) {
-                        outputs = concat(y.toDoubleArray(), hN, r.cN() == null ? null : r.cN().toDoubleArray());
+                        outputs = SweepProblem.concat(y.toDoubleArray(), hN, r.cN() == null ? null : r.cN().toDoubleArray());
                     }
                 }
             }
             Arrays.sort(ms);
             return new Timed(ms[RUNS / 2], outputs);
         }
-    }
-
-    private static double[] concat(double[] a, double[] b, double[] c) {
-        int n = a.length + b.length + (c == null ? 0 : c.length);
-        double[] out = Arrays.copyOf(a, n);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        if (c != null) System.arraycopy(c, 0, out, a.length + b.length, c.length);
-        return out;
     }
 
     private static double maxAbs(double[] a, double[] b) {

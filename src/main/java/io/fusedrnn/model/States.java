@@ -19,8 +19,8 @@ final class States {
         if (!Arrays.equals(t.shape(), shape)) {
             throw new FusedRnnException(name + ": expected " + Arrays.toString(shape) + ", found " + Arrays.toString(t.shape()));
         }
-        if (t.owner() != backend) {
-            throw new FusedRnnException(name + ": expected a tensor of backend " + backend.name() + ", found one of " + t.owner().name());
+        if (t.backend() != backend) {
+            throw new FusedRnnException(name + ": expected a tensor of backend " + backend.name() + ", found one of " + t.backend().name());
         }
         if (t.precision() != precision) {
             throw new FusedRnnException(name + ": expected " + precision + " like the model, found " + t.precision());

@@ -25,18 +25,9 @@ final class GruSweep {
         int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize();
         int g3 = 3 * hs;
         boolean lbr = s.linearBeforeReset();
-        StepPlan.checkIndexable("T·B·3H (gate pre-activations of all steps)", (long) sweep.steps() * batch * g3);
-        StepPlan.checkIndexable("T·B·I (x)", (long) sweep.steps() * batch * in);
-        StepPlan.checkIndexable("T·B·W (y)", (long) sweep.steps() * batch * y.dim(2));
         try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
             int steps = plan.steps;
-            cl_mem xk = plan.stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);
-            cl_mem xw = plan.temp((long) steps * batch * g3);
-            if (layer.wIhPanels != null) {
-                ops.gemmPackedB(steps * batch, g3, in, xk, 0, in, 1, layer.wIhPanels, xw, g3, layer.inputBias);
-            } else {
-                ops.gemm(steps * batch, g3, in, xk, 0, in, 1, layer.wIhT, 0, g3, 1, xw, 0, g3, layer.inputBias, false);
-            }
+            cl_mem xw = plan.inputProjection(ops, layer, sweep, y.dim(2));
             if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, hs, plan.lengths, y.mem, yCol, y.dim(2));
 
             int slots = training ? steps + 1 : 2;

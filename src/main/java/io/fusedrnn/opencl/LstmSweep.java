@@ -24,19 +24,9 @@ final class LstmSweep {
         ClOps ops = be.ops(pr);
         int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize(), out = s.outputSize(), p = s.projSize();
         int g4 = 4 * hs;
-        StepPlan.checkIndexable("T·B·4H (gate pre-activations of all steps)", (long) sweep.steps() * batch * g4);
-        StepPlan.checkIndexable("T·B·I (x)", (long) sweep.steps() * batch * in);
-        StepPlan.checkIndexable("T·B·W (y)", (long) sweep.steps() * batch * y.dim(2));
         try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
             int steps = plan.steps;
-            cl_mem x = ((ClTensor) sweep.x()).mem;
-            cl_mem xk = plan.stepOrderedX(ops, x, in);
-            cl_mem xw = plan.temp((long) steps * batch * g4);
-            if (layer.wIhPanels != null) {
-                ops.gemmPackedB(steps * batch, g4, in, xk, 0, in, 1, layer.wIhPanels, xw, g4, layer.inputBias);
-            } else {
-                ops.gemm(steps * batch, g4, in, xk, 0, in, 1, layer.wIhT, 0, g4, 1, xw, 0, g4, layer.inputBias, false);
-            }
+            cl_mem xw = plan.inputProjection(ops, layer, sweep, y.dim(2));
             if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, out, plan.lengths, y.mem, yCol, y.dim(2));
 
             int slots = training ? steps + 1 : 2;

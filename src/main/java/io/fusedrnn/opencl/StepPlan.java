@@ -79,6 +79,26 @@ final class StepPlan implements AutoCloseable {
         return xk;
     }
 
+    /**
+     * The input pre-activations of every step at once, W_ih·x + biases as [steps·B, G·H] in step order
+     * (one GEMM, DESIGN "Performance plan"), after refusing sizes past 32-bit indexing. Also returns x in
+     * step order is gathered once (see {@link #stepOrderedX}).
+     */
+    cl_mem inputProjection(ClOps ops, ClLayer layer, Sweep sweep, int yWidth) {
+        int in = layer.spec().inputSize(), rows = layer.spec().gateRows();
+        checkIndexable("T·B·" + layer.spec().cell().gates() + "H (gate pre-activations of all steps)", (long) totalSteps * batch * rows);
+        checkIndexable("T·B·I (x)", (long) totalSteps * batch * in);
+        checkIndexable("T·B·W (y)", (long) totalSteps * batch * yWidth);
+        cl_mem xk = stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);
+        cl_mem xw = temp((long) steps * batch * rows);
+        if (layer.wIhPanels != null) {
+            ops.gemmPackedB(steps * batch, rows, in, xk, 0, in, 1, layer.wIhPanels, xw, rows, layer.inputBias);
+        } else {
+            ops.gemm(steps * batch, rows, in, xk, 0, in, 1, layer.wIhT, 0, rows, 1, xw, 0, rows, layer.inputBias, false);
+        }
+        return xw;
+    }
+
     @Override
     public void close() {
         for (cl_mem m : temps) ctx.release(m);

@@ -17,7 +17,7 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The Vector API CPU backend: packed weights, one GEMM for the input projection of all steps, fused
  * recurrent steps on persistent worker threads, float32 and float64 (DESIGN "Performance plan, CPU").
- * Sweeps on one backend run one at a time (they share its workers).
+ * Sweeps on one backend run one at a time (Backend serializes them; they share its workers).
  */
 public final class VectorBackend extends Backend {
     private static final FloatKernels FLOATS = new FloatKernels();
@@ -64,7 +64,7 @@ public final class VectorBackend extends Backend {
     }
 
     @Override
-    protected synchronized SweepResult doForward(PreparedLayer layer, Sweep sweep, Tensor y, int yColumn, boolean training) {
+    protected SweepResult doForward(PreparedLayer layer, Sweep sweep, Tensor y, int yColumn, boolean training) {
         return forward((VecLayer<?>) layer, sweep, y, yColumn, training);
     }
 
@@ -81,7 +81,7 @@ public final class VectorBackend extends Backend {
     }
 
     @Override
-    protected synchronized Gradients doBackward(PreparedLayer layer, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
+    protected Gradients doBackward(PreparedLayer layer, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
                                                 Tensor dhN, Tensor dcN, Tensor dx) {
         return backward((VecLayer<?>) layer, sweep, reserve, dy, dyColumn, dhN, dcN, dx);
     }
