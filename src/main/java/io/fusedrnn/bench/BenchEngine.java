@@ -169,11 +169,12 @@ public final class BenchEngine {
         }
         for (Entry e : entries) e.spent = 0;
         int runs = options.runs();
-        for (int r = 0; r < runs; r++) {
+        long fill = (long) (BenchOptions.FILL_SECONDS * 1e9);
+        for (int r = 0; r < runs || (!options.runsNamed() && r < BenchOptions.MAX_RUNS && maxSpent(entries) < fill); r++) {
             List<Entry> round = new ArrayList<>();
             for (Entry e : entries) if (budget == 0 || e.count < BenchOptions.MIN_RUNS || e.spent <= budget) round.add(e);
             if (round.isEmpty()) break;
-            progress.update(index, c, 0.3 + 0.7 * r / runs, "run " + (r + 1) + "/" + runs + " (" + names(round) + ")");
+            progress.update(index, c, 0.3 + 0.7 * Math.min(1.0, (double) r / runs), "run " + (r + 1) + (r < runs ? "/" + runs : "") + " (" + names(round) + ")");
             for (int k = 0; k < round.size(); k++) {
                 Entry e = round.get((k + r) % round.size());
                 if (round.size() > 1) settle();
@@ -195,6 +196,13 @@ public final class BenchEngine {
             rows.add(new ResultRow(c, e.contender.name(), e.contender.isPeer(), ResultRow.Status.OK, null, s, gflops,
                     e.error, Double.NaN, Double.NaN));
         }
+    }
+
+    /** The most time any contender has spent in timed runs of this case. */
+    private static long maxSpent(List<Entry> entries) {
+        long m = 0;
+        for (Entry e : entries) m = Math.max(m, e.spent);
+        return m;
     }
 
     /**
@@ -280,7 +288,7 @@ public final class BenchEngine {
     private final class Entry {
         final Contender contender;
         final Trial trial;
-        final long[] samples = new long[options.runs()];
+        final long[] samples = new long[options.runsNamed() ? options.runs() : Math.max(options.runs(), BenchOptions.MAX_RUNS)];
         int count;
         long spent;
         Trial.Outputs outputs;

@@ -13,12 +13,15 @@ import java.util.Locale;
  * The parsed options of {@code bench}. {@code backends} is empty when none were named: then every
  * backend that opens is run, except the scalar reference on the large shape.
  *
+ * @param runs       timed runs per contender and case; unless --runs named it ({@code runsNamed} false),
+ *                   fast cases run more rounds, until a contender has spent {@link #FILL_SECONDS} timing
+ *                   or {@link #MAX_RUNS} rounds ran, so a 3 ms case gets a median of hundreds of runs
  * @param maxSeconds a contender stops its timed runs in a case once they took this long (after at least
  *                   {@link #MIN_RUNS} runs); 0 for no limit
  */
 public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<String> backends, List<String> peers,
                            Precision precision, Mode mode, Path json, Path report, int warmup, int runs,
-                           double maxSeconds, boolean help) {
+                           boolean runsNamed, double maxSeconds, boolean help) {
 
     /** Backends tried when none are named, fastest first. */
     public static final List<String> DEFAULT_BACKENDS = List.of("vector", "opencl", "reference");
@@ -26,6 +29,10 @@ public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<Strin
     public static final List<String> KNOWN_PEERS = List.of("onnxruntime");
     /** Fewest timed runs a case makes, even past --max-seconds. */
     public static final int MIN_RUNS = 3;
+    /** Timed seconds a contender fills in a fast case when --runs is not named. */
+    public static final double FILL_SECONDS = 1.0;
+    /** Most timed runs per contender and case when --runs is not named. */
+    public static final int MAX_RUNS = 500;
 
     public static final String USAGE = """
             usage: fusedrnn bench [options]
@@ -37,7 +44,8 @@ public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<Strin
               --precision fp32|fp64         (default fp32)
               --mode infer|train            forward only, or forward + backward (default infer)
               --warmup N                    untimed runs per backend and case (default 3, and at least 1.5 s)
-              --runs N                      timed runs per backend and case (default 10)
+              --runs N                      timed runs per backend and case (default 10, more for fast
+                                            cases: up to 1 s of timed runs, at most 500)
               --max-seconds S               a backend stops timing a case after S seconds, >= 3 runs (default 30, 0 = no limit)
               --json FILE                   write result rows and run metadata as JSON
               --report FILE.html            write a self-contained HTML report with charts
@@ -59,6 +67,7 @@ public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<Strin
         Mode mode = Mode.INFER;
         Path json = null, report = null;
         int warmup = 3, runs = 10;
+        boolean runsNamed = false;
         double maxSeconds = 30;
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
@@ -101,13 +110,16 @@ public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<Strin
                 case "--json" -> json = path("--json", value);
                 case "--report" -> report = path("--report", value);
                 case "--warmup" -> warmup = integer("--warmup", value, 0);
-                case "--runs" -> runs = integer("--runs", value, 1);
+                case "--runs" -> {
+                    runs = integer("--runs", value, 1);
+                    runsNamed = true;
+                }
                 case "--max-seconds" -> maxSeconds = seconds(value);
                 default -> throw new BadOptionException("bench", "one of --cells --shapes --backends --peers --precision --mode "
                         + "--json --report --warmup --runs --max-seconds", "'" + opt + "'");
             }
         }
-        return new BenchOptions(cells, shapes, backends, peers, precision, mode, json, report, warmup, runs, maxSeconds, help);
+        return new BenchOptions(cells, shapes, backends, peers, precision, mode, json, report, warmup, runs, runsNamed, maxSeconds, help);
     }
 
     private static List<Cell> parseCells(String value) {

@@ -79,8 +79,12 @@ class BenchEngineTest {
     }
 
     private static List<ResultRow> run(String mode, Contender... contenders) {
-        BenchOptions o = BenchOptions.parse(new String[] {"--cells", "lstm", "--shapes", "B=2,T=6,I=3,H=5", "--warmup", "0", "--runs", "3",
-                "--mode", mode});
+        return run(new String[] {"--cells", "lstm", "--shapes", "B=2,T=6,I=3,H=5", "--warmup", "0", "--runs", "3", "--mode", mode},
+                contenders);
+    }
+
+    private static List<ResultRow> run(String[] args, Contender... contenders) {
+        BenchOptions o = BenchOptions.parse(args);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         return new BenchEngine(o, List.of(contenders), new Progress(quiet, false, 1)).run();
     }
@@ -115,6 +119,16 @@ class BenchEngineTest {
             assertTrue(wrong.reason().contains("wrong gradients") || wrong.reason().contains("dx/dh0"), wrong.reason());
             assertEquals(ResultRow.Status.OK, rows.getFirst().status());
         }
+    }
+
+    @Test
+    void namedRunsAreExactAndAFastCaseOtherwiseFillsItsSecond() {
+        ResultRow named = run(new BackendContender(new ReferenceBackend())).getFirst();
+        assertEquals(3, named.stats().runs());
+        // a reference run of this tiny case takes microseconds: without --runs it goes on to MAX_RUNS
+        String[] unnamed = {"--cells", "lstm", "--shapes", "B=2,T=6,I=3,H=5", "--warmup", "0"};
+        ResultRow filled = run(unnamed, new BackendContender(new ReferenceBackend())).getFirst();
+        assertEquals(BenchOptions.MAX_RUNS, filled.stats().runs());
     }
 
     @Test

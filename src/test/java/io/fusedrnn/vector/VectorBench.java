@@ -19,12 +19,13 @@ import java.util.Random;
  * of forward and of a training step (forward with reserve + backward, counted as 3× forward FLOPs) on
  * DESIGN's shapes. CPU time shows the kernels' efficiency when other work shares the 2 cores.
  * Usage: java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes
- * io.fusedrnn.vector.VectorBench [cells=lstm,gru] [shapes=latency,batch,large] [modes=fwd,train] [reps=N] [prec=fp32]
+ * io.fusedrnn.vector.VectorBench [cells=lstm,gru] [shapes=latency,batch,large] [modes=fwd,train] [reps=N] [prec=fp32] [gap=ms]
+ * (gap: a sleep before each timed run, as bench makes between interleaved contenders)
  */
 public final class VectorBench {
     public static void main(String[] args) {
         String cells = "lstm,gru", shapes = "latency,batch,large", modes = "fwd,train", prec = "fp32";
-        int reps = 0, threads = Runtime.getRuntime().availableProcessors();
+        int reps = 0, gap = 0, threads = Runtime.getRuntime().availableProcessors();
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -32,6 +33,7 @@ public final class VectorBench {
                 case "shapes" -> shapes = kv[1];
                 case "modes" -> modes = kv[1];
                 case "reps" -> reps = Integer.parseInt(kv[1]);
+                case "gap" -> gap = Integer.parseInt(kv[1]);
                 case "prec" -> prec = kv[1];
                 case "threads" -> threads = Integer.parseInt(kv[1]);
                 default -> throw new IllegalArgumentException(a);
@@ -49,13 +51,13 @@ public final class VectorBench {
                         case "large" -> new int[] {256, 25, 1024};
                         default -> throw new IllegalArgumentException(shape);
                     };
-                    run(be, p, cell, shape, d[0], d[1], d[2], modes, reps);
+                    run(be, p, cell, shape, d[0], d[1], d[2], modes, reps, gap);
                 }
             }
         }
     }
 
-    private static void run(Backend be, Precision p, String cell, String shape, int B, int T, int H, String modes, int reps) {
+    private static void run(Backend be, Precision p, String cell, String shape, int B, int T, int H, String modes, int reps, int gap) {
         LayerSpec s = cell.equals("lstm") ? LayerSpec.lstm(H, H) : LayerSpec.gru(H, H, true);
         Random rnd = new Random(1);
         double[] xs = new double[T * B * H];
@@ -79,6 +81,13 @@ public final class VectorBench {
                 if (i == -1 && System.nanoTime() < warmEnd) i = -2;
                 for (int m = 0; m < 2; m++) {
                     if (m == 0 ? !doFwd : !doTrain) continue;
+                    if (gap > 0) {
+                        try {
+                            Thread.sleep(gap);
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
                     long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                     step(be, layer, sw, y, dy, dx, m == 1);
                     if (i >= 0) {

@@ -80,6 +80,9 @@ public final class OrtPeer implements Contender {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // Spin while Run() works (ORT's default speed), stop when it returns: an idle pool that keeps
+            // spinning would take a core from the next contender in this process.
+            options.addConfigEntry("session.force_spinning_stop", "1");
             session = env.createSession(OnnxRnnModel.build(p.weights(), c.precision()), options);
             long[] shape = {p.steps(), p.batch(), c.shape().inputSize()};
             if (c.precision() == Precision.FP32) {
