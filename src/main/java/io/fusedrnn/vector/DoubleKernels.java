@@ -111,27 +111,26 @@ final class DoubleKernels extends Kernels<double[]> {
     }
 
     @Override
-    void lstmForward(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo, double[] c, int co, double[] m, int mo,
-                     double[] gates, double[] cIn, double[] cOut, int ro) {
+    void lstmGates(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo) {
         for (int u = u0; u < u1; u += L) {
             VectorMask<Double> k = tail(u, u1);
-            DoubleVector i = sigmoid(ld(xp, xo + I * hs + u, k).add(ld(hp, hpo + I * hs + u, k)));
-            DoubleVector f = sigmoid(ld(xp, xo + F * hs + u, k).add(ld(hp, hpo + F * hs + u, k)));
-            DoubleVector g = tanh(ld(xp, xo + G * hs + u, k).add(ld(hp, hpo + G * hs + u, k)));
-            DoubleVector o = sigmoid(ld(xp, xo + O * hs + u, k).add(ld(hp, hpo + O * hs + u, k)));
-            DoubleVector cp = ld(c, co + u, k);
-            DoubleVector cn = f.fma(cp, i.mul(g));
+            int xi = xo + I * hs + u, xf = xo + F * hs + u, xg = xo + G * hs + u, xq = xo + O * hs + u;
+            st(sigmoid(ld(xp, xi, k).add(ld(hp, hpo + I * hs + u, k))), xp, xi, k);
+            st(sigmoid(ld(xp, xf, k).add(ld(hp, hpo + F * hs + u, k))), xp, xf, k);
+            st(tanh(ld(xp, xg, k).add(ld(hp, hpo + G * hs + u, k))), xp, xg, k);
+            st(sigmoid(ld(xp, xq, k).add(ld(hp, hpo + O * hs + u, k))), xp, xq, k);
+        }
+    }
+
+    @Override
+    void lstmCell(int hs, int u0, int u1, double[] gates, int go, double[] c, int co, double[] m, int mo) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            DoubleVector i = ld(gates, go + I * hs + u, k), f = ld(gates, go + F * hs + u, k);
+            DoubleVector g = ld(gates, go + G * hs + u, k), o = ld(gates, go + O * hs + u, k);
+            DoubleVector cn = f.fma(ld(c, co + u, k), i.mul(g));
             st(cn, c, co + u, k);
             st(o.mul(tanh(cn)), m, mo + u, k);
-            if (ro >= 0) {
-                int go = ro * 4 * hs + u;
-                st(i, gates, go + I * hs, k);
-                st(f, gates, go + F * hs, k);
-                st(g, gates, go + G * hs, k);
-                st(o, gates, go + O * hs, k);
-                st(cp, cIn, ro * hs + u, k);
-                st(cn, cOut, ro * hs + u, k);
-            }
         }
     }
 

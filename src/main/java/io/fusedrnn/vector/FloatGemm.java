@@ -119,6 +119,41 @@ final class FloatGemm {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
+        if (w >= NR) {
+            // whole panels inline: a call to store() would box the eight accumulators (C2 does not
+            // inline it here, the call site being cold relative to the K loop)
+            int o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc;
+            if (bias != null) {
+                FloatVector b0 = FloatVector.fromArray(S, bias, bc), b1 = FloatVector.fromArray(S, bias, bc + L);
+                c00 = c00.add(b0);
+                c01 = c01.add(b1);
+                c10 = c10.add(b0);
+                c11 = c11.add(b1);
+                c20 = c20.add(b0);
+                c21 = c21.add(b1);
+                c30 = c30.add(b0);
+                c31 = c31.add(b1);
+            }
+            if (acc) {
+                c00 = c00.add(FloatVector.fromArray(S, c, co));
+                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, o1));
+                c11 = c11.add(FloatVector.fromArray(S, c, o1 + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, o2));
+                c21 = c21.add(FloatVector.fromArray(S, c, o2 + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, o3));
+                c31 = c31.add(FloatVector.fromArray(S, c, o3 + L));
+            }
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + L);
+            c10.intoArray(c, o1);
+            c11.intoArray(c, o1 + L);
+            c20.intoArray(c, o2);
+            c21.intoArray(c, o2 + L);
+            c30.intoArray(c, o3);
+            c31.intoArray(c, o3 + L);
+            return;
+        }
         store(c00, c, co, w, acc, bias, bc);
         store(c01, c, co + L, w - L, acc, bias, bc + L);
         store(c10, c, co + ldc, w, acc, bias, bc);

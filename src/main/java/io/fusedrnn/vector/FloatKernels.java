@@ -111,27 +111,26 @@ final class FloatKernels extends Kernels<float[]> {
     }
 
     @Override
-    void lstmForward(int hs, int u0, int u1, float[] xp, int xo, float[] hp, int hpo, float[] c, int co, float[] m, int mo,
-                     float[] gates, float[] cIn, float[] cOut, int ro) {
+    void lstmGates(int hs, int u0, int u1, float[] xp, int xo, float[] hp, int hpo) {
         for (int u = u0; u < u1; u += L) {
             VectorMask<Float> k = tail(u, u1);
-            FloatVector i = sigmoid(ld(xp, xo + I * hs + u, k).add(ld(hp, hpo + I * hs + u, k)));
-            FloatVector f = sigmoid(ld(xp, xo + F * hs + u, k).add(ld(hp, hpo + F * hs + u, k)));
-            FloatVector g = tanh(ld(xp, xo + G * hs + u, k).add(ld(hp, hpo + G * hs + u, k)));
-            FloatVector o = sigmoid(ld(xp, xo + O * hs + u, k).add(ld(hp, hpo + O * hs + u, k)));
-            FloatVector cp = ld(c, co + u, k);
-            FloatVector cn = f.fma(cp, i.mul(g));
+            int xi = xo + I * hs + u, xf = xo + F * hs + u, xg = xo + G * hs + u, xq = xo + O * hs + u;
+            st(sigmoid(ld(xp, xi, k).add(ld(hp, hpo + I * hs + u, k))), xp, xi, k);
+            st(sigmoid(ld(xp, xf, k).add(ld(hp, hpo + F * hs + u, k))), xp, xf, k);
+            st(tanh(ld(xp, xg, k).add(ld(hp, hpo + G * hs + u, k))), xp, xg, k);
+            st(sigmoid(ld(xp, xq, k).add(ld(hp, hpo + O * hs + u, k))), xp, xq, k);
+        }
+    }
+
+    @Override
+    void lstmCell(int hs, int u0, int u1, float[] gates, int go, float[] c, int co, float[] m, int mo) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Float> k = tail(u, u1);
+            FloatVector i = ld(gates, go + I * hs + u, k), f = ld(gates, go + F * hs + u, k);
+            FloatVector g = ld(gates, go + G * hs + u, k), o = ld(gates, go + O * hs + u, k);
+            FloatVector cn = f.fma(ld(c, co + u, k), i.mul(g));
             st(cn, c, co + u, k);
             st(o.mul(tanh(cn)), m, mo + u, k);
-            if (ro >= 0) {
-                int go = ro * 4 * hs + u;
-                st(i, gates, go + I * hs, k);
-                st(f, gates, go + F * hs, k);
-                st(g, gates, go + G * hs, k);
-                st(o, gates, go + O * hs, k);
-                st(cp, cIn, ro * hs + u, k);
-                st(cn, cOut, ro * hs + u, k);
-            }
         }
     }
 

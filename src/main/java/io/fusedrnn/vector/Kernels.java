@@ -56,12 +56,15 @@ abstract class Kernels<A> {
     // ---- cells: one row, units u0..u1 of every gate; the formulas are DESIGN's, gate order as in Cell ----
 
     /**
-     * LSTM forward. Pre-activations are xp (x·W_ihᵀ + both biases) + hp (h·W_hhᵀ); writes c in place
-     * and m = o ⊙ tanh(c') at m[mo + u]. With a reserve row (ro &ge; 0): gate activations, c before and after.
-     * xp may be the reserve's gates at the same row (xo = ro·4·hs): each vector is read before it is overwritten.
+     * LSTM forward, first half: pre-activations are xp (x·W_ihᵀ + both biases) + hp (h·W_hhᵀ); overwrites
+     * xp[xo..] (the workspace's, or the reserve's gate row in training) with the activations i, f, g, o.
+     * The forward is two kernels, not one, because C2 stops inlining past about 18000 IR nodes: the
+     * fused kernel ran out and left its last store a call, which boxed the vectors on every element.
      */
-    abstract void lstmForward(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A c, int co, A m, int mo,
-                              A gates, A cIn, A cOut, int ro);
+    abstract void lstmGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo);
+
+    /** LSTM forward, second half: c' = f ⊙ c + i ⊙ g in place, m = o ⊙ tanh(c'), from the gate row. */
+    abstract void lstmCell(int hs, int u0, int u1, A gates, int go, A c, int co, A m, int mo);
 
     /**
      * LSTM backward. dm = dL/dm for this row; updates dc in place (to dL/dc_prev) and writes the

@@ -48,15 +48,17 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         for (int g = 0; g < 4; g++) {
             k.gemm(hCur, 0, out, 1, batch, out, l.whhT, g * l.gateStride, hs, p0, p1, ws.hp, g * hs, gh, false, null);
         }
-        A xp = inputPreactivations(), gates = res == null ? null : res.gates, cIn = res == null ? null : res.cIn, cOut = res == null ? null : res.cOut;
+        A xp = inputPreactivations();
         for (int b = 0; b < batch; b++) {
             if (!s.active(kk, b)) {
                 if (proj == 0) System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
                 continue;
             }
             int r = s.row(kk, b);
-            k.lstmForward(hs, u0, u1, xp, r * gh, ws.hp, b * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs,
-                    gates, cIn, cOut, res == null ? -1 : r);
+            if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cIn, r * hs + u0, nu);
+            k.lstmGates(hs, u0, u1, xp, r * gh, ws.hp, b * gh);
+            k.lstmCell(hs, u0, u1, xp, r * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs);
+            if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cOut, r * hs + u0, nu);
             if (proj == 0) {
                 System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
                 if (res != null) System.arraycopy(hCur, b * hs + u0, res.hIn, r * hs + u0, nu);
