@@ -181,6 +181,38 @@ final class FloatGemm {
             c6 = x.fma(FloatVector.fromArray(S, b, q3 + o), c6);
             c7 = x.fma(FloatVector.fromArray(S, b, q3 + o + L), c7);
         }
+        if (w >= 4 * NR) {
+            // whole panels inline, as in tile4: a call to store() would box the accumulators
+            if (bias != null) {
+                c0 = c0.add(FloatVector.fromArray(S, bias, bc));
+                c1 = c1.add(FloatVector.fromArray(S, bias, bc + L));
+                c2 = c2.add(FloatVector.fromArray(S, bias, bc + 2 * L));
+                c3 = c3.add(FloatVector.fromArray(S, bias, bc + 3 * L));
+                c4 = c4.add(FloatVector.fromArray(S, bias, bc + 4 * L));
+                c5 = c5.add(FloatVector.fromArray(S, bias, bc + 5 * L));
+                c6 = c6.add(FloatVector.fromArray(S, bias, bc + 6 * L));
+                c7 = c7.add(FloatVector.fromArray(S, bias, bc + 7 * L));
+            }
+            if (acc) {
+                c0 = c0.add(FloatVector.fromArray(S, c, co));
+                c1 = c1.add(FloatVector.fromArray(S, c, co + L));
+                c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * L));
+                c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * L));
+                c4 = c4.add(FloatVector.fromArray(S, c, co + 4 * L));
+                c5 = c5.add(FloatVector.fromArray(S, c, co + 5 * L));
+                c6 = c6.add(FloatVector.fromArray(S, c, co + 6 * L));
+                c7 = c7.add(FloatVector.fromArray(S, c, co + 7 * L));
+            }
+            c0.intoArray(c, co);
+            c1.intoArray(c, co + L);
+            c2.intoArray(c, co + 2 * L);
+            c3.intoArray(c, co + 3 * L);
+            c4.intoArray(c, co + 4 * L);
+            c5.intoArray(c, co + 5 * L);
+            c6.intoArray(c, co + 6 * L);
+            c7.intoArray(c, co + 7 * L);
+            return;
+        }
         store(c0, c, co, w, acc, bias, bc);
         store(c1, c, co + L, w - L, acc, bias, bc + L);
         store(c2, c, co + NR, w - NR, acc, bias, bc + NR);
@@ -203,6 +235,19 @@ final class FloatGemm {
             FloatVector x = FloatVector.broadcast(S, a[ao + kk]);
             c0 = x.fma(FloatVector.fromArray(S, b, o), c0);
             c1 = x.fma(FloatVector.fromArray(S, b, o + L), c1);
+        }
+        if (w >= NR) {
+            if (bias != null) {
+                c0 = c0.add(FloatVector.fromArray(S, bias, bc));
+                c1 = c1.add(FloatVector.fromArray(S, bias, bc + L));
+            }
+            if (acc) {
+                c0 = c0.add(FloatVector.fromArray(S, c, co));
+                c1 = c1.add(FloatVector.fromArray(S, c, co + L));
+            }
+            c0.intoArray(c, co);
+            c1.intoArray(c, co + L);
+            return;
         }
         store(c0, c, co, w, acc, bias, bc);
         store(c1, c, co + L, w - L, acc, bias, bc + L);
