@@ -10,12 +10,12 @@ import java.util.Locale;
  * Runs the benchmark grid. For each case: every contender gets the same data, passes the correctness
  * check ({@link OutputCheck}) or is reported as failed, is warmed up, and is then timed in rounds
  * where each contender runs once per round, in an order rotated from round to round, so drift in
- * clock speed or in other load on the machine hits all of them alike.
+ * clock speed or in other load on the machine hits all of them alike. Runs follow each other with no
+ * pause, as in a busy inference service: a pause of 5 ms (used until the peer's pool was told to stop
+ * spinning when its run returns) let cores idle down and cost every contender 15–50% at the latency
+ * shape, ONNX Runtime the most.
  */
 public final class BenchEngine {
-    /** Pause between timed runs of alternating contenders, in milliseconds (see {@link #settle}). */
-    static final int GAP_MS = 5;
-
     private final BenchOptions options;
     private final List<Contender> contenders;
     private final Progress progress;
@@ -177,7 +177,6 @@ public final class BenchEngine {
             progress.update(index, c, 0.3 + 0.7 * Math.min(1.0, (double) r / runs), "run " + (r + 1) + (r < runs ? "/" + runs : "") + " (" + names(round) + ")");
             for (int k = 0; k < round.size(); k++) {
                 Entry e = round.get((k + r) % round.size());
-                if (round.size() > 1) settle();
                 long t0 = System.nanoTime();
                 if (runOnce(c, entries, e, rows)) {
                     long dt = System.nanoTime() - t0;
@@ -203,18 +202,6 @@ public final class BenchEngine {
         long m = 0;
         for (Entry e : entries) m = Math.max(m, e.spent);
         return m;
-    }
-
-    /**
-     * A short pause before each timed run when contenders alternate: thread pools that spin after a
-     * call (ONNX Runtime's intra-op pool does, by default) go idle before the next contender starts.
-     */
-    private static void settle() {
-        try {
-            Thread.sleep(GAP_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private boolean runOnce(BenchCase c, List<Entry> entries, Entry e, List<ResultRow> rows) {
