@@ -1,0 +1,68 @@
+package io.fusedrnn.vector;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.LayerWeights;
+import io.fusedrnn.Precision;
+import io.fusedrnn.PreparedLayer;
+import io.fusedrnn.Sweep;
+import io.fusedrnn.SweepResult;
+import io.fusedrnn.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.management.ManagementFactory;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Once C2 has compiled the kernels, a forward allocates a few objects, not a box per vector. C2 stops
+ * inlining a method past its IR node budget; a kernel that grows past it leaves its vector helpers as
+ * calls, and every call boxes its vectors (the fused LSTM cell did, at about 100 MB/s). Interpreted and
+ * C1 code box too, so the test runs the forward until the allocation per call falls below the bound,
+ * and fails only if it never does within the deadline.
+ */
+class NoBoxingTest {
+    private static final int B = 16, T = 50, H = 128;
+    /**
+     * Per forward on the calling thread, which runs half the cells. Measured: a warm forward allocates
+     * 11–19 KiB (h_n and c_n tensors, lambdas); with the fused LSTM cell that boxed, 136–144 KiB.
+     */
+    private static final long BOUND = 64 * 1024;
+    private static final long DEADLINE_NANOS = 20_000_000_000L;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lstm", "gru", "gru-reset-before"})
+    void aWarmForwardDoesNotBoxVectors(String cell) {
+        LayerSpec s = switch (cell) {
+            case "lstm" -> LayerSpec.lstm(H, H);
+            case "gru" -> LayerSpec.gru(H, H, true);
+            default -> LayerSpec.gru(H, H, false);
+        };
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Random rnd = new Random(3);
+        double[] xs = new double[T * B * H];
+        for (int i = 0; i < xs.length; i++) xs[i] = rnd.nextGaussian();
+        try (Backend be = new VectorBackend(2);
+             PreparedLayer layer = be.prepare(LayerWeights.random(s, 5), Precision.FP32);
+             Tensor x = be.upload(Precision.FP32, xs, T, B, H);
+             Tensor y = be.allocate(Precision.FP32, T, B, H)) {
+            Sweep sw = Sweep.of(x);
+            long end = System.nanoTime() + DEADLINE_NANOS;
+            long[] least = {Long.MAX_VALUE, Long.MAX_VALUE};
+            while (System.nanoTime() < end) {
+                for (int train = 0; train < 2; train++) {
+                    long a0 = mx.getCurrentThreadAllocatedBytes();
+                    try (SweepResult r = be.forward(layer, sw, y, 0, train == 1)) {
+                        least[train] = Math.min(least[train], mx.getCurrentThreadAllocatedBytes() - a0);
+                    }
+                }
+                if (least[0] < BOUND && least[1] < BOUND) return;
+            }
+            assertTrue(false, cell + ": after " + DEADLINE_NANOS / 1_000_000_000 + " s a forward still allocates "
+                    + least[0] / 1024 + " KiB (inference) and " + least[1] / 1024 + " KiB (training) on the calling thread, "
+                    + "bound " + BOUND / 1024 + " KiB: a kernel boxes its vectors (check -XX:-TieredCompilation -XX:+PrintInlining)");
+        }
+    }
+}
