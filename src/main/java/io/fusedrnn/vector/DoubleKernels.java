@@ -111,14 +111,18 @@ final class DoubleKernels extends Kernels<double[]> {
     }
 
     @Override
-    void lstmGates(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo) {
-        for (int u = u0; u < u1; u += L) {
-            VectorMask<Double> k = tail(u, u1);
-            int xi = xo + I * hs + u, xf = xo + F * hs + u, xg = xo + G * hs + u, xq = xo + O * hs + u;
-            st(sigmoid(ld(xp, xi, k).add(ld(hp, hpo + I * hs + u, k))), xp, xi, k);
-            st(sigmoid(ld(xp, xf, k).add(ld(hp, hpo + F * hs + u, k))), xp, xf, k);
-            st(tanh(ld(xp, xg, k).add(ld(hp, hpo + G * hs + u, k))), xp, xg, k);
-            st(sigmoid(ld(xp, xq, k).add(ld(hp, hpo + O * hs + u, k))), xp, xq, k);
+    void sigmoidOfSum(double[] a, int ao, double[] b, int bo, int n) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Double> k = tail(j, n);
+            st(sigmoid(ld(a, ao + j, k).add(ld(b, bo + j, k))), a, ao + j, k);
+        }
+    }
+
+    @Override
+    void tanhOfSum(double[] a, int ao, double[] b, int bo, int n) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Double> k = tail(j, n);
+            st(tanh(ld(a, ao + j, k).add(ld(b, bo + j, k))), a, ao + j, k);
         }
     }
 
@@ -135,51 +139,44 @@ final class DoubleKernels extends Kernels<double[]> {
     }
 
     @Override
-    void lstmBackward(int hs, int u0, int u1, double[] dm, int dmo, double[] gates, double[] cIn, double[] cOut, int ro,
-                      double[] dc, int dco, double[] dA, int dao, double[] dAs, int dso) {
+    void lstmBackOutput(int hs, int u0, int u1, double[] dm, int dmo, double[] gates, double[] cOut, int ro,
+                        double[] dc, int dco, double[] dA, int dao) {
         DoubleVector one = DoubleVector.broadcast(S, (double) 1);
         for (int u = u0; u < u1; u += L) {
             VectorMask<Double> k = tail(u, u1);
-            int go = ro * 4 * hs + u;
-            DoubleVector i = ld(gates, go + I * hs, k), f = ld(gates, go + F * hs, k);
-            DoubleVector g = ld(gates, go + G * hs, k), o = ld(gates, go + O * hs, k);
-            DoubleVector cp = ld(cIn, ro * hs + u, k), tc = tanh(ld(cOut, ro * hs + u, k));
+            DoubleVector o = ld(gates, ro * 4 * hs + O * hs + u, k), tc = tanh(ld(cOut, ro * hs + u, k));
             DoubleVector d = ld(dm, dmo + u, k);
-            DoubleVector dcv = ld(dc, dco + u, k).add(d.mul(o).mul(one.sub(tc.mul(tc))));
-            DoubleVector di = dcv.mul(g).mul(i).mul(one.sub(i));
-            DoubleVector df = dcv.mul(cp).mul(f).mul(one.sub(f));
-            DoubleVector dg = dcv.mul(i).mul(one.sub(g.mul(g)));
-            DoubleVector dO = d.mul(tc).mul(o).mul(one.sub(o));
-            st(dcv.mul(f), dc, dco + u, k);
-            st(di, dA, dao + I * hs + u, k);
-            st(df, dA, dao + F * hs + u, k);
-            st(dg, dA, dao + G * hs + u, k);
-            st(dO, dA, dao + O * hs + u, k);
-            st(di, dAs, dso + I * hs + u, k);
-            st(df, dAs, dso + F * hs + u, k);
-            st(dg, dAs, dso + G * hs + u, k);
-            st(dO, dAs, dso + O * hs + u, k);
+            st(ld(dc, dco + u, k).add(d.mul(o).mul(one.sub(tc.mul(tc)))), dc, dco + u, k);
+            st(d.mul(tc).mul(o).mul(one.sub(o)), dA, dao + O * hs + u, k);
         }
     }
 
     @Override
-    void gruForward(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo, double[] bhn, double[] h, int ho,
-                    double[] hNew, int hno, double[] gates, double[] hn, int ro) {
+    void lstmBackGates(int hs, int u0, int u1, double[] gates, double[] cIn, int ro, double[] dc, int dco, double[] dA, int dao) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
         for (int u = u0; u < u1; u += L) {
             VectorMask<Double> k = tail(u, u1);
-            DoubleVector r = sigmoid(ld(xp, xo + R * hs + u, k).add(ld(hp, hpo + R * hs + u, k)));
-            DoubleVector z = sigmoid(ld(xp, xo + Z * hs + u, k).add(ld(hp, hpo + Z * hs + u, k)));
+            int go = ro * 4 * hs + u;
+            DoubleVector i = ld(gates, go + I * hs, k), f = ld(gates, go + F * hs, k), g = ld(gates, go + G * hs, k);
+            DoubleVector cp = ld(cIn, ro * hs + u, k), dcv = ld(dc, dco + u, k);
+            st(dcv.mul(f), dc, dco + u, k);
+            st(dcv.mul(g).mul(i).mul(one.sub(i)), dA, dao + I * hs + u, k);
+            st(dcv.mul(cp).mul(f).mul(one.sub(f)), dA, dao + F * hs + u, k);
+            st(dcv.mul(i).mul(one.sub(g.mul(g))), dA, dao + G * hs + u, k);
+        }
+    }
+
+    @Override
+    void gruNew(int hs, int u0, int u1, double[] xp, int xo, double[] hp, int hpo, double[] bhn, double[] h, int ho,
+                double[] hNew, int hno) {
+        for (int u = u0; u < u1; u += L) {
+            VectorMask<Double> k = tail(u, u1);
+            DoubleVector r = ld(xp, xo + R * hs + u, k), z = ld(xp, xo + Z * hs + u, k);
             DoubleVector hnv = ld(hp, hpo + N * hs + u, k).add(ld(bhn, u, k));
             DoubleVector n = tanh(r.fma(hnv, ld(xp, xo + N * hs + u, k)));
-            DoubleVector hv = ld(h, ho + u, k);
-            st(z.fma(hv.sub(n), n), hNew, hno + u, k);
-            if (ro >= 0) {
-                int go = ro * 3 * hs + u;
-                st(r, gates, go + R * hs, k);
-                st(z, gates, go + Z * hs, k);
-                st(n, gates, go + N * hs, k);
-                st(hnv, hn, ro * hs + u, k);
-            }
+            st(hnv, hp, hpo + N * hs + u, k);
+            st(n, xp, xo + N * hs + u, k);
+            st(z.fma(ld(h, ho + u, k).sub(n), n), hNew, hno + u, k);
         }
     }
 

@@ -50,8 +50,11 @@ final class GruRecurrence<A> extends Recurrence<A> {
                 continue;
             }
             int r = s.row(kk, b);
-            k.gruForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, l.bhn, hCur, b * hs, hNext, b * hs,
-                    res == null ? null : res.gates, res == null ? null : res.hn, res == null ? -1 : r);
+            k.gruForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, l.bhn, hCur, b * hs, hNext, b * hs);
+            if (res != null) {
+                for (int g = 0; g < 3; g++) System.arraycopy(ws.xp, r * gh + g * hs + u0, res.gates, r * gh + g * hs + u0, nu);
+                System.arraycopy(ws.hp, b * gh + N * hs + u0, res.hn, r * hs + u0, nu);
+            }
             store(b, r, u0, nu, hCur, hNext);
         }
     }

@@ -1,5 +1,12 @@
 package io.fusedrnn.vector;
 
+import static io.fusedrnn.Cell.F;
+import static io.fusedrnn.Cell.G;
+import static io.fusedrnn.Cell.I;
+import static io.fusedrnn.Cell.O;
+import static io.fusedrnn.Cell.R;
+import static io.fusedrnn.Cell.Z;
+
 /**
  * The numeric primitives the sweeps are written against, once per precision ({@link FloatKernels},
  * {@link DoubleKernels}); {@code A} is {@code float[]} or {@code double[]}. The sweep code above
@@ -58,27 +65,59 @@ abstract class Kernels<A> {
     /**
      * LSTM forward, first half: pre-activations are xp (x·W_ihᵀ + both biases) + hp (h·W_hhᵀ); overwrites
      * xp[xo..] (the workspace's, or the reserve's gate row in training) with the activations i, f, g, o.
-     * The forward is two kernels, not one, because C2 stops inlining past about 18000 IR nodes: the
-     * fused kernel ran out and left its last store a call, which boxed the vectors on every element.
+     * One activation pass per gate, not one fused kernel: a method with four activations was too big
+     * for both JIT tiers (C1 gave up, "out of virtual registers", and C2 ran past its inlining node
+     * budget and boxed the vectors), so it ran interpreted or boxed.
      */
-    abstract void lstmGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo);
+    final void lstmGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo) {
+        int n = u1 - u0;
+        sigmoidOfSum(xp, xo + I * hs + u0, hp, hpo + I * hs + u0, n);
+        sigmoidOfSum(xp, xo + F * hs + u0, hp, hpo + F * hs + u0, n);
+        tanhOfSum(xp, xo + G * hs + u0, hp, hpo + G * hs + u0, n);
+        sigmoidOfSum(xp, xo + O * hs + u0, hp, hpo + O * hs + u0, n);
+    }
+
+    /** a[ao + j] = σ(a[ao + j] + b[bo + j]) for j &lt; n. */
+    abstract void sigmoidOfSum(A a, int ao, A b, int bo, int n);
+
+    /** a[ao + j] = tanh(a[ao + j] + b[bo + j]) for j &lt; n. */
+    abstract void tanhOfSum(A a, int ao, A b, int bo, int n);
 
     /** LSTM forward, second half: c' = f ⊙ c + i ⊙ g in place, m = o ⊙ tanh(c'), from the gate row. */
     abstract void lstmCell(int hs, int u0, int u1, A gates, int go, A c, int co, A m, int mo);
 
     /**
      * LSTM backward. dm = dL/dm for this row; updates dc in place (to dL/dc_prev) and writes the
-     * pre-activation gradients at dA[dao + ...] and dAs[dso + ...].
+     * pre-activation gradients at dA[dao + ...]. Two kernels, for the size reason of {@link #lstmGates}.
      */
-    abstract void lstmBackward(int hs, int u0, int u1, A dm, int dmo, A gates, A cIn, A cOut, int ro,
-                               A dc, int dco, A dA, int dao, A dAs, int dso);
+    final void lstmBackward(int hs, int u0, int u1, A dm, int dmo, A gates, A cIn, A cOut, int ro,
+                            A dc, int dco, A dA, int dao) {
+        lstmBackOutput(hs, u0, u1, dm, dmo, gates, cOut, ro, dc, dco, dA, dao);
+        lstmBackGates(hs, u0, u1, gates, cIn, ro, dc, dco, dA, dao);
+    }
+
+    /** LSTM backward, first half: with tc = tanh(c'), dc += dm ⊙ o ⊙ (1 − tc²) in place, and dA_o. */
+    abstract void lstmBackOutput(int hs, int u0, int u1, A dm, int dmo, A gates, A cOut, int ro,
+                                 A dc, int dco, A dA, int dao);
+
+    /** LSTM backward, second half: dA_i, dA_f, dA_g from that dc, then dc ← dc ⊙ f (dL/dc_prev). */
+    abstract void lstmBackGates(int hs, int u0, int u1, A gates, A cIn, int ro, A dc, int dco, A dA, int dao);
 
     /**
      * GRU forward, linear-before-reset: xp holds x·W_ihᵀ + b_ih + b_hh (r, z blocks), hp holds h·W_hhᵀ,
-     * bhn is b_hn. Writes h' at hNew[hno + u]; reserve: r, z, n and hn = W_hn h + b_hn.
+     * bhn is b_hn. Writes h' at hNew[hno + u] and leaves r, z, n in xp's row and hn = W_hn h + b_hn in
+     * hp's n block, where a training forward copies them to its reserve. Activation passes, then
+     * {@link #gruNew}, for the size reason of {@link #lstmGates}.
      */
-    abstract void gruForward(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A bhn, A h, int ho,
-                             A hNew, int hno, A gates, A hn, int ro);
+    final void gruForward(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A bhn, A h, int ho, A hNew, int hno) {
+        int n = u1 - u0;
+        sigmoidOfSum(xp, xo + R * hs + u0, hp, hpo + R * hs + u0, n);
+        sigmoidOfSum(xp, xo + Z * hs + u0, hp, hpo + Z * hs + u0, n);
+        gruNew(hs, u0, u1, xp, xo, hp, hpo, bhn, h, ho, hNew, hno);
+    }
+
+    /** GRU linear-before-reset, from r and z in xp: hn = hp_n + b_hn, n = tanh(xp_n + r ⊙ hn), h' = (1 − z) n + z h. */
+    abstract void gruNew(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A bhn, A h, int ho, A hNew, int hno);
 
     /** GRU reset-before, first half: r, z into g[go + ...] and rh = r ⊙ h. */
     abstract void gruResetGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A h, int ho,

@@ -108,7 +108,8 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         for (int b = 0; b < batch; b++) {
             if (!s.active(kk, b)) continue;
             int r = s.row(kk, b);
-            k.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs, bk.dAx, r * gh, bk.dAs, b * gh);
+            k.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs, bk.dAx, r * gh);
+            for (int g = 0; g < 4; g++) System.arraycopy(bk.dAx, r * gh + g * hs + u0, bk.dAs, b * gh + g * hs + u0, u1 - u0);
         }
     }
 
