@@ -11,9 +11,8 @@ import io.fusedrnn.io.AtomicFiles;
 import io.fusedrnn.io.NdArray;
 import io.fusedrnn.io.NpyReader;
 import io.fusedrnn.io.NpyWriter;
-import io.fusedrnn.io.SafetensorsFile;
 import io.fusedrnn.model.PreparedRnn;
-import io.fusedrnn.model.PyTorchImporter;
+import io.fusedrnn.model.LoadOptions;
 import io.fusedrnn.model.RnnConfig;
 import io.fusedrnn.model.RnnModel;
 import io.fusedrnn.model.RnnOutput;
@@ -66,10 +65,7 @@ public final class InferCommand {
 
     /** Reads every input, runs the model, and returns the arrays to write keyed by destination. */
     private static Map<Path, NdArray> compute(InferOptions o) {
-        RnnModel model;
-        try (SafetensorsFile weights = SafetensorsFile.open(o.weights())) {
-            model = PyTorchImporter.load(weights, o.prefix());
-        }
+        RnnModel model = RnnModel.load(o.weights(), LoadOptions.prefix(o.prefix()));
         RnnConfig cfg = model.config();
         NdArray x = NpyReader.readFloats(o.input());
         if (x.rank() != 3 || x.dim(2) != cfg.inputSize() || x.dim(0) < 1 || x.dim(1) < 1) {

@@ -5,6 +5,9 @@ import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.LayerSpec;
 import io.fusedrnn.LayerWeights;
 import io.fusedrnn.Precision;
+import io.fusedrnn.io.SafetensorsFile;
+
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,21 @@ public record RnnModel(RnnConfig config, List<LayerWeights> weights) {
                 throw new FusedRnnException("model weights " + name(config, i) + ": expected " + want.describe() + ", found " + got.describe());
             }
         }
+    }
+
+    /**
+     * Loads the RNN in a model file: the one entry point that {@code infer}, {@code serve} and the
+     * Spark transformer use. Formats are recognised by content (safetensors today).
+     */
+    public static RnnModel load(Path file, LoadOptions options) {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            return PyTorchImporter.load(f, options.prefix());
+        }
+    }
+
+    /** Loads the only RNN in a model file. */
+    public static RnnModel load(Path file) {
+        return load(file, LoadOptions.defaults());
     }
 
     /** Seeded random weights like PyTorch's init (for tests and benchmarks). */

@@ -1,0 +1,24 @@
+package io.fusedrnn.model;
+
+/**
+ * How {@link RnnModel#load(java.nio.file.Path, LoadOptions)} picks the RNN inside a model file:
+ * {@code prefix} selects a state_dict's keys (PyTorch, e.g. {@code encoder.rnn.}), {@code node} an
+ * ONNX node by name. Either may be null: the loader then finds the only RNN in the file.
+ */
+public record LoadOptions(String prefix, String node) {
+
+    /** Find the only RNN in the file. */
+    public static LoadOptions defaults() {
+        return new LoadOptions(null, null);
+    }
+
+    /** The RNN whose keys start with {@code prefix}. */
+    public static LoadOptions prefix(String prefix) {
+        return new LoadOptions(prefix, null);
+    }
+
+    /** The ONNX node named {@code node}. */
+    public static LoadOptions node(String node) {
+        return new LoadOptions(null, node);
+    }
+}
