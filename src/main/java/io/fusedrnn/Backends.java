@@ -2,6 +2,8 @@ package io.fusedrnn;
 
 import io.fusedrnn.reference.ReferenceBackend;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.SymbolLookup;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,11 +11,15 @@ import java.util.Locale;
 
 /**
  * Backend selection, in one place. {@code auto} tries OpenCL, then the Vector API, then the scalar
- * reference, logging one line per reason it moved on; a named backend never falls back: it throws
- * {@link BackendUnavailableException} with the reason and the fix.
+ * reference, and logs one line through {@link System.Logger} (logger {@code io.fusedrnn}): INFO with
+ * the backend it took and why it passed over the others, or WARNING when it ends on the reference.
+ * A named backend never falls back: it throws {@link BackendUnavailableException} with the reason and
+ * the fix.
  *
  * <p>The Vector API and OpenCL backends are loaded reflectively, so the library links and the
- * reference backend runs without {@code jdk.incubator.vector} or an OpenCL loader.
+ * reference backend runs without {@code jdk.incubator.vector} or an OpenCL loader. On Linux the
+ * OpenCL loader library is probed before JOCL is touched: JOCL's native code prints each library it
+ * fails to load on stdout, which a CLI's output must not carry.
  */
 public final class Backends {
     private static final System.Logger LOG = System.getLogger("io.fusedrnn");
@@ -30,60 +36,85 @@ public final class Backends {
      * Opens a backend by name. {@code auto} picks the best available; the others never fall back.
      * {@code opencl} takes an optional device selector after a colon: {@code opencl:0:1} (platform,
      * device) or {@code opencl:NAME} (a case-insensitive substring of the device name).
+     *
+     * @param name auto, reference, vector, opencl or opencl:SELECTOR (null means auto)
+     * @return the open backend; the caller closes it
      */
     public static Backend open(String name) {
         String n = name == null ? "auto" : name.trim();
         String lower = n.toLowerCase(Locale.ROOT);
         if (lower.equals("auto")) return auto(new ArrayList<>());
-        if (lower.equals("reference")) return new ReferenceBackend();
-        if (lower.equals("vector")) return vector();
-        if (lower.equals("opencl")) return opencl("");
-        if (lower.startsWith("opencl:")) return opencl(n.substring("opencl:".length()));
-        throw new FusedRnnException("backend: expected one of auto, reference, vector, opencl[:platform:device|:name], found '" + name + "'");
+        Backend b;
+        if (lower.equals("reference")) b = new ReferenceBackend();
+        else if (lower.equals("vector")) b = vector();
+        else if (lower.equals("opencl")) b = opencl("");
+        else if (lower.startsWith("opencl:")) b = opencl(n.substring("opencl:".length()));
+        else throw new FusedRnnException("backend: expected one of auto, reference, vector, opencl[:platform:device|:name], found '" + name + "'");
+        LOG.log(System.Logger.Level.INFO, "using backend " + b.name() + " (" + b.description() + "), as named");
+        return b;
     }
 
     /**
-     * The best backend available; each reason for moving on is logged and also added to
-     * {@code skipped} (for {@code devices}).
+     * The best backend available, logged in one line with the reasons it passed over the others
+     * (INFO, or WARNING when it is the reference); each reason is also added to {@code skipped}.
+     *
+     * @param skipped receives one {@code "NAME: reason"} per backend passed over
+     * @return the open backend; the caller closes it
      */
     public static Backend auto(List<String> skipped) {
+        List<String> reasons = new ArrayList<>();
+        Backend b = null;
         try {
-            Backend b = opencl("");
-            LOG.log(System.Logger.Level.INFO, "fusedrnn: using backend opencl: " + b.description());
-            return b;
+            b = opencl("");
         } catch (BackendUnavailableException e) {
-            skip(skipped, "opencl", e);
+            reasons.add(reason("opencl", e));
         }
-        try {
-            Backend b = vector();
-            LOG.log(System.Logger.Level.INFO, "fusedrnn: using backend vector: " + b.description());
-            return b;
-        } catch (BackendUnavailableException e) {
-            skip(skipped, "vector", e);
+        if (b == null) {
+            try {
+                b = vector();
+            } catch (BackendUnavailableException e) {
+                reasons.add(reason("vector", e));
+            }
         }
-        return new ReferenceBackend();
+        skipped.addAll(reasons);
+        String passedOver = reasons.isEmpty() ? "" : "; passed over " + String.join("; ", reasons);
+        if (b == null) {
+            b = new ReferenceBackend();
+            LOG.log(System.Logger.Level.WARNING, "using backend reference (" + b.description()
+                    + "; slow: scalar loops, for checking)" + passedOver);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "using backend " + b.name() + " (" + b.description() + ")" + passedOver);
+        }
+        return b;
     }
 
     /**
      * Every backend that opens here, fastest kind first (opencl, vector, reference); each one that
      * does not is added to {@code skipped} with its reason. The caller closes what it gets.
+     *
+     * @param skipped receives one {@code "NAME: reason"} per backend that does not open
+     * @return the open backends, the reference last
      */
     public static List<Backend> openAll(List<String> skipped) {
         List<Backend> found = new ArrayList<>();
-        for (String name : List.of("opencl", "vector")) {
-            try {
-                found.add(open(name));
-            } catch (BackendUnavailableException e) {
-                skipped.add(name + ": " + e.getMessage());
-            }
+        try {
+            found.add(opencl(""));
+        } catch (BackendUnavailableException e) {
+            skipped.add(reason("opencl", e));
+        }
+        try {
+            found.add(vector());
+        } catch (BackendUnavailableException e) {
+            skipped.add(reason("vector", e));
         }
         found.add(new ReferenceBackend());
         return found;
     }
 
-    private static void skip(List<String> skipped, String which, BackendUnavailableException e) {
-        skipped.add(which + ": " + e.getMessage());
-        LOG.log(System.Logger.Level.WARNING, "fusedrnn: not using " + which + ": " + e.getMessage());
+    /** {@code "which: message"}, with the backend named once however the message begins. */
+    static String reason(String which, BackendUnavailableException e) {
+        String m = e.getMessage() == null ? "unavailable" : e.getMessage();
+        return m.startsWith(which + ": ") ? m : which + ": " + m;
     }
 
     /** Whether the Vector API module is readable from this code. */
@@ -99,9 +130,37 @@ public final class Backends {
         return (Backend) construct("io.fusedrnn.vector.VectorBackend", "vector", null);
     }
 
-    /** An OpenCL backend on the selected device ("" for the first GPU, else the first device). */
+    /**
+     * An OpenCL backend on the selected device ("" for the first GPU, else the first device).
+     *
+     * @param selector "" or a device selector, as after {@code opencl:} in {@link #open}
+     * @return the open backend; the caller closes it
+     */
     public static Backend opencl(String selector) {
+        String missing = openClLoaderMissing();
+        if (missing != null) throw new BackendUnavailableException("opencl: " + missing + "; " + OPENCL_FIX);
         return (Backend) construct("io.fusedrnn.opencl.OpenClBackend", "opencl", selector);
+    }
+
+    /**
+     * On Linux, why the OpenCL ICD loader ({@code libOpenCL.so.1}, else {@code libOpenCL.so}, the names
+     * JOCL tries) cannot be loaded, or null when it can; elsewhere, or where this code may not load
+     * native libraries, null (JOCL then finds out by itself).
+     */
+    static String openClLoaderMissing() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) return null;
+        String why = null;
+        for (String library : List.of("libOpenCL.so.1", "libOpenCL.so")) {
+            try (Arena arena = Arena.ofConfined()) {
+                SymbolLookup.libraryLookup(library, arena);
+                return null;
+            } catch (IllegalArgumentException e) {
+                if (why == null) why = "the OpenCL ICD loader cannot be loaded (" + e.getMessage() + ")";
+            } catch (IllegalCallerException e) {
+                return null;
+            }
+        }
+        return why;
     }
 
     private static Object construct(String className, String what, String selector) {

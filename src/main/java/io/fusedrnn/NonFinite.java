@@ -20,7 +20,17 @@ public final class NonFinite {
 
     /** Throws {@link Found} naming the first non-finite value of {@code t}, if any. */
     public static void check(String name, Tensor t) {
-        double[] v = t.toDoubleArray();
+        check(name, t.toDoubleArray(), t.shape());
+    }
+
+    /**
+     * Throws {@link Found} naming the first non-finite value of a row-major array, if any.
+     *
+     * @param name what the values are, first in the message (an operand or a file)
+     * @param v the values
+     * @param shape their shape, for the position in the message
+     */
+    public static void check(String name, double[] v, int[] shape) {
         int count = 0, first = -1;
         for (int i = 0; i < v.length; i++) {
             if (!Double.isFinite(v[i])) {
@@ -30,7 +40,7 @@ public final class NonFinite {
         }
         if (first < 0) return;
         throw new Found(name + ": expected finite values, found " + v[first] + " at "
-                + Arrays.toString(index(t.shape(), first)) + " (first of " + count + ")");
+                + Arrays.toString(index(shape, first)) + " (first of " + count + ")");
     }
 
     /** The multi-index of flat offset {@code i} in a row-major tensor of {@code shape}. */

@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +35,24 @@ class BackendsTest {
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                 () -> Backends.open("opencl:no-such-device-anywhere"));
         assertTrue(e.getMessage().contains("opencl"), e.getMessage());
+    }
+
+    @Test
+    void aReasonNamesTheBackendOnce() {
+        assertEquals("opencl: no platform", Backends.reason("opencl", new BackendUnavailableException("opencl: no platform")));
+        assertEquals("opencl: no platform", Backends.reason("opencl", new BackendUnavailableException("no platform")));
+        List<String> skipped = new ArrayList<>();
+        Backends.openAll(skipped).forEach(Backend::close);
+        for (String s : skipped) assertFalse(s.startsWith("opencl: opencl:") || s.startsWith("vector: vector:"), s);
+    }
+
+    @Test
+    void theOpenClLoaderProbeFindsTheLoaderWhereOpenClOpens() {
+        try (Backend b = Backends.opencl("")) {
+            assertNull(Backends.openClLoaderMissing(), b.description());
+        } catch (BackendUnavailableException e) {
+            // no OpenCL here: the probe may or may not have been the reason
+        }
     }
 
     @Test

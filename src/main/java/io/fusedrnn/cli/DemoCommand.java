@@ -14,10 +14,12 @@ import io.fusedrnn.check.ReferenceComparison;
 import io.fusedrnn.check.SweepProblem;
 import io.fusedrnn.reference.ReferenceBackend;
 
+import picocli.CommandLine.Command;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code demo}: the main job on every backend found: LSTM and GRU forward in float32 at a small shape
@@ -25,32 +27,37 @@ import java.util.Set;
  * (backend, cell, shape, median ms, GFLOP/s, max |error|, relative L2 error). Exit 1 when a backend
  * disagrees with the reference beyond the float32 tolerance.
  */
-final class DemoCommand {
-    /** Untimed runs until this much time has passed (at least 2): the JIT compiles Vector API loops only after many iterations. */
-    private static final long WARMUP_NANOS = 700_000_000L;
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"LSTM and GRU on every backend found, checked against the reference.",
+                "One layer forward in float32 at a small shape and at the latency shape (B=1, T=100, 256 units), "
+                        + "each warmed up until the JIT is done, timed (median of 7) and compared with the float64 "
+                        + "reference: a table of backend, shape, ms, GFLOP/s, max |error| and relative L2 error."},
+        footer = {"", "Exit status 1 when a backend disagrees with the reference beyond the float32 tolerance (1e-5 relative L2).",
+                "", "Example:", "  fusedrnn demo"})
+final class DemoCommand implements Callable<Integer> {
     private static final int RUNS = 7;
 
-    private DemoCommand() {
+    DemoCommand() {
     }
 
     private record Shape(String name, int batch, int steps, int size) {
     }
 
-    static int run(String[] args) {
-        Options.parse("demo", args, Set.of(), Set.of());
+    @Override
+    public Integer call() {
         List<Shape> shapes = List.of(new Shape("small", 4, 16, 64), new Shape("latency", 1, 100, 256));
         List<String> skipped = new ArrayList<>();
         List<Backend> backends = Backends.openAll(skipped);
         Table t = new Table("backend", "cell", "shape", "B", "T", "I=H", "ms", "GFLOP/s", "max |err|", "rel L2", "check");
         boolean ok = true;
-        try (ReferenceBackend oracle = new ReferenceBackend()) {
+        try (ReferenceBackend oracle = new ReferenceBackend(); StatusLine status = StatusLine.stderr()) {
             for (Shape shape : shapes) {
                 for (LayerSpec spec : List.of(LayerSpec.lstm(shape.size, shape.size), LayerSpec.gru(shape.size, shape.size, true))) {
                     ContractCase c = new ContractCase(spec, shape.steps, shape.batch, false, true, false, 2026);
                     SweepProblem p = new SweepProblem(c);
                     double[] want = p.run(oracle, Precision.FP64, false).outputs();
                     for (Backend b : backends) {
-                        System.err.print("\rdemo: " + b.name() + " " + spec.cell() + " " + shape.name + "          ");
+                        status.show("demo: " + b.name() + " " + spec.cell() + " " + shape.name);
                         Timed r = time(b, p);
                         double rel = ReferenceComparison.relativeL2(r.outputs, want);
                         boolean pass = rel <= ReferenceComparison.FP32_FORWARD;
@@ -63,18 +70,17 @@ final class DemoCommand {
             }
         } finally {
             backends.forEach(Backend::close);
-            System.err.print("\r" + " ".repeat(60) + "\r");
         }
         System.out.println("fusedrnn demo: one layer forward, fp32, h0/c0 given; errors against the float64 reference");
         t.print(System.out);
         for (String s : skipped) System.out.println("skipped " + s);
-        return ok ? 0 : 1;
+        return ok ? Main.OK : Main.CHECK_FAILED;
     }
 
     private record Timed(double ms, double[] outputs) {
     }
 
-    /** Median of {@value #RUNS} timed forward sweeps after a warm-up of {@value #WARMUP_NANOS} ns, and the outputs. */
+    /** Median of {@value #RUNS} timed forward sweeps after the {@link Warmup}, and the outputs. */
     private static Timed time(Backend b, SweepProblem p) {
         ContractCase c = p.c;
         LayerSpec s = c.spec();
@@ -87,12 +93,11 @@ final class DemoCommand {
             Sweep sweep = new Sweep(x, h0, c0, null, false);
             double[] ms = new double[RUNS];
             double[] outputs = null;
-            long warmStart = System.nanoTime();
-            for (int w = 0; w < 2 || System.nanoTime() - warmStart < WARMUP_NANOS; w++) {
+            Warmup.jvm().warm(() -> {
                 try (SweepResult r = b.forward(layer, sweep, y, 0, false)) {
                     r.hN().toDoubleArray();
                 }
-            }
+            });
             for (int i = 0; i < RUNS; i++) {
                 long t0 = System.nanoTime();
                 try (SweepResult r = b.forward(layer, sweep, y, 0, false)) {

@@ -5,28 +5,41 @@ import io.fusedrnn.Backends;
 import io.fusedrnn.check.ContractCase;
 import io.fusedrnn.check.GradientCheck;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code gradcheck [--backend B]}: DESIGN's float64 gradient check over the contract's cases on every
  * backend found (or on B only), as a table; exit status 1 when any coordinate fails.
  */
-final class GradcheckCommand {
-    private GradcheckCommand() {
+@Command(name = "gradcheck", mixinStandardHelpOptions = true,
+        description = {"The float64 gradient check on every backend found, or on one.",
+                "Backward's gradients against central differences of the same backend's forward (eps 1e-6), "
+                        + "for x, h0, c0 and every weight, over the backend contract's cases; a table per case."},
+        footer = {"", "Exit status 1 when any coordinate fails: |a - n| > 1e-6 (|a| + |n|) and |a - n| > 1e-8.",
+                "", "Examples:", "  fusedrnn gradcheck", "  fusedrnn gradcheck --backend opencl"})
+final class GradcheckCommand implements Callable<Integer> {
+    @Option(names = "--backend", paramLabel = "B",
+            description = "Check only this backend: vector, opencl[:PLATFORM:DEVICE|:NAME], reference or auto (default: every backend that opens).")
+    String backend;
+
+    GradcheckCommand() {
     }
 
-    static int run(String[] args) {
-        Options o = Options.parse("gradcheck", args, Set.of("backend"), Set.of());
+    @Override
+    public Integer call() {
         List<String> skipped = new ArrayList<>();
-        List<Backend> backends = o.has("backend") ? List.of(Backends.open(o.get("backend", null))) : Backends.openAll(skipped);
+        List<Backend> backends = backend != null ? List.of(Backends.open(backend)) : Backends.openAll(skipped);
         Table t = new Table("backend", "case", "checked", "failed", "result");
         List<String> failures = new ArrayList<>();
-        try {
+        try (StatusLine status = StatusLine.stderr()) {
             for (Backend b : backends) {
                 for (ContractCase c : ContractCase.all()) {
-                    System.err.print("\rgradcheck " + b.name() + ": " + c + "        ");
+                    status.show("gradcheck " + b.name() + ": " + c);
                     GradientCheck.Report r = GradientCheck.run(b, c);
                     t.add(b.name(), c, r.checked(), r.failures().size(), r.passed() ? "pass" : "FAIL");
                     if (!r.passed()) failures.add(r.message());
@@ -34,13 +47,12 @@ final class GradcheckCommand {
             }
         } finally {
             backends.forEach(Backend::close);
-            System.err.print("\r" + " ".repeat(100) + "\r");
         }
         t.print(System.out);
         for (String s : skipped) System.out.println("skipped " + s);
         for (String f : failures) System.out.println("FAIL " + f);
         System.out.println(failures.isEmpty() ? "gradient check passed (float64, central differences, eps 1e-6, rel 1e-6 / abs 1e-8)"
                 : failures.size() + " case(s) failed the gradient check");
-        return failures.isEmpty() ? 0 : 1;
+        return failures.isEmpty() ? Main.OK : Main.CHECK_FAILED;
     }
 }

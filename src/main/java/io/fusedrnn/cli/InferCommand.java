@@ -22,7 +22,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,30 +36,24 @@ public final class InferCommand {
     private InferCommand() {
     }
 
-    /** Runs the command; returns the exit status. */
+    /** Runs {@code fusedrnn infer ARGS}; returns the exit status. */
     public static int run(String[] args) {
         return run(args, System.err);
     }
 
     static int run(String[] args, PrintStream err) {
-        boolean verbose = Arrays.asList(args).contains("--verbose");
-        try {
-            InferOptions o = InferOptions.parse(args);
-            write(compute(o), o.precision());
-            return 0;
-        } catch (BackendUnavailableException e) {
-            return fail(err, e, 3, verbose);
-        } catch (NonFinite.Found e) {
-            return fail(err, e, 1, verbose);
-        } catch (FusedRnnException e) {
-            return fail(err, e, 2, verbose);
-        }
+        String[] command = new String[args.length + 1];
+        command[0] = "infer";
+        System.arraycopy(args, 0, command, 1, args.length);
+        return Main.run(err, command);
     }
 
-    private static int fail(PrintStream err, Exception e, int status, boolean verbose) {
-        err.println("fusedrnn infer: " + e.getMessage());
-        if (verbose) e.printStackTrace(err);
-        return status;
+    /**
+     * Runs the model on checked options and writes the outputs; throws {@link NonFinite.Found} (exit 1),
+     * {@link FusedRnnException} (exit 2) or {@link BackendUnavailableException} (exit 3).
+     */
+    static void execute(InferOptions o) {
+        write(compute(o), o.precision());
     }
 
     /** Reads every input, runs the model, and returns the arrays to write keyed by destination. */
@@ -72,6 +65,7 @@ public final class InferCommand {
             throw new FusedRnnException("--input " + o.input() + ": expected " + (o.batchFirst() ? "[B, T, " : "[T, B, ")
                     + cfg.inputSize() + "] for " + cfg.describe() + ", found " + x.shapeText());
         }
+        int[] inputShape = x.shape();
         if (o.batchFirst()) x = swapFirstTwo(x);
         int steps = x.dim(0), batch = x.dim(1), n = cfg.sweeps();
         boolean lstm = cfg.cell().gates() == 4;
@@ -80,6 +74,11 @@ public final class InferCommand {
             throw new FusedRnnException((o.c0() != null ? "--c0" : "--cn") + ": the model is a GRU, which has no cell state");
         }
         NdArray c0 = state("--c0", o.c0(), n, batch, cfg.hiddenSize(), "H");
+        if (o.checkFinite()) { // before the run: a NaN in an input is reported where it is, not where it spread to
+            NonFinite.check("--input " + o.input(), x.data(), inputShape);
+            if (h0 != null) NonFinite.check("--h0 " + o.h0(), h0.data(), h0.shape());
+            if (c0 != null) NonFinite.check("--c0 " + o.c0(), c0.data(), c0.shape());
+        }
         int[] lengths = lengths(o.lengths(), steps, batch);
         try (Backend backend = Backends.open(o.backend())) {
             if (!backend.supports(o.precision())) {

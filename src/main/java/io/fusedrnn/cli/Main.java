@@ -1,79 +1,118 @@
 package io.fusedrnn.cli;
 
-import io.fusedrnn.BackendUnavailableException;
-import io.fusedrnn.FusedRnnException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
-import java.util.Arrays;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 
 /**
- * The command line: {@code demo}, {@code devices}, {@code gradcheck}, {@code infer}, {@code bench}.
- * Exit status 0 on success, 1 when a check fails, 2 for bad input (one line on stderr), 3 when a
- * named backend is unavailable (the line gives the fix). {@code --verbose} anywhere adds stack traces.
+ * The command line, {@code fusedrnn COMMAND [OPTIONS]}: the top command and its subcommands, with one
+ * way of reporting errors. Exit status {@value #OK} on success, {@value #CHECK_FAILED} when a check
+ * fails, {@value #BAD_INPUT} for bad input or options (one line on stderr naming the command once),
+ * {@value #UNAVAILABLE} when a backend is unavailable (the line gives the fix).
  */
-public final class Main {
-    private static final String USAGE = """
-            usage: fusedrnn <command> [options]
-              demo                      LSTM and GRU on every backend found, checked against the float64 reference
-              devices                   backends and OpenCL devices found, with why any was skipped
-              gradcheck [--backend B]   the float64 gradient check on every backend (or B), as a table
-              infer --weights W.safetensors --input X.npy --output Y.npy [...]   run a PyTorch state_dict
-              bench [--cells lstm,gru] [--shapes latency,batch,large] [--backends ...] [--peers onnxruntime] ...
-              test                      the whole test suite (./fusedrnn test, through Maven)
-            """;
+@Command(name = "fusedrnn", mixinStandardHelpOptions = true, versionProvider = VersionCommand.class,
+        synopsisSubcommandLabel = "COMMAND",
+        description = "Fused LSTM and GRU layers for the JVM: run, check and time them on every backend found.",
+        subcommands = {DemoCommand.class, DevicesCommand.class, GradcheckCommand.class, InferCli.class, BenchEntry.class,
+                VersionCommand.class, HelpCommand.class},
+        footer = {"", "Backends (--backend): auto (OpenCL, else the Vector API, else the reference), vector, "
+                + "opencl[:PLATFORM:DEVICE|:NAME], reference.",
+                "Exit status: 0 ok, 1 a failed check, 2 bad input or options, 3 a backend is unavailable.",
+                "The source-tree launcher also has: ./fusedrnn test (the whole test suite).",
+                "", "Examples:", "  fusedrnn demo", "  fusedrnn help infer", "  fusedrnn --verbose gradcheck --backend vector"})
+public final class Main implements Callable<Integer> {
+    /** Exit status: success. */
+    public static final int OK = 0;
+    /** Exit status: a check failed (an answer disagrees with the reference, a NaN where --check-finite asked). */
+    public static final int CHECK_FAILED = 1;
+    /** Exit status: bad input or options; one line on stderr and no output file. */
+    public static final int BAD_INPUT = 2;
+    /** Exit status: a named backend (or a peer) is unavailable; the line says why and how to fix it. */
+    public static final int UNAVAILABLE = 3;
 
-    private Main() {
+    /** Columns of the usage text (picocli's default of 80 cuts the examples). */
+    private static final int USAGE_WIDTH = 100;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Add stack traces to errors, and say which backend runs and why.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Instantiated by picocli. */
+    public Main() {
     }
 
+    /**
+     * Runs the command line and exits with its status.
+     *
+     * @param args the command and its options
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs one command and returns its exit status. */
-    public static int run(String[] args) {
-        boolean verbose = Arrays.asList(args).contains("--verbose");
-        String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
-        if (rest.length == 0) {
-            System.err.print(USAGE);
-            return 2;
+    /**
+     * Runs one command.
+     *
+     * @param args the command and its options
+     * @return the exit status
+     */
+    public static int run(String... args) {
+        return run(System.err, args);
+    }
+
+    /** As {@link #run(String...)}, with errors written to {@code err}. */
+    static int run(PrintStream err, String... args) {
+        CommandLine cli = commandLine(err);
+        return cli.execute(args);
+    }
+
+    /** The command tree with the CLI's error handling, writing errors to {@code err}. */
+    static CommandLine commandLine(PrintStream err) {
+        CommandLine cli = new CommandLine(new Main());
+        Failures failures = new Failures(err);
+        cli.setOut(new PrintWriter(System.out, true, System.out.charset()));
+        cli.setErr(new PrintWriter(err, true, err.charset()));
+        cli.setUsageHelpWidth(USAGE_WIDTH);
+        cli.setExpandAtFiles(false); // "@x.npy" is a file name, not a file of arguments
+        cli.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true); // bench parses its own
+        VersionCommand version = new VersionCommand();
+        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().versionProvider(version)); // --version everywhere
+        cli.setParameterExceptionHandler(failures);
+        cli.setExecutionExceptionHandler(failures);
+        cli.setExecutionStrategy(parsed -> {
+            boolean verbose = verbose(parsed);
+            failures.verbose(verbose);
+            CliLogging.configure(verbose);
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        return cli;
+    }
+
+    /** Whether {@code --verbose} was given before or after the command name. */
+    private static boolean verbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) return true;
         }
-        String[] options = Arrays.copyOfRange(rest, 1, rest.length);
-        try {
-            return switch (rest[0]) {
-                case "demo" -> DemoCommand.run(options);
-                case "devices" -> DevicesCommand.run(options);
-                case "gradcheck" -> GradcheckCommand.run(options);
-                case "infer" -> InferCommand.run(withVerbose(options, verbose));
-                case "bench" -> BenchCommand.run(options);
-                case "test" -> fail("test runs through Maven: use ./fusedrnn test from the source tree");
-                case "help", "--help", "-h" -> {
-                    System.out.print(USAGE);
-                    yield 0;
-                }
-                default -> fail("unknown command '" + rest[0] + "'; expected demo, devices, gradcheck, infer, bench or test");
-            };
-        } catch (BackendUnavailableException e) {
-            report(e, verbose);
-            return 3;
-        } catch (FusedRnnException e) {
-            report(e, verbose);
-            return 2;
-        }
+        return false;
     }
 
-    private static String[] withVerbose(String[] options, boolean verbose) {
-        if (!verbose) return options;
-        String[] out = Arrays.copyOf(options, options.length + 1);
-        out[options.length] = "--verbose";
-        return out;
-    }
-
-    private static int fail(String message) {
-        System.err.println("fusedrnn: " + message);
-        return 2;
-    }
-
-    private static void report(Exception e, boolean verbose) {
-        System.err.println("fusedrnn: " + e.getMessage());
-        if (verbose) e.printStackTrace();
+    /** {@code fusedrnn} without a command: the usage on stderr, exit {@value #BAD_INPUT}. */
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("fusedrnn: a command is required");
+        spec.commandLine().usage(err);
+        return BAD_INPUT;
     }
 }

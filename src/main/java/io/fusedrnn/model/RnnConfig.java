@@ -54,6 +54,17 @@ public record RnnConfig(Cell cell, int inputSize, int hiddenSize, int projSize, 
         return new LayerSpec(cell, in, hiddenSize, projSize, linearBeforeReset);
     }
 
+    /**
+     * The components, as a record prints them, except {@code linearBeforeReset} for an LSTM: it is a GRU
+     * variant, held true for an LSTM only so that equal LSTM configs compare equal.
+     */
+    @Override
+    public String toString() {
+        return "RnnConfig[cell=" + cell + ", inputSize=" + inputSize + ", hiddenSize=" + hiddenSize + ", projSize=" + projSize
+                + ", numLayers=" + numLayers + ", bidirectional=" + bidirectional
+                + (cell == Cell.GRU ? ", linearBeforeReset=" + linearBeforeReset : "") + ", bias=" + bias + "]";
+    }
+
     /** A short description such as {@code lstm I=5 H=8 P=3 layers=2 bidirectional}. */
     public String describe() {
         return new LayerSpec(cell, inputSize, hiddenSize, projSize, linearBeforeReset).describe()

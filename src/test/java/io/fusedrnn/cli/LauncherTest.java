@@ -1,0 +1,119 @@
+package io.fusedrnn.cli;
+
+import io.fusedrnn.Precision;
+import io.fusedrnn.io.NpyReader;
+import io.fusedrnn.io.NpyWriter;
+import io.fusedrnn.io.SafetensorsFile;
+import io.fusedrnn.model.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The launcher and the CLI run from another directory, as a user runs them: relative paths are the
+ * caller's, nothing lands in the checkout, and a machine without OpenCL or the Vector API gets one
+ * warning line and no loader noise. Each case starts a JVM on the test class path (no build).
+ */
+class LauncherTest {
+    @TempDir
+    Path dir;
+
+    private record Ran(int status, String out, String err) {
+    }
+
+    private Ran run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().putAll(env);
+        pb.redirectOutput(dir.resolve(".out").toFile()).redirectError(dir.resolve(".err").toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "finished within a minute: " + command);
+        Ran r = new Ran(p.exitValue(), Files.readString(dir.resolve(".out")), Files.readString(dir.resolve(".err")));
+        Files.delete(dir.resolve(".out"));
+        Files.delete(dir.resolve(".err"));
+        return r;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Copies an LSTM fixture into the temp dir: w.safetensors and x.npy; returns y as PyTorch computed it. */
+    private double[] stage() throws IOException {
+        Files.copy(Fixtures.path("pytorch/lstm_l1.weights.safetensors"), dir.resolve("w.safetensors"));
+        try (SafetensorsFile data = SafetensorsFile.open(Fixtures.path("pytorch/lstm_l1.data.safetensors"))) {
+            NpyWriter.write(dir.resolve("x.npy"), data.read("x"), Precision.FP64);
+            return data.read("y").data();
+        }
+    }
+
+    private List<String> listing() throws IOException {
+        try (var s = Files.list(dir)) {
+            List<String> names = new ArrayList<>(s.map(q -> q.getFileName().toString()).toList());
+            names.sort(null);
+            return names;
+        }
+    }
+
+    @Test
+    void theLauncherResolvesRelativePathsAgainstTheCallersDirectory() throws Exception {
+        double[] want = stage();
+        Path launcher = Path.of("fusedrnn").toAbsolutePath();
+        List<String> checkoutBefore = checkoutListing();
+        Ran r = run(List.of("bash", launcher.toString(), "infer", "--weights", "w.safetensors", "--input", "x.npy",
+                "--output", "y.npy", "--backend", "reference", "--precision", "fp64"),
+                Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", System.getProperty("java.home")));
+        assertEquals(0, r.status(), r.err());
+        assertEquals("", r.out());
+        assertEquals(List.of("w.safetensors", "x.npy", "y.npy"), listing());
+        assertArrayEquals(want, NpyReader.readFloats(dir.resolve("y.npy")).data(), 1e-9);
+        assertEquals(checkoutBefore, checkoutListing(), "nothing written into the checkout");
+        Ran missing = run(List.of("bash", launcher.toString(), "infer", "--weights", "w.safetensors", "--input", "nothere.npy",
+                "--output", "y2.npy"), Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", System.getProperty("java.home")));
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().endsWith("fusedrnn infer: --input nothere.npy: no such file\n"), missing.err());
+    }
+
+    private static List<String> checkoutListing() throws IOException {
+        try (var s = Files.list(Path.of("").toAbsolutePath())) {
+            List<String> names = new ArrayList<>(s.map(q -> q.getFileName().toString()).filter(n -> !n.equals("target")).toList());
+            names.sort(null);
+            return names;
+        }
+    }
+
+    @Test
+    void withoutOpenClOrTheVectorApiAutoWarnsOnceAndTheOutputStaysClean() throws Exception {
+        double[] want = stage();
+        Path noVendors = Files.createDirectory(dir.resolve("no-icds"));
+        Ran r = run(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.fusedrnn.cli.Main", "infer", "--weights", "w.safetensors", "--input", "x.npy", "--output", "y.npy",
+                "--precision", "fp64"), Map.of("OCL_ICD_VENDORS", noVendors.toString()));
+        assertEquals(0, r.status(), r.err());
+        assertEquals("", r.out(), "stdout carries nothing");
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.getFirst().startsWith("fusedrnn: using backend reference ("), r.err());
+        assertTrue(lines.getFirst().contains("passed over opencl: ") && lines.getFirst().contains("; vector: "), r.err());
+        assertFalse(r.err().contains("opencl: opencl:") || r.err().contains("vector: vector:"), r.err());
+        assertArrayEquals(want, NpyReader.readFloats(dir.resolve("y.npy")).data(), 1e-9);
+        String verbose = run(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "io.fusedrnn.cli.Main", "--verbose",
+                "infer", "--weights", "w.safetensors", "--input", "x.npy", "--output", "y.npy", "--backend", "reference"),
+                Map.of()).err();
+        assertTrue(verbose.lines().anyMatch(l -> l.equals("fusedrnn: using backend reference (scalar Java, one thread), as named")), verbose);
+        assertEquals(List.of("no-icds", "w.safetensors", "x.npy", "y.npy"), listing());
+        assertFalse(new String(Files.readAllBytes(dir.resolve("y.npy")), 0, 80, StandardCharsets.ISO_8859_1).isEmpty());
+    }
+}
