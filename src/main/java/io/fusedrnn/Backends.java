@@ -117,12 +117,20 @@ public final class Backends {
         return m.startsWith(which + ": ") ? m : which + ": " + m;
     }
 
-    /** Whether the Vector API module is readable from this code. */
+    /**
+     * Whether the Vector API module is readable from this code.
+     *
+     * @return true when {@code jdk.incubator.vector} is in the boot layer
+     */
     public static boolean vectorModuleReadable() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
-    /** The Vector API backend, or {@link BackendUnavailableException} with the fix. */
+    /**
+     * The Vector API backend, or {@link BackendUnavailableException} with the fix.
+     *
+     * @return the open backend; the caller closes it
+     */
     public static Backend vector() {
         if (!vectorModuleReadable()) {
             throw new BackendUnavailableException("the module jdk.incubator.vector is not readable; " + VECTOR_FIX);

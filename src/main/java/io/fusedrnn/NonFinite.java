@@ -18,7 +18,12 @@ public final class NonFinite {
         }
     }
 
-    /** Throws {@link Found} naming the first non-finite value of {@code t}, if any. */
+    /**
+     * Throws {@link Found} naming the first non-finite value of {@code t}, if any.
+     *
+     * @param name what the tensor is, first in the message
+     * @param t the tensor, read back to the host
+     */
     public static void check(String name, Tensor t) {
         check(name, t.toDoubleArray(), t.shape());
     }

@@ -36,6 +36,7 @@ import java.util.concurrent.Callable;
                 "", "Example:", "  fusedrnn demo"})
 final class DemoCommand implements Callable<Integer> {
     private static final int RUNS = 7;
+    private static final System.Logger LOG = System.getLogger("io.fusedrnn.cli");
 
     DemoCommand() {
     }
@@ -93,11 +94,14 @@ final class DemoCommand implements Callable<Integer> {
             Sweep sweep = new Sweep(x, h0, c0, null, false);
             double[] ms = new double[RUNS];
             double[] outputs = null;
-            Warmup.jvm().warm(() -> {
+            long warmStart = System.nanoTime();
+            int warmRuns = Warmup.jvm().warm(() -> {
                 try (SweepResult r = b.forward(layer, sweep, y, 0, false)) {
                     r.hN().toDoubleArray();
                 }
             });
+            LOG.log(System.Logger.Level.INFO, "demo: " + b.name() + " " + s.describe() + " B=" + c.batch() + " T=" + c.steps()
+                    + ": warmed up in " + warmRuns + " runs, " + (System.nanoTime() - warmStart) / 1_000_000 + " ms");
             for (int i = 0; i < RUNS; i++) {
                 long t0 = System.nanoTime();
                 try (SweepResult r = b.forward(layer, sweep, y, 0, false)) {

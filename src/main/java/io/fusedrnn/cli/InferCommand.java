@@ -36,7 +36,12 @@ public final class InferCommand {
     private InferCommand() {
     }
 
-    /** Runs {@code fusedrnn infer ARGS}; returns the exit status. */
+    /**
+     * Runs {@code fusedrnn infer ARGS}.
+     *
+     * @param args the options after {@code infer}
+     * @return the exit status
+     */
     public static int run(String[] args) {
         return run(args, System.err);
     }

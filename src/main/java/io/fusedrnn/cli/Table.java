@@ -9,16 +9,31 @@ public final class Table {
     private final String[] header;
     private final List<String[]> rows = new ArrayList<>();
 
+    /**
+     * A table with these column names.
+     *
+     * @param header the column names
+     */
     public Table(String... header) {
         this.header = header;
     }
 
+    /**
+     * Adds a row; missing cells are empty, extra cells are dropped.
+     *
+     * @param cells the row's values, printed with {@code toString}
+     */
     public void add(Object... cells) {
         String[] r = new String[header.length];
         for (int i = 0; i < r.length; i++) r[i] = i < cells.length && cells[i] != null ? cells[i].toString() : "";
         rows.add(r);
     }
 
+    /**
+     * Prints the header, a rule and the rows.
+     *
+     * @param out where to print
+     */
     public void print(PrintStream out) {
         int[] w = new int[header.length];
         for (int i = 0; i < w.length; i++) {
