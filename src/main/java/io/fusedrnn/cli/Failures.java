@@ -9,6 +9,7 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 
 /**
  * Turns what a command throws into its exit status and one line on stderr that names the command
@@ -38,7 +39,7 @@ final class Failures implements CommandLine.IParameterExceptionHandler, CommandL
                     + String.join(", ", cmd.getSubcommands().keySet());
         }
         err.println(name + ": " + message + " (see '" + name + " --help')");
-        if (verbose || java.util.Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
+        if (verbose || Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
         return Main.BAD_INPUT;
     }
 

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The launcher and the CLI run from another directory, as a user runs them: relative paths are the
@@ -92,6 +93,36 @@ class LauncherTest {
             names.sort(null);
             return names;
         }
+    }
+
+    /** Where the OpenCL ICD loader is, when there is one at a usual place. */
+    private static Path openClLoader() {
+        for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib")) {
+            Path p = Path.of(dir, "libOpenCL.so.1");
+            if (Files.exists(p)) return p;
+        }
+        return null;
+    }
+
+    @Test
+    void withoutTheOpenClLoaderJoclsNativeNoiseNeverReachesTheUser() throws Exception {
+        // hides the loader in a private mount namespace (root only, as in CI); JOCL's native code used to print
+        // "Could not load libOpenCL.so.1, error ..." on stdout, in the middle of the command's output
+        Path loader = openClLoader();
+        assumeTrue(loader != null && System.getProperty("os.name").startsWith("Linux"), "no OpenCL loader to hide");
+        Ran probe = run(List.of("unshare", "-m", "--propagation", "private", "true"), Map.of());
+        assumeTrue(probe.status() == 0, "cannot make a mount namespace here: " + probe.err());
+        String java = String.join(" ", java(), "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "io.fusedrnn.cli.Main");
+        Ran r = run(List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
+                "mount --bind /dev/null " + loader.toRealPath() + " && " + java + " devices && " + java + " gradcheck --backend opencl"),
+                Map.of());
+        assertEquals(3, r.status(), r.out() + r.err());
+        assertFalse(r.out().contains("Could not") || r.err().contains("Could not"), r.out() + r.err());
+        assertTrue(r.out().startsWith("backend    fp32"), r.out());
+        assertTrue(r.out().contains("skipped opencl: the OpenCL ICD loader cannot be loaded ("), r.out());
+        assertTrue(r.err().endsWith("fusedrnn gradcheck: opencl: the OpenCL ICD loader cannot be loaded (Cannot open library: "
+                + "libOpenCL.so.1); " + io.fusedrnn.Backends.OPENCL_FIX + "\n"), r.err());
     }
 
     @Test
