@@ -70,7 +70,8 @@ public final class InferCommand {
             throw new FusedRnnException("--input " + o.input() + ": expected " + (o.batchFirst() ? "[B, T, " : "[T, B, ")
                     + cfg.inputSize() + "] for " + cfg.describe() + ", found " + x.shapeText());
         }
-        int[] inputShape = x.shape();
+        // checked before the run (and the batch-first swap): a NaN in an input is reported where it is in its file
+        if (o.checkFinite()) NonFinite.check("--input " + o.input(), x.data(), x.shape());
         if (o.batchFirst()) x = swapFirstTwo(x);
         int steps = x.dim(0), batch = x.dim(1), n = cfg.sweeps();
         boolean lstm = cfg.cell().gates() == 4;
@@ -79,11 +80,8 @@ public final class InferCommand {
             throw new FusedRnnException((o.c0() != null ? "--c0" : "--cn") + ": the model is a GRU, which has no cell state");
         }
         NdArray c0 = state("--c0", o.c0(), n, batch, cfg.hiddenSize(), "H");
-        if (o.checkFinite()) { // before the run: a NaN in an input is reported where it is, not where it spread to
-            NonFinite.check("--input " + o.input(), x.data(), inputShape);
-            if (h0 != null) NonFinite.check("--h0 " + o.h0(), h0.data(), h0.shape());
-            if (c0 != null) NonFinite.check("--c0 " + o.c0(), c0.data(), c0.shape());
-        }
+        if (o.checkFinite() && h0 != null) NonFinite.check("--h0 " + o.h0(), h0.data(), h0.shape());
+        if (o.checkFinite() && c0 != null) NonFinite.check("--c0 " + o.c0(), c0.data(), c0.shape());
         int[] lengths = lengths(o.lengths(), steps, batch);
         try (Backend backend = Backends.open(o.backend())) {
             if (!backend.supports(o.precision())) {

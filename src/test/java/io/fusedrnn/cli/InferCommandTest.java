@@ -174,6 +174,10 @@ class InferCommandTest {
         assertEquals("fusedrnn infer: --input " + p("nan.npy") + ": expected finite values, found NaN at ["
                 + (s[0] - 2) + ", 1, 2] (first of 1)\n", stderr);
         assertFalse(Files.exists(dir.resolve("y.npy")), "no output after a failed check");
+        String[] batchFirst = Arrays.copyOf(checked, checked.length + 1);
+        batchFirst[checked.length] = "--batch-first"; // the same file read as [B, T, I]: the position is still the file's
+        assertEquals(1, infer(batchFirst), stderr);
+        assertTrue(stderr.contains("found NaN at [" + (s[0] - 2) + ", 1, 2]"), stderr);
     }
 
     @Test
