@@ -17,6 +17,10 @@ import java.util.concurrent.Callable;
  * way of reporting errors. Exit status {@value #OK} on success, {@value #CHECK_FAILED} when a check
  * fails, {@value #BAD_INPUT} for bad input or options (one line on stderr naming the command once),
  * {@value #UNAVAILABLE} when a backend is unavailable (the line gives the fix).
+ *
+ * <p>A command is a picocli {@code @Command(name = ..., mixinStandardHelpOptions = true)} class that
+ * implements {@code Callable<Integer>} and throws {@code FusedRnnException} for bad input; it joins the
+ * CLI by being listed in {@code subcommands} below ({@link Failures} maps what it throws to the status).
  */
 @Command(name = "fusedrnn", mixinStandardHelpOptions = true, versionProvider = VersionCommand.class,
         synopsisSubcommandLabel = "COMMAND",
