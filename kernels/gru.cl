@@ -1,7 +1,8 @@
 /*
- * gru.cl: one GRU step, fused, forward and backward, both variants;
- * gate order r, z, n as in DESIGN / Cell. xw holds x·W_ihᵀ + b_ih for this step; b_hh is added
- * to the recurrent part because n needs it separately (hn = W_hn h + b_hn).
+ * gru.cl: one GRU step forward, fused, both variants;
+ * gate order r, z, n as in docs/DESIGN.md, Semantics (io.fusedrnn.Cell). Backward: gru_backward.cl.
+ * xw holds x·W_ihᵀ + b_ih for this step; b_hh is added to the recurrent part because n needs it
+ * separately (hn = W_hn h + b_hn).
  *
  * gru_step (linear-before-reset): per row b and unit u, the three recurrent dot products, then
  *   r, z, n = tanh(xw_n + r⊙hn) and h' = (1−z)⊙n + z⊙h, in registers; writes h, y and, in training,
@@ -9,21 +10,15 @@
  * Work-group: UNITS work-items along hidden units × one block of ROWS batch rows; the recurrent input
  *   is staged in local memory in KTILE-wide slices; W_hhᵀ [H, 3H] is read so neighbouring units are
  *   neighbouring addresses. Row b is active while step < len[b] and then reads time
- *   t = reverse ? len-1-step : step; an inactive row keeps its h.
+ *   time_of(step, len[b], reverse); an inactive row keeps its h.
  * gru_step_vec, gru_rz_vec, gru_n_vec: the CPU rung of gru_step, gru_rz, gru_n: no local memory or
  *   barriers; a work-item takes VW consecutive units as one vector and VROWS rows, up to 3·VROWS vector
  *   accumulators in registers, W_hh packed in panels [H/VW][H][3][VW]. Precondition: H % VW == 0.
  * gru_sweep_vec: every step in one launch of one work-group, for small batches on CPUs
- *   (linear-before-reset). The backward kernels are in gru_backward.cl.
+ *   (linear-before-reset).
  *
- * Preconditions: the host rounds global sizes up to whole groups; dA buffers are zero on entry.
+ * Preconditions: the host rounds global sizes up to whole groups.
  */
-#ifdef USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-#ifndef REAL
-#define REAL float
-#endif
 #ifndef UNITS
 #define UNITS 32
 #endif
@@ -34,20 +29,10 @@
 #define KTILE 64
 #endif
 
-#ifndef VW
-#define VW 8
-#endif
 #ifndef VROWS
 #define VROWS 2
 #endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define REALV CAT(REAL, VW)
-#define VLOAD CAT(vload, VW)
-#define VSTORE CAT(vstore, VW)
 
-inline REAL sigm(const REAL v) { return (REAL) 1 / ((REAL) 1 + exp(-v)); }
-inline REALV sigmv(const REALV v) { return (REALV) (1) / ((REALV) (1) + exp(-v)); }
 
 /*
  * acc[r][g] = Σ_j src[srcOff + (b0+r)·H + j] · whhT[j·3H + (gate0+g)·H + u] for g < nGates.
@@ -128,7 +113,7 @@ void gru_step(const int B, const int H, const int step, const int reverse, __glo
             hs[hOut + b * H + u] = hp;
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(step, len, reverse);
         __global const REAL* a = xw + xwOff + b * G3 + u;
         const REAL rg = sigm(a[0] + acc[r][0] + bhh[u]);
         const REAL zg = sigm(a[H] + acc[r][1] + bhh[H + u]);
@@ -188,7 +173,7 @@ inline void gru_units_vec(const int B, const int H, const int step, const int re
             VSTORE(hp, 0, hs + hOut + b * H + u0);
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(step, len, reverse);
         __global const REAL* a = xw + xwOff + b * G3 + u0;
         const REALV rg = sigmv(VLOAD(0, a) + acc[r][0] + VLOAD(0, bhh + u0));
         const REALV zg = sigmv(VLOAD(0, a + H) + acc[r][1] + VLOAD(0, bhh + H + u0));
@@ -293,7 +278,7 @@ void gru_n(const int B, const int H, const int step, const int reverse, __global
             hs[hOut + b * H + u] = hp;
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(step, len, reverse);
         const REAL hn = acc[r][0] + bhh[2 * H + u];
         const REAL ng = tanh(xw[xwOff + b * G3 + 2 * H + u] + hn);
         const REAL zg = gates[gOff + b * G3 + H + u];
@@ -396,7 +381,7 @@ __kernel void gru_n_vec(const int B, const int H, const int step, const int reve
             VSTORE(hp, 0, hs + hOut + b * H + u0);
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(step, len, reverse);
         const REALV hn = acc[r][0] + VLOAD(0, bhh + 2 * H + u0);
         const REALV ng = tanh(VLOAD(0, xw + xwOff + b * G3 + 2 * H + u0) + hn);
         const REALV zg = VLOAD(0, gates + gOff + b * G3 + H + u0);

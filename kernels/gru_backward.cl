@@ -1,11 +1,11 @@
 /*
- * gru_backward.cl: one GRU step of BPTT, both variants (DESIGN "Backward");
- * gate order r, z, n as in DESIGN / Cell.
+ * gru_backward.cl: one GRU step of BPTT, both variants (docs/DESIGN.md, Backward); gate order
+ * r, z, n as in docs/DESIGN.md, Semantics (io.fusedrnn.Cell). The forward kernels are in gru.cl.
  *
  * gru_backward_step: per (unit u, row b): dh = dh_rec + dy[t], the pre-activation gradients dA_x and
  *   dA_h of the step and dh⊙z towards dh_prev; the recurrent product dh_prev += dA_h·W_hh runs as a
  *   GEMM on the host's queue after it. Row b is active while step < len[b] and then reads time
- *   t = reverse ? len-1-step : step; an inactive row passes dh through unchanged.
+ *   time_of(step, len[b], reverse); an inactive row passes dh through unchanged.
  * gru_backward_reset: reset-before-linear only, the r gradient from drh = dA_h[n]·W_hn (a GEMM before it).
  * gru_backward_sweep_vec: linear-before-reset, every step in one launch of one work-group (the
  *   counterpart of gru.cl's gru_sweep_vec for small batches on CPUs).
@@ -13,20 +13,6 @@
  * Preconditions: the host rounds global sizes up; dA buffers are zero on entry; the vector kernel
  * needs H % VW == 0.
  */
-#ifdef USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-#ifndef REAL
-#define REAL float
-#endif
-#ifndef VW
-#define VW 8
-#endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define REALV CAT(REAL, VW)
-#define VLOAD CAT(vload, VW)
-#define VSTORE CAT(vstore, VW)
 
 /*
  * One backward step for row b, unit u. dhRec [B, H] is dL/dh from step+1; dhNext receives dh⊙z (or all
@@ -43,7 +29,7 @@ inline void gru_backward_unit(const int B, const int H, const int step, const in
                               __global REAL* dAx, __global REAL* dAh, const int daOff, const int u, const int b)
 {
     const int len = lengths[b];
-    const int t = reverse ? len - 1 - step : step;
+    const int t = time_of(step, len, reverse);
     REAL dh = dhRec[b * H + u];
     if (step >= len) {
         dhNext[b * H + u] = dh;

@@ -4,9 +4,9 @@
  * <p>Rooms: {@code ClDevice} (enumeration, selection, what a device offers), {@code ClContext}
  * (context, in-order queue, every buffer, live-object counts), {@code ProgramCache} (kernels/*.cl built
  * once per device, driver, source hash and options; build logs in errors), {@code ClStatus} (status
- * names), {@code Launch} (arguments and enqueue), {@code ClOps} (which kernel rung runs, with which
+ * names), {@code Launch} and {@code KernelSignature} (arguments bound by name, checked against the kernel, and enqueue), {@code ClOps} (which kernel rung runs, with which
  * -D options and sizes), {@code LstmSweep}/{@code GruSweep} (the sweeps, host side), {@code ClLayer},
- * {@code ClTensor}, {@code ClReserve} (device-side data), {@code StepPlan} (step order vs time order).
+ * {@code ClTensor}, {@code ClReserve} (device-side data), {@code DeviceSweep} (step order vs time order).
  *
  * <p>A forward sweep: gather x into step order when lengths or the direction require it; one GEMM
  * for the input projection of all steps; then the recurrent steps, all enqueued without a host
