@@ -19,7 +19,7 @@
  * of dh for an inactive row) before GEMMs add dA_h·W_hh. Writes dA_x, dA_h [B, 3H] at daOff; with
  * reset-before-linear the r columns come later from gru_backward_reset.
  */
-inline void gru_backward_unit(const int B, const int H, const int step, const int reverse,
+inline void gru_backward_unit(const int B, const int H, const int stepIndex, const int reverse,
                               __global const int* lengths,
                               __global const REAL* dy, const int dyCol, const int dyW,
                               __global const REAL* dhRec, __global REAL* dhNext,
@@ -29,9 +29,9 @@ inline void gru_backward_unit(const int B, const int H, const int step, const in
                               __global REAL* dAx, __global REAL* dAh, const int daOff, const int u, const int b)
 {
     const int len = lengths[b];
-    const int t = time_of(step, len, reverse);
+    const int t = time_of(stepIndex, len, reverse);
     REAL dh = dhRec[b * H + u];
-    if (step >= len) {
+    if (stepIndex >= len) {
         dhNext[b * H + u] = dh;
         return;
     }
@@ -57,7 +57,7 @@ inline void gru_backward_unit(const int B, const int H, const int step, const in
     dhNext[b * H + u] = dh * zg;
 }
 
-__kernel void gru_backward_step(const int B, const int H, const int step, const int reverse,
+__kernel void gru_backward_step(const int B, const int H, const int stepIndex, const int reverse,
                                 __global const int* lengths,
                                 __global const REAL* dy, const int dyCol, const int dyW,
                                 __global const REAL* dhRec, __global REAL* dhNext,
@@ -68,7 +68,7 @@ __kernel void gru_backward_step(const int B, const int H, const int step, const 
 {
     const int u = get_global_id(0), b = get_global_id(1);
     if (u >= H || b >= B) return;
-    gru_backward_unit(B, H, step, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, gates, gOff, hs, hIn,
+    gru_backward_unit(B, H, stepIndex, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, gates, gOff, hs, hIn,
                       hnSave, hnOff, linearBeforeReset, dAx, dAh, daOff, u, b);
 }
 
@@ -111,13 +111,13 @@ __kernel void gru_backward_sweep_vec(const int B, const int H, const int steps, 
  * Reset-before-linear only: drh = dA_h[n]·W_hn (a GEMM before this) is dL/d(r⊙h); it gives the r
  * gradient and adds drh⊙r to dh_prev. One work-item per (unit j, row b).
  */
-__kernel void gru_backward_reset(const int B, const int H, const int step, __global const int* lengths,
+__kernel void gru_backward_reset(const int B, const int H, const int stepIndex, __global const int* lengths,
                                  __global const REAL* drh, __global const REAL* gates, const int gOff,
                                  __global const REAL* hs, const int hIn,
                                  __global REAL* dAx, __global REAL* dAh, const int daOff, __global REAL* dhNext)
 {
     const int j = get_global_id(0), b = get_global_id(1);
-    if (j >= H || b >= B || step >= lengths[b]) return;
+    if (j >= H || b >= B || stepIndex >= lengths[b]) return;
     const REAL rg = gates[gOff + b * 3 * H + j];
     const REAL d = drh[b * H + j];
     const REAL dar = d * hs[hIn + b * H + j] * rg * ((REAL) 1 - rg);

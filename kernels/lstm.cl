@@ -37,9 +37,9 @@
 
 
 __kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
-void lstm_step(const int B, const int H, const int OUT, const int step, const int reverse,
+void lstm_step(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                __global const int* lengths,
-               __global const REAL* xw, const int xwOff,   /* [B, 4H] this step: x·W_ihᵀ + b_ih + b_hh */
+               __global const REAL* xw, const int xwOff,   /* [B, 4H] this stepIndex: x·W_ihᵀ + b_ih + b_hh */
                __global const REAL* whhT,                  /* [OUT, 4H] */
                __global REAL* hs, const int hIn, const int hOut,
                __global REAL* cs, const int cIn, const int cOut,
@@ -88,13 +88,13 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
         const int b = b0 + r;
         if (b >= B) break;
         const int len = lengths[b];
-        if (step >= len) {
+        if (stepIndex >= len) {
             /* past this row's end: state stays; with a projection lstmp_project copies h */
             cs[cOut + b * H + u] = cs[cIn + b * H + u];
             if (!project) hs[hOut + b * OUT + u] = hs[hIn + b * OUT + u];
             continue;
         }
-        const int t = time_of(step, len, reverse);
+        const int t = time_of(stepIndex, len, reverse);
         __global const REAL* a = xw + xwOff + b * G4 + u;
         const REAL i = sigm(a[0] + acc[r][0]);
         const REAL f = sigm(a[H] + acc[r][1]);
@@ -120,7 +120,7 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
 }
 
 /* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of lstm_step_vec and lstm_sweep_vec. */
-inline void lstm_units_vec(const int B, const int H, const int OUT, const int step, const int reverse,
+inline void lstm_units_vec(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                            __global const int* lengths,
                            __global const REAL* xw, const int xwOff, __global const REAL* whhP,
                            __global REAL* hs, const int hIn, const int hOut,
@@ -158,12 +158,12 @@ inline void lstm_units_vec(const int B, const int H, const int OUT, const int st
         const int b = b0 + r;
         if (b >= B) break;
         const int len = lengths[b];
-        if (step >= len) {
+        if (stepIndex >= len) {
             VSTORE(VLOAD(0, cs + cIn + b * H + u0), 0, cs + cOut + b * H + u0);
             if (!project) VSTORE(VLOAD(0, hs + hIn + b * OUT + u0), 0, hs + hOut + b * OUT + u0);
             continue;
         }
-        const int t = time_of(step, len, reverse);
+        const int t = time_of(stepIndex, len, reverse);
         __global const REAL* a = xw + xwOff + b * G4 + u0;
         const REALV i = sigmv(VLOAD(0, a) + acc[r][0]);
         const REALV f = sigmv(VLOAD(0, a + H) + acc[r][1]);
@@ -188,7 +188,7 @@ inline void lstm_units_vec(const int B, const int H, const int OUT, const int st
     }
 }
 
-__kernel void lstm_step_vec(const int B, const int H, const int OUT, const int step, const int reverse,
+__kernel void lstm_step_vec(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                             __global const int* lengths,
                             __global const REAL* xw, const int xwOff, __global const REAL* whhP,
                             __global REAL* hs, const int hIn, const int hOut,
@@ -200,7 +200,7 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
     /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    lstm_units_vec(B, H, OUT, step, reverse, lengths, xw, xwOff, whhP, hs, hIn, hOut, cs, cIn, cOut,
+    lstm_units_vec(B, H, OUT, stepIndex, reverse, lengths, xw, xwOff, whhP, hs, hIn, hOut, cs, cIn, cOut,
                    project, m, mOff, y, yCol, yW, train, gates, gOff, b0, u0);
 }
 
@@ -227,7 +227,7 @@ __kernel void lstm_sweep_vec(const int B, const int H, const int steps, const in
 }
 
 /* h[b, q] = Σ_u W_hr[q, u]·m[b, u] for active rows (and y at time t), h_prev copied for inactive ones. */
-__kernel void lstmp_project(const int B, const int H, const int P, const int step, const int reverse,
+__kernel void lstmp_project(const int B, const int H, const int P, const int stepIndex, const int reverse,
                             __global const int* lengths,
                             __global const REAL* whrT,               /* [H, P] */
                             __global const REAL* m, const int mOff,  /* [B, H] */
@@ -237,11 +237,11 @@ __kernel void lstmp_project(const int B, const int H, const int P, const int ste
     const int q = get_global_id(0), b = get_global_id(1);
     if (q >= P || b >= B) return;
     const int len = lengths[b];
-    if (step >= len) {
+    if (stepIndex >= len) {
         hs[hOut + b * P + q] = hs[hIn + b * P + q];
         return;
     }
-    const int t = time_of(step, len, reverse);
+    const int t = time_of(stepIndex, len, reverse);
     REAL s = 0;
     for (int u = 0; u < H; u++) s = fma(whrT[u * P + q], m[mOff + b * H + u], s);
     hs[hOut + b * P + q] = s;
@@ -249,7 +249,7 @@ __kernel void lstmp_project(const int B, const int H, const int P, const int ste
 }
 
 /* lstmp_project's vector rung: output columns q0 .. q0+VW of one row per work-item; P % VW == 0. */
-__kernel void lstmp_project_vec(const int B, const int H, const int P, const int step, const int reverse,
+__kernel void lstmp_project_vec(const int B, const int H, const int P, const int stepIndex, const int reverse,
                                 __global const int* lengths,
                                 __global const REAL* whrT, __global const REAL* m, const int mOff,
                                 __global REAL* hs, const int hIn, const int hOut,
@@ -258,11 +258,11 @@ __kernel void lstmp_project_vec(const int B, const int H, const int P, const int
     const int b = get_global_id(0), q0 = get_global_id(1) * VW;
     if (q0 >= P || b >= B) return;
     const int len = lengths[b];
-    if (step >= len) {
+    if (stepIndex >= len) {
         VSTORE(VLOAD(0, hs + hIn + b * P + q0), 0, hs + hOut + b * P + q0);
         return;
     }
-    const int t = time_of(step, len, reverse);
+    const int t = time_of(stepIndex, len, reverse);
     REALV s = (REALV) (0);
     for (int u = 0; u < H; u++) s = fma((REALV) (m[mOff + b * H + u]), VLOAD(0, whrT + u * P + q0), s);
     VSTORE(s, 0, hs + hOut + b * P + q0);

@@ -18,7 +18,7 @@
  * dc [B, H] is updated in place. dA [B, 4H] at daOff must be zero on entry for inactive rows to stay
  * zero. With a projection, dm = W_hrᵀ dh and dh itself is saved at dhSave for dW_hr.
  */
-inline void lstm_backward_unit(const int B, const int H, const int OUT, const int step, const int reverse,
+inline void lstm_backward_unit(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                                __global const int* lengths,
                                __global const REAL* dy, const int dyCol, const int dyW,
                                __global const REAL* dhRec, __global REAL* dhNext, __global REAL* dc,
@@ -29,8 +29,8 @@ inline void lstm_backward_unit(const int B, const int H, const int OUT, const in
                                __global REAL* dA, const int daOff, const int u, const int b)
 {
     const int len = lengths[b];
-    const int active = step < len;
-    const int t = time_of(step, len, reverse);
+    const int active = stepIndex < len;
+    const int t = time_of(stepIndex, len, reverse);
     __global const REAL* dyRow = dy + (t * B + b) * dyW + dyCol;
     if (u < OUT) {
         const REAL d = dhRec[b * OUT + u] + (active ? dyRow[u] : (REAL) 0);
@@ -59,7 +59,7 @@ inline void lstm_backward_unit(const int B, const int H, const int OUT, const in
     dc[b * H + u] = dcv * f;
 }
 
-__kernel void lstm_backward_step(const int B, const int H, const int OUT, const int step, const int reverse,
+__kernel void lstm_backward_step(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                                  __global const int* lengths,
                                  __global const REAL* dy, const int dyCol, const int dyW,
                                  __global const REAL* dhRec, __global REAL* dhNext, __global REAL* dc,
@@ -71,7 +71,7 @@ __kernel void lstm_backward_step(const int B, const int H, const int OUT, const 
 {
     const int u = get_global_id(0), b = get_global_id(1);
     if (u >= H || b >= B) return;
-    lstm_backward_unit(B, H, OUT, step, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, dc, gates, gOff,
+    lstm_backward_unit(B, H, OUT, stepIndex, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, dc, gates, gOff,
                        cs, cPrev, cCur, project, whr, dhSave, dhSaveOff, dA, daOff, u, b);
 }
 

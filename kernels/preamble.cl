@@ -9,7 +9,9 @@
  * time_of is the step-to-time map of docs/DESIGN.md, Semantics: row b at step k reads time
  * len[b]-1-k when the sweep runs in reverse, else k (io.fusedrnn.Sweep#timeOf on the host).
  *
- * OpenCL C 1.2 only: no C11, and fp64 only under the extension pragma.
+ * OpenCL C 1.2 only: no C11, and fp64 only under the extension pragma. No parameter takes a
+ * built-in's name: PoCL reports a parameter called step (the built-in step()) as _cl_step, so the
+ * step kernels call theirs stepIndex.
  */
 #ifdef USE_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable

@@ -56,19 +56,19 @@ final class GruSweep {
                 int gOff = training ? k * batch * g3 : 0, sOff = training ? k * batch * hs : 0;
                 int xwOff = k * batch * g3;
                 if (lbr) {
-                    Launch l = fused.args().i("B", batch).i("H", hs).i("step", k).flag("reverse", plan.reverse)
+                    Launch l = fused.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
                             .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
                     fused.run(fused.recurrentWeights(l, layer).mem("bhh", layer.bHh)
                             .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
                             .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
                             .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
                 } else {
-                    Launch a = rz.args().i("B", batch).i("H", hs).i("step", k)
+                    Launch a = rz.args().i("B", batch).i("H", hs).i("stepIndex", k)
                             .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
                     rz.run(rz.recurrentWeights(a, layer).mem("bhh", layer.bHh)
                             .mem("hs", h).i("hIn", hIn)
                             .mem("gates", gates).i("gOff", gOff).mem("rh", rh).i("rhOff", sOff));
-                    Launch b = n.args().i("B", batch).i("H", hs).i("step", k).flag("reverse", plan.reverse)
+                    Launch b = n.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
                             .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
                     n.run(n.recurrentWeights(b, layer).mem("bhh", layer.bHh)
                             .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
@@ -125,7 +125,7 @@ final class GruSweep {
             Launch reset = lbr ? null : ops.elementwise("gru_backward.cl", "gru_backward_reset");
             for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
                 int daOff = k * batch * g3, hIn = k * batch * hs;
-                gate.fresh().i("B", batch).i("H", hs).i("step", k).flag("reverse", plan.reverse)
+                gate.fresh().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
                         .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
                         .mem("dhRec", dhCur).mem("dhNext", dhNext)
                         .mem("gates", res.gates).i("gOff", daOff)
@@ -136,7 +136,7 @@ final class GruSweep {
                 if (!lbr) {
                     // drh = dA_h[n]·W_hn, W_hn being rows 2H.. of W_hh
                     ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1, drh, 0, hs, null, false);
-                    reset.fresh().i("B", batch).i("H", hs).i("step", k).mem("lengths", plan.lengths)
+                    reset.fresh().i("B", batch).i("H", hs).i("stepIndex", k).mem("lengths", plan.lengths)
                             .mem("drh", drh).mem("gates", res.gates).i("gOff", daOff)
                             .mem("hs", res.hs).i("hIn", hIn)
                             .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff).mem("dhNext", dhNext)

@@ -50,7 +50,7 @@ final class LstmSweep {
             for (int k = ops.oneGroupSweep(batch, hs, p > 0) ? steps : 0; k < steps; k++) {
                 int sIn = training ? k : k % 2, sOut = training ? k + 1 : (k + 1) % 2;
                 int mOff = training ? k * batch * hs : 0;
-                Launch l = step.args().i("B", batch).i("H", hs).i("OUT", out).i("step", k).flag("reverse", plan.reverse)
+                Launch l = step.args().i("B", batch).i("H", hs).i("OUT", out).i("stepIndex", k).flag("reverse", plan.reverse)
                         .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", k * batch * g4);
                 step.run(step.recurrentWeights(l, layer)
                         .mem("hs", h).i("hIn", sIn * batch * out).i("hOut", sOut * batch * out)
@@ -59,7 +59,7 @@ final class LstmSweep {
                         .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
                         .flag("train", training).mem("gates", gates).i("gOff", k * batch * g4));
                 if (p > 0) {
-                    project.run(project.args().i("B", batch).i("H", hs).i("P", p).i("step", k).flag("reverse", plan.reverse)
+                    project.run(project.args().i("B", batch).i("H", hs).i("P", p).i("stepIndex", k).flag("reverse", plan.reverse)
                             .mem("lengths", plan.lengths).mem("whrT", layer.wHrT).mem("m", m).i("mOff", mOff)
                             .mem("hs", h).i("hIn", sIn * batch * out).i("hOut", sOut * batch * out)
                             .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2)));
@@ -111,7 +111,7 @@ final class LstmSweep {
             }
             Launch gate = ops.elementwise("lstm_backward.cl", "lstm_backward_step");
             for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
-                gate.fresh().i("B", batch).i("H", hs).i("OUT", out).i("step", k).flag("reverse", plan.reverse)
+                gate.fresh().i("B", batch).i("H", hs).i("OUT", out).i("stepIndex", k).flag("reverse", plan.reverse)
                         .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
                         .mem("dhRec", dhCur).mem("dhNext", dhNext).mem("dc", dc)
                         .mem("gates", res.gates).i("gOff", k * batch * g4)

@@ -13,7 +13,7 @@ import io.fusedrnn.SweepResult;
 import io.fusedrnn.Tensor;
 
 /**
- * The scalar oracle: loops that read like DESIGN's formulas, one row and one step at a time. All
+ * The scalar oracle: loops that read like the formulas of docs/DESIGN.md, one row and one step at a time. All
  * arithmetic is float64; in fp32 the tensors and weights are rounded to float32 when stored, so fp32
  * results are float64 math on float32 data (the other backends compute in float32 and are compared
  * with this backend's fp64 results).

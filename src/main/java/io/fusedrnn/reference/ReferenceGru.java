@@ -8,7 +8,7 @@ import static io.fusedrnn.Cell.N;
 import static io.fusedrnn.Cell.R;
 import static io.fusedrnn.Cell.Z;
 
-/** GRU in both variants (linear-before-reset and reset-before-linear), forward and backward; DESIGN's formulas. */
+/** GRU in both variants (linear-before-reset and reset-before-linear), forward and backward; the formulas of docs/DESIGN.md, Semantics and Backward. */
 final class ReferenceGru {
     private ReferenceGru() {
     }

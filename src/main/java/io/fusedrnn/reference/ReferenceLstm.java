@@ -9,7 +9,7 @@ import static io.fusedrnn.Cell.G;
 import static io.fusedrnn.Cell.I;
 import static io.fusedrnn.Cell.O;
 
-/** LSTM (with optional projection), forward and backward, one row and one step at a time; DESIGN's formulas. */
+/** LSTM (with optional projection), forward and backward, one row and one step at a time; the formulas of docs/DESIGN.md, Semantics and Backward. */
 final class ReferenceLstm {
     private ReferenceLstm() {
     }
