@@ -33,7 +33,7 @@ public final class Tolerances {
      * Backward adding dL/dx into a dx that already holds values, against the values plus the dL/dx of
      * a run into zeros (absolute, values of order 1).
      */
-    public static final double DX_ACCUMULATION = 1e-12;
+    public static final double DX_ACCUMULATION = 1e-13;
     /**
      * float32 on the reference backend, a sequence fed in chunks against the whole sequence at once
      * (elementwise, relative to 1 + |want|): a chunk boundary rounds the state to float32, which the
