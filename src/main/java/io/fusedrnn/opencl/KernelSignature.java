@@ -1,6 +1,5 @@
 package io.fusedrnn.opencl;
 
-import io.fusedrnn.FusedRnnException;
 import org.jocl.Pointer;
 import org.jocl.cl_kernel;
 
