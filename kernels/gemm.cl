@@ -14,17 +14,11 @@
  * gemm_vec, the CPU rung of the ladder: no local memory and no barriers (a CPU OpenCL compiler keeps
  * values that live across a barrier in memory, which starves the FMA units); instead each work-item
  * computes RM rows × 2·VW columns with explicit VW-wide vectors, 2·RM vector accumulators in
- * registers (4 × 16 floats on AVX2: the micro-kernel shape DESIGN measured at peak). Precondition:
- * B's rows are contiguous (sbn == 1); the right edge (fewer than 2·VW columns left) runs scalar. Or B
- * is packed in panels of 2·VW columns (packedB: sbn is the panel stride, N % (2·VW) == 0), as the
+ * registers (docs/DESIGN.md, OpenCL kernel ladder); VW is the device's preferred vector width.
+ * Precondition: B's rows are contiguous (sbn == 1); the right edge (fewer than 2·VW columns left)
+ * runs scalar. Or B is packed in panels of 2·VW columns (packedB: sbn is the panel stride, N % (2·VW) == 0), as the
  * host packs W_ihᵀ for the input projection.
  */
-#ifdef USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-#ifndef REAL
-#define REAL float
-#endif
 #ifndef TSM
 #define TSM 32
 #endif
@@ -107,17 +101,9 @@ void gemm(const int M, const int N, const int K,
     }
 }
 
-#ifndef VW
-#define VW 8
-#endif
 #ifndef RM
 #define RM 4
 #endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define REALV CAT(REAL, VW)
-#define VLOAD CAT(vload, VW)
-#define VSTORE CAT(vstore, VW)
 
 __kernel void gemm_vec(const int M, const int N, const int K,
                        __global const REAL* A, const int aOff, const int sam, const int sak,

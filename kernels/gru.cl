@@ -1,7 +1,8 @@
 /*
- * gru.cl: one GRU step, fused, forward and backward, both variants;
- * gate order r, z, n as in DESIGN / Cell. xw holds x·W_ihᵀ + b_ih for this step; b_hh is added
- * to the recurrent part because n needs it separately (hn = W_hn h + b_hn).
+ * gru.cl: one GRU step forward, fused, both variants;
+ * gate order r, z, n as in docs/DESIGN.md, Semantics (io.fusedrnn.Cell). Backward: gru_backward.cl.
+ * xw holds x·W_ihᵀ + b_ih for this step; b_hh is added to the recurrent part because n needs it
+ * separately (hn = W_hn h + b_hn).
  *
  * gru_step (linear-before-reset): per row b and unit u, the three recurrent dot products, then
  *   r, z, n = tanh(xw_n + r⊙hn) and h' = (1−z)⊙n + z⊙h, in registers; writes h, y and, in training,
@@ -9,21 +10,15 @@
  * Work-group: UNITS work-items along hidden units × one block of ROWS batch rows; the recurrent input
  *   is staged in local memory in KTILE-wide slices; W_hhᵀ [H, 3H] is read so neighbouring units are
  *   neighbouring addresses. Row b is active while step < len[b] and then reads time
- *   t = reverse ? len-1-step : step; an inactive row keeps its h.
+ *   time_of(step, len[b], reverse); an inactive row keeps its h.
  * gru_step_vec, gru_rz_vec, gru_n_vec: the CPU rung of gru_step, gru_rz, gru_n: no local memory or
  *   barriers; a work-item takes VW consecutive units as one vector and VROWS rows, up to 3·VROWS vector
  *   accumulators in registers, W_hh packed in panels [H/VW][H][3][VW]. Precondition: H % VW == 0.
  * gru_sweep_vec: every step in one launch of one work-group, for small batches on CPUs
- *   (linear-before-reset). The backward kernels are in gru_backward.cl.
+ *   (linear-before-reset).
  *
- * Preconditions: the host rounds global sizes up to whole groups; dA buffers are zero on entry.
+ * Preconditions: the host rounds global sizes up to whole groups.
  */
-#ifdef USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-#ifndef REAL
-#define REAL float
-#endif
 #ifndef UNITS
 #define UNITS 32
 #endif
@@ -34,20 +29,10 @@
 #define KTILE 64
 #endif
 
-#ifndef VW
-#define VW 8
-#endif
 #ifndef VROWS
 #define VROWS 2
 #endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define REALV CAT(REAL, VW)
-#define VLOAD CAT(vload, VW)
-#define VSTORE CAT(vstore, VW)
 
-inline REAL sigm(const REAL v) { return (REAL) 1 / ((REAL) 1 + exp(-v)); }
-inline REALV sigmv(const REALV v) { return (REALV) (1) / ((REALV) (1) + exp(-v)); }
 
 /*
  * acc[r][g] = Σ_j src[srcOff + (b0+r)·H + j] · whhT[j·3H + (gate0+g)·H + u] for g < nGates.
@@ -106,7 +91,7 @@ inline void recurrent(const int nGates, const int gate0, REAL acc[ROWS][3], __lo
 
 /* Linear-before-reset (PyTorch's GRU): the whole step in one launch. */
 __kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
-void gru_step(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+void gru_step(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
               __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
               __global REAL* hs, const int hIn, const int hOut,
               __global REAL* y, const int yCol, const int yW,
@@ -124,11 +109,11 @@ void gru_step(const int B, const int H, const int step, const int reverse, __glo
         if (b >= B) break;
         const int len = lengths[b];
         const REAL hp = hs[hIn + b * H + u];
-        if (step >= len) {
+        if (stepIndex >= len) {
             hs[hOut + b * H + u] = hp;
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(stepIndex, len, reverse);
         __global const REAL* a = xw + xwOff + b * G3 + u;
         const REAL rg = sigm(a[0] + acc[r][0] + bhh[u]);
         const REAL zg = sigm(a[H] + acc[r][1] + bhh[H + u]);
@@ -148,7 +133,7 @@ void gru_step(const int B, const int H, const int step, const int reverse, __glo
 }
 
 /* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of gru_step_vec and gru_sweep_vec. */
-inline void gru_units_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+inline void gru_units_vec(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
                           __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
                           __global REAL* hs, const int hIn, const int hOut,
                           __global REAL* y, const int yCol, const int yW,
@@ -184,11 +169,11 @@ inline void gru_units_vec(const int B, const int H, const int step, const int re
         if (b >= B) break;
         const int len = lengths[b];
         const REALV hp = VLOAD(0, hs + hIn + b * H + u0);
-        if (step >= len) {
+        if (stepIndex >= len) {
             VSTORE(hp, 0, hs + hOut + b * H + u0);
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(stepIndex, len, reverse);
         __global const REAL* a = xw + xwOff + b * G3 + u0;
         const REALV rg = sigmv(VLOAD(0, a) + acc[r][0] + VLOAD(0, bhh + u0));
         const REALV zg = sigmv(VLOAD(0, a + H) + acc[r][1] + VLOAD(0, bhh + H + u0));
@@ -207,7 +192,7 @@ inline void gru_units_vec(const int B, const int H, const int step, const int re
     }
 }
 
-__kernel void gru_step_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+__kernel void gru_step_vec(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
                            __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
                            __global REAL* hs, const int hIn, const int hOut,
                            __global REAL* y, const int yCol, const int yW,
@@ -216,7 +201,7 @@ __kernel void gru_step_vec(const int B, const int H, const int step, const int r
     /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    gru_units_vec(B, H, step, reverse, lengths, xw, xwOff, whhP, bhh, hs, hIn, hOut, y, yCol, yW,
+    gru_units_vec(B, H, stepIndex, reverse, lengths, xw, xwOff, whhP, bhh, hs, hIn, hOut, y, yCol, yW,
                   train, gates, gOff, hnSave, hnOff, b0, u0);
 }
 
@@ -243,7 +228,7 @@ __kernel void gru_sweep_vec(const int B, const int H, const int steps, const int
 
 /* Reset-before-linear, phase 1: r and z into gates, r⊙h_prev into rh. */
 __kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
-void gru_rz(const int B, const int H, const int step, __global const int* lengths,
+void gru_rz(const int B, const int H, const int stepIndex, __global const int* lengths,
             __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
             __global const REAL* hs, const int hIn,
             __global REAL* gates, const int gOff, __global REAL* rh, const int rhOff)
@@ -258,7 +243,7 @@ void gru_rz(const int B, const int H, const int step, __global const int* length
     for (int r = 0; r < ROWS; r++) {
         const int b = b0 + r;
         if (b >= B) break;
-        if (step >= lengths[b]) continue;
+        if (stepIndex >= lengths[b]) continue;
         __global const REAL* a = xw + xwOff + b * G3 + u;
         const REAL rg = sigm(a[0] + acc[r][0] + bhh[u]);
         const REAL zg = sigm(a[H] + acc[r][1] + bhh[H + u]);
@@ -270,7 +255,7 @@ void gru_rz(const int B, const int H, const int step, __global const int* length
 
 /* Reset-before-linear, phase 2: hn = W_hn (r⊙h) + b_hn, n, h'. */
 __kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
-void gru_n(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+void gru_n(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
            __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
            __global REAL* hs, const int hIn, const int hOut,
            __global const REAL* rh, const int rhOff,
@@ -289,11 +274,11 @@ void gru_n(const int B, const int H, const int step, const int reverse, __global
         if (b >= B) break;
         const int len = lengths[b];
         const REAL hp = hs[hIn + b * H + u];
-        if (step >= len) {
+        if (stepIndex >= len) {
             hs[hOut + b * H + u] = hp;
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(stepIndex, len, reverse);
         const REAL hn = acc[r][0] + bhh[2 * H + u];
         const REAL ng = tanh(xw[xwOff + b * G3 + 2 * H + u] + hn);
         const REAL zg = gates[gOff + b * G3 + H + u];
@@ -349,7 +334,7 @@ inline void gru_dot_vec(const int nGates, const int gate0, REALV acc[VROWS][3], 
 }
 
 /* gru_rz's vector rung: same arguments and results; H % VW == 0. */
-__kernel void gru_rz_vec(const int B, const int H, const int step, __global const int* lengths,
+__kernel void gru_rz_vec(const int B, const int H, const int stepIndex, __global const int* lengths,
                          __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
                          __global const REAL* hs, const int hIn,
                          __global REAL* gates, const int gOff, __global REAL* rh, const int rhOff)
@@ -363,7 +348,7 @@ __kernel void gru_rz_vec(const int B, const int H, const int step, __global cons
     for (int r = 0; r < VROWS; r++) {
         const int b = b0 + r;
         if (b >= B) break;
-        if (step >= lengths[b]) continue;
+        if (stepIndex >= lengths[b]) continue;
         __global const REAL* a = xw + xwOff + b * G3 + u0;
         const REALV rg = sigmv(VLOAD(0, a) + acc[r][0] + VLOAD(0, bhh + u0));
         const REALV zg = sigmv(VLOAD(0, a + H) + acc[r][1] + VLOAD(0, bhh + H + u0));
@@ -374,7 +359,7 @@ __kernel void gru_rz_vec(const int B, const int H, const int step, __global cons
 }
 
 /* gru_n's vector rung: same arguments and results; H % VW == 0. */
-__kernel void gru_n_vec(const int B, const int H, const int step, const int reverse, __global const int* lengths,
+__kernel void gru_n_vec(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
                         __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
                         __global REAL* hs, const int hIn, const int hOut,
                         __global const REAL* rh, const int rhOff,
@@ -392,11 +377,11 @@ __kernel void gru_n_vec(const int B, const int H, const int step, const int reve
         if (b >= B) break;
         const int len = lengths[b];
         const REALV hp = VLOAD(0, hs + hIn + b * H + u0);
-        if (step >= len) {
+        if (stepIndex >= len) {
             VSTORE(hp, 0, hs + hOut + b * H + u0);
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(stepIndex, len, reverse);
         const REALV hn = acc[r][0] + VLOAD(0, bhh + 2 * H + u0);
         const REALV ng = tanh(VLOAD(0, xw + xwOff + b * G3 + 2 * H + u0) + hn);
         const REALV zg = VLOAD(0, gates + gOff + b * G3 + H + u0);

@@ -1,11 +1,11 @@
 /*
- * gru_backward.cl: one GRU step of BPTT, both variants (DESIGN "Backward");
- * gate order r, z, n as in DESIGN / Cell.
+ * gru_backward.cl: one GRU step of BPTT, both variants (docs/DESIGN.md, Backward); gate order
+ * r, z, n as in docs/DESIGN.md, Semantics (io.fusedrnn.Cell). The forward kernels are in gru.cl.
  *
  * gru_backward_step: per (unit u, row b): dh = dh_rec + dy[t], the pre-activation gradients dA_x and
  *   dA_h of the step and dh⊙z towards dh_prev; the recurrent product dh_prev += dA_h·W_hh runs as a
  *   GEMM on the host's queue after it. Row b is active while step < len[b] and then reads time
- *   t = reverse ? len-1-step : step; an inactive row passes dh through unchanged.
+ *   time_of(step, len[b], reverse); an inactive row passes dh through unchanged.
  * gru_backward_reset: reset-before-linear only, the r gradient from drh = dA_h[n]·W_hn (a GEMM before it).
  * gru_backward_sweep_vec: linear-before-reset, every step in one launch of one work-group (the
  *   counterpart of gru.cl's gru_sweep_vec for small batches on CPUs).
@@ -13,27 +13,13 @@
  * Preconditions: the host rounds global sizes up; dA buffers are zero on entry; the vector kernel
  * needs H % VW == 0.
  */
-#ifdef USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-#ifndef REAL
-#define REAL float
-#endif
-#ifndef VW
-#define VW 8
-#endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define REALV CAT(REAL, VW)
-#define VLOAD CAT(vload, VW)
-#define VSTORE CAT(vstore, VW)
 
 /*
  * One backward step for row b, unit u. dhRec [B, H] is dL/dh from step+1; dhNext receives dh⊙z (or all
  * of dh for an inactive row) before GEMMs add dA_h·W_hh. Writes dA_x, dA_h [B, 3H] at daOff; with
  * reset-before-linear the r columns come later from gru_backward_reset.
  */
-inline void gru_backward_unit(const int B, const int H, const int step, const int reverse,
+inline void gru_backward_unit(const int B, const int H, const int stepIndex, const int reverse,
                               __global const int* lengths,
                               __global const REAL* dy, const int dyCol, const int dyW,
                               __global const REAL* dhRec, __global REAL* dhNext,
@@ -43,9 +29,9 @@ inline void gru_backward_unit(const int B, const int H, const int step, const in
                               __global REAL* dAx, __global REAL* dAh, const int daOff, const int u, const int b)
 {
     const int len = lengths[b];
-    const int t = reverse ? len - 1 - step : step;
+    const int t = time_of(stepIndex, len, reverse);
     REAL dh = dhRec[b * H + u];
-    if (step >= len) {
+    if (stepIndex >= len) {
         dhNext[b * H + u] = dh;
         return;
     }
@@ -71,7 +57,7 @@ inline void gru_backward_unit(const int B, const int H, const int step, const in
     dhNext[b * H + u] = dh * zg;
 }
 
-__kernel void gru_backward_step(const int B, const int H, const int step, const int reverse,
+__kernel void gru_backward_step(const int B, const int H, const int stepIndex, const int reverse,
                                 __global const int* lengths,
                                 __global const REAL* dy, const int dyCol, const int dyW,
                                 __global const REAL* dhRec, __global REAL* dhNext,
@@ -82,7 +68,7 @@ __kernel void gru_backward_step(const int B, const int H, const int step, const 
 {
     const int u = get_global_id(0), b = get_global_id(1);
     if (u >= H || b >= B) return;
-    gru_backward_unit(B, H, step, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, gates, gOff, hs, hIn,
+    gru_backward_unit(B, H, stepIndex, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, gates, gOff, hs, hIn,
                       hnSave, hnOff, linearBeforeReset, dAx, dAh, daOff, u, b);
 }
 
@@ -125,13 +111,13 @@ __kernel void gru_backward_sweep_vec(const int B, const int H, const int steps, 
  * Reset-before-linear only: drh = dA_h[n]·W_hn (a GEMM before this) is dL/d(r⊙h); it gives the r
  * gradient and adds drh⊙r to dh_prev. One work-item per (unit j, row b).
  */
-__kernel void gru_backward_reset(const int B, const int H, const int step, __global const int* lengths,
+__kernel void gru_backward_reset(const int B, const int H, const int stepIndex, __global const int* lengths,
                                  __global const REAL* drh, __global const REAL* gates, const int gOff,
                                  __global const REAL* hs, const int hIn,
                                  __global REAL* dAx, __global REAL* dAh, const int daOff, __global REAL* dhNext)
 {
     const int j = get_global_id(0), b = get_global_id(1);
-    if (j >= H || b >= B || step >= lengths[b]) return;
+    if (j >= H || b >= B || stepIndex >= lengths[b]) return;
     const REAL rg = gates[gOff + b * 3 * H + j];
     const REAL d = drh[b * H + j];
     const REAL dar = d * hs[hIn + b * H + j] * rg * ((REAL) 1 - rg);

@@ -1,5 +1,6 @@
 /*
- * lstm.cl: one LSTM step, fused, forward and backward; gate order i, f, g, o as in DESIGN / Cell.
+ * lstm.cl: one LSTM step forward, fused; gate order i, f, g, o as in docs/DESIGN.md, Semantics
+ * (io.fusedrnn.Cell). The backward kernels are in lstm_backward.cl.
  *
  * lstm_step: for each row b and hidden unit u, the recurrent dot products of all four gates
  *   (Σ_j h_prev[b, j]·W_hh[g·H + u, j]), added to the precomputed x·W_ihᵀ + b_ih + b_hh, then σ/tanh
@@ -8,7 +9,7 @@
  *   of ROWS batch rows; each work-item keeps ROWS×4 accumulators. h_prev is staged in local memory in
  *   KTILE-wide slices shared by the group; W_hhᵀ [OUT, 4H] is read so neighbouring units are
  *   neighbouring addresses. Row b is active while step < len[b] and then reads time
- *   t = reverse ? len-1-step : step; an inactive row keeps its state (h and c are copied).
+ *   time_of(step, len[b], reverse); an inactive row keeps its state (h and c are copied).
  * lstm_step_vec, the CPU rung: the same step without local memory or barriers (a CPU compiler keeps
  *   what lives across a barrier in memory); a work-item takes VW consecutive units as one vector and
  *   VROWS rows, 4·VROWS vector accumulators in registers, and reads W_hh packed in panels
@@ -17,19 +18,9 @@
  *   launch costs more than a step (precondition as lstm_step_vec, and no projection).
  * lstmp_project: h = W_hr m (PyTorch proj_size), one work-item per (output q, row b);
  *   lstmp_project_vec, its CPU rung, VW outputs per work-item (P % VW == 0).
- * lstm_backward_step: one step of BPTT per (unit u, row b): dh = dh_rec + dy[t], the gate gradients
- *   dA (pre-activation) and dc ← dc·f (DESIGN "Backward"); dh_prev = dA·W_hh follows as a GEMM.
- * lstm_backward_sweep_vec: all backward steps in one launch of one work-group, for the small
- *   batches lstm_sweep_vec serves.
  *
  * Preconditions: OUT ≤ H (OUT = P < H with a projection, else H); the host rounds global sizes up.
  */
-#ifdef USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-#ifndef REAL
-#define REAL float
-#endif
 #ifndef UNITS
 #define UNITS 32
 #endif
@@ -40,25 +31,15 @@
 #define KTILE 64
 #endif
 
-#ifndef VW
-#define VW 8
-#endif
 #ifndef VROWS
 #define VROWS 2
 #endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define REALV CAT(REAL, VW)
-#define VLOAD CAT(vload, VW)
-#define VSTORE CAT(vstore, VW)
 
-inline REAL sigm(const REAL v) { return (REAL) 1 / ((REAL) 1 + exp(-v)); }
-inline REALV sigmv(const REALV v) { return (REALV) (1) / ((REALV) (1) + exp(-v)); }
 
 __kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
-void lstm_step(const int B, const int H, const int OUT, const int step, const int reverse,
+void lstm_step(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                __global const int* lengths,
-               __global const REAL* xw, const int xwOff,   /* [B, 4H] this step: x·W_ihᵀ + b_ih + b_hh */
+               __global const REAL* xw, const int xwOff,   /* [B, 4H] this stepIndex: x·W_ihᵀ + b_ih + b_hh */
                __global const REAL* whhT,                  /* [OUT, 4H] */
                __global REAL* hs, const int hIn, const int hOut,
                __global REAL* cs, const int cIn, const int cOut,
@@ -107,13 +88,13 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
         const int b = b0 + r;
         if (b >= B) break;
         const int len = lengths[b];
-        if (step >= len) {
+        if (stepIndex >= len) {
             /* past this row's end: state stays; with a projection lstmp_project copies h */
             cs[cOut + b * H + u] = cs[cIn + b * H + u];
             if (!project) hs[hOut + b * OUT + u] = hs[hIn + b * OUT + u];
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(stepIndex, len, reverse);
         __global const REAL* a = xw + xwOff + b * G4 + u;
         const REAL i = sigm(a[0] + acc[r][0]);
         const REAL f = sigm(a[H] + acc[r][1]);
@@ -139,7 +120,7 @@ void lstm_step(const int B, const int H, const int OUT, const int step, const in
 }
 
 /* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of lstm_step_vec and lstm_sweep_vec. */
-inline void lstm_units_vec(const int B, const int H, const int OUT, const int step, const int reverse,
+inline void lstm_units_vec(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                            __global const int* lengths,
                            __global const REAL* xw, const int xwOff, __global const REAL* whhP,
                            __global REAL* hs, const int hIn, const int hOut,
@@ -177,12 +158,12 @@ inline void lstm_units_vec(const int B, const int H, const int OUT, const int st
         const int b = b0 + r;
         if (b >= B) break;
         const int len = lengths[b];
-        if (step >= len) {
+        if (stepIndex >= len) {
             VSTORE(VLOAD(0, cs + cIn + b * H + u0), 0, cs + cOut + b * H + u0);
             if (!project) VSTORE(VLOAD(0, hs + hIn + b * OUT + u0), 0, hs + hOut + b * OUT + u0);
             continue;
         }
-        const int t = reverse ? len - 1 - step : step;
+        const int t = time_of(stepIndex, len, reverse);
         __global const REAL* a = xw + xwOff + b * G4 + u0;
         const REALV i = sigmv(VLOAD(0, a) + acc[r][0]);
         const REALV f = sigmv(VLOAD(0, a + H) + acc[r][1]);
@@ -207,7 +188,7 @@ inline void lstm_units_vec(const int B, const int H, const int OUT, const int st
     }
 }
 
-__kernel void lstm_step_vec(const int B, const int H, const int OUT, const int step, const int reverse,
+__kernel void lstm_step_vec(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                             __global const int* lengths,
                             __global const REAL* xw, const int xwOff, __global const REAL* whhP,
                             __global REAL* hs, const int hIn, const int hOut,
@@ -219,7 +200,7 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
     /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    lstm_units_vec(B, H, OUT, step, reverse, lengths, xw, xwOff, whhP, hs, hIn, hOut, cs, cIn, cOut,
+    lstm_units_vec(B, H, OUT, stepIndex, reverse, lengths, xw, xwOff, whhP, hs, hIn, hOut, cs, cIn, cOut,
                    project, m, mOff, y, yCol, yW, train, gates, gOff, b0, u0);
 }
 
@@ -246,7 +227,7 @@ __kernel void lstm_sweep_vec(const int B, const int H, const int steps, const in
 }
 
 /* h[b, q] = Σ_u W_hr[q, u]·m[b, u] for active rows (and y at time t), h_prev copied for inactive ones. */
-__kernel void lstmp_project(const int B, const int H, const int P, const int step, const int reverse,
+__kernel void lstmp_project(const int B, const int H, const int P, const int stepIndex, const int reverse,
                             __global const int* lengths,
                             __global const REAL* whrT,               /* [H, P] */
                             __global const REAL* m, const int mOff,  /* [B, H] */
@@ -256,11 +237,11 @@ __kernel void lstmp_project(const int B, const int H, const int P, const int ste
     const int q = get_global_id(0), b = get_global_id(1);
     if (q >= P || b >= B) return;
     const int len = lengths[b];
-    if (step >= len) {
+    if (stepIndex >= len) {
         hs[hOut + b * P + q] = hs[hIn + b * P + q];
         return;
     }
-    const int t = reverse ? len - 1 - step : step;
+    const int t = time_of(stepIndex, len, reverse);
     REAL s = 0;
     for (int u = 0; u < H; u++) s = fma(whrT[u * P + q], m[mOff + b * H + u], s);
     hs[hOut + b * P + q] = s;
@@ -268,7 +249,7 @@ __kernel void lstmp_project(const int B, const int H, const int P, const int ste
 }
 
 /* lstmp_project's vector rung: output columns q0 .. q0+VW of one row per work-item; P % VW == 0. */
-__kernel void lstmp_project_vec(const int B, const int H, const int P, const int step, const int reverse,
+__kernel void lstmp_project_vec(const int B, const int H, const int P, const int stepIndex, const int reverse,
                                 __global const int* lengths,
                                 __global const REAL* whrT, __global const REAL* m, const int mOff,
                                 __global REAL* hs, const int hIn, const int hOut,
@@ -277,111 +258,13 @@ __kernel void lstmp_project_vec(const int B, const int H, const int P, const int
     const int b = get_global_id(0), q0 = get_global_id(1) * VW;
     if (q0 >= P || b >= B) return;
     const int len = lengths[b];
-    if (step >= len) {
+    if (stepIndex >= len) {
         VSTORE(VLOAD(0, hs + hIn + b * P + q0), 0, hs + hOut + b * P + q0);
         return;
     }
-    const int t = reverse ? len - 1 - step : step;
+    const int t = time_of(stepIndex, len, reverse);
     REALV s = (REALV) (0);
     for (int u = 0; u < H; u++) s = fma((REALV) (m[mOff + b * H + u]), VLOAD(0, whrT + u * P + q0), s);
     VSTORE(s, 0, hs + hOut + b * P + q0);
     VSTORE(s, 0, y + (t * B + b) * yW + yCol + q0);
-}
-
-/*
- * One backward step for row b, unit u. dhRec [B, OUT] is dL/dh from step+1; dhNext [B, OUT] receives
- * what passes through to step-1 before the GEMM adds dA·W_hh (all of dh for an inactive row, else 0).
- * dc [B, H] is updated in place. dA [B, 4H] at daOff must be zero on entry for inactive rows to stay
- * zero. With a projection, dm = W_hrᵀ dh and dh itself is saved at dhSave for dW_hr.
- */
-inline void lstm_backward_unit(const int B, const int H, const int OUT, const int step, const int reverse,
-                               __global const int* lengths,
-                               __global const REAL* dy, const int dyCol, const int dyW,
-                               __global const REAL* dhRec, __global REAL* dhNext, __global REAL* dc,
-                               __global const REAL* gates, const int gOff,
-                               __global const REAL* cs, const int cPrev, const int cCur,
-                               const int project, __global const REAL* whr, /* [P, H] */
-                               __global REAL* dhSave, const int dhSaveOff,
-                               __global REAL* dA, const int daOff, const int u, const int b)
-{
-    const int len = lengths[b];
-    const int active = step < len;
-    const int t = reverse ? len - 1 - step : step;
-    __global const REAL* dyRow = dy + (t * B + b) * dyW + dyCol;
-    if (u < OUT) {
-        const REAL d = dhRec[b * OUT + u] + (active ? dyRow[u] : (REAL) 0);
-        dhNext[b * OUT + u] = active ? (REAL) 0 : d;
-        if (project) dhSave[dhSaveOff + b * OUT + u] = active ? d : (REAL) 0;
-    }
-    if (!active) return;
-
-    REAL dm;
-    if (project) {
-        dm = 0;
-        for (int q = 0; q < OUT; q++) dm = fma(dhRec[b * OUT + q] + dyRow[q], whr[q * H + u], dm);
-    } else {
-        dm = dhRec[b * OUT + u] + dyRow[u];
-    }
-    const int G4 = 4 * H;
-    __global const REAL* s = gates + gOff + b * G4 + u;
-    const REAL i = s[0], f = s[H], g = s[2 * H], o = s[3 * H];
-    const REAL tc = tanh(cs[cCur + b * H + u]);
-    const REAL dcv = dc[b * H + u] + dm * o * ((REAL) 1 - tc * tc);
-    __global REAL* d = dA + daOff + b * G4 + u;
-    d[0] = dcv * g * i * ((REAL) 1 - i);
-    d[H] = dcv * cs[cPrev + b * H + u] * f * ((REAL) 1 - f);
-    d[2 * H] = dcv * i * ((REAL) 1 - g * g);
-    d[3 * H] = dm * tc * o * ((REAL) 1 - o);
-    dc[b * H + u] = dcv * f;
-}
-
-__kernel void lstm_backward_step(const int B, const int H, const int OUT, const int step, const int reverse,
-                                 __global const int* lengths,
-                                 __global const REAL* dy, const int dyCol, const int dyW,
-                                 __global const REAL* dhRec, __global REAL* dhNext, __global REAL* dc,
-                                 __global const REAL* gates, const int gOff,
-                                 __global const REAL* cs, const int cPrev, const int cCur,
-                                 const int project, __global const REAL* whr,
-                                 __global REAL* dhSave, const int dhSaveOff,
-                                 __global REAL* dA, const int daOff)
-{
-    const int u = get_global_id(0), b = get_global_id(1);
-    if (u >= H || b >= B) return;
-    lstm_backward_unit(B, H, OUT, step, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, dc, gates, gOff,
-                       cs, cPrev, cCur, project, whr, dhSave, dhSaveOff, dA, daOff, u, b);
-}
-
-/*
- * The whole backward recurrence in one launch of ONE work-group (the counterpart of lstm_sweep_vec):
- * per step, the gate gradients of every (unit, row), a work-group barrier, then dh_prev = dA·W_hh
- * with W_hh [4H, H] rows read as VW-wide vectors, and a barrier. dh ping-pongs between dh0 and dh1
- * (dh0 holds dL/dh_n on entry; the result lands in dh(steps % 2)). No projection; H % VW == 0.
- */
-__kernel void lstm_backward_sweep_vec(const int B, const int H, const int steps, const int reverse,
-                                      __global const int* lengths,
-                                      __global const REAL* dy, const int dyCol, const int dyW,
-                                      __global REAL* dh0, __global REAL* dh1, __global REAL* dc,
-                                      __global const REAL* gates, __global const REAL* cs,
-                                      __global const REAL* whh, __global REAL* dA)
-{
-    const int lid = get_local_id(0), lsz = get_local_size(0), G4 = 4 * H;
-    for (int i = 0; i < steps; i++) {
-        const int k = steps - 1 - i;
-        __global REAL* cur = (i & 1) ? dh1 : dh0;
-        __global REAL* nxt = (i & 1) ? dh0 : dh1;
-        for (int u = lid; u < H; u += lsz)
-            for (int b = 0; b < B; b++)
-                lstm_backward_unit(B, H, H, k, reverse, lengths, dy, dyCol, dyW, cur, nxt, dc, gates, k * B * G4,
-                                   cs, k * B * H, (k + 1) * B * H, 0, cur, cur, 0, dA, k * B * G4, u, b);
-        barrier(CLK_GLOBAL_MEM_FENCE);
-        for (int j0 = lid * VW; j0 < H; j0 += lsz * VW) {
-            for (int b = 0; b < B; b++) {
-                __global const REAL* d = dA + (k * B + b) * G4;
-                REALV acc = VLOAD(0, nxt + b * H + j0);
-                for (int g = 0; g < G4; g++) acc = fma((REALV) (d[g]), VLOAD(0, whh + g * H + j0), acc);
-                VSTORE(acc, 0, nxt + b * H + j0);
-            }
-        }
-        barrier(CLK_GLOBAL_MEM_FENCE);
-    }
 }

@@ -1,17 +1,11 @@
 /*
  * seq.cl: moving rows between time order (t, as x, y and dx are stored) and step order (k, the order a
- * sweep processes them), plus small reductions. Row b at step k reads time t = reverse ? len[b]-1-k : k
- * and is active while k < len[b] (DESIGN "Semantics", per-row lengths).
+ * sweep processes them), plus small reductions. Row b at step k reads time time_of(k, len[b], reverse)
+ * and is active while k < len[b] (docs/DESIGN.md, Semantics).
  *
  * Work-items: one per element; dimension 0 runs along the contiguous feature index, dimension 1 over
  * rows (k·B + b or t·B + b). Preconditions: none beyond in-range arguments.
  */
-#ifdef USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-#ifndef REAL
-#define REAL float
-#endif
 
 /* dst[k, b, :] = src[t(k, b), b, :] for active rows, 0 otherwise. dst and src are [T, B, W]. */
 __kernel void gather_steps(const int T, const int B, const int W, const int reverse,
@@ -20,7 +14,7 @@ __kernel void gather_steps(const int T, const int B, const int W, const int reve
     const int j = get_global_id(0), row = get_global_id(1);
     if (j >= W || row >= T * B) return;
     const int k = row / B, b = row % B, len = lengths[b];
-    const int t = reverse ? len - 1 - k : k;
+    const int t = time_of(k, len, reverse);
     dst[row * W + j] = k < len ? src[(t * B + b) * W + j] : (REAL) 0;
 }
 
@@ -32,7 +26,7 @@ __kernel void scatter_add_steps(const int T, const int B, const int W, const int
     if (j >= W || row >= T * B) return;
     const int k = row / B, b = row % B, len = lengths[b];
     if (k >= len) return;
-    const int t = reverse ? len - 1 - k : k;
+    const int t = time_of(k, len, reverse);
     dst[(t * B + b) * W + j] += src[row * W + j];
 }
 

@@ -2,13 +2,7 @@ package io.fusedrnn.opencl;
 
 import io.fusedrnn.BackendUnavailableException;
 import io.fusedrnn.FusedRnnException;
-import io.fusedrnn.LayerSpec;
-import io.fusedrnn.LayerWeights;
 import io.fusedrnn.Precision;
-import io.fusedrnn.PreparedLayer;
-import io.fusedrnn.Sweep;
-import io.fusedrnn.SweepResult;
-import io.fusedrnn.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +30,7 @@ class OpenClErrorsTest {
 
     @Test
     void aKernelBuildFailureCarriesTheFileTheOptionsAndTheBuildLog() {
-        String broken = "__kernel void broken(__global float* a) {\n  a[0] = undeclared_name_42;\n}\n";
+        String broken = "/* a kernel file behind the preamble */\n__kernel void broken(__global REAL* a) {\n  a[0] = undeclared_name_42;\n}\n";
         FusedRnnException e = assertThrows(FusedRnnException.class,
                 () -> cl.ctx.programs.build("broken.cl", broken, "-D REAL=float"));
         String m = e.getMessage();
@@ -44,6 +38,29 @@ class OpenClErrorsTest {
         assertTrue(m.contains("'-D REAL=float'"), m);
         assertTrue(m.contains("CL_BUILD_PROGRAM_FAILURE"), m);
         assertTrue(m.contains("undeclared_name_42"), "the build log names the offending identifier: " + m);
+        // the preamble goes first, yet the #line directives make the message point at broken.cl's own line 3
+        assertTrue(m.contains("broken.cl:3:"), "the build log names the file's own line: " + m);
+        assertFalse(m.contains("preamble.cl"), "nothing wrong in the preamble: " + m);
+    }
+
+    @Test
+    void anErrorInAKernelFileAfterThePreambleNamesThatFilesLine() {
+        String source = ProgramCache.source("seq.cl");
+        int line = (int) source.substring(0, source.indexOf("__kernel void zero_padding")).chars().filter(c -> c == '\n').count() + 1;
+        String broken = source.replace("__kernel void zero_padding", "__kernel void zero_padding_broken(void) { oops_42; }\n__kernel void zero_padding");
+        FusedRnnException e = assertThrows(FusedRnnException.class, () -> cl.ctx.programs.build("seq.cl", broken, "-D REAL=float"));
+        assertTrue(e.getMessage().contains("seq.cl:" + line + ":"), "expected seq.cl:" + line + " in " + e.getMessage());
+    }
+
+    @Test
+    void anArgumentBoundUnderTheWrongNameOrKindFailsBeforeTheLaunch() {
+        Launch l = cl.ctx.kernel("seq.cl", cl.ops(Precision.FP32).realOptions(), "column_sums");
+        IllegalStateException name = assertThrows(IllegalStateException.class, () -> l.fresh().i("M", 1).i("rows", 2));
+        assertEquals("seq.cl:column_sums: argument 1 is 'N' in the kernel, bound as 'rows'", name.getMessage());
+        IllegalStateException kind = assertThrows(IllegalStateException.class, () -> l.fresh().i("M", 1).i("N", 2).i("a", 3));
+        assertEquals("seq.cl:column_sums: argument 'a' is a buffer in the kernel, bound as an int", kind.getMessage());
+        IllegalStateException missing = assertThrows(IllegalStateException.class, () -> l.fresh().i("M", 1).run1(1, 1));
+        assertEquals("seq.cl:column_sums: 1 of 5 arguments bound before the launch; next is 'N'", missing.getMessage());
     }
 
     @Test
@@ -86,20 +103,6 @@ class OpenClErrorsTest {
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> OpenClBackend.open("no-such-device-xyz"));
         assertTrue(e.getMessage().contains("no OpenCL device name contains 'no-such-device-xyz'"), e.getMessage());
         assertThrows(BackendUnavailableException.class, () -> OpenClBackend.open("9:9"));
-    }
-
-    @Test
-    void backwardRefusesLengthsOtherThanTheForwardsThatMadeTheReserve() {
-        LayerSpec spec = LayerSpec.lstm(3, 4);
-        try (PreparedLayer layer = cl.prepare(LayerWeights.random(spec, 1), Precision.FP64);
-             Tensor x = cl.allocate(Precision.FP64, 3, 2, 3);
-             Tensor y = cl.allocate(Precision.FP64, 3, 2, 4);
-             Tensor dx = cl.allocate(Precision.FP64, 3, 2, 3);
-             SweepResult r = cl.forward(layer, new Sweep(x, null, null, new int[] {3, 1}, false), y, 0, true)) {
-            FusedRnnException e = assertThrows(FusedRnnException.class, () -> cl.backward(layer,
-                    new Sweep(x, null, null, new int[] {3, 2}, false), r.reserve(), y, 0, null, null, dx));
-            assertEquals("lengths: expected [3, 1] as in the forward that made the reserve, found [3, 2]", e.getMessage());
-        }
     }
 
     @Test

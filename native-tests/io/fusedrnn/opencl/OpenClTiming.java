@@ -14,7 +14,8 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Times one-layer fp32 forward sweeps on the default OpenCL device at DESIGN's standard shapes and
+ * Times one-layer fp32 forward sweeps on the default OpenCL device at the standard shapes of
+ * docs/DESIGN.md, Performance model, and
  * prints median ms and GFLOP/s (LayerSpec.forwardFlops). A main, not a test: timings on a shared
  * machine are for reading, not asserting. Args: shape names (latency, batch, large); default the first two.
  * Add "train" to time forward(training) + backward instead.

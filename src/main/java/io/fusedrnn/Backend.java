@@ -69,14 +69,18 @@ public abstract class Backend implements AutoCloseable {
         checkLayer(layer);
         checkSweep(layer, sweep);
         checkColumns("y", layer, sweep, y, yColumn);
+        SweepResult r;
         synchronized (this) {
-            return doForward(layer, sweep, y, yColumn, training);
+            r = doForward(layer, sweep, y, yColumn, training);
         }
+        if (r.reserve() != null) r.reserve().recordSweep(sweep);
+        return r;
     }
 
     /**
      * Backpropagates one sweep through time from its reserve. Adds dL/dx into {@code dx} (so two
-     * directions reading one input accumulate) and returns the other gradients.
+     * directions reading one input accumulate) and returns the other gradients. The sweep must walk
+     * the steps of the forward that made the reserve: same T, B, direction and per-row lengths.
      *
      * @param dy       dL/dy [T, B, W], this direction's columns from {@code dyColumn}
      * @param dhN      dL/dh_n [B, H_out], or null for zeros
@@ -95,6 +99,7 @@ public abstract class Backend implements AutoCloseable {
             throw new FusedRnnException("reserve: expected T=" + sweep.steps() + " B=" + sweep.batch()
                     + ", found T=" + reserve.steps() + " B=" + reserve.batch());
         }
+        reserve.checkSweep(sweep);
         checkColumns("dy", layer, sweep, dy, dyColumn);
         LayerSpec s = layer.spec();
         checkState("dh_n", dhN, layer, sweep.batch(), s.outputSize());

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The recurrent cell. Gate blocks are stacked in PyTorch's order: LSTM i, f, g, o; GRU r, z, n
- * (DESIGN "Semantics"). Every backend and importer refers here instead of restating the order.
+ * (docs/DESIGN.md, Semantics). Every backend and importer refers here instead of restating the order.
  */
 public enum Cell {
     /** Long short-term memory, gate blocks i, f, g, o. */

@@ -57,7 +57,7 @@ public record LayerSpec(Cell cell, int inputSize, int hiddenSize, int projSize, 
         return cell == Cell.LSTM;
     }
 
-    /** Forward FLOPs of one sweep over T steps and B rows (DESIGN: LSTM 8·T·B·H·(I+H), GRU 6·…), plus the projection. */
+    /** Forward FLOPs of one sweep over T steps and B rows (docs/DESIGN.md, Performance model: LSTM 8·T·B·H·(I+H), GRU 6·…), plus the projection. */
     public double forwardFlops(int steps, int batch) {
         double perRow = 2.0 * gateRows() * (inputSize + (double) outputSize());
         if (projSize > 0) perRow += 2.0 * projSize * hiddenSize;

@@ -14,7 +14,7 @@ public record BenchCase(Cell cell, BenchShape shape, Precision precision, Mode m
                 : LayerSpec.gru(shape.inputSize(), shape.hiddenSize(), true);
     }
 
-    /** FLOPs of one timed run (training counts 3x the forward, as DESIGN does). */
+    /** FLOPs of one timed run (training counts 3x the forward, as docs/DESIGN.md, Performance model does). */
     public double flops() {
         return spec().forwardFlops(shape.steps(), shape.batch()) * mode.flopFactor();
     }

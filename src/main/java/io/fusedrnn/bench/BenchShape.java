@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * One benchmark problem size: batch B, steps T, input size I, hidden size H, under a name (the
- * standard shapes of DESIGN "Performance plan", or {@code B=..,T=..,I=..,H=..} for a custom one).
+ * standard shapes of docs/DESIGN.md, Performance model, or {@code B=..,T=..,I=..,H=..} for a custom one).
  */
 public record BenchShape(String name, int batch, int steps, int inputSize, int hiddenSize) {
 

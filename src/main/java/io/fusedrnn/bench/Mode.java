@@ -13,7 +13,7 @@ public enum Mode {
         this.flopFactor = flopFactor;
     }
 
-    /** FLOPs of one run as a multiple of the forward's (DESIGN: training is about 3x forward). */
+    /** FLOPs of one run as a multiple of the forward's (docs/DESIGN.md, Performance model: training is about 3x forward). */
     public int flopFactor() {
         return flopFactor;
     }

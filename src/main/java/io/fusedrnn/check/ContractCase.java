@@ -8,12 +8,16 @@ import java.util.Random;
 
 /**
  * One shape of the backend contract: a layer, T, B, direction, whether initial states are given,
- * and per-row lengths. Shapes are chosen to break tails and partial tiles (DESIGN "Precision").
+ * and per-row lengths. Shapes are chosen to break tails, partial tiles and blocked reductions
+ * (docs/DESIGN.md, Tolerances).
  */
 public record ContractCase(LayerSpec spec, int steps, int batch, boolean reverse, boolean initialStates,
                            boolean withLengths, long seed) {
 
-    /** The contract's shapes: every H in {1,3,8,13,67}, I in {1,5,33}, B in {1,2,7}, T in {1,2,9} appears. */
+    /**
+     * The contract's shapes: tails and partial tiles (H in {1, 3, 8, 13, 67}, I in {1, 5, 33}, B in
+     * {1, 2, 7}, T in {1, 2, 9}), reductions longer than one K block, and each rung of the OpenCL ladder.
+     */
     public static List<ContractCase> all() {
         List<ContractCase> c = new ArrayList<>();
         // LSTM
@@ -34,6 +38,16 @@ public record ContractCase(LayerSpec spec, int steps, int batch, boolean reverse
         c.add(new ContractCase(LayerSpec.gru(5, 8, false), 9, 7, false, true, true, 41));
         c.add(new ContractCase(LayerSpec.gru(1, 13, false), 9, 2, true, true, true, 42));
         c.add(new ContractCase(LayerSpec.gru(33, 67, false), 2, 1, false, true, false, 43));
+        // Blocked reductions: K > 256 (the vector GEMM's K block, OpenCL gemm_vec's K slice) and T·B > 64
+        c.add(new ContractCase(LayerSpec.lstm(300, 16), 5, 3, false, true, true, 51));          // K = I = 300
+        c.add(new ContractCase(LayerSpec.lstm(9, 72), 33, 3, true, true, true, 52));            // K = 4H = 288, T·B = 99
+        c.add(new ContractCase(LayerSpec.gru(7, 96, false), 40, 7, true, true, true, 53));      // K = 3H = 288, T·B = 280
+        // The OpenCL ladder's CPU rungs (H and P multiples of every vector width, 2 to 16): vector step
+        // kernels with full row blocks, the LSTMP vector projection, and the one-work-group sweeps (B <= 2)
+        c.add(new ContractCase(LayerSpec.lstm(24, 64, 32), 8, 4, false, true, true, 61));
+        c.add(new ContractCase(LayerSpec.gru(64, 64, false), 8, 4, true, false, true, 62));
+        c.add(new ContractCase(LayerSpec.lstm(5, 32), 9, 2, true, true, true, 63));
+        c.add(new ContractCase(LayerSpec.gru(7, 32, true), 9, 1, false, true, false, 64));
         return c;
     }
 

@@ -17,13 +17,15 @@ import java.util.stream.IntStream;
 import static io.fusedrnn.Precision.FP64;
 
 /**
- * DESIGN's float64 gradient check of one backend on one case: backward's gradients against central
- * differences of the same backend's forward (ε = 1e-6) for x, h0, c0 and every weight and bias; every
- * coordinate of a tensor of at most {@value #ALL_COORDINATES} values, else a seeded sample of
- * {@value #SAMPLE} coordinates. A coordinate fails when |a − n| &gt; 1e-6·(|a| + |n|) and |a − n| &gt; 1e-8.
+ * The float64 gradient check of one backend on one case (docs/DESIGN.md, Tolerances): backward's
+ * gradients against central differences of the same backend's forward (ε = 1e-6) for x, h0, c0 and
+ * every weight and bias; every coordinate of a tensor of at most {@value #ALL_COORDINATES} values,
+ * else a seeded sample of {@value #SAMPLE} coordinates. A coordinate fails when
+ * |a − n| &gt; 1e-6·(|a| + |n|) and |a − n| &gt; 1e-8 ({@link Tolerances}).
  */
 public final class GradientCheck {
-    public static final double EPSILON = 1e-6, RELATIVE = 1e-6, ABSOLUTE = 1e-8;
+    public static final double EPSILON = Tolerances.GRADCHECK_EPSILON, RELATIVE = Tolerances.GRADCHECK_RELATIVE,
+            ABSOLUTE = Tolerances.GRADCHECK_ABSOLUTE;
     static final int ALL_COORDINATES = 128, SAMPLE = 64;
 
     /** One failing coordinate. */

@@ -10,18 +10,9 @@ import java.util.List;
 
 /**
  * A backend's outputs and gradients in some precision against the reference backend's float64 ones,
- * as relative L2 errors ‖got − ref‖ / ‖ref‖, one per tensor.
+ * as relative L2 errors ‖got − ref‖ / ‖ref‖, one per tensor; the limits are in {@link Tolerances}.
  */
 public final class ReferenceComparison {
-    /** DESIGN's float32 tolerances (T &le; 64): forward outputs, and gradients. */
-    public static final double FP32_FORWARD = 1e-5, FP32_BACKWARD = 1e-4;
-    /**
-     * float64 against the float64 reference: both evaluate the same formulas in another order, so
-     * they agree to rounding (measured: at most a few 1e-15 on the contract cases); 1e-12 leaves room
-     * for longer sums while catching any real formula difference.
-     */
-    public static final double FP64 = 1e-12;
-
     /** One compared tensor. */
     public record Error(String tensor, boolean gradient, double relative) {
     }

@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code demo}: the main job on every backend found: LSTM and GRU forward in float32 at a small shape
- * and at DESIGN's {@code latency} shape, each checked against the float64 reference, as a table
+ * and at the {@code latency} shape of docs/DESIGN.md, Performance model, each checked against the float64 reference, as a table
  * (backend, cell, shape, median ms, GFLOP/s, max |error|, relative L2 error). Exit 1 when a backend
  * disagrees with the reference beyond the float32 tolerance.
  */
@@ -61,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
                         status.show("demo: " + b.name() + " " + spec.cell() + " " + shape.name);
                         Timed r = time(b, p);
                         double rel = ReferenceComparison.relativeL2(r.outputs, want);
-                        boolean pass = rel <= ReferenceComparison.FP32_FORWARD;
+                        boolean pass = rel <= io.fusedrnn.check.Tolerances.FP32_FORWARD;
                         ok &= pass;
                         t.add(b.name(), spec.cell(), shape.name, shape.batch, shape.steps, shape.size,
                                 String.format("%.3f", r.ms), String.format("%.2f", spec.forwardFlops(shape.steps, shape.batch) / r.ms / 1e6),

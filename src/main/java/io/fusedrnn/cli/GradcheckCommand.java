@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code gradcheck [--backend B]}: DESIGN's float64 gradient check over the contract's cases on every
+ * {@code gradcheck [--backend B]}: the float64 gradient check of docs/DESIGN.md, Tolerances, over the contract's cases on every
  * backend found (or on B only), as a table; exit status 1 when any coordinate fails.
  */
 @Command(name = "gradcheck", mixinStandardHelpOptions = true,

@@ -151,7 +151,7 @@ final class ClContext implements AutoCloseable {
     /** A launcher for {@code kernel} of the program built from {@code file} with {@code options}. */
     Launch kernel(String file, String options, String kernel) {
         cl_kernel k = programs.kernel(file, options, kernel);
-        return new Launch(this, k, file + ":" + kernel);
+        return new Launch(this, k, programs.signature(k));
     }
 
     void finish() {

@@ -23,7 +23,8 @@ import static org.jocl.CL.*;
  */
 record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_device_id id,
                 String platformName, String name, String type, int computeUnits, long globalMemory,
-                long localMemory, long maxWorkGroupSize, boolean fp64, String driverVersion) {
+                long localMemory, long maxWorkGroupSize, boolean fp64, String driverVersion,
+                int floatVectorWidth, int doubleVectorWidth) {
 
     private static final Pattern INDICES = Pattern.compile("\\s*(\\d+)\\s*:\\s*(\\d+)\\s*");
 
@@ -100,7 +101,15 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
         return new ClDevice(p, d, platform, id, platformName, deviceString(id, CL_DEVICE_NAME).trim(), typeName,
                 (int) deviceInt(id, CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(id, CL_DEVICE_GLOBAL_MEM_SIZE),
                 deviceLong(id, CL_DEVICE_LOCAL_MEM_SIZE), deviceSize(id, CL_DEVICE_MAX_WORK_GROUP_SIZE),
-                extensions.contains("cl_khr_fp64"), deviceString(id, CL_DRIVER_VERSION).trim());
+                extensions.contains("cl_khr_fp64"), deviceString(id, CL_DRIVER_VERSION).trim(),
+                vectorWidth(id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT),
+                vectorWidth(id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE, CL_DEVICE_NATIVE_VECTOR_WIDTH_DOUBLE));
+    }
+
+    /** The preferred vector width, else the native one (0 where the type is unsupported). */
+    private static int vectorWidth(cl_device_id id, int preferred, int nativeWidth) {
+        int w = (int) deviceInt(id, preferred);
+        return w > 0 ? w : (int) deviceInt(id, nativeWidth);
     }
 
     private static String platformString(cl_platform_id p, int param) {

@@ -15,7 +15,7 @@ final class ClOps {
     /** GEMM tile: TSM×TSN per work-group, WPT×WPT accumulators per work-item. */
     static final int GEMM_TS = 32, GEMM_WPT = 4, GEMM_TK = 16;
 
-    /** Rows per work-item of gemm_vec (4 rows × 2 vectors = 8 accumulators, below the 16 AVX2 registers). */
+    /** Rows per work-item of gemm_vec (4 rows × 2 vectors = 8 vector accumulators, half of AVX2's 16 registers). */
     static final int GEMM_VEC_ROWS = 4;
     /** Longest K one gemm_vec launch reduces over (see {@link #gemm}). */
     static final int GEMM_VEC_KBLOCK = 256;
@@ -25,11 +25,19 @@ final class ClOps {
     private final String real;
 
     private final boolean vector;
+    private final int vectorWidth;
 
+    /**
+     * @param vector whether the CPU rung may run (a CPU device, not forced to the tiled kernels); it
+     *               runs only where the device's preferred vector width for this precision is an
+     *               OpenCL vector size (2, 4, 8 or 16)
+     */
     ClOps(ClContext ctx, Precision precision, boolean vector) {
         this.ctx = ctx;
         this.precision = precision;
-        this.vector = vector;
+        int w = precision == Precision.FP64 ? ctx.device.doubleVectorWidth() : ctx.device.floatVectorWidth();
+        this.vectorWidth = w;
+        this.vector = vector && (w == 2 || w == 4 || w == 8 || w == 16);
         this.real = "-cl-std=CL1.2 " + (precision == Precision.FP64 ? "-D REAL=double -D USE_FP64" : "-D REAL=float");
     }
 
@@ -46,9 +54,12 @@ final class ClOps {
         return vectorKernels() && sbn == 1;
     }
 
-    /** Lanes per vector: 256 bits (AVX2), 8 floats or 4 doubles. */
+    /**
+     * Lanes per vector of the CPU rung: the device's preferred vector width for this precision
+     * (CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT or _DOUBLE; e.g. 8 floats with AVX2, 16 with AVX-512).
+     */
     int vectorWidth() {
-        return precision == Precision.FP64 ? 4 : 8;
+        return vectorWidth;
     }
 
     /** The REAL option of this precision (tests build with it). */
@@ -66,14 +77,14 @@ final class ClOps {
 
     /** A step kernel chosen for a shape: its launcher and the sizes to run it with. */
     record Step(Launch kernel, long[] global, long[] local, boolean vector) {
-        /** The recurrent weights this rung reads: W_hh in panels (vector rung) or W_hhᵀ (tiled). */
-        cl_mem recurrentWeights(ClLayer layer) {
-            return vector ? layer.wHhPanels : layer.wHhT;
+        /** Binds the recurrent weights this rung reads: W_hh in panels as whhP (vector rung), or W_hhᵀ as whhT (tiled). */
+        Launch recurrentWeights(Launch l, ClLayer layer) {
+            return vector ? l.mem("whhP", layer.wHhPanels) : l.mem("whhT", layer.wHhT);
         }
 
-        /** A fresh launcher to set this step's arguments on. */
+        /** A fresh binder to set this step's arguments on. */
         Launch args() {
-            return new Launch(kernel);
+            return kernel.fresh();
         }
 
         void run(Launch withArgs) {
@@ -158,27 +169,34 @@ final class ClOps {
             return;
         }
         if (vectorGemm(sbn)) {
-            String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
             int cols = 2 * vectorWidth();
-            ctx.kernel("gemm.cl", opts, "gemm_vec")
-                    .i(m).i(n).i(k)
-                    .mem(a).i(aOff).i(sam).i(sak)
-                    .mem(b).i(bOff).i(sbk).i(sbn)
-                    .mem(c).i(cOff).i(ldc)
-                    .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0).i(0)
+            gemmVec(m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate, false)
                     .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, (n + cols - 1) / cols, 8, 1);
             return;
         }
         String opts = real + " -D TSM=" + GEMM_TS + " -D TSN=" + GEMM_TS + " -D TK=" + GEMM_TK
                 + " -D WPTM=" + GEMM_WPT + " -D WPTN=" + GEMM_WPT;
         int local = GEMM_TS / GEMM_WPT;
-        ctx.kernel("gemm.cl", opts, "gemm")
-                .i(m).i(n).i(k)
-                .mem(a).i(aOff).i(sam).i(sak)
-                .mem(b).i(bOff).i(sbk).i(sbn)
-                .mem(c).i(cOff).i(ldc)
-                .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0)
+        gemmArgs(ctx.kernel("gemm.cl", opts, "gemm"), m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate)
                 .run2((long) (n + GEMM_TS - 1) / GEMM_TS * local, (long) (m + GEMM_TS - 1) / GEMM_TS * local, local, local);
+    }
+
+    /** The arguments gemm and gemm_vec share, bound on {@code l}. */
+    private static Launch gemmArgs(Launch l, int m, int n, int k, cl_mem a, int aOff, int sam, int sak,
+                                   cl_mem b, int bOff, int sbk, int sbn, cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
+        return l.i("M", m).i("N", n).i("K", k)
+                .mem("A", a).i("aOff", aOff).i("sam", sam).i("sak", sak)
+                .mem("B", b).i("bOff", bOff).i("sbk", sbk).i("sbn", sbn)
+                .mem("C", c).i("cOff", cOff).i("ldc", ldc)
+                .mem("bias", bias == null ? c : bias).flag("useBias", bias != null).flag("accumulate", accumulate);
+    }
+
+    /** gemm_vec with every argument bound ({@code packedB}: B in panels, sbn the panel stride). */
+    private Launch gemmVec(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem b, int bOff, int sbk, int sbn,
+                           cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate, boolean packedB) {
+        String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
+        return gemmArgs(ctx.kernel("gemm.cl", opts, "gemm_vec"), m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc,
+                bias, accumulate).flag("packedB", packedB);
     }
 
     /** Columns per B panel of the vector GEMM (2 vectors): the width {@link ClLayer#packColumns} packs to. */
@@ -202,36 +220,36 @@ final class ClOps {
                      int cOff, int ldc, cl_mem bias, boolean accumulate) {
         if (m == 0 || n == 0) return;
         int cols = panelColumns();
-        String opts = real + " -D VW=" + vectorWidth() + " -D RM=" + GEMM_VEC_ROWS;
-        ctx.kernel("gemm.cl", opts, "gemm_vec")
-                .i(m).i(n).i(k)
-                .mem(a).i(aOff).i(sam).i(sak)
-                .mem(panels).i(0).i(cols).i(panelRows * cols)
-                .mem(c).i(cOff).i(ldc)
-                .mem(bias == null ? c : bias).i(bias == null ? 0 : 1).i(accumulate ? 1 : 0).i(1)
+        gemmVec(m, n, k, a, aOff, sam, sak, panels, 0, cols, panelRows * cols, c, cOff, ldc, bias, accumulate, true)
                 .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, n / cols, 8, 1);
     }
 
     /** dst[k, b, :] = src[t(k, b), b, :] for k &lt; steps (0 for inactive rows). */
     void gather(int steps, int batch, int width, boolean reverse, cl_mem lengths, cl_mem src, cl_mem dst) {
-        elementwise("seq.cl", "gather_steps").i(steps).i(batch).i(width).i(reverse ? 1 : 0).mem(lengths).mem(src).mem(dst)
-                .run2(width, (long) steps * batch, 16, 1);
+        stepOrder("gather_steps", steps, batch, width, reverse, lengths, src, dst);
     }
 
     /** dst[t(k, b), b, :] += src[k, b, :] for active rows, k &lt; steps. */
     void scatterAdd(int steps, int batch, int width, boolean reverse, cl_mem lengths, cl_mem src, cl_mem dst) {
-        elementwise("seq.cl", "scatter_add_steps").i(steps).i(batch).i(width).i(reverse ? 1 : 0).mem(lengths).mem(src).mem(dst)
+        stepOrder("scatter_add_steps", steps, batch, width, reverse, lengths, src, dst);
+    }
+
+    /** gather_steps and scatter_add_steps: one signature. */
+    private void stepOrder(String kernel, int steps, int batch, int width, boolean reverse, cl_mem lengths, cl_mem src, cl_mem dst) {
+        elementwise("seq.cl", kernel).i("T", steps).i("B", batch).i("W", width).flag("reverse", reverse)
+                .mem("lengths", lengths).mem("src", src).mem("dst", dst)
                 .run2(width, (long) steps * batch, 16, 1);
     }
 
     /** Zeroes y's columns [col, col+out) wherever t ≥ len[b]. */
     void zeroPadding(int steps, int batch, int out, cl_mem lengths, cl_mem y, int yCol, int yWidth) {
-        elementwise("seq.cl", "zero_padding").i(steps).i(batch).i(out).mem(lengths).mem(y).i(yCol).i(yWidth)
+        elementwise("seq.cl", "zero_padding").i("T", steps).i("B", batch).i("OUT", out).mem("lengths", lengths)
+                .mem("y", y).i("yCol", yCol).i("yW", yWidth)
                 .run2(out, (long) steps * batch, 16, 1);
     }
 
     /** out[n] = Σ over m &lt; rows of a[aOff + m·width + n]. */
     void columnSums(int rows, int width, cl_mem a, int aOff, cl_mem out) {
-        elementwise("seq.cl", "column_sums").i(rows).i(width).mem(a).i(aOff).mem(out).run1(width, 16);
+        elementwise("seq.cl", "column_sums").i("M", rows).i("N", width).mem("a", a).i("aOff", aOff).mem("out", out).run1(width, 16);
     }
 }

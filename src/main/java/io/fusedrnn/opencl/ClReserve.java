@@ -10,35 +10,18 @@ import org.jocl.cl_mem;
  */
 final class ClReserve extends Reserve {
     final ClContext ctx;
-    final int activeSteps;
-    final int[] lengths;
-    final boolean reverse;
     final cl_mem hs, cs, gates, m, hn, rh;
 
-    ClReserve(ClLayer layer, StepPlan plan, cl_mem hs, cl_mem cs, cl_mem gates,
+    ClReserve(ClLayer layer, DeviceSweep plan, cl_mem hs, cl_mem cs, cl_mem gates,
               cl_mem m, cl_mem hn, cl_mem rh) {
         super(layer, plan.totalSteps, plan.batch);
         this.ctx = layer.ctx;
-        this.activeSteps = plan.steps;
-        this.lengths = plan.lengthValues.clone();
-        this.reverse = plan.reverse;
         this.hs = hs;
         this.cs = cs;
         this.gates = gates;
         this.m = m;
         this.hn = hn;
         this.rh = rh;
-    }
-
-    /** Backward must walk the same steps the forward took. */
-    void checkMatches(StepPlan plan) {
-        if (plan.reverse != reverse) {
-            throw new io.fusedrnn.FusedRnnException("sweep: expected reverse=" + reverse + " as in the forward that made the reserve, found " + plan.reverse);
-        }
-        if (!java.util.Arrays.equals(plan.lengthValues, lengths)) {
-            throw new io.fusedrnn.FusedRnnException("lengths: expected " + java.util.Arrays.toString(lengths)
-                    + " as in the forward that made the reserve, found " + java.util.Arrays.toString(plan.lengthValues));
-        }
     }
 
     @Override

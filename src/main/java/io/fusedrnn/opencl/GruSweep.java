@@ -25,7 +25,7 @@ final class GruSweep {
         int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize();
         int g3 = 3 * hs;
         boolean lbr = s.linearBeforeReset();
-        try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
+        try (DeviceSweep plan = new DeviceSweep(be.ctx, pr, sweep)) {
             int steps = plan.steps;
             cl_mem xw = plan.inputProjection(ops, layer, sweep, y.dim(2));
             if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, hs, plan.lengths, y.mem, yCol, y.dim(2));
@@ -42,38 +42,39 @@ final class GruSweep {
             ClOps.Step fused = lbr ? ops.step("gru.cl", "gru_step", batch, hs, true) : null;
             ClOps.Step rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch, hs, true);
             ClOps.Step n = lbr ? null : ops.step("gru.cl", "gru_n", batch, hs, true);
-            int rev = plan.reverse ? 1 : 0, train = training ? 1 : 0;
             boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
             if (oneGroup) {
                 ClOps.Step all = ops.sweep("gru.cl", "gru_sweep_vec", batch, hs);
-                all.run(all.args().i(batch).i(hs).i(steps).i(rev).mem(plan.lengths)
-                        .mem(xw).mem(all.recurrentWeights(layer)).mem(layer.bHh).mem(h).mem(y.mem).i(yCol).i(y.dim(2))
-                        .i(train).mem(gates).mem(hn));
+                Launch l = all.args().i("B", batch).i("H", hs).i("steps", steps).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("xw", xw);
+                all.run(all.recurrentWeights(l, layer).mem("bhh", layer.bHh).mem("hs", h)
+                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                        .flag("train", training).mem("gates", gates).mem("hnSave", hn));
             }
             for (int k = oneGroup ? steps : 0; k < steps; k++) {
                 int hIn = (training ? k : k % 2) * batch * hs, hOut = (training ? k + 1 : (k + 1) % 2) * batch * hs;
                 int gOff = training ? k * batch * g3 : 0, sOff = training ? k * batch * hs : 0;
                 int xwOff = k * batch * g3;
                 if (lbr) {
-                    Launch l = fused.args().i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
-                            .mem(xw).i(xwOff).mem(fused.recurrentWeights(layer)).mem(layer.bHh)
-                            .mem(h).i(hIn).i(hOut)
-                            .mem(y.mem).i(yCol).i(y.dim(2))
-                            .i(train).mem(gates).i(gOff).mem(hn).i(sOff);
-                    fused.run(l);
+                    Launch l = fused.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
+                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
+                    fused.run(fused.recurrentWeights(l, layer).mem("bhh", layer.bHh)
+                            .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
+                            .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                            .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
                 } else {
-                    Launch a = rz.args().i(batch).i(hs).i(k).mem(plan.lengths)
-                            .mem(xw).i(xwOff).mem(rz.recurrentWeights(layer)).mem(layer.bHh)
-                            .mem(h).i(hIn)
-                            .mem(gates).i(gOff).mem(rh).i(sOff);
-                    rz.run(a);
-                    Launch b = n.args().i(batch).i(hs).i(k).i(rev).mem(plan.lengths)
-                            .mem(xw).i(xwOff).mem(n.recurrentWeights(layer)).mem(layer.bHh)
-                            .mem(h).i(hIn).i(hOut)
-                            .mem(rh).i(sOff)
-                            .mem(y.mem).i(yCol).i(y.dim(2))
-                            .i(train).mem(gates).i(gOff).mem(hn).i(sOff);
-                    n.run(b);
+                    Launch a = rz.args().i("B", batch).i("H", hs).i("stepIndex", k)
+                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
+                    rz.run(rz.recurrentWeights(a, layer).mem("bhh", layer.bHh)
+                            .mem("hs", h).i("hIn", hIn)
+                            .mem("gates", gates).i("gOff", gOff).mem("rh", rh).i("rhOff", sOff));
+                    Launch b = n.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
+                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
+                    n.run(n.recurrentWeights(b, layer).mem("bhh", layer.bHh)
+                            .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
+                            .mem("rh", rh).i("rhOff", sOff)
+                            .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                            .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
                 }
             }
             int last = training ? steps : steps % 2;
@@ -99,8 +100,7 @@ final class GruSweep {
         // the gates whose recurrent input is h itself: all three, or r and z when n reads r⊙h
         int direct = lbr ? g3 : 2 * hs;
         Gradients g = null;
-        try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
-            res.checkMatches(plan);
+        try (DeviceSweep plan = new DeviceSweep(be.ctx, pr, sweep)) {
             int steps = plan.steps, rows = steps * batch;
             cl_mem dAx = plan.temp((long) rows * g3), dAh = plan.temp((long) rows * g3);
             cl_mem dhCur = plan.temp((long) batch * hs), dhNext = plan.temp((long) batch * hs);
@@ -110,9 +110,11 @@ final class GruSweep {
             boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
             if (oneGroup) {
                 ClOps.Step all = ops.sweep("gru_backward.cl", "gru_backward_sweep_vec", batch, hs);
-                all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                        .mem(dy.mem).i(dyCol).i(dy.dim(2)).mem(dhCur).mem(dhNext)
-                        .mem(res.gates).mem(res.hs).mem(res.hn).mem(layer.wHh).mem(dAx).mem(dAh));
+                all.run(all.args().i("B", batch).i("H", hs).i("steps", steps).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
+                        .mem("dh0", dhCur).mem("dh1", dhNext)
+                        .mem("gates", res.gates).mem("hs", res.hs).mem("hnSave", res.hn).mem("whh", layer.wHh)
+                        .mem("dAx", dAx).mem("dAh", dAh));
                 if (steps % 2 == 1) {
                     cl_mem t = dhCur;
                     dhCur = dhNext;
@@ -123,21 +125,21 @@ final class GruSweep {
             Launch reset = lbr ? null : ops.elementwise("gru_backward.cl", "gru_backward_reset");
             for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
                 int daOff = k * batch * g3, hIn = k * batch * hs;
-                new Launch(gate).i(batch).i(hs).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                        .mem(dy.mem).i(dyCol).i(dy.dim(2))
-                        .mem(dhCur).mem(dhNext)
-                        .mem(res.gates).i(daOff)
-                        .mem(res.hs).i(hIn)
-                        .mem(res.hn).i(hIn).i(lbr ? 1 : 0)
-                        .mem(dAx).mem(dAh).i(daOff)
+                gate.fresh().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
+                        .mem("dhRec", dhCur).mem("dhNext", dhNext)
+                        .mem("gates", res.gates).i("gOff", daOff)
+                        .mem("hs", res.hs).i("hIn", hIn)
+                        .mem("hnSave", res.hn).i("hnOff", hIn).flag("linearBeforeReset", lbr)
+                        .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff)
                         .run2(hs, batch, 16, 1);
                 if (!lbr) {
                     // drh = dA_h[n]·W_hn, W_hn being rows 2H.. of W_hh
                     ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1, drh, 0, hs, null, false);
-                    new Launch(reset).i(batch).i(hs).i(k).mem(plan.lengths)
-                            .mem(drh).mem(res.gates).i(daOff)
-                            .mem(res.hs).i(hIn)
-                            .mem(dAx).mem(dAh).i(daOff).mem(dhNext)
+                    reset.fresh().i("B", batch).i("H", hs).i("stepIndex", k).mem("lengths", plan.lengths)
+                            .mem("drh", drh).mem("gates", res.gates).i("gOff", daOff)
+                            .mem("hs", res.hs).i("hIn", hIn)
+                            .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff).mem("dhNext", dhNext)
                             .run2(hs, batch, 16, 1);
                 }
                 if (layer.wHhColumnPanels != null) {

@@ -9,40 +9,55 @@ import static org.jocl.CL.clEnqueueNDRangeKernel;
 import static org.jocl.CL.clSetKernelArg;
 
 /**
- * Sets a kernel's arguments in order and enqueues it. Global sizes are rounded up to the local size
- * (OpenCL 1.2 requires it); kernels bounds-check their own indices.
+ * Binds a kernel's arguments by name and type, then enqueues it: the one binder every kernel goes
+ * through. Each argument is set in signature order and its name and kind are checked against the
+ * kernel's own signature ({@link KernelSignature}, read from the driver), so an argument list that
+ * drifts from the .cl file fails on its first launch with the name it expected, instead of running
+ * with wrong numbers. Global sizes are rounded up to the local size (OpenCL 1.2 requires it);
+ * kernels bounds-check their own indices.
  */
 final class Launch {
     private final ClContext ctx;
     private final cl_kernel kernel;
-    private final String name;
+    private final KernelSignature signature;
     private int index;
 
-    Launch(ClContext ctx, cl_kernel kernel, String name) {
+    Launch(ClContext ctx, cl_kernel kernel, KernelSignature signature) {
         this.ctx = ctx;
         this.kernel = kernel;
-        this.name = name;
+        this.signature = signature;
     }
 
-    /** A fresh launcher of the same kernel (arguments start again at index 0). */
-    Launch(Launch other) {
-        this(other.ctx, other.kernel, other.name);
+    /** A fresh binder of the same kernel (arguments start again at the first). */
+    Launch fresh() {
+        return new Launch(ctx, kernel, signature);
     }
 
-    Launch mem(cl_mem m) {
-        ClStatus.check(clSetKernelArg(kernel, index, Sizeof.cl_mem, Pointer.to(m)), "clSetKernelArg(" + name + " #" + index + ")");
+    /** Binds the next argument, a {@code __global} buffer named {@code name} in the kernel. */
+    Launch mem(String name, cl_mem m) {
+        signature.check(index, name, true);
+        ClStatus.check(clSetKernelArg(kernel, index, Sizeof.cl_mem, Pointer.to(m)), "clSetKernelArg(" + signature.kernel() + " " + name + ")");
         index++;
         return this;
     }
 
-    Launch i(int v) {
-        ClStatus.check(clSetKernelArg(kernel, index, Sizeof.cl_int, Pointer.to(new int[] {v})), "clSetKernelArg(" + name + " #" + index + ")");
+    /** Binds the next argument, an {@code int} named {@code name} in the kernel. */
+    Launch i(String name, int v) {
+        signature.check(index, name, false);
+        ClStatus.check(clSetKernelArg(kernel, index, Sizeof.cl_int, Pointer.to(new int[] {v})),
+                "clSetKernelArg(" + signature.kernel() + " " + name + ")");
         index++;
         return this;
+    }
+
+    /** Binds the next argument, an {@code int} flag (1 or 0) named {@code name} in the kernel. */
+    Launch flag(String name, boolean v) {
+        return i(name, v ? 1 : 0);
     }
 
     /** Enqueues over {@code global} work-items (each rounded up to a multiple of {@code local}). */
     void run(long[] global, long[] local) {
+        signature.checkComplete(index);
         long[] g = new long[global.length];
         for (int d = 0; d < g.length; d++) {
             if (global[d] <= 0) return; // nothing to do (an empty dimension)
@@ -50,7 +65,7 @@ final class Launch {
         }
         synchronized (ctx) {
             ClStatus.check(clEnqueueNDRangeKernel(ctx.queue, kernel, g.length, null, g, local, 0, null, null),
-                    "clEnqueueNDRangeKernel(" + name + ")");
+                    "clEnqueueNDRangeKernel(" + signature.kernel() + ")");
         }
     }
 

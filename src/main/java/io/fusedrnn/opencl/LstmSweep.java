@@ -12,7 +12,7 @@ import org.jocl.cl_mem;
  * LSTM (optionally projected) sweeps on the device: the input projection of all steps as one GEMM,
  * then one fused step kernel per step on the in-order queue (no host round trip between steps);
  * backward walks the steps back with the gate-gradient kernel plus a recurrent GEMM, then forms the
- * weight gradients as GEMMs over all T·B rows. Kernels: lstm.cl, gemm.cl, seq.cl.
+ * weight gradients as GEMMs over all T·B rows. Kernels: lstm.cl, lstm_backward.cl, gemm.cl, seq.cl.
  */
 final class LstmSweep {
     private LstmSweep() {
@@ -24,7 +24,7 @@ final class LstmSweep {
         ClOps ops = be.ops(pr);
         int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize(), out = s.outputSize(), p = s.projSize();
         int g4 = 4 * hs;
-        try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
+        try (DeviceSweep plan = new DeviceSweep(be.ctx, pr, sweep)) {
             int steps = plan.steps;
             cl_mem xw = plan.inputProjection(ops, layer, sweep, y.dim(2));
             if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, out, plan.lengths, y.mem, yCol, y.dim(2));
@@ -39,28 +39,30 @@ final class LstmSweep {
 
             if (ops.oneGroupSweep(batch, hs, p > 0)) {
                 ClOps.Step all = ops.sweep("lstm.cl", "lstm_sweep_vec", batch, hs);
-                all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                        .mem(xw).mem(all.recurrentWeights(layer)).mem(h).mem(c).mem(y.mem).i(yCol).i(y.dim(2))
-                        .i(training ? 1 : 0).mem(gates));
+                Launch l = all.args().i("B", batch).i("H", hs).i("steps", steps).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("xw", xw);
+                all.run(all.recurrentWeights(l, layer).mem("hs", h).mem("cs", c)
+                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                        .flag("train", training).mem("gates", gates));
             }
             ClOps.Step step = ops.step("lstm.cl", "lstm_step", batch, hs, true);
             ClOps.Step project = p > 0 ? ops.projection(batch, p) : null;
             for (int k = ops.oneGroupSweep(batch, hs, p > 0) ? steps : 0; k < steps; k++) {
                 int sIn = training ? k : k % 2, sOut = training ? k + 1 : (k + 1) % 2;
                 int mOff = training ? k * batch * hs : 0;
-                Launch l = step.args().i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                        .mem(xw).i(k * batch * g4).mem(step.recurrentWeights(layer))
-                        .mem(h).i(sIn * batch * out).i(sOut * batch * out)
-                        .mem(c).i(sIn * batch * hs).i(sOut * batch * hs)
-                        .i(p > 0 ? 1 : 0).mem(m).i(mOff)
-                        .mem(y.mem).i(yCol).i(y.dim(2))
-                        .i(training ? 1 : 0).mem(gates).i(k * batch * g4);
-                step.run(l);
+                Launch l = step.args().i("B", batch).i("H", hs).i("OUT", out).i("stepIndex", k).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", k * batch * g4);
+                step.run(step.recurrentWeights(l, layer)
+                        .mem("hs", h).i("hIn", sIn * batch * out).i("hOut", sOut * batch * out)
+                        .mem("cs", c).i("cIn", sIn * batch * hs).i("cOut", sOut * batch * hs)
+                        .flag("project", p > 0).mem("m", m).i("mOff", mOff)
+                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                        .flag("train", training).mem("gates", gates).i("gOff", k * batch * g4));
                 if (p > 0) {
-                    project.run(project.args().i(batch).i(hs).i(p).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                            .mem(layer.wHrT).mem(m).i(mOff)
-                            .mem(h).i(sIn * batch * out).i(sOut * batch * out)
-                            .mem(y.mem).i(yCol).i(y.dim(2)));
+                    project.run(project.args().i("B", batch).i("H", hs).i("P", p).i("stepIndex", k).flag("reverse", plan.reverse)
+                            .mem("lengths", plan.lengths).mem("whrT", layer.wHrT).mem("m", m).i("mOff", mOff)
+                            .mem("hs", h).i("hIn", sIn * batch * out).i("hOut", sOut * batch * out)
+                            .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2)));
                 }
             }
             int last = training ? steps : steps % 2;
@@ -85,8 +87,7 @@ final class LstmSweep {
         int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize(), out = s.outputSize(), p = s.projSize();
         int g4 = 4 * hs;
         Gradients g = null;
-        try (StepPlan plan = new StepPlan(be.ctx, pr, sweep)) {
-            res.checkMatches(plan);
+        try (DeviceSweep plan = new DeviceSweep(be.ctx, pr, sweep)) {
             int steps = plan.steps, rows = steps * batch;
             cl_mem dA = plan.temp((long) rows * g4);
             cl_mem dhCur = plan.temp((long) batch * out), dhNext = plan.temp((long) batch * out);
@@ -97,26 +98,27 @@ final class LstmSweep {
 
             boolean oneGroup = ops.oneGroupSweep(batch, hs, p > 0);
             if (oneGroup) {
-                ClOps.Step all = ops.sweep("lstm.cl", "lstm_backward_sweep_vec", batch, hs);
-                all.run(all.args().i(batch).i(hs).i(steps).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                        .mem(dy.mem).i(dyCol).i(dy.dim(2)).mem(dhCur).mem(dhNext).mem(dc)
-                        .mem(res.gates).mem(res.cs).mem(layer.wHh).mem(dA));
+                ClOps.Step all = ops.sweep("lstm_backward.cl", "lstm_backward_sweep_vec", batch, hs);
+                all.run(all.args().i("B", batch).i("H", hs).i("steps", steps).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
+                        .mem("dh0", dhCur).mem("dh1", dhNext).mem("dc", dc)
+                        .mem("gates", res.gates).mem("cs", res.cs).mem("whh", layer.wHh).mem("dA", dA));
                 if (steps % 2 == 1) {
                     cl_mem t = dhCur;
                     dhCur = dhNext;
                     dhNext = t;
                 }
             }
-            Launch gate = ops.elementwise("lstm.cl", "lstm_backward_step");
+            Launch gate = ops.elementwise("lstm_backward.cl", "lstm_backward_step");
             for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
-                new Launch(gate).i(batch).i(hs).i(out).i(k).i(plan.reverse ? 1 : 0).mem(plan.lengths)
-                        .mem(dy.mem).i(dyCol).i(dy.dim(2))
-                        .mem(dhCur).mem(dhNext).mem(dc)
-                        .mem(res.gates).i(k * batch * g4)
-                        .mem(res.cs).i(k * batch * hs).i((k + 1) * batch * hs)
-                        .i(p > 0 ? 1 : 0).mem(p > 0 ? layer.wHr : dA)
-                        .mem(dhSave).i(k * batch * p)
-                        .mem(dA).i(k * batch * g4)
+                gate.fresh().i("B", batch).i("H", hs).i("OUT", out).i("stepIndex", k).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
+                        .mem("dhRec", dhCur).mem("dhNext", dhNext).mem("dc", dc)
+                        .mem("gates", res.gates).i("gOff", k * batch * g4)
+                        .mem("cs", res.cs).i("cPrev", k * batch * hs).i("cCur", (k + 1) * batch * hs)
+                        .flag("project", p > 0).mem("whr", p > 0 ? layer.wHr : dA)
+                        .mem("dhSave", dhSave).i("dhSaveOff", k * batch * p)
+                        .mem("dA", dA).i("daOff", k * batch * g4)
                         .run2(hs, batch, 16, 1);
                 // dh_prev += dA·W_hh
                 if (layer.wHhColumnPanels != null) {
@@ -149,7 +151,7 @@ final class LstmSweep {
     }
 
     /** dx[t(k,b), b, :] += dA[k, b, :]·W_ih, straight into dx when step order is time order. */
-    static void addInputGradient(ClOps ops, StepPlan plan, cl_mem dA, int gateRows, ClLayer layer, int in, cl_mem dx) {
+    static void addInputGradient(ClOps ops, DeviceSweep plan, cl_mem dA, int gateRows, ClLayer layer, int in, cl_mem dx) {
         int rows = plan.steps * plan.batch;
         cl_mem target = plan.timeOrdered ? dx : plan.temp((long) rows * in);
         if (layer.wIhColumnPanels != null) {

@@ -19,8 +19,11 @@ import static org.jocl.CL.*;
 
 /**
  * Builds the kernel files in {@code kernels/} (classpath {@code /kernels/NAME.cl}) once per
- * (device, driver version, source hash, options) and keeps their kernels. A build failure throws
- * with the file, the options and the full build log.
+ * (device, driver version, source hash, options) and keeps their kernels and signatures. Every file
+ * is compiled as {@value #PREAMBLE} followed by the file, each behind a {@code #line} directive, so a
+ * compiler message names the file and line it is about. Programs are built with
+ * {@value #ARG_INFO} so {@link Launch} can check arguments by name. A build failure throws with the
+ * file, the options and the full build log.
  */
 final class ProgramCache implements AutoCloseable {
     private static final Map<String, String> SOURCES = new HashMap<>();
@@ -29,6 +32,12 @@ final class ProgramCache implements AutoCloseable {
     private final ClContext ctx;
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final Map<cl_kernel, KernelSignature> signatures = new HashMap<>();
+
+    /** The file prepended to every kernel file (types, vector macros, sigmoid, the step-to-time map). */
+    static final String PREAMBLE = "preamble.cl";
+    /** Added to every build: keeps parameter names for clGetKernelArgInfo. */
+    static final String ARG_INFO = "-cl-kernel-arg-info";
 
     ProgramCache(ClContext ctx) {
         this.ctx = ctx;
@@ -49,7 +58,13 @@ final class ProgramCache implements AutoCloseable {
         k = clCreateKernel(p, name, err);
         ClStatus.check(err[0], "clCreateKernel(" + name + " in kernels/" + file + ")");
         kernels.put(kernelKey, k);
+        signatures.put(k, KernelSignature.of(file + ":" + name, k));
         return k;
+    }
+
+    /** The parameters of a kernel made by {@link #kernel}. */
+    synchronized KernelSignature signature(cl_kernel k) {
+        return signatures.get(k);
     }
 
     /** The program of {@code kernels/file} built with {@code options}, built on first use. */
@@ -59,16 +74,20 @@ final class ProgramCache implements AutoCloseable {
         return p != null ? p : build(file, source(file), options);
     }
 
-    /** Builds {@code source} under the name {@code file} (tests pass broken sources here). */
+    /**
+     * Builds {@code source} under the name {@code file}, behind the preamble (tests pass broken
+     * sources here).
+     */
     synchronized cl_program build(String file, String source, String options) {
         String key = key(file, source, options);
         cl_program p = programs.get(key);
         if (p != null) return p;
         int[] err = new int[1];
-        p = clCreateProgramWithSource(ctx.context, 1, new String[] {source}, null, err);
+        String unit = withPreamble(file, source);
+        p = clCreateProgramWithSource(ctx.context, 1, new String[] {unit}, null, err);
         ClStatus.check(err[0], "clCreateProgramWithSource(kernels/" + file + ")");
         cl_device_id[] devices = {ctx.device.id()};
-        int status = clBuildProgram(p, 1, devices, options, null, null);
+        int status = clBuildProgram(p, 1, devices, options + " " + ARG_INFO, null, null);
         if (status != CL_SUCCESS) {
             String log = buildLog(p, devices[0]);
             clReleaseProgram(p);
@@ -77,6 +96,14 @@ final class ProgramCache implements AutoCloseable {
         }
         programs.put(key, p);
         return p;
+    }
+
+    /**
+     * The translation unit the compiler sees: the preamble, then {@code source}, each after a
+     * {@code #line 1 "name"} so messages carry the right file and line.
+     */
+    static String withPreamble(String file, String source) {
+        return "#line 1 \"" + PREAMBLE + "\"\n" + source(PREAMBLE) + "\n#line 1 \"" + file + "\"\n" + source;
     }
 
     private static String buildLog(cl_program p, cl_device_id device) {
@@ -101,7 +128,11 @@ final class ProgramCache implements AutoCloseable {
         } else {
             hash = sha256(source);
         }
-        return ctx.device.name() + "|" + ctx.device.driverVersion() + "|" + file + "|" + hash + "|" + options;
+        String preamble;
+        synchronized (SOURCES) {
+            preamble = HASHES.computeIfAbsent(PREAMBLE, f -> sha256(source(f)));
+        }
+        return ctx.device.name() + "|" + ctx.device.driverVersion() + "|" + file + "|" + preamble + "|" + hash + "|" + options;
     }
 
     /** The text of {@code kernels/file} from the classpath (read once per JVM). */
@@ -132,6 +163,7 @@ final class ProgramCache implements AutoCloseable {
     public synchronized void close() {
         for (cl_kernel k : kernels.values()) clReleaseKernel(k);
         kernels.clear();
+        signatures.clear();
         for (cl_program p : programs.values()) clReleaseProgram(p);
         programs.clear();
     }

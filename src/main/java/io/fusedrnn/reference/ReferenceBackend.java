@@ -13,7 +13,7 @@ import io.fusedrnn.SweepResult;
 import io.fusedrnn.Tensor;
 
 /**
- * The scalar oracle: loops that read like DESIGN's formulas, one row and one step at a time. All
+ * The scalar oracle: loops that read like the formulas of docs/DESIGN.md, one row and one step at a time. All
  * arithmetic is float64; in fp32 the tensors and weights are rounded to float32 when stored, so fp32
  * results are float64 math on float32 data (the other backends compute in float32 and are compared
  * with this backend's fp64 results).
@@ -60,9 +60,9 @@ public final class ReferenceBackend extends Backend {
         RefTensor hN = (RefTensor) allocate(p.precision(), batch, s.outputSize());
         RefTensor cN = s.hasCellState() ? (RefTensor) allocate(p.precision(), batch, s.hiddenSize()) : null;
         Trace trace = new Trace(s, sweep.steps(), batch);
-        Steps steps = new Steps(sweep, (RefTensor) y, yColumn, s.outputSize());
-        if (s.cell() == Cell.LSTM) ReferenceLstm.forward(p.weights, steps, trace, hN, cN);
-        else ReferenceGru.forward(p.weights, steps, trace, hN);
+        SweepArrays arrays = new SweepArrays(sweep, (RefTensor) y, yColumn, s.outputSize());
+        if (s.cell() == Cell.LSTM) ReferenceLstm.forward(p.weights, arrays, trace, hN, cN);
+        else ReferenceGru.forward(p.weights, arrays, trace, hN);
         return new SweepResult(hN, cN, training ? new TraceReserve(p, trace) : null);
     }
 
@@ -81,12 +81,12 @@ public final class ReferenceBackend extends Backend {
                 allocate(pr, rows),
                 allocate(pr, rows),
                 s.projSize() > 0 ? allocate(pr, s.projSize(), s.hiddenSize()) : null);
-        Steps steps = new Steps(sweep, (RefTensor) dy, dyColumn, s.outputSize());
+        SweepArrays arrays = new SweepArrays(sweep, (RefTensor) dy, dyColumn, s.outputSize());
         Trace trace = ((TraceReserve) reserve).trace;
         if (s.cell() == Cell.LSTM) {
-            ReferenceLstm.backward(p.weights, steps, trace, (RefTensor) dhN, (RefTensor) dcN, (RefTensor) dx, g);
+            ReferenceLstm.backward(p.weights, arrays, trace, (RefTensor) dhN, (RefTensor) dcN, (RefTensor) dx, g);
         } else {
-            ReferenceGru.backward(p.weights, steps, trace, (RefTensor) dhN, (RefTensor) dx, g);
+            ReferenceGru.backward(p.weights, arrays, trace, (RefTensor) dhN, (RefTensor) dx, g);
         }
         return g;
     }

@@ -8,18 +8,18 @@ import static io.fusedrnn.Cell.N;
 import static io.fusedrnn.Cell.R;
 import static io.fusedrnn.Cell.Z;
 
-/** GRU in both variants (linear-before-reset and reset-before-linear), forward and backward; DESIGN's formulas. */
+/** GRU in both variants (linear-before-reset and reset-before-linear), forward and backward; the formulas of docs/DESIGN.md, Semantics and Backward. */
 final class ReferenceGru {
     private ReferenceGru() {
     }
 
-    static void forward(LayerWeights w, Steps st, Trace tr, RefTensor hN) {
+    static void forward(LayerWeights w, SweepArrays st, Trace tr, RefTensor hN) {
         LayerSpec s = w.spec();
         int hs = s.hiddenSize(), in = s.inputSize(), rows = s.gateRows();
         boolean lbr = s.linearBeforeReset();
         st.zeroPadding();
         for (int b = 0; b < st.batch(); b++) {
-            double[] h = Steps.row(st.h0, b, hs);
+            double[] h = SweepArrays.row(st.h0, b, hs);
             for (int k = 0; k < st.sweep.length(b); k++) {
                 int t = st.sweep.timeOf(k, b);
                 tr.hIn[k][b] = h.clone();
@@ -35,8 +35,8 @@ final class ReferenceGru {
                 }
                 double[] a = tr.gates[k][b], hn = tr.hn[k][b];
                 for (int u = 0; u < hs; u++) {
-                    a[R * hs + u] = Steps.sigmoid(ax[R * hs + u] + ah[R * hs + u]);
-                    a[Z * hs + u] = Steps.sigmoid(ax[Z * hs + u] + ah[Z * hs + u]);
+                    a[R * hs + u] = SweepArrays.sigmoid(ax[R * hs + u] + ah[R * hs + u]);
+                    a[Z * hs + u] = SweepArrays.sigmoid(ax[Z * hs + u] + ah[Z * hs + u]);
                 }
                 for (int u = 0; u < hs; u++) {
                     int rn = N * hs + u;
@@ -61,14 +61,14 @@ final class ReferenceGru {
         }
     }
 
-    static void backward(LayerWeights w, Steps st, Trace tr, RefTensor dhN, RefTensor dx, Gradients g) {
+    static void backward(LayerWeights w, SweepArrays st, Trace tr, RefTensor dhN, RefTensor dx, Gradients g) {
         LayerSpec s = w.spec();
         int hs = s.hiddenSize(), in = s.inputSize(), rows = s.gateRows();
         boolean lbr = s.linearBeforeReset();
         double[] dWih = new double[rows * in], dWhh = new double[rows * hs];
         double[] dbIh = new double[rows], dbHh = new double[rows], dh0 = new double[st.batch() * hs];
         for (int b = 0; b < st.batch(); b++) {
-            double[] dh = Steps.row(dhN == null ? null : dhN.data, b, hs);
+            double[] dh = SweepArrays.row(dhN == null ? null : dhN.data, b, hs);
             for (int k = st.sweep.length(b) - 1; k >= 0; k--) {
                 int t = st.sweep.timeOf(k, b);
                 for (int j = 0; j < hs; j++) dh[j] += st.y.data[st.yAt(t, b) + j];

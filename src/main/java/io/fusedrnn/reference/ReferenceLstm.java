@@ -9,18 +9,18 @@ import static io.fusedrnn.Cell.G;
 import static io.fusedrnn.Cell.I;
 import static io.fusedrnn.Cell.O;
 
-/** LSTM (with optional projection), forward and backward, one row and one step at a time; DESIGN's formulas. */
+/** LSTM (with optional projection), forward and backward, one row and one step at a time; the formulas of docs/DESIGN.md, Semantics and Backward. */
 final class ReferenceLstm {
     private ReferenceLstm() {
     }
 
-    static void forward(LayerWeights w, Steps st, Trace tr, RefTensor hN, RefTensor cN) {
+    static void forward(LayerWeights w, SweepArrays st, Trace tr, RefTensor hN, RefTensor cN) {
         LayerSpec s = w.spec();
         int hs = s.hiddenSize(), out = s.outputSize(), in = s.inputSize(), rows = s.gateRows();
         st.zeroPadding();
         for (int b = 0; b < st.batch(); b++) {
-            double[] h = Steps.row(st.h0, b, out);
-            double[] c = Steps.row(st.c0, b, hs);
+            double[] h = SweepArrays.row(st.h0, b, out);
+            double[] c = SweepArrays.row(st.c0, b, hs);
             for (int k = 0; k < st.sweep.length(b); k++) {
                 int t = st.sweep.timeOf(k, b);
                 tr.hIn[k][b] = h.clone();
@@ -34,8 +34,8 @@ final class ReferenceLstm {
                 }
                 double[] m = tr.m[k][b];
                 for (int u = 0; u < hs; u++) {
-                    double i = Steps.sigmoid(a[I * hs + u]), f = Steps.sigmoid(a[F * hs + u]);
-                    double g = Math.tanh(a[G * hs + u]), o = Steps.sigmoid(a[O * hs + u]);
+                    double i = SweepArrays.sigmoid(a[I * hs + u]), f = SweepArrays.sigmoid(a[F * hs + u]);
+                    double g = Math.tanh(a[G * hs + u]), o = SweepArrays.sigmoid(a[O * hs + u]);
                     a[I * hs + u] = i;
                     a[F * hs + u] = f;
                     a[G * hs + u] = g;
@@ -65,15 +65,15 @@ final class ReferenceLstm {
         return h;
     }
 
-    static void backward(LayerWeights w, Steps st, Trace tr, RefTensor dhN, RefTensor dcN, RefTensor dx, Gradients g) {
+    static void backward(LayerWeights w, SweepArrays st, Trace tr, RefTensor dhN, RefTensor dcN, RefTensor dx, Gradients g) {
         LayerSpec s = w.spec();
         int hs = s.hiddenSize(), out = s.outputSize(), in = s.inputSize(), rows = s.gateRows(), p = s.projSize();
         double[] dWih = new double[rows * in], dWhh = new double[rows * out], db = new double[rows];
         double[] dWhr = p > 0 ? new double[p * hs] : null;
         double[] dh0 = new double[st.batch() * out], dc0 = new double[st.batch() * hs];
         for (int b = 0; b < st.batch(); b++) {
-            double[] dh = Steps.row(dhN == null ? null : dhN.data, b, out);
-            double[] dc = Steps.row(dcN == null ? null : dcN.data, b, hs);
+            double[] dh = SweepArrays.row(dhN == null ? null : dhN.data, b, out);
+            double[] dc = SweepArrays.row(dcN == null ? null : dcN.data, b, hs);
             for (int k = st.sweep.length(b) - 1; k >= 0; k--) {
                 int t = st.sweep.timeOf(k, b);
                 for (int j = 0; j < out; j++) dh[j] += st.y.data[st.yAt(t, b) + j];

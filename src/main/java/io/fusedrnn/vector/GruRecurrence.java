@@ -4,7 +4,7 @@ import static io.fusedrnn.Cell.N;
 import static io.fusedrnn.Cell.R;
 
 /**
- * GRU in both variants on the worker pool; formulas and gate order as in DESIGN/{@code Cell}.
+ * GRU in both variants on the worker pool; formulas and gate order as in docs/DESIGN.md, Semantics ({@code Cell}).
  * Linear-before-reset is one phase per step over chunks of units. Reset-before needs r ⊙ h of every
  * unit before W_hn can be applied, so its step has two phases (and its backward three).
  */

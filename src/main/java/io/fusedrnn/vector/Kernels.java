@@ -60,7 +60,7 @@ abstract class Kernels<A> {
     /** dst[dOff + j] += Σ_i src[off + i·ld + j] for j in j0..j1 (bias gradients). */
     abstract void columnSums(A src, int off, int ld, int rows, int j0, int j1, A dst, int dOff);
 
-    // ---- cells: one row, units u0..u1 of every gate; the formulas are DESIGN's, gate order as in Cell ----
+    // ---- cells: one row, units u0..u1 of every gate; formulas: docs/DESIGN.md, Semantics; gate order as in Cell ----
 
     /**
      * LSTM forward, first half: pre-activations are xp (x·W_ihᵀ + both biases) + hp (h·W_hhᵀ); overwrites

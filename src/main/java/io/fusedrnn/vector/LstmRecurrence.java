@@ -1,7 +1,7 @@
 package io.fusedrnn.vector;
 
 /**
- * LSTM (optionally projected) on the worker pool; formulas and gate order as in DESIGN/{@code Cell}.
+ * LSTM (optionally projected) on the worker pool; formulas and gate order as in docs/DESIGN.md, Semantics ({@code Cell}).
  * Forward step: one phase over chunks of units, each h·W_hhᵀ for those units of all four gates and
  * then the fused cell on them; with projection a second phase computes h = W_hr m by chunks of h's
  * columns. Backward step: dA by chunks of units, then dh_prev = dA·W_hh by chunks of h's columns.

@@ -16,7 +16,7 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The Vector API CPU backend: packed weights, one GEMM for the input projection of all steps, fused
- * recurrent steps on persistent worker threads, float32 and float64 (DESIGN "Performance plan, CPU").
+ * recurrent steps on persistent worker threads, float32 and float64 (docs/DESIGN.md, Vector backend).
  * Sweeps on one backend run one at a time (Backend serializes them; they share its workers).
  */
 public final class VectorBackend extends Backend {

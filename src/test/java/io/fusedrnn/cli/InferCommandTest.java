@@ -70,9 +70,9 @@ class InferCommandTest {
                 "--backend", "reference", "--precision", "fp64");
         assertEquals(0, status, stderr);
         try (SafetensorsFile data = SafetensorsFile.open(Fixtures.path("pytorch/lstm_proj_l2_bi_lengths.data.safetensors"))) {
-            assertNear(data.read("y"), NpyReader.readFloats(dir.resolve("y.npy")), 1e-9, "y");
-            assertNear(data.read("h_n"), NpyReader.readFloats(dir.resolve("hn.npy")), 1e-9, "h_n");
-            assertNear(data.read("c_n"), NpyReader.readFloats(dir.resolve("cn.npy")), 1e-9, "c_n");
+            assertNear(data.read("y"), NpyReader.readFloats(dir.resolve("y.npy")), io.fusedrnn.check.Tolerances.FP64_VS_PYTORCH, "y");
+            assertNear(data.read("h_n"), NpyReader.readFloats(dir.resolve("hn.npy")), io.fusedrnn.check.Tolerances.FP64_VS_PYTORCH, "h_n");
+            assertNear(data.read("c_n"), NpyReader.readFloats(dir.resolve("cn.npy")), io.fusedrnn.check.Tolerances.FP64_VS_PYTORCH, "c_n");
         }
         assertEquals(List.of("c0.npy", "cn.npy", "h0.npy", "hn.npy", "len.npy", "x.npy", "y.npy"), listing(), "no temporary files left");
     }
@@ -90,7 +90,7 @@ class InferCommandTest {
             assertEquals(0, infer("--weights", w.toString(), "--input", p("x.npy"), "--output", p(out), "--h0", p("h0.npy"),
                     "--lengths", p("len.npy"), "--backend", backend, "--precision", "fp64"), stderr);
             try (SafetensorsFile data = SafetensorsFile.open(Fixtures.path("pytorch/gru_l2_bi_lengths.data.safetensors"))) {
-                assertNear(data.read("y"), NpyReader.readFloats(dir.resolve(out)), 1e-9, backend + " y");
+                assertNear(data.read("y"), NpyReader.readFloats(dir.resolve(out)), io.fusedrnn.check.Tolerances.FP64_VS_PYTORCH, backend + " y");
             }
         }
     }
@@ -104,7 +104,7 @@ class InferCommandTest {
         String header = new String(Files.readAllBytes(dir.resolve("y.npy")), 0, 60, StandardCharsets.ISO_8859_1);
         assertTrue(header.contains("'<f4'"), header);
         try (SafetensorsFile data = SafetensorsFile.open(Fixtures.path("pytorch/lstm_l2_bi.data.safetensors"))) {
-            assertNear(InferCommand.swapFirstTwo(data.read("y")), NpyReader.readFloats(dir.resolve("y.npy")), 1e-5, "y");
+            assertNear(InferCommand.swapFirstTwo(data.read("y")), NpyReader.readFloats(dir.resolve("y.npy")), io.fusedrnn.check.Tolerances.FP32_FORWARD, "y");
         }
         assertEquals(0, infer("--weights", w.toString(), "--input", p("x.npy"), "--output", p("y2.npy"), "--batch-first",
                 "--prefix", "encoder.rnn", "--backend", "reference"), stderr);

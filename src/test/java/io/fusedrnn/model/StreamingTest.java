@@ -120,7 +120,7 @@ class StreamingTest {
             assertArrayEquals(want, got, what);
             return;
         }
-        double tol = 1e-6;
+        double tol = io.fusedrnn.check.Tolerances.FP32_CHUNKED_STATE;
         for (int i = 0; i < want.length; i++) {
             assertEquals(want[i], got[i], tol * (1 + Math.abs(want[i])), backend.name() + " " + what + "[" + i + "]");
         }

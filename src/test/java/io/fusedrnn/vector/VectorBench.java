@@ -17,7 +17,7 @@ import java.util.Random;
 /**
  * A quick timing harness for the vector backend (not a test): median wall and process-CPU ms and GFLOP/s
  * of forward and of a training step (forward with reserve + backward, counted as 3× forward FLOPs) on
- * DESIGN's shapes. CPU time shows the kernels' efficiency when other work shares the 2 cores.
+ * The shapes of docs/DESIGN.md, Performance model. CPU time shows the kernels' efficiency when other work shares the 2 cores.
  * Usage: java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes
  * io.fusedrnn.vector.VectorBench [cells=lstm,gru] [shapes=latency,batch,large] [modes=fwd,train] [reps=N] [prec=fp32] [gap=ms]
  * (gap: a sleep before each timed run, as bench makes between interleaved contenders)

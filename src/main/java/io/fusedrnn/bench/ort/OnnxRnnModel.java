@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * Y [T, 1, B, H], Y_h [1, B, H] (and Y_c for LSTM), with T and B left symbolic.
  *
  * <p>Gate order: PyTorch stacks LSTM blocks i, f, g, o and ONNX i, o, f, c; PyTorch GRU r, z, n and
- * ONNX z, r, h (DESIGN "Semantics"). ONNX's B is [Wb, Rb] = [bias_ih, bias_hh], reordered alike.
+ * ONNX z, r, h (docs/DESIGN.md, Semantics). ONNX's B is [Wb, Rb] = [bias_ih, bias_hh], reordered alike.
  * Field numbers are those of onnx.proto (ModelProto, GraphProto, NodeProto, ...).
  */
 public final class OnnxRnnModel {

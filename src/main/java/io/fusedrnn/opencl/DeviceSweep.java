@@ -8,25 +8,24 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One sweep's step order on the device: the lengths buffer, how many steps any row is active
- * ({@code steps}: steps past the longest row change nothing and are skipped), x in step order, and the
- * temporary buffers the sweep allocates (released together unless handed to a reserve).
+ * One sweep on the device: its lengths buffer, how many steps any row is active ({@code steps}: steps
+ * past the longest row change nothing and are skipped), x in step order, and the temporary buffers
+ * the sweep allocates (released together unless handed to a reserve).
  *
- * <p>Step k of row b reads time t = reverse ? len[b]-1-k : k; x is gathered into that order once so
- * the projection GEMM and the step kernels index by k alone. Forward sweeps over full rows need no
- * gather: step order is time order.
+ * <p>Step k of row b reads time {@link Sweep#timeOf} (kernels: {@code time_of} in preamble.cl); x is
+ * gathered into that order once so the projection GEMM and the step kernels index by k alone.
+ * Forward sweeps over full rows need no gather: step order is time order.
  */
-final class StepPlan implements AutoCloseable {
+final class DeviceSweep implements AutoCloseable {
     final ClContext ctx;
     final Precision precision;
     final int steps, batch, totalSteps;
     final boolean reverse;
     final cl_mem lengths;
-    final int[] lengthValues;
     final boolean timeOrdered;
     private final List<cl_mem> temps = new ArrayList<>();
 
-    StepPlan(ClContext ctx, Precision precision, Sweep sweep) {
+    DeviceSweep(ClContext ctx, Precision precision, Sweep sweep) {
         this.ctx = ctx;
         this.precision = precision;
         this.totalSteps = sweep.steps();
@@ -41,7 +40,6 @@ final class StepPlan implements AutoCloseable {
             full &= len[b] == totalSteps;
         }
         this.steps = max;
-        this.lengthValues = len;
         this.timeOrdered = full && !reverse;
         this.lengths = ctx.allocateInts(len);
         temps.add(lengths);
@@ -81,7 +79,7 @@ final class StepPlan implements AutoCloseable {
 
     /**
      * The input pre-activations of every step at once, W_ih·x + biases as [steps·B, G·H] in step order
-     * (one GEMM, DESIGN "Performance plan"), after refusing sizes past 32-bit indexing. Also returns x in
+     * (one GEMM, docs/DESIGN.md, Performance model), after refusing sizes past 32-bit indexing. Also returns x in
      * step order is gathered once (see {@link #stepOrderedX}).
      */
     cl_mem inputProjection(ClOps ops, ClLayer layer, Sweep sweep, int yWidth) {

@@ -3,13 +3,13 @@ package io.fusedrnn.reference;
 import io.fusedrnn.Sweep;
 
 /** The sweep's tensors as arrays, with the index arithmetic for x[t, b, :] and the y (or dy) columns. */
-final class Steps {
+final class SweepArrays {
     final Sweep sweep;
     final double[] x, h0, c0;
     final RefTensor y;
     final int yColumn, yWidth, out, inputSize;
 
-    Steps(Sweep sweep, RefTensor y, int yColumn, int out) {
+    SweepArrays(Sweep sweep, RefTensor y, int yColumn, int out) {
         this.sweep = sweep;
         this.x = ((RefTensor) sweep.x()).data;
         this.h0 = sweep.h0() == null ? null : ((RefTensor) sweep.h0()).data;

@@ -1,0 +1,35 @@
+/*
+ * preamble.cl: what every kernel file shares. ProgramCache prepends it to each file it builds,
+ * followed by a #line directive, so compiler messages name the kernel file's own lines.
+ *
+ * REAL is the element type (float; double with -D REAL=double -D USE_FP64, which needs
+ * cl_khr_fp64). VW is the vector width of the CPU rung, read from the device by the host
+ * (CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT or _DOUBLE; 2, 4, 8 or 16); REALV is the VW-wide vector
+ * of REAL, with VLOAD and VSTORE. sigm and sigmv are the logistic function on scalars and vectors.
+ * time_of is the step-to-time map of docs/DESIGN.md, Semantics: row b at step k reads time
+ * len[b]-1-k when the sweep runs in reverse, else k (io.fusedrnn.Sweep#timeOf on the host).
+ *
+ * OpenCL C 1.2 only: no C11, and fp64 only under the extension pragma. No parameter takes a
+ * built-in's name: PoCL reports a parameter called step (the built-in step()) as _cl_step, so the
+ * step kernels call theirs stepIndex.
+ */
+#ifdef USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+#ifndef REAL
+#define REAL float
+#endif
+#ifndef VW
+#define VW 8
+#endif
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define REALV CAT(REAL, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+
+inline REAL sigm(const REAL v) { return (REAL) 1 / ((REAL) 1 + exp(-v)); }
+inline REALV sigmv(const REALV v) { return (REALV) (1) / ((REALV) (1) + exp(-v)); }
+
+/* The time index a row of length len reads at step k of a sweep (k < len). */
+inline int time_of(const int k, const int len, const int reverse) { return reverse ? len - 1 - k : k; }
