@@ -44,6 +44,7 @@ public final class Main {
                 case "gradcheck" -> GradcheckCommand.run(options);
                 case "infer" -> InferCommand.run(withVerbose(options, verbose));
                 case "bench" -> BenchCommand.run(options);
+                case "serve" -> new picocli.CommandLine(new ServeCommand()).execute(options);
                 case "test" -> fail("test runs through Maven: use ./fusedrnn test from the source tree");
                 case "help", "--help", "-h" -> {
                     System.out.print(USAGE);

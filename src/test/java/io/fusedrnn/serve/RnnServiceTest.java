@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RnnServiceTest {
-    private static final int CLIENTS = 8, PER_CLIENT = 24, WARM_UP_SWEEPS = 300;
+    private static final int CLIENTS = 8, PER_CLIENT = 24, WARM_UP_SWEEPS = 1000;
 
     @Test
     void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnReference() throws Exception {
