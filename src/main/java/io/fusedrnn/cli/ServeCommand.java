@@ -45,6 +45,8 @@ public final class ServeCommand implements Callable<Integer> {
     int maxBatch;
     @Option(names = "--max-wait-ms", defaultValue = "2", description = "how long the oldest request waits for others (default: ${DEFAULT-VALUE})")
     double maxWaitMs;
+    @Option(names = "--sweep-cost", defaultValue = "2", description = "a sweep's fixed cost in rows: batches sorted by length split where padding costs more (default: ${DEFAULT-VALUE})")
+    int sweepCost;
     @Option(names = "--queue", defaultValue = "10000", description = "most requests waiting; more get 503 (default: ${DEFAULT-VALUE})")
     int queue;
     @Option(names = "--timeout-ms", defaultValue = "30000", description = "per-request limit; later answers are 504 (default: ${DEFAULT-VALUE})")
@@ -85,7 +87,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxWaitMs < 0 || Double.isNaN(maxWaitMs)) throw new FusedRnnException("--max-wait-ms: expected >= 0, found " + maxWaitMs);
         if (timeoutMs < 1) throw new FusedRnnException("--timeout-ms: expected >= 1, found " + timeoutMs);
         if (maxBodyMb < 1) throw new FusedRnnException("--max-body-mb: expected >= 1, found " + maxBodyMb);
-        ServiceOptions so = new ServiceOptions(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), queue, ServiceOptions.DEFAULTS.sweepCost());
+        ServiceOptions so = new ServiceOptions(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), queue, sweepCost);
         HttpOptions ho = new HttpOptions(host, port, (long) maxBodyMb << 20, maxSteps, Duration.ofMillis(timeoutMs));
         RnnModel model = RnnModel.load(weights, LoadOptions.prefix(prefix));
         Backend be = Backends.open(backend);

@@ -35,6 +35,12 @@ public final class RnnHttpServer implements AutoCloseable {
     private final HttpMetrics metrics = new HttpMetrics();
     private volatile boolean stopping;
 
+    static {
+        // Answers go out as two writes (headers, body); with Nagle's algorithm on, the body waits for the
+        // client's delayed ACK (tens of ms per request). The JDK server reads this property once.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private RnnHttpServer(RnnService service, HttpOptions options) throws IOException {
         this.service = service;
         this.options = options;

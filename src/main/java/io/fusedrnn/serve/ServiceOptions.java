@@ -16,8 +16,8 @@ import java.time.Duration;
  */
 public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost) {
 
-    /** The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 8 rows. */
-    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 8);
+    /** The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 2 rows (measured: benchmarks/RESULTS.md). */
+    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 2);
 
     public ServiceOptions {
         if (maxBatch < 1) throw new FusedRnnException("max batch: expected >= 1, found " + maxBatch);
