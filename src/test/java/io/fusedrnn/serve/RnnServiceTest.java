@@ -1,12 +1,14 @@
 package io.fusedrnn.serve;
 
 import io.fusedrnn.Backend;
+import io.fusedrnn.BackendUnavailableException;
 import io.fusedrnn.Backends;
 import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.Precision;
 import io.fusedrnn.model.PreparedRnn;
 import io.fusedrnn.model.RnnConfig;
 import io.fusedrnn.model.RnnModel;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -44,6 +46,17 @@ class RnnServiceTest {
     void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnVector() throws Exception {
         everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.lstm(5, 13, 0, 1, true), 8);
         everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.gru(9, 67, 1, false, true), Integer.MAX_VALUE);
+    }
+
+    @Test
+    void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnOpenCl() throws Exception {
+        try {
+            Backends.open("opencl").close();
+        } catch (BackendUnavailableException e) {
+            if ("1".equals(System.getenv("FUSEDRNN_REQUIRE_OPENCL"))) throw e;
+            Assumptions.abort("no OpenCL platform: " + e.getMessage());
+        }
+        everyAnswerIsBitwiseTheSequenceAlone("opencl", RnnConfig.lstm(5, 13, 0, 1, true), 2);
     }
 
     /**
