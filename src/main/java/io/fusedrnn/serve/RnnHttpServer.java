@@ -122,7 +122,9 @@ public final class RnnHttpServer implements AutoCloseable {
 
     private void infer(HttpExchange ex) {
         byte[] body = readBody(ex);
-        RnnRequest request = InferJson.read(body, service.config(), options.maxSteps());
+        // the service owns the timeout: it completes the future with TimeoutException, leaves the
+        // request out of its batch if it has not started, and counts it (fusedrnn_timed_out_total)
+        RnnRequest request = InferJson.read(body, service.config(), options.maxSteps()).withTimeout(options.timeout());
         Future<RnnResult> answer;
         try {
             answer = service.submit(request);
@@ -135,15 +137,15 @@ public final class RnnHttpServer implements AutoCloseable {
         }
         RnnResult result;
         try {
-            result = answer.get(options.timeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(false);
-            throw new HttpError(504, "request: expected an answer within " + options.timeout().toMillis() + " ms, found none (timed out)");
+            result = answer.get();
         } catch (InterruptedException e) {
             answer.cancel(false);
             Thread.currentThread().interrupt();
             throw new HttpError(503, "server: expected to finish the request, found it interrupted");
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                throw new HttpError(504, "request: expected an answer within " + options.timeout().toMillis() + " ms, found none (timed out)");
+            }
             throw new HttpError(500, "compute: expected a result, found " + e.getCause());
         }
         send(ex, 200, JSON_TYPE, InferJson.write(result));

@@ -263,7 +263,8 @@ class RnnHttpServerTest {
                 h.close();
                 s.close();
             }
-            assertEquals(s.stats().accepted(), s.stats().answered() + s.stats().timedOut() + s.stats().cancelled(), "every accepted request is counted once");
+            assertEquals(s.stats().accepted(), s.stats().answered() + s.stats().timedOut(), "every accepted request is counted once");
+            assertTrue(s.stats().timedOut() >= 1, "504s are counted as timed out");
         }
     }
 

@@ -45,7 +45,6 @@ class RnnServiceTest {
     @Test
     void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnVector() throws Exception {
         everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.lstm(5, 13, 0, 1, true), 8);
-        everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.gru(9, 67, 1, false, true), Integer.MAX_VALUE);
     }
 
     @Test
