@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "fusedrnn", mixinStandardHelpOptions = true, versionProvider = VersionCommand.class,
         synopsisSubcommandLabel = "COMMAND",
         description = "Fused LSTM and GRU layers for the JVM: run, check and time them on every backend found.",
-        subcommands = {DemoCommand.class, DevicesCommand.class, GradcheckCommand.class, InferCli.class, BenchEntry.class,
+        subcommands = {DemoCommand.class, DevicesCommand.class, GradcheckCommand.class, InferCli.class, BenchEntry.class, ServeCommand.class,
                 VersionCommand.class, HelpCommand.class},
         footer = {"", "Backends (--backend): auto (OpenCL, else the Vector API, else the reference), vector, "
                 + "opencl[:PLATFORM:DEVICE|:NAME], reference.",

@@ -1,0 +1,80 @@
+package io.fusedrnn.serve;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The HTTP front end's counters and the Prometheus text exposition (format 0.0.4) of them and of the
+ * service's: every series is named {@code fusedrnn_…}.
+ */
+final class HttpMetrics {
+    private final Map<Integer, LongAdder> byStatus = new ConcurrentSkipListMap<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+
+    /** Counts one answered request. */
+    void answered(int status) {
+        byStatus.computeIfAbsent(status, k -> new LongAdder()).increment();
+    }
+
+    /** Requests answered with {@code status} so far. */
+    long count(int status) {
+        LongAdder a = byStatus.get(status);
+        return a == null ? 0 : a.sum();
+    }
+
+    /** The Prometheus text of this front end and of {@code service}. */
+    String render(RnnService service) {
+        StringBuilder b = new StringBuilder(4096);
+        header(b, "fusedrnn_http_requests_total", "counter", "HTTP requests answered, by status code.");
+        if (byStatus.isEmpty()) b.append("fusedrnn_http_requests_total{code=\"200\"} 0\n");
+        byStatus.forEach((code, n) -> b.append("fusedrnn_http_requests_total{code=\"").append(code).append("\"} ").append(n.sum()).append('\n'));
+        gauge(b, "fusedrnn_http_in_flight", "HTTP requests being handled now.", inFlight.get());
+        ServiceStats s = service.stats();
+        gauge(b, "fusedrnn_queue_depth", "Requests waiting for a batch.", service.queued());
+        counter(b, "fusedrnn_requests_total", "Requests accepted by the batcher.", s.accepted());
+        counter(b, "fusedrnn_rejected_total", "Requests refused because the queue was full.", s.rejected());
+        counter(b, "fusedrnn_answered_total", "Requests answered with a result.", s.answered());
+        counter(b, "fusedrnn_timed_out_total", "Requests that timed out before their answer.", s.timedOut());
+        counter(b, "fusedrnn_cancelled_total", "Requests cancelled by their caller.", s.cancelled());
+        counter(b, "fusedrnn_failed_total", "Requests whose sweep failed.", s.failed());
+        counter(b, "fusedrnn_sweeps_total", "Batched sweeps run.", s.sweeps());
+        histogram(b, "fusedrnn_batch_size", "Rows per batched sweep.", s.batchRows());
+        histogram(b, "fusedrnn_queue_seconds", "Seconds from submit to the start of the request's sweep.", s.queueSeconds());
+        histogram(b, "fusedrnn_compute_seconds", "Seconds per sweep (upload, forward, download).", s.computeSeconds());
+        return b.toString();
+    }
+
+    private static void header(StringBuilder b, String name, String type, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, long v) {
+        header(b, name, "gauge", help);
+        b.append(name).append(' ').append(v).append('\n');
+    }
+
+    private static void counter(StringBuilder b, String name, String help, long v) {
+        header(b, name, "counter", help);
+        b.append(name).append(' ').append(v).append('\n');
+    }
+
+    private static void histogram(StringBuilder b, String name, String help, Histogram h) {
+        header(b, name, "histogram", help);
+        double[] bounds = h.bounds();
+        long[] cum = h.cumulative();
+        for (int i = 0; i < bounds.length; i++) {
+            b.append(name).append("_bucket{le=\"").append(number(bounds[i])).append("\"} ").append(cum[i]).append('\n');
+        }
+        b.append(name).append("_bucket{le=\"+Inf\"} ").append(cum[bounds.length]).append('\n');
+        b.append(name).append("_sum ").append(number(h.sum())).append('\n');
+        b.append(name).append("_count ").append(cum[bounds.length]).append('\n');
+    }
+
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
+    }
+}

@@ -1,0 +1,38 @@
+package io.fusedrnn.serve;
+
+import io.fusedrnn.FusedRnnException;
+
+import java.time.Duration;
+
+/**
+ * Where {@link RnnHttpServer} listens and what it accepts.
+ *
+ * @param host         address to bind (loopback by default)
+ * @param port         TCP port (0: any free port)
+ * @param maxBodyBytes largest request body; more is answered 413
+ * @param maxSteps     largest T of a request; more is answered 413
+ * @param timeout      how long a request may wait for its answer (queue and compute); then 504
+ */
+public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps, Duration timeout) {
+
+    /** 127.0.0.1:8080, bodies up to 16 MiB, T up to 10 000, 30 s per request. */
+    public static final HttpOptions DEFAULTS = new HttpOptions("127.0.0.1", 8080, 16L << 20, 10_000, Duration.ofSeconds(30));
+
+    public HttpOptions {
+        if (host == null || host.isBlank()) throw new FusedRnnException("host: expected an address, found none");
+        if (port < 0 || port > 65535) throw new FusedRnnException("port: expected 0..65535, found " + port);
+        if (maxBodyBytes < 1) throw new FusedRnnException("max body bytes: expected >= 1, found " + maxBodyBytes);
+        if (maxSteps < 1) throw new FusedRnnException("max steps: expected >= 1, found " + maxSteps);
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new FusedRnnException("timeout: expected > 0, found " + timeout);
+    }
+
+    /** These options on another host and port. */
+    public HttpOptions at(String newHost, int newPort) {
+        return new HttpOptions(newHost, newPort, maxBodyBytes, maxSteps, timeout);
+    }
+
+    /** These options with other limits. */
+    public HttpOptions withLimits(long bodyBytes, int steps, Duration requestTimeout) {
+        return new HttpOptions(host, port, bodyBytes, steps, requestTimeout);
+    }
+}

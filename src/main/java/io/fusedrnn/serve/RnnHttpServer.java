@@ -1,0 +1,231 @@
+package io.fusedrnn.serve;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fusedrnn.FusedRnnException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The HTTP front end of an {@link RnnService}: the JDK's {@code com.sun.net.httpserver} with one
+ * virtual thread per exchange (a handler simply blocks on its future), JSON through Jackson.
+ * {@code POST /v1/infer}, {@code GET /health}, {@code GET /metrics} (Prometheus text). Errors are
+ * {@code {"error": "<one line>"}} with 400 (malformed), 404, 405, 413 (over a limit), 503 (queue
+ * full or shutting down, with Retry-After) or 504 (timed out).
+ */
+public final class RnnHttpServer implements AutoCloseable {
+    private static final String JSON_TYPE = "application/json";
+
+    private final RnnService service;
+    private final HttpOptions options;
+    private final HttpServer server;
+    private final ExecutorService threads;
+    private final HttpMetrics metrics = new HttpMetrics();
+    private volatile boolean stopping;
+
+    static {
+        // Answers go out as two writes (headers, body); with Nagle's algorithm on, the body waits for the
+        // client's delayed ACK (tens of ms per request). The JDK server reads this property once.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    private RnnHttpServer(RnnService service, HttpOptions options) throws IOException {
+        this.service = service;
+        this.options = options;
+        this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
+        this.threads = Executors.newVirtualThreadPerTaskExecutor();
+        server.setExecutor(threads);
+        server.createContext("/", this::handle);
+    }
+
+    /**
+     * Binds and starts accepting requests for {@code service} (which the caller closes, after this).
+     *
+     * @throws FusedRnnException when the address cannot be bound
+     */
+    public static RnnHttpServer start(RnnService service, HttpOptions options) {
+        try {
+            RnnHttpServer s = new RnnHttpServer(service, options);
+            s.server.start();
+            return s;
+        } catch (IOException e) {
+            throw new FusedRnnException("--host/--port " + options.host() + ":" + options.port() + ": expected an address to listen on, found "
+                    + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The address actually bound (the port is the real one when 0 was asked). */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /** {@code http://HOST:PORT}. */
+    public String url() {
+        InetSocketAddress a = address();
+        String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return "http://" + host + ":" + a.getPort();
+    }
+
+    /** Requests answered with {@code status} so far. */
+    public long answered(int status) {
+        return metrics.count(status);
+    }
+
+    /** Requests being handled now. */
+    public int inFlight() {
+        return metrics.inFlight.get();
+    }
+
+    private void handle(HttpExchange ex) {
+        metrics.inFlight.incrementAndGet();
+        try {
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            switch (path) {
+                case "/v1/infer" -> {
+                    if (!method.equals("POST")) throw methodNotAllowed(ex, "POST", method);
+                    infer(ex);
+                }
+                case "/health" -> {
+                    if (!method.equals("GET") && !method.equals("HEAD")) throw methodNotAllowed(ex, "GET, HEAD", method);
+                    if (stopping) send(ex, 503, JSON_TYPE, "{\"status\":\"stopping\"}".getBytes(StandardCharsets.UTF_8));
+                    else send(ex, 200, JSON_TYPE, ("{\"status\":\"ok\",\"model\":\"" + service.config().describe() + "\"}").getBytes(StandardCharsets.UTF_8));
+                }
+                case "/metrics" -> {
+                    if (!method.equals("GET")) throw methodNotAllowed(ex, "GET", method);
+                    send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render(service).getBytes(StandardCharsets.UTF_8));
+                }
+                default -> throw new HttpError(404, "path: expected /v1/infer, /health or /metrics, found " + path);
+            }
+        } catch (HttpError e) {
+            if (e.status == 503) ex.getResponseHeaders().set("Retry-After", "1");
+            sendQuietly(ex, e.status, InferJson.error(e.getMessage()));
+        } catch (RuntimeException e) {
+            sendQuietly(ex, 500, InferJson.error("server: expected no internal error, found " + e));
+        } finally {
+            ex.close();
+            metrics.inFlight.decrementAndGet();
+        }
+    }
+
+    private void infer(HttpExchange ex) {
+        byte[] body = readBody(ex);
+        // the service owns the timeout: it completes the future with TimeoutException, leaves the
+        // request out of its batch if it has not started, and counts it (fusedrnn_timed_out_total)
+        RnnRequest request = InferJson.read(body, service.config(), options.maxSteps()).withTimeout(options.timeout());
+        Future<RnnResult> answer;
+        try {
+            answer = service.submit(request);
+        } catch (QueueFullException e) {
+            throw new HttpError(503, e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new HttpError(503, "server: expected to accept requests, found it shutting down");
+        } catch (FusedRnnException e) {
+            throw new HttpError(400, e.getMessage());
+        }
+        RnnResult result;
+        try {
+            result = answer.get();
+        } catch (InterruptedException e) {
+            answer.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "server: expected to finish the request, found it interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                throw new HttpError(504, "request: expected an answer within " + options.timeout().toMillis() + " ms, found none (timed out)");
+            }
+            throw new HttpError(500, "compute: expected a result, found " + e.getCause());
+        }
+        send(ex, 200, JSON_TYPE, InferJson.write(result));
+    }
+
+    private byte[] readBody(HttpExchange ex) {
+        long limit = options.maxBodyBytes();
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.trim()) > limit) throw tooLarge(declared);
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "Content-Length: expected a number, found " + declared);
+            }
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (body.length > limit) throw tooLarge("more");
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private HttpError tooLarge(String found) {
+        return new HttpError(413, "body: expected at most " + options.maxBodyBytes() + " bytes (the server's limit), found " + found);
+    }
+
+    private static HttpError methodNotAllowed(HttpExchange ex, String allowed, String found) {
+        ex.getResponseHeaders().set("Allow", allowed);
+        return new HttpError(405, "method: expected " + allowed + " for " + ex.getRequestURI().getPath() + ", found " + found);
+    }
+
+    private void send(HttpExchange ex, int status, String type, byte[] body) {
+        try {
+            ex.getResponseHeaders().set("Content-Type", type);
+            boolean head = ex.getRequestMethod().equals("HEAD");
+            ex.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
+            if (!head) {
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+            metrics.answered(status);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void sendQuietly(HttpExchange ex, int status, byte[] body) {
+        try {
+            send(ex, status, JSON_TYPE, body);
+        } catch (RuntimeException ignored) {
+            // the client went away or headers were already sent: nothing more to tell it
+        }
+    }
+
+    /**
+     * Stops accepting connections, waits up to {@code grace} for the requests in flight to be
+     * answered, then stops the handler threads. The service stays open (close it next).
+     */
+    public void stop(Duration grace) {
+        stopping = true;
+        server.stop((int) Math.max(0, Math.min(Integer.MAX_VALUE, grace.toSeconds())));
+        threads.shutdown();
+        try {
+            threads.awaitTermination(grace.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@link #stop} with 10 s of grace. */
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(10));
+    }
+
+    /** The metrics text, as {@code GET /metrics} answers it. */
+    public String metricsText() {
+        return metrics.render(service);
+    }
+}

@@ -1,0 +1,226 @@
+package io.fusedrnn.serve;
+
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.model.PreparedRnn;
+import io.fusedrnn.model.RnnConfig;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Scores sequences as they arrive, batching concurrent requests into one sweep: the in-process
+ * dynamic batcher of {@code fusedrnn serve}, thread-safe, over a {@link PreparedRnn} it does not own.
+ *
+ * <p>{@link #submit} checks the request in the caller's thread and queues it. One batcher thread
+ * takes the oldest request, gathers more until {@link ServiceOptions#maxBatch} or until the oldest has
+ * waited {@link ServiceOptions#maxWait}, sorts the batch by length, splits it into sweeps where that
+ * saves padding ({@link ServiceOptions#sweepCost}) and runs each sweep with per-row lengths. Each answer
+ * is that sequence's result as if it ran alone (bitwise on the reference and vector backends, tested).
+ *
+ * <p>A full queue rejects with {@link QueueFullException}; a request's timeout completes its future
+ * with {@link TimeoutException}; a cancelled or timed-out request that has not started is skipped.
+ * {@link #close()} answers everything already accepted, then stops; later submits throw
+ * {@link IllegalStateException}.
+ */
+public final class RnnService implements AutoCloseable {
+    private static final long IDLE_POLL_MS = 50;
+
+    private final PreparedRnn model;
+    private final RnnConfig cfg;
+    private final ServiceOptions options;
+    private final BlockingQueue<Pending> queue;
+    private final SweepRunner runner;
+    private final ServiceStats stats = new ServiceStats();
+    private final Thread batcher;
+    private final Object submitLock = new Object();
+    private volatile boolean closed;
+
+    /**
+     * Starts the batcher thread.
+     *
+     * @param model   the prepared model (the caller closes it, after this service)
+     * @param options batch size, wait, queue capacity, sweep cost
+     */
+    public RnnService(PreparedRnn model, ServiceOptions options) {
+        if (model == null) throw new FusedRnnException("model: expected a prepared model, found null");
+        this.model = model;
+        this.cfg = model.config();
+        this.options = options == null ? ServiceOptions.DEFAULTS : options;
+        this.queue = new LinkedBlockingQueue<>(this.options.queueCapacity());
+        this.runner = new SweepRunner(model);
+        this.batcher = Thread.ofPlatform().name("fusedrnn-batcher").daemon(true).unstarted(this::loop);
+        batcher.start();
+    }
+
+    /** The model's configuration. */
+    public RnnConfig config() {
+        return cfg;
+    }
+
+    /** The options this service batches with. */
+    public ServiceOptions options() {
+        return options;
+    }
+
+    /** Live counters. */
+    public ServiceStats stats() {
+        return stats;
+    }
+
+    /** Requests waiting for a batch now. */
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Scores x alone (zero initial states, every output, no timeout). */
+    public CompletableFuture<RnnResult> submit(float[][] x) {
+        return submit(RnnRequest.of(x));
+    }
+
+    /**
+     * Queues a request. The future completes with the result, with {@link TimeoutException} after the
+     * request's timeout, or with the backend's exception if its sweep failed; cancelling it before its
+     * sweep starts keeps it out of the batch.
+     *
+     * @throws FusedRnnException     for a malformed request (one line: field, expected, found)
+     * @throws QueueFullException    when the queue is full
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public CompletableFuture<RnnResult> submit(RnnRequest request) {
+        Set<Output> outputs = RequestCheck.check(cfg, request);
+        CompletableFuture<RnnResult> future = new CompletableFuture<>();
+        Pending p = new Pending(request, outputs, future, System.nanoTime());
+        synchronized (submitLock) {
+            if (closed) throw new IllegalStateException("service: closed; expected submits before close()");
+            if (!queue.offer(p)) {
+                stats.rejected.increment();
+                throw new QueueFullException(options.queueCapacity());
+            }
+        }
+        stats.accepted.increment();
+        if (request.timeout() != null) future.orTimeout(Math.max(1, request.timeout().toNanos()), TimeUnit.NANOSECONDS);
+        return future;
+    }
+
+    private void loop() {
+        List<Pending> batch = new ArrayList<>(options.maxBatch());
+        long maxWait = options.maxWait().toNanos();
+        while (true) {
+            Pending first;
+            try {
+                first = queue.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                continue; // only close() stops the loop, once the queue is empty
+            }
+            if (first == null) {
+                if (closed && queue.isEmpty()) return;
+                continue;
+            }
+            if (skipped(first)) continue;
+            batch.add(first);
+            long deadline = first.queuedNanos() + maxWait;
+            while (batch.size() < options.maxBatch()) {
+                Pending next = queue.poll();
+                if (next == null) {
+                    long wait = deadline - System.nanoTime();
+                    if (wait <= 0 || closed) break;
+                    try {
+                        next = queue.poll(wait, TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        break;
+                    }
+                    if (next == null) break;
+                }
+                if (!skipped(next)) batch.add(next);
+            }
+            runBatch(batch);
+            batch.clear();
+        }
+    }
+
+    private void runBatch(List<Pending> batch) {
+        batch.sort(Comparator.comparingInt(Pending::steps));
+        int[] lengths = new int[batch.size()];
+        for (int i = 0; i < lengths.length; i++) lengths[i] = batch.get(i).steps();
+        int[] starts = Buckets.split(lengths, options.sweepCost());
+        for (int s = 0; s + 1 < starts.length; s++) {
+            List<Pending> rows = new ArrayList<>(batch.subList(starts[s], starts[s + 1]));
+            rows.removeIf(this::skipped); // timed out or cancelled while earlier sweeps ran
+            if (!rows.isEmpty()) runSweep(rows);
+        }
+    }
+
+    private void runSweep(List<Pending> rows) {
+        long start = System.nanoTime();
+        for (Pending p : rows) stats.queueSeconds().observe((start - p.queuedNanos()) * 1e-9);
+        stats.batchRows().observe(rows.size());
+        stats.sweeps.increment();
+        RnnResult[] results;
+        try {
+            results = runner.run(rows);
+        } catch (RuntimeException | Error e) {
+            for (Pending p : rows) {
+                if (p.future().completeExceptionally(e)) stats.failed.increment();
+                else count(p);
+            }
+            if (e instanceof Error err) throw err;
+            return;
+        } finally {
+            stats.computeSeconds().observe((System.nanoTime() - start) * 1e-9);
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).future().complete(results[i])) stats.answered.increment();
+            else count(rows.get(i));
+        }
+    }
+
+    /**
+     * Whether a request was cancelled or timed out before its sweep (then it is counted and left out).
+     * Outcomes are counted here, on the batcher thread, so they are all in once {@link #close()} returns.
+     */
+    private boolean skipped(Pending p) {
+        if (!p.future().isDone()) return false;
+        count(p);
+        return true;
+    }
+
+    /** Counts the outcome of a request that was completed by its caller or its timeout. */
+    private void count(Pending p) {
+        CompletableFuture<RnnResult> f = p.future();
+        if (f.isCancelled()) stats.cancelled.increment();
+        else if (f.isCompletedExceptionally() && f.exceptionNow() instanceof TimeoutException) stats.timedOut.increment();
+        else stats.failed.increment();
+    }
+
+    /**
+     * Rejects later submits, answers every request already accepted, and stops the batcher thread.
+     * Closing twice is harmless. The prepared model stays open.
+     */
+    @Override
+    public void close() {
+        synchronized (submitLock) {
+            closed = true;
+        }
+        boolean interrupted = false;
+        while (batcher.isAlive()) {
+            try {
+                batcher.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+}

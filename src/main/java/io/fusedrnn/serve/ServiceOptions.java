@@ -1,0 +1,48 @@
+package io.fusedrnn.serve;
+
+import io.fusedrnn.FusedRnnException;
+
+import java.time.Duration;
+
+/**
+ * How {@link RnnService} forms batches.
+ *
+ * @param maxBatch      most requests in one batch (≥ 1)
+ * @param maxWait       how long the oldest waiting request may wait for others to join its batch
+ * @param queueCapacity most requests waiting at once; more are rejected with {@link QueueFullException}
+ * @param sweepCost     the fixed cost of one sweep in rows' worth of work: a batch sorted by length is
+ *                      split into sweeps where the padding saved outweighs this ({@code 0}: one sweep per
+ *                      distinct length; {@link Integer#MAX_VALUE}: always one sweep)
+ */
+public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost) {
+
+    /** The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 2 rows (measured: benchmarks/RESULTS.md). */
+    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 2);
+
+    public ServiceOptions {
+        if (maxBatch < 1) throw new FusedRnnException("max batch: expected >= 1, found " + maxBatch);
+        if (maxWait == null || maxWait.isNegative()) throw new FusedRnnException("max wait: expected >= 0, found " + maxWait);
+        if (queueCapacity < 1) throw new FusedRnnException("queue capacity: expected >= 1, found " + queueCapacity);
+        if (sweepCost < 0) throw new FusedRnnException("sweep cost: expected >= 0, found " + sweepCost);
+    }
+
+    /** These options with another maximum batch size. */
+    public ServiceOptions withMaxBatch(int n) {
+        return new ServiceOptions(n, maxWait, queueCapacity, sweepCost);
+    }
+
+    /** These options with another maximum wait. */
+    public ServiceOptions withMaxWait(Duration d) {
+        return new ServiceOptions(maxBatch, d, queueCapacity, sweepCost);
+    }
+
+    /** These options with another queue capacity. */
+    public ServiceOptions withQueueCapacity(int n) {
+        return new ServiceOptions(maxBatch, maxWait, n, sweepCost);
+    }
+
+    /** These options with another sweep cost. */
+    public ServiceOptions withSweepCost(int rows) {
+        return new ServiceOptions(maxBatch, maxWait, queueCapacity, rows);
+    }
+}

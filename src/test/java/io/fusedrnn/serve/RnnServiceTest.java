@@ -1,0 +1,229 @@
+package io.fusedrnn.serve;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.BackendUnavailableException;
+import io.fusedrnn.Backends;
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.Precision;
+import io.fusedrnn.model.PreparedRnn;
+import io.fusedrnn.model.RnnConfig;
+import io.fusedrnn.model.RnnModel;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RnnServiceTest {
+    private static final int CLIENTS = 8, PER_CLIENT = 24, WARM_UP_SWEEPS = 1000;
+
+    @Test
+    void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnReference() throws Exception {
+        everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.lstm(5, 7, 3, 2, true), 0);
+    }
+
+    @Test
+    void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnVector() throws Exception {
+        everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.lstm(5, 13, 0, 1, true), 8);
+    }
+
+    @Test
+    void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnOpenCl() throws Exception {
+        try {
+            Backends.open("opencl").close();
+        } catch (BackendUnavailableException e) {
+            if ("1".equals(System.getenv("FUSEDRNN_REQUIRE_OPENCL"))) throw e;
+            Assumptions.abort("no OpenCL platform: " + e.getMessage());
+        }
+        everyAnswerIsBitwiseTheSequenceAlone("opencl", RnnConfig.lstm(5, 13, 0, 1, true), 2);
+    }
+
+    /**
+     * CLIENTS threads each submit PER_CLIENT requests of random length (1..12), with random initial
+     * states and output sets; every answer must be bitwise the B = 1 run of that sequence, and every
+     * request answered exactly once.
+     */
+    private void everyAnswerIsBitwiseTheSequenceAlone(String backend, RnnConfig cfg, int sweepCost) throws Exception {
+        long seed = 14L + cfg.hashCode();
+        RnnModel model = RnnModel.random(cfg, seed);
+        boolean lstm = cfg.cell().gates() == 4;
+        try (Backend be = Backends.open(backend); PreparedRnn rnn = model.prepare(be, Precision.FP32)) {
+            warmUp(rnn, seed);
+            ServiceOptions opts = ServiceOptions.DEFAULTS.withMaxBatch(16).withMaxWait(Duration.ofMillis(5)).withSweepCost(sweepCost);
+            List<RnnRequest> requests = new ArrayList<>();
+            List<Future<RnnResult>> answers = new ArrayList<>();
+            RnnService service = new RnnService(rnn, opts);
+            try (ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {
+                Random r = new Random(seed);
+                for (int i = 0; i < CLIENTS * PER_CLIENT; i++) {
+                    RnnRequest q = RnnRequest.of(ServeFixtures.matrix(r, 1 + r.nextInt(12), cfg.inputSize()));
+                    if (r.nextInt(3) == 0) q = q.withStates(ServeFixtures.matrix(r, cfg.sweeps(), cfg.outputSize()),
+                            lstm && r.nextBoolean() ? ServeFixtures.matrix(r, cfg.sweeps(), cfg.hiddenSize()) : null);
+                    if (r.nextInt(3) == 0) q = q.withOutputs(Output.H_N);
+                    requests.add(q);
+                }
+                List<Future<List<CompletableFuture<RnnResult>>>> perClient = new ArrayList<>();
+                for (int c = 0; c < CLIENTS; c++) {
+                    List<RnnRequest> mine = requests.subList(c * PER_CLIENT, (c + 1) * PER_CLIENT);
+                    perClient.add(clients.submit(() -> {
+                        List<CompletableFuture<RnnResult>> fs = new ArrayList<>();
+                        for (RnnRequest q : mine) {
+                            fs.add(service.submit(q));
+                            Thread.sleep(0, 200_000);
+                        }
+                        return fs;
+                    }));
+                }
+                for (Future<List<CompletableFuture<RnnResult>>> f : perClient) answers.addAll(f.get());
+                for (Future<RnnResult> f : answers) f.get(30, TimeUnit.SECONDS);
+            } finally {
+                service.close(); // counts are final once the batcher has stopped
+            }
+            ServiceStats s = service.stats();
+            assertEquals(requests.size(), s.accepted());
+            assertEquals(requests.size(), s.answered(), "answered");
+            assertEquals(requests.size(), s.batchRows().sum(), 0.0, "rows over all sweeps");
+            assertTrue(s.sweeps() < requests.size(), "requests were batched: " + s.sweeps() + " sweeps for " + requests.size());
+            for (int i = 0; i < requests.size(); i++) {
+                RnnRequest q = requests.get(i);
+                RnnResult got = answers.get(i).get(), want = ServeFixtures.alone(rnn, q);
+                String where = backend + " " + cfg.describe() + " seed " + seed + " request " + i + " T=" + q.x().length;
+                boolean onlyH = q.outputs() != null && !q.outputs().contains(Output.Y);
+                if (onlyH) {
+                    assertNull(got.y(), where);
+                    assertNull(got.cN(), where);
+                } else {
+                    assertArrayEquals(want.y(), got.y(), "y " + where);
+                    if (lstm) assertArrayEquals(want.cN(), got.cN(), "c_n " + where);
+                    else assertNull(got.cN(), where);
+                }
+                assertArrayEquals(want.hN(), got.hN(), "h_n " + where);
+            }
+        }
+    }
+
+    /**
+     * The vector backend's σ/tanh may move in the last bit while C2 is still compiling the cell (SVML
+     * compiled, Math.exp interpreted: README, Determinism), whatever the batch; so both the batched
+     * runs and the oracle run after warm-up, and the comparison is bitwise.
+     */
+    private static void warmUp(PreparedRnn rnn, long seed) {
+        Random r = new Random(seed);
+        for (int i = 0; i < WARM_UP_SWEEPS; i++) {
+            ServeFixtures.alone(rnn, RnnRequest.of(ServeFixtures.matrix(r, 1 + r.nextInt(4), rnn.config().inputSize())));
+        }
+    }
+
+    @Test
+    void aFullQueueRejectsWithQueueFullException() throws Exception {
+        try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.lstm(64, 64, 0, 1, false), 1).prepare(be, Precision.FP32)) {
+            RnnService service = new RnnService(rnn, new ServiceOptions(1, Duration.ZERO, 2, 8));
+            Random r = new Random(2);
+            List<CompletableFuture<RnnResult>> accepted = new ArrayList<>();
+            accepted.add(service.submit(ServeFixtures.matrix(r, 2000, 64))); // keeps the batcher busy for a while
+            int rejected = 0;
+            for (int i = 0; i < 4; i++) {
+                try {
+                    accepted.add(service.submit(ServeFixtures.matrix(r, 1, 64)));
+                } catch (QueueFullException e) {
+                    rejected++;
+                    assertTrue(e.getMessage().startsWith("queue: expected fewer than 2 waiting requests"), e.getMessage());
+                }
+            }
+            assertTrue(accepted.size() <= 3 && rejected >= 2, accepted.size() + " accepted, " + rejected + " rejected");
+            assertEquals(rejected, service.stats().rejected());
+            for (CompletableFuture<RnnResult> f : accepted) f.get(30, TimeUnit.SECONDS);
+            service.close();
+            assertEquals(accepted.size(), service.stats().answered());
+        }
+    }
+
+    @Test
+    void timedOutAndCancelledRequestsAreSkippedAndCounted() throws Exception {
+        try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.lstm(64, 64, 0, 1, false), 1).prepare(be, Precision.FP32)) {
+            RnnService service = new RnnService(rnn, new ServiceOptions(1, Duration.ZERO, 10, 8));
+            Random r = new Random(3);
+            CompletableFuture<RnnResult> slow = service.submit(ServeFixtures.matrix(r, 2000, 64));
+            CompletableFuture<RnnResult> late = service.submit(RnnRequest.of(ServeFixtures.matrix(r, 3, 64)).withTimeout(Duration.ofMillis(1)));
+            CompletableFuture<RnnResult> dropped = service.submit(ServeFixtures.matrix(r, 3, 64));
+            assertTrue(dropped.cancel(true));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, e.getCause());
+            assertThrows(CancellationException.class, dropped::join);
+            slow.get(30, TimeUnit.SECONDS);
+            service.close();
+            assertEquals(1, service.stats().timedOut());
+            assertEquals(1, service.stats().cancelled());
+            assertEquals(1, service.stats().answered());
+            assertEquals(1, service.stats().sweeps(), "only the slow request ran");
+        }
+    }
+
+    @Test
+    void closeAnswersEverythingAcceptedAndRejectsLaterSubmits() throws Exception {
+        try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.gru(4, 6, 1, false, true), 1).prepare(be, Precision.FP32)) {
+            RnnService service = new RnnService(rnn, ServiceOptions.DEFAULTS.withMaxBatch(4));
+            Random r = new Random(4);
+            List<CompletableFuture<RnnResult>> fs = new ArrayList<>();
+            for (int i = 0; i < 50; i++) fs.add(service.submit(ServeFixtures.matrix(r, 1 + r.nextInt(20), 4)));
+            service.close();
+            for (CompletableFuture<RnnResult> f : fs) assertTrue(f.isDone() && !f.isCompletedExceptionally());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> service.submit(ServeFixtures.matrix(r, 1, 4)));
+            assertEquals("service: closed; expected submits before close()", e.getMessage());
+            service.close(); // twice is harmless
+            assertEquals(50, service.stats().answered());
+        }
+    }
+
+    @Test
+    void malformedRequestsAreRefusedWithOneLineNamingTheField() {
+        try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.gru(3, 4, 2, false, true), 1).prepare(be, Precision.FP32);
+             RnnService service = new RnnService(rnn, ServiceOptions.DEFAULTS)) {
+            assertRefused(service, RnnRequest.of(new float[0][]), "x: expected T >= 1 steps, found an empty sequence");
+            assertRefused(service, RnnRequest.of(null), "x: expected [T][3] floats, found null");
+            assertRefused(service, RnnRequest.of(new float[][] {{1, 2, 3}, {1, 2}}), "x[1]: expected 3 floats (I), found 2");
+            assertRefused(service, RnnRequest.of(new float[][] {{1, 2, 3}}).withStates(new float[1][4], null), "h0: expected 2 rows (L·D), found 1");
+            assertRefused(service, RnnRequest.of(new float[][] {{1, 2, 3}}).withStates(null, new float[2][4]),
+                    "c0: expected none for a GRU (no cell state), found 2 rows");
+            assertRefused(service, RnnRequest.of(new float[][] {{1, 2, 3}}).withOutputs(Output.C_N),
+                    "outputs: expected \"y\" or \"h_n\" for a GRU (no cell state), found \"c_n\"");
+            assertRefused(service, new RnnRequest(new float[][] {{1, 2, 3}}, null, null, EnumSet.noneOf(Output.class), null),
+                    "outputs: expected at least one of \"y\", \"h_n\", found none");
+            assertEquals(0, service.stats().accepted());
+        }
+    }
+
+    private static void assertRefused(RnnService s, RnnRequest q, String message) {
+        assertEquals(message, assertThrows(FusedRnnException.class, () -> s.submit(q)).getMessage());
+    }
+
+    @Test
+    void bucketsSplitASortedBatchOnlyWherePaddingOutweighsASweep() {
+        assertArrayEquals(new int[] {0, 3, 5}, Buckets.split(new int[] {1, 1, 2, 100, 100}, 3));
+        assertArrayEquals(new int[] {0, 2, 3, 5}, Buckets.split(new int[] {1, 1, 2, 100, 100}, 1));
+        assertArrayEquals(new int[] {0, 5}, Buckets.split(new int[] {1, 1, 2, 100, 100}, Integer.MAX_VALUE));
+        assertArrayEquals(new int[] {0, 4}, Buckets.split(new int[] {50, 50, 51, 52}, 8));
+        assertArrayEquals(new int[] {0, 2, 3, 4}, Buckets.split(new int[] {5, 5, 6, 7}, 0));
+        assertArrayEquals(new int[] {0, 1}, Buckets.split(new int[] {9}, 0));
+    }
+}
