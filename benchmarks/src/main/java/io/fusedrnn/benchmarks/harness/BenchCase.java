@@ -1,0 +1,26 @@
+package io.fusedrnn.benchmarks.harness;
+
+import io.fusedrnn.Cell;
+import io.fusedrnn.LayerSpec;
+import io.fusedrnn.Precision;
+
+/** One cell of the benchmark grid: which layer, at which size, precision and mode. */
+public record BenchCase(Cell cell, BenchShape shape, Precision precision, Mode mode) {
+
+    /** The layer: one unidirectional layer, no projection, GRU linear-before-reset (PyTorch's). */
+    public LayerSpec spec() {
+        return cell == Cell.LSTM
+                ? LayerSpec.lstm(shape.inputSize(), shape.hiddenSize())
+                : LayerSpec.gru(shape.inputSize(), shape.hiddenSize(), true);
+    }
+
+    /** FLOPs of one timed run (training counts 3x the forward, as DESIGN does). */
+    public double flops() {
+        return spec().forwardFlops(shape.steps(), shape.batch()) * mode.flopFactor();
+    }
+
+    /** {@code lstm latency}. */
+    public String label() {
+        return cell + " " + shape.name();
+    }
+}
