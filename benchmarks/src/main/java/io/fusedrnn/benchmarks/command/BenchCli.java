@@ -1,6 +1,6 @@
 package io.fusedrnn.benchmarks.command;
 
-import io.fusedrnn.Cell;
+import io.fusedrnn.benchmarks.harness.BenchCell;
 import io.fusedrnn.Precision;
 import io.fusedrnn.benchmarks.harness.BenchOptions;
 import io.fusedrnn.benchmarks.harness.BenchShape;
@@ -43,7 +43,7 @@ public final class BenchCli implements Callable<Integer> {
     private final PrintStream err;
     private final boolean terminal;
 
-    private List<Cell> cells = List.of(Cell.LSTM, Cell.GRU);
+    private List<BenchCell> cells = List.of(BenchCell.LSTM, BenchCell.GRU);
     private List<BenchShape> shapes = BenchShape.STANDARD;
     private List<String> backends = List.of();
     private List<String> peers = List.of();
@@ -137,21 +137,22 @@ public final class BenchCli implements Callable<Integer> {
         return new BenchRun(options(), out, err, terminal, "fusedrnn bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs())).run();
     }
 
-    @Option(names = "--cells", paramLabel = "lstm,gru", description = "cells to run (default: lstm,gru)")
+    @Option(names = "--cells", order = 1, paramLabel = "lstm,gru", description = "cells to run: lstm, gru (PyTorch's, linear before reset), gru-rb (reset before, as ONNX linear_before_reset=0) (default: lstm,gru)")
     void cells(String value) {
-        List<Cell> list = new ArrayList<>();
+        List<BenchCell> list = new ArrayList<>();
         for (String item : value.split(",", -1)) {
-            Cell c = switch (item.trim().toLowerCase(Locale.ROOT)) {
-                case "lstm" -> Cell.LSTM;
-                case "gru" -> Cell.GRU;
-                default -> throw bad("--cells", "a comma list of lstm, gru", "'" + item.trim() + "'");
-            };
+            BenchCell c;
+            try {
+                c = BenchCell.parse(item);
+            } catch (IllegalArgumentException e) {
+                throw bad("--cells", "a comma list of lstm, gru, gru-rb", e.getMessage());
+            }
             if (!list.contains(c)) list.add(c);
         }
         cells = List.copyOf(list);
     }
 
-    @Option(names = "--shapes", paramLabel = "latency,batch,large",
+    @Option(names = "--shapes", order = 2, paramLabel = "latency,batch,large",
             description = "standard shapes and/or custom B=..,T=..,I=..,H=.. (default: all three: latency B1 T100 I=H256, "
                     + "batch B64 T50 512, large B256 T25 1024)")
     void shapes(String value) {
@@ -162,18 +163,18 @@ public final class BenchCli implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--backends", paramLabel = "vector,opencl,reference",
+    @Option(names = "--backends", order = 3, paramLabel = "vector,opencl,reference",
             description = "backends to run (default: every one that opens, reference not on large); opencl:P:D or opencl:NAME picks a device")
     void backends(String value) {
         backends = names("--backends", value, BenchOptions.DEFAULT_BACKENDS, true);
     }
 
-    @Option(names = "--peers", paramLabel = "onnxruntime,onednn", description = "other libraries timed beside them in the same process (default: none)")
+    @Option(names = "--peers", order = 4, paramLabel = "onnxruntime,onednn", description = "other libraries timed beside them in the same process (default: none)")
     void peers(String value) {
         peers = names("--peers", value, BenchOptions.KNOWN_PEERS, false);
     }
 
-    @Option(names = "--precision", paramLabel = "fp32|fp64", description = "(default: fp32)")
+    @Option(names = "--precision", order = 5, paramLabel = "fp32|fp64", description = "(default: fp32)")
     void precision(String value) {
         precision = switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "fp32" -> Precision.FP32;
@@ -182,7 +183,7 @@ public final class BenchCli implements Callable<Integer> {
         };
     }
 
-    @Option(names = "--mode", paramLabel = "infer|train", description = "forward only, or forward + backward (default: infer)")
+    @Option(names = "--mode", order = 6, paramLabel = "infer|train", description = "forward only, or forward + backward (default: infer)")
     void mode(String value) {
         mode = switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "infer" -> Mode.INFER;
@@ -191,19 +192,19 @@ public final class BenchCli implements Callable<Integer> {
         };
     }
 
-    @Option(names = "--warmup", paramLabel = "N", description = "untimed runs per backend and case (default: 3, and at least 1.5 s)")
+    @Option(names = "--warmup", order = 7, paramLabel = "N", description = "untimed runs per backend and case (default: 3, and at least 1.5 s)")
     void warmup(String value) {
         warmup = integer("--warmup", value, 0);
     }
 
-    @Option(names = "--runs", paramLabel = "N",
+    @Option(names = "--runs", order = 8, paramLabel = "N",
             description = "timed runs per backend and case (default: 10, more for fast cases: up to 1 s of timed runs, at most 500)")
     void runs(String value) {
         runs = integer("--runs", value, 1);
         runsNamed = true;
     }
 
-    @Option(names = "--max-seconds", paramLabel = "S",
+    @Option(names = "--max-seconds", order = 9, paramLabel = "S",
             description = "a backend stops timing a case after S seconds, >= 3 runs (default: 30, 0 = no limit)")
     void maxSeconds(String value) {
         try {
@@ -218,17 +219,17 @@ public final class BenchCli implements Callable<Integer> {
         throw bad("--max-seconds", "a number of seconds >= 0", "'" + value + "'");
     }
 
-    @Option(names = "--json", paramLabel = "FILE", description = "write result rows and run metadata as JSON")
+    @Option(names = "--json", order = 10, paramLabel = "FILE", description = "write result rows and run metadata as JSON")
     void json(String value) {
         json = file("--json", value);
     }
 
-    @Option(names = "--report", paramLabel = "FILE.html", description = "write a self-contained HTML report with charts")
+    @Option(names = "--report", order = 11, paramLabel = "FILE.html", description = "write a self-contained HTML report with charts")
     void report(String value) {
         report = file("--report", value);
     }
 
-    @Option(names = "--no-ceilings", description = "skip measuring the machine's FMA peak and GEMM rate (about 2 s) before the cases")
+    @Option(names = "--no-ceilings", order = 12, description = "skip measuring the machine's FMA peak and GEMM rate (about 2 s) before the cases")
     void noCeilings(boolean value) {
         noCeilings = value;
     }

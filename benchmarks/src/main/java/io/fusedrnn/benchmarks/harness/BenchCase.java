@@ -1,17 +1,14 @@
 package io.fusedrnn.benchmarks.harness;
 
-import io.fusedrnn.Cell;
 import io.fusedrnn.LayerSpec;
 import io.fusedrnn.Precision;
 
 /** One cell of the benchmark grid: which layer, at which size, precision and mode. */
-public record BenchCase(Cell cell, BenchShape shape, Precision precision, Mode mode) {
+public record BenchCase(BenchCell cell, BenchShape shape, Precision precision, Mode mode) {
 
-    /** The layer: one unidirectional layer, no projection, GRU linear-before-reset (PyTorch's). */
+    /** The layer: one unidirectional layer, no projection; GRU linear-before-reset unless {@code gru-rb}. */
     public LayerSpec spec() {
-        return cell == Cell.LSTM
-                ? LayerSpec.lstm(shape.inputSize(), shape.hiddenSize())
-                : LayerSpec.gru(shape.inputSize(), shape.hiddenSize(), true);
+        return cell.spec(shape.inputSize(), shape.hiddenSize());
     }
 
     /** FLOPs of one timed run (training counts 3x the forward, as DESIGN does). */

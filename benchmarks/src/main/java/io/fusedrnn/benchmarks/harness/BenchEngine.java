@@ -1,6 +1,5 @@
 package io.fusedrnn.benchmarks.harness;
 
-import io.fusedrnn.Cell;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +36,7 @@ public final class BenchEngine {
     /** The cases in run order: cells outer, shapes inner. */
     public static List<BenchCase> cases(BenchOptions o) {
         List<BenchCase> cases = new ArrayList<>();
-        for (Cell cell : o.cells()) for (BenchShape s : o.shapes()) cases.add(new BenchCase(cell, s, o.precision(), o.mode()));
+        for (BenchCell cell : o.cells()) for (BenchShape s : o.shapes()) cases.add(new BenchCase(cell, s, o.precision(), o.mode()));
         return cases;
     }
 

@@ -1,6 +1,5 @@
 package io.fusedrnn.benchmarks.harness;
 
-import io.fusedrnn.Cell;
 import io.fusedrnn.Precision;
 
 import java.nio.file.Path;
@@ -18,7 +17,7 @@ import java.util.List;
  *                   {@link #MIN_RUNS} runs); 0 for no limit
  * @param ceilings   whether to measure the machine's FMA peak and GEMM rate before the cases
  */
-public record BenchOptions(List<Cell> cells, List<BenchShape> shapes, List<String> backends, List<String> peers,
+public record BenchOptions(List<BenchCell> cells, List<BenchShape> shapes, List<String> backends, List<String> peers,
                            Precision precision, Mode mode, Path json, Path report, int warmup, int runs,
                            boolean runsNamed, double maxSeconds, boolean ceilings) {
 

@@ -1,10 +1,10 @@
 package io.fusedrnn.benchmarks.jmh;
 
 import io.fusedrnn.Backends;
-import io.fusedrnn.Cell;
 import io.fusedrnn.Precision;
 import io.fusedrnn.benchmarks.harness.BackendContender;
 import io.fusedrnn.benchmarks.harness.BenchCase;
+import io.fusedrnn.benchmarks.harness.BenchCell;
 import io.fusedrnn.benchmarks.harness.BenchOptions;
 import io.fusedrnn.benchmarks.harness.BenchShape;
 import io.fusedrnn.benchmarks.harness.Contender;
@@ -72,7 +72,7 @@ public class ContenderBenchmark {
     public void setUp() {
         BenchShape s = BenchShape.parseList(shape).getFirst();
         Mode m = Mode.valueOf(mode.toUpperCase(Locale.ROOT));
-        BenchCase bc = new BenchCase(Cell.parse(cell), s, Precision.FP32, m);
+        BenchCase bc = new BenchCase(BenchCell.parse(cell), s, Precision.FP32, m);
         c = BenchOptions.KNOWN_PEERS.contains(contender) ? Peers.open(contender) : new BackendContender(Backends.open(contender));
         String why = c.cannotRun(bc);
         if (why != null) throw new IllegalStateException(contender + " cannot run " + bc.label() + ": " + why);
