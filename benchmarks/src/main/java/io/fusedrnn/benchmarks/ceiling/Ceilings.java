@@ -3,6 +3,8 @@ package io.fusedrnn.benchmarks.ceiling;
 import io.fusedrnn.benchmarks.harness.Progress;
 import io.fusedrnn.vector.GemmProbe;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
@@ -12,7 +14,10 @@ import java.util.function.DoubleSupplier;
  * The machine's fp32 ceilings, measured once per {@code bench} run on all cores: the FMA peak (Java
  * Vector API FMA chains, {@link FmaPeak}) and the best GEMM rate (the vector backend's own GEMM tile on
  * a {@value #GEMM_SIZE}³ product per thread, {@link GemmProbe}). Each row's GFLOP/s is reported as a
- * fraction of both, so a ratio to a peer can be read against what the hardware allows.
+ * fraction of both, so a ratio to a peer can be read against what the hardware allows. Rates are
+ * FLOPs per second of each thread's own CPU time, summed over the threads: what the cores do while they
+ * run, which a machine shared with other work still shows (wall time there measures the other work
+ * too, and a row slowed by it shows as a small fraction, which is what it is).
  *
  * @param fmaGflops  FMA peak, GFLOP/s over all threads (NaN when not measured)
  * @param gemmGflops GEMM rate, GFLOP/s over all threads (NaN when not measured)
@@ -29,6 +34,7 @@ public record Ceilings(double fmaGflops, double gemmGflops, int threads) {
     private static final int WINDOWS = 5;
     private static final long WINDOW_NANOS = 120_000_000L;
     private static final long FMA_ITERATIONS = 1 << 15;
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     /** Measures both ceilings on every core (about 2 s), showing progress. */
     public static Ceilings measure(Progress progress) {
@@ -74,7 +80,7 @@ public record Ceilings(double fmaGflops, double gemmGflops, int threads) {
     public String describe() {
         if (!measured()) return "ceilings: not measured";
         return String.format(Locale.ROOT, "ceilings: FMA peak %.0f GFLOP/s (Vector API FMA chains, %d float lanes), "
-                + "GEMM %.0f GFLOP/s (the vector backend's GEMM, %d^3 per thread) (fp32, %d threads)",
+                + "GEMM %.0f GFLOP/s (the vector backend's GEMM, %d^3 per thread) (fp32, %d threads, per second of their CPU time)",
                 fmaGflops, FmaPeak.lanes(), gemmGflops, GEMM_SIZE, threads);
     }
 
@@ -91,14 +97,11 @@ public record Ceilings(double fmaGflops, double gemmGflops, int threads) {
                     for (long end = System.nanoTime() + WARM_NANOS; System.nanoTime() < end; ) unit.getAsDouble();
                     for (int w = 0; w < WINDOWS; w++) {
                         barrier.await();
-                        long t0 = System.nanoTime(), now = t0;
+                        long t0 = System.nanoTime(), c0 = CPU.getCurrentThreadCpuTime();
                         double f = 0;
-                        while (now - t0 < WINDOW_NANOS) {
-                            f += unit.getAsDouble();
-                            now = System.nanoTime();
-                        }
+                        while (System.nanoTime() - t0 < WINDOW_NANOS) f += unit.getAsDouble();
                         flops[id][w] = f;
-                        nanos[id][w] = now - t0;
+                        nanos[id][w] = Math.max(1, CPU.getCurrentThreadCpuTime() - c0);
                     }
                 } catch (InterruptedException | BrokenBarrierException e) {
                     Thread.currentThread().interrupt();

@@ -19,7 +19,9 @@ import io.fusedrnn.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -101,6 +103,13 @@ final class BenchRun {
         }
     }
 
+    /** Temporary files are owner-only; a report is for others to read too (rw-r--r--, where POSIX). */
+    private static void readable(Path tmp) throws IOException {
+        if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
     private interface Writer {
         void write(Path p) throws IOException;
     }
@@ -108,7 +117,10 @@ final class BenchRun {
     private boolean write(Path path, String option, Writer w) {
         if (path == null) return true;
         try {
-            AtomicFiles.write(path, w::write); // all or nothing: no partial report on failure
+            AtomicFiles.write(path, tmp -> { // all or nothing: no partial report on failure
+                w.write(tmp);
+                readable(tmp);
+            });
             err.println("bench: wrote " + path);
             return true;
         } catch (IOException | RuntimeException e) {

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,6 +60,7 @@ class BenchCommandTest {
         String table = out.toString(StandardCharsets.UTF_8);
         assertTrue(table.contains("reference") && table.contains("onnxruntime (peer)") && table.contains("B2 T3 I5 H4"), table);
 
+        assertTrue(Files.getPosixFilePermissions(json).contains(PosixFilePermission.OTHERS_READ), "a report others can read");
         JsonNode doc = new ObjectMapper().readTree(json.toFile());
         assertTrue(doc.get("meta").get("cores").asInt() > 0);
         JsonNode ceilings = doc.get("meta").get("ceilings");
