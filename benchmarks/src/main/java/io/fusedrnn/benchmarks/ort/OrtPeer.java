@@ -1,0 +1,146 @@
+package io.fusedrnn.benchmarks.ort;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.Precision;
+import io.fusedrnn.benchmarks.harness.BenchCase;
+import io.fusedrnn.benchmarks.harness.Contender;
+import io.fusedrnn.benchmarks.harness.Mode;
+import io.fusedrnn.benchmarks.harness.Problem;
+import io.fusedrnn.benchmarks.harness.Trial;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.Map;
+
+/**
+ * ONNX Runtime (CPU execution provider) as a benchmark peer: the same weights as a one-node ONNX
+ * LSTM/GRU model, intra-op threads = cores. The only class that touches {@code ai.onnxruntime}; it is
+ * loaded reflectively ({@link io.fusedrnn.benchmarks.harness.Peers}) so fusedrnn runs without the ORT jar.
+ */
+public final class OrtPeer implements Contender {
+    private final OrtEnvironment env;
+    private final int threads;
+
+    public OrtPeer() {
+        env = OrtEnvironment.getEnvironment();
+        threads = Runtime.getRuntime().availableProcessors();
+    }
+
+    @Override
+    public String name() {
+        return "onnxruntime";
+    }
+
+    @Override
+    public boolean isPeer() {
+        return true;
+    }
+
+    @Override
+    public String description() {
+        return "ONNX Runtime " + env.getVersion() + " CPU, " + threads + " intra-op threads";
+    }
+
+    @Override
+    public String cannotRun(BenchCase c) {
+        if (c.mode() == Mode.TRAIN) return "ONNX Runtime's LSTM/GRU operators run inference only";
+        if (c.precision() != Precision.FP32) return "ONNX Runtime's CPU LSTM/GRU kernels are float32 only";
+        return null;
+    }
+
+    @Override
+    public Trial open(Problem p) {
+        try {
+            return new OrtTrial(p);
+        } catch (OrtException e) {
+            throw new FusedRnnException("onnxruntime: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        // the environment is a process-wide singleton owned by ONNX Runtime
+    }
+
+    /** A session over the case's model and the input tensor, made once. */
+    private final class OrtTrial implements Trial {
+        private final OrtSession session;
+        private final OrtSession.SessionOptions options;
+        private final OnnxTensor x;
+
+        OrtTrial(Problem p) throws OrtException {
+            BenchCase c = p.benchCase();
+            options = new OrtSession.SessionOptions();
+            options.setIntraOpNumThreads(threads);
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // Spin while Run() works (ORT's default speed), stop when it returns: an idle pool that keeps
+            // spinning would take a core from the next contender in this process.
+            options.addConfigEntry("session.force_spinning_stop", "1");
+            session = env.createSession(OnnxRnnModel.build(p.weights(), c.precision()), options);
+            long[] shape = {p.steps(), p.batch(), c.shape().inputSize()};
+            if (c.precision() == Precision.FP32) {
+                float[] xf = new float[p.x().length];
+                for (int i = 0; i < xf.length; i++) xf[i] = (float) p.x()[i];
+                x = OnnxTensor.createTensor(env, FloatBuffer.wrap(xf), shape);
+            } else {
+                x = OnnxTensor.createTensor(env, DoubleBuffer.wrap(p.x()), shape);
+            }
+        }
+
+        @Override
+        public Outputs outputs() {
+            try (OrtSession.Result r = session.run(Map.of("X", x))) {
+                return new Outputs(doubles(r, "Y"), doubles(r, "Y_h"));
+            } catch (OrtException e) {
+                throw new FusedRnnException("onnxruntime: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void run() {
+            try (OrtSession.Result r = session.run(Map.of("X", x))) {
+                doubles(r, "Y_h");
+            } catch (OrtException e) {
+                throw new FusedRnnException("onnxruntime: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public InputGradients gradients() {
+            throw new UnsupportedOperationException("onnxruntime runs inference only");
+        }
+
+        private double[] doubles(OrtSession.Result r, String name) {
+            OnnxValue v = r.get(name).orElseThrow(() -> new FusedRnnException("onnxruntime: output " + name + " missing"));
+            OnnxTensor t = (OnnxTensor) v;
+            if (t.getInfo().type == ai.onnxruntime.OnnxJavaType.FLOAT) {
+                FloatBuffer b = t.getFloatBuffer();
+                double[] out = new double[b.remaining()];
+                for (int i = 0; i < out.length; i++) out[i] = b.get(i);
+                return out;
+            }
+            DoubleBuffer b = t.getDoubleBuffer();
+            double[] out = new double[b.remaining()];
+            b.get(out);
+            return out;
+        }
+
+        @Override
+        public void close() {
+            x.close();
+            try {
+                session.close();
+            } catch (OrtException e) {
+                // closing is best effort
+            }
+            options.close();
+        }
+    }
+}
