@@ -41,10 +41,13 @@ public final class SparkInferCommand implements Callable<Integer> {
 
     @Option(names = "--weights", required = true, description = "model file (safetensors state_dict, or any format the library loads)")
     Path weights;
-    @Option(names = "--input", required = true, description = "input table: a file or directory")
-    Path input;
-    @Option(names = "--output", required = true, description = "output directory (must not exist)")
-    Path output;
+    @Option(names = "--input", required = true, description = "input table: a file or directory, or a URI (hdfs://, s3a://)")
+    String inputName;
+    @Option(names = "--output", required = true, description = "output directory (must not exist), or a URI")
+    String outputName;
+    /** Local paths, resolved against the caller's directory; null for URIs, which go to Spark as given. */
+    private Path input;
+    private Path output;
     @Option(names = "--format", description = "input format: parquet, json or orc (default: from the input's name)")
     String format;
     @Option(names = "--output-format", description = "output format (default: the input's)")
@@ -100,7 +103,7 @@ public final class SparkInferCommand implements Callable<Integer> {
         try {
             check();
             RnnModel model = ModelCache.model(ModelCache.fileKey(weights, PartitionInference.blankToNull(prefix), null));
-            Dataset<Row> in = spark.read().format(inputFormat()).load(input.toString());
+            Dataset<Row> in = spark.read().format(inputFormat()).load(input == null ? inputName : input.toString());
             RnnTransformer rnn = new RnnTransformer().setWeights(weights.toString()).setPrefix(prefix == null ? "" : prefix)
                     .setInputCol(column).setIdCol(idColumn == null ? "" : idColumn).setBackend(backend).setPrecision(precision)
                     .setBatchSize(batchSize).setOutputCol("y").setHnCol("h_n").setCnCol(model.config().cell().gates() == 4 ? "c_n" : "");
@@ -113,12 +116,17 @@ public final class SparkInferCommand implements Callable<Integer> {
             }
             Dataset<Row> out = rnn.transform(in);
             if (spread) out = out.drop(ORDER);
+            String writeAs = outputFormat == null ? inputFormat() : format(outputFormat, "--output-format");
+            if (output == null) { // a URI: Spark's commit protocol publishes the files only when the job succeeds
+                out.write().format(writeAs).save(outputName);
+                return 0;
+            }
             tmp = temporaryBeside(output);
-            out.write().format(outputFormat == null ? inputFormat() : format(outputFormat, "--output-format")).save(tmp.toString());
+            out.write().format(writeAs).save(tmp.toString());
             move(tmp, output);
             tmp = null;
             return 0;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException undeclared
             return fail(err, e);
         } finally {
             if (tmp != null) deleteTree(tmp);
@@ -128,12 +136,14 @@ public final class SparkInferCommand implements Callable<Integer> {
     private void check() {
         Path cwd = Path.of(System.getProperty("fusedrnn.cwd", System.getProperty("user.dir")));
         weights = cwd.resolve(weights).toAbsolutePath().normalize();
-        input = cwd.resolve(input).toAbsolutePath().normalize();
-        output = cwd.resolve(output).toAbsolutePath().normalize();
+        input = isUri(inputName) ? null : cwd.resolve(inputName).toAbsolutePath().normalize();
+        output = isUri(outputName) ? null : cwd.resolve(outputName).toAbsolutePath().normalize();
         if (!Files.isRegularFile(weights)) throw new FusedRnnException("--weights " + weights + ": no such file");
-        if (!Files.exists(input)) throw new FusedRnnException("--input " + input + ": no such file or directory");
-        if (Files.exists(output)) throw new FusedRnnException("--output " + output + ": already exists; remove it or choose another path");
-        if (!Files.isDirectory(output.getParent())) throw new FusedRnnException("--output " + output + ": directory " + output.getParent() + " does not exist");
+        if (input != null && !Files.exists(input)) throw new FusedRnnException("--input " + input + ": no such file or directory");
+        if (output != null && Files.exists(output)) throw new FusedRnnException("--output " + output + ": already exists; remove it or choose another path");
+        if (output != null && !Files.isDirectory(output.getParent())) {
+            throw new FusedRnnException("--output " + output + ": directory " + output.getParent() + " does not exist");
+        }
         if (batchSize < 1) throw new FusedRnnException("--batch-size: expected >= 1, found " + batchSize);
         inputFormat();
         if (outputFormat != null) format(outputFormat, "--output-format");
@@ -142,16 +152,21 @@ public final class SparkInferCommand implements Callable<Integer> {
     /** The input format: --format, else from the file name (or the names inside a directory). */
     private String inputFormat() {
         if (format != null) return format(format, "--format");
-        String found = guess(input.getFileName().toString());
-        if (found == null && Files.isDirectory(input)) {
+        String found = guess(inputName.replaceAll("/+$", ""));
+        if (found == null && input != null && Files.isDirectory(input)) {
             try (Stream<Path> files = Files.list(input)) {
                 found = files.map(p -> guess(p.getFileName().toString())).filter(f -> f != null).findFirst().orElse(null);
             } catch (IOException e) {
                 throw new FusedRnnException("--input " + input + ": cannot list (" + e.getMessage() + ")", e);
             }
         }
-        if (found == null) throw new FusedRnnException("--input " + input + ": cannot tell its format from the name; pass --format parquet|json|orc");
+        if (found == null) throw new FusedRnnException("--input " + inputName + ": cannot tell its format from the name; pass --format parquet|json|orc");
         return found;
+    }
+
+    /** A URI with a scheme (hdfs://, s3a://, file:/); a Windows drive letter is a path. */
+    private static boolean isUri(String name) {
+        return name.matches("[a-zA-Z][a-zA-Z0-9+.-]+:/.*");
     }
 
     private static String guess(String name) {
@@ -169,7 +184,7 @@ public final class SparkInferCommand implements Callable<Integer> {
     }
 
     /** Prints the one line for a failure (found inside Spark's wrapping) and returns the exit status. */
-    private int fail(PrintStream err, RuntimeException e) {
+    private int fail(PrintStream err, Exception e) {
         Throwable cause = SparkErrors.cause(e);
         err.println("fusedrnn spark-infer: " + SparkErrors.firstLine(cause));
         if (verbose) e.printStackTrace(err);

@@ -15,7 +15,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +27,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,15 +40,9 @@ class RnnTransformerTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("RnnTransformerTest")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        spark = TestSpark.session("local[2]");
         lstm = TestModels.save(RnnConfig.lstm(5, 7, 3, 2, true), 11, dir, "lstm");
         gru = TestModels.save(RnnConfig.gru(5, 6, 1, false, true), 12, dir, "gru");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     static Dataset<Row> table(List<Row> rows) {
@@ -70,9 +62,25 @@ class RnnTransformerTest {
                 assertEquals(in.getString(1), out.getString(1));
                 float[][][] want = TestModels.alone(rnn, (float[][]) in.get(2));
                 String what = "row id=" + k + " (T=" + ((float[][]) in.get(2)).length + ")";
-                assertArrayEquals(want[0], TestModels.matrix(out, "y"), what + ": y");
-                assertArrayEquals(want[1], TestModels.matrix(out, "h_n"), what + ": h_n");
-                if (cn) assertArrayEquals(want[2], TestModels.matrix(out, "c_n"), what + ": c_n");
+                assertClose(want[0], TestModels.matrix(out, "y"), what + ": y");
+                assertClose(want[1], TestModels.matrix(out, "h_n"), what + ": h_n");
+                if (cn) assertClose(want[2], TestModels.matrix(out, "c_n"), what + ": c_n");
+            }
+        }
+    }
+
+    /**
+     * Same shape, and values equal to 1e-6 (absolute; they lie in (-1, 1)). Batched rows come out
+     * bitwise equal to the lone runs when both run compiled code, but the vector backend's exp may
+     * move a last bit while the JIT is still compiling (README, "Determinism"), and a fresh executor
+     * JVM runs the cell interpreted first; 1e-6 is some ten float32 ulps, far below any real error.
+     */
+    static void assertClose(float[][] want, float[][] got, String what) {
+        assertEquals(want.length, got.length, what + ": rows");
+        for (int t = 0; t < want.length; t++) {
+            assertEquals(want[t].length, got[t].length, what + ": row " + t + " width");
+            for (int j = 0; j < want[t].length; j++) {
+                assertEquals(want[t][j], got[t][j], 1e-6f, what + "[" + t + "][" + j + "]");
             }
         }
     }
@@ -189,6 +197,5 @@ class RnnTransformerTest {
         }
         Pipeline again = Pipeline.load(dir.resolve("pipeline").toString());
         assertEquals(t.uid(), again.getStages()[0].uid());
-        assertNull(null);
     }
 }

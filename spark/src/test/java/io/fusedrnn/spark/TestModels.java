@@ -100,7 +100,7 @@ final class TestModels {
         for (int t = 0; t < out.length; t++) {
             scala.collection.Seq<?> s = (scala.collection.Seq<?>) outer.get(t);
             out[t] = new float[s.length()];
-            for (int j = 0; j < out[t].length; j++) out[t][j] = (Float) s.apply(j);
+            for (int j = 0; j < out[t].length; j++) out[t][j] = ((Number) s.apply(j)).floatValue();
         }
         return out;
     }
