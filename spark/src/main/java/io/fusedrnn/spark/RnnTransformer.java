@@ -92,99 +92,123 @@ public final class RnnTransformer extends Transformer implements MLWritable {
         return uid;
     }
 
+    /** Param: the model file (path; read by RnnModel.load on each executor). */
     public Param<String> weights() {
         return weights;
     }
 
+    /** Param: the key prefix of the RNN inside the file ("" = the only one). */
     public Param<String> prefix() {
         return prefix;
     }
 
+    /** Param: the ONNX node of the RNN ("" = the only one). */
     public Param<String> node() {
         return node;
     }
 
+    /** Param: the input column, {@code array<array<float|double>>} [T][I] (default x). */
     public Param<String> inputCol() {
         return inputCol;
     }
 
+    /** Param: the output column for y [T][D·H_out] (default y). */
     public Param<String> outputCol() {
         return outputCol;
     }
 
+    /** Param: the output column for h_n [L·D][H_out] (default h_n; "" = none). */
     public Param<String> hnCol() {
         return hnCol;
     }
 
+    /** Param: the output column for c_n [L·D][H], LSTM only (default "" = none). */
     public Param<String> cnCol() {
         return cnCol;
     }
 
+    /** Param: the column naming a row in error messages (default "" = partition and position). */
     public Param<String> idCol() {
         return idCol;
     }
 
+    /** Param: the backend name (default auto; {gpu} = the task's GPU address). */
     public Param<String> backend() {
         return backend;
     }
 
+    /** Param: fp32 or fp64 (default fp32). */
     public Param<String> precision() {
         return precision;
     }
 
+    /** Param: rows per batched sweep (default 64). */
     public IntParam batchSize() {
         return batchSize;
     }
 
+    /** Param: batches read ahead and ordered by length (default 8; 1 = no sorting). */
     public IntParam sortWindow() {
         return sortWindow;
     }
 
+    /** Sets the model file; returns this. */
     public RnnTransformer setWeights(String path) {
         return with(weights, path);
     }
 
+    /** Sets the key prefix of the RNN inside the file; returns this. */
     public RnnTransformer setPrefix(String value) {
         return with(prefix, value);
     }
 
+    /** Sets the ONNX node of the RNN; returns this. */
     public RnnTransformer setNode(String value) {
         return with(node, value);
     }
 
+    /** Sets the input column, {@code array<array<float|double>>} [T][I]; returns this. */
     public RnnTransformer setInputCol(String value) {
         return with(inputCol, value);
     }
 
+    /** Sets the output column for y [T][D·H_out]; returns this. */
     public RnnTransformer setOutputCol(String value) {
         return with(outputCol, value);
     }
 
+    /** Sets the output column for h_n [L·D][H_out]; returns this. */
     public RnnTransformer setHnCol(String value) {
         return with(hnCol, value);
     }
 
+    /** Sets the output column for c_n [L·D][H], LSTM only; returns this. */
     public RnnTransformer setCnCol(String value) {
         return with(cnCol, value);
     }
 
+    /** Sets the column naming a row in error messages; returns this. */
     public RnnTransformer setIdCol(String value) {
         return with(idCol, value);
     }
 
+    /** Sets the backend name; returns this. */
     public RnnTransformer setBackend(String value) {
         return with(backend, value);
     }
 
+    /** Sets fp32 or fp64; returns this. */
     public RnnTransformer setPrecision(String value) {
         return with(precision, value);
     }
 
+    /** Sets rows per batched sweep; returns this. */
     public RnnTransformer setBatchSize(int value) {
         set(batchSize, value);
         return this;
     }
 
+    /** Sets batches read ahead and ordered by length; returns this. */
     public RnnTransformer setSortWindow(int value) {
         set(sortWindow, value);
         return this;

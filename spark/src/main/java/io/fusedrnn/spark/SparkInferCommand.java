@@ -72,7 +72,7 @@ public final class SparkInferCommand implements Callable<Integer> {
     /** Entry point of {@code ./fusedrnn spark-infer}. */
     public static void main(String[] args) {
         if (!List.of(args).contains("--verbose") && System.getProperty("log4j2.configurationFile") == null) {
-            System.setProperty("log4j2.configurationFile", "io/fusedrnn/spark/log4j2-quiet.properties");
+            System.setProperty("log4j2.configurationFile", "classpath:io/fusedrnn/spark/log4j2-quiet.properties");
         }
         System.exit(new CommandLine(new SparkInferCommand()).execute(args));
     }

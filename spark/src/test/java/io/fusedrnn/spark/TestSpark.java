@@ -35,7 +35,8 @@ final class TestSpark {
 
     static Path temp(String name) {
         try {
-            return Files.createTempDirectory("fusedrnn-spark-" + name);
+            // under target/, so mvn clean removes what the tests leave
+            return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-tmp")), name).toAbsolutePath();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

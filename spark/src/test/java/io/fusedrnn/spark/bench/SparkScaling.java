@@ -34,7 +34,7 @@ import java.util.Random;
  * Run with the test class path (see RESULTS.md for the command).
  */
 public final class SparkScaling {
-    static final int ROWS = 6000, INPUT = 64, HIDDEN = 256, MIN_T = 16, MAX_T = 64;
+    static final int ROWS = 3000, INPUT = 64, HIDDEN = 256, MIN_T = 16, MAX_T = 64;
 
     private SparkScaling() {
     }
