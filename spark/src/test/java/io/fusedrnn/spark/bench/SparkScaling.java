@@ -83,6 +83,11 @@ public final class SparkScaling {
         System.out.println("prepared " + ROWS + " rows, T in " + MIN_T + ".." + MAX_T + ", LSTM I=" + INPUT + " H=" + HIDDEN + " in " + dir);
     }
 
+    /** CPU time of the whole process (all threads), which the load of other processes on the host inflates far less than wall time. */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     static void time(Path dir, int rounds) throws Exception {
         String[] masters = {"local[1]", "local[2]"};
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
@@ -97,11 +102,12 @@ public final class SparkScaling {
                 rnn.transform(in.limit(200)).write().format("noop").mode("overwrite").save(); // warm-up: JIT, model load
                 Path out = Files.createTempDirectory(dir, "out");
                 Files.delete(out);
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = cpuNanos();
                 rnn.transform(in).write().parquet(out.toString());
-                double s = (System.nanoTime() - t0) / 1e9;
+                double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
                 seconds.get(master).add(s);
-                System.out.printf("round %d %s: %.2f s, %.0f rows/s%n", round, master, s, ROWS / s);
+                System.out.printf("round %d %s: %.2f s wall, %.0f rows/s; process CPU %.2f s (%.2f cores busy on average)%n",
+                        round, master, s, ROWS / s, cpu, cpu / s);
                 spark.stop();
             }
         }
