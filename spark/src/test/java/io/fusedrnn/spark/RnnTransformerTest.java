@@ -1,0 +1,201 @@
+package io.fusedrnn.spark;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.Backends;
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.Precision;
+import io.fusedrnn.model.PreparedRnn;
+import io.fusedrnn.model.RnnConfig;
+import io.fusedrnn.model.RnnModel;
+
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** RnnTransformer on local[2]: every row equals its sequence run alone; bad rows fail with one line; Pipelines save and load. */
+class RnnTransformerTest {
+    static SparkSession spark;
+    @TempDir
+    static Path dir;
+    static Path lstm;
+    static Path gru;
+
+    @BeforeAll
+    static void start() {
+        spark = TestSpark.session("local[2]");
+        lstm = TestModels.save(RnnConfig.lstm(5, 7, 3, 2, true), 11, dir, "lstm");
+        gru = TestModels.save(RnnConfig.gru(5, 6, 1, false, true), 12, dir, "gru");
+    }
+
+    static Dataset<Row> table(List<Row> rows) {
+        return spark.createDataFrame(rows, TestModels.SCHEMA);
+    }
+
+    /** Checks every output row against its sequence run alone on the vector backend, and that id and tag passed through. */
+    static void assertEachRowRunsAlone(Path weights, List<Row> input, List<Row> output, boolean cn) {
+        assertEquals(input.size(), output.size());
+        List<Row> sorted = new ArrayList<>(output);
+        sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
+        try (Backend be = Backends.open("vector");
+             PreparedRnn rnn = RnnModel.load(weights).prepare(be, Precision.FP32)) {
+            for (int k = 0; k < input.size(); k++) {
+                Row in = input.get(k), out = sorted.get(k);
+                assertEquals(in.getLong(0), out.getLong(0));
+                assertEquals(in.getString(1), out.getString(1));
+                float[][][] want = TestModels.alone(rnn, (float[][]) in.get(2));
+                String what = "row id=" + k + " (T=" + ((float[][]) in.get(2)).length + ")";
+                assertClose(want[0], TestModels.matrix(out, "y"), what + ": y");
+                assertClose(want[1], TestModels.matrix(out, "h_n"), what + ": h_n");
+                if (cn) assertClose(want[2], TestModels.matrix(out, "c_n"), what + ": c_n");
+            }
+        }
+    }
+
+    /**
+     * Same shape, and values equal to 1e-6 (absolute; they lie in (-1, 1)). Batched rows come out
+     * bitwise equal to the lone runs when both run compiled code, but the vector backend's exp may
+     * move a last bit while the JIT is still compiling (README, "Determinism"), and a fresh executor
+     * JVM runs the cell interpreted first; 1e-6 is some ten float32 ulps, far below any real error.
+     */
+    static void assertClose(float[][] want, float[][] got, String what) {
+        assertEquals(want.length, got.length, what + ": rows");
+        for (int t = 0; t < want.length; t++) {
+            assertEquals(want[t].length, got[t].length, what + ": row " + t + " width");
+            for (int j = 0; j < want[t].length; j++) {
+                assertEquals(want[t][j], got[t][j], 1e-6f, what + "[" + t + "][" + j + "]");
+            }
+        }
+    }
+
+    @Test
+    void lstmRowsEqualEachSequenceRunAlone() {
+        // bidirectional, 2 layers, projection: lengths and the reverse direction's start per row matter
+        List<Row> rows = TestModels.rows(37, 5, 13, 1);
+        RnnTransformer t = new RnnTransformer().setWeights(lstm.toString()).setBackend("vector").setCnCol("c_n")
+                .setBatchSize(4).setSortWindow(3);
+        List<Row> out = t.transform(table(rows)).collectAsList();
+        assertEachRowRunsAlone(lstm, rows, out, true);
+    }
+
+    @Test
+    void gruRowsEqualEachSequenceRunAloneWithoutSorting() {
+        List<Row> rows = TestModels.rows(23, 5, 9, 2);
+        RnnTransformer t = new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setBatchSize(5).setSortWindow(1);
+        Dataset<Row> out = t.transform(table(rows));
+        assertEquals(List.of("id", "tag", "x", "y", "h_n"), List.of(out.schema().fieldNames()));
+        assertEachRowRunsAlone(gru, rows, out.collectAsList(), false);
+    }
+
+    @Test
+    void fp64GivesDoubleColumnsCloseToFp32() {
+        List<Row> rows = TestModels.rows(6, 5, 4, 3);
+        Dataset<Row> out = new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setPrecision("fp64").transform(table(rows));
+        assertEquals("array<array<double>>", out.schema().apply("y").dataType().simpleString());
+        assertEquals(6, out.count());
+    }
+
+    static FusedRnnException failure(Runnable r) {
+        Exception e = assertThrows(Exception.class, r::run);
+        Throwable cause = SparkErrors.cause(e);
+        assertInstanceOf(FusedRnnException.class, cause, () -> "expected a FusedRnnException inside " + e);
+        assertTrue(!cause.getMessage().contains("\n"), "one line: " + cause.getMessage());
+        return (FusedRnnException) cause;
+    }
+
+    static List<Row> withRow(Object x) {
+        List<Row> rows = new ArrayList<>(TestModels.rows(5, 5, 4, 4));
+        rows.add(RowFactory.create(77L, "bad", x));
+        return rows;
+    }
+
+    private static RnnTransformer withIds() {
+        return new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setIdCol("id");
+    }
+
+    @Test
+    void aStepOfTheWrongSizeNamesTheRowColumnExpectedAndFound() {
+        FusedRnnException e = failure(() -> withIds().transform(table(withRow(new float[][] {new float[4], new float[4]}))).count());
+        assertEquals("row id=77, column 'x': step 0: expected 5 values (the model's input size), found 4", e.getMessage());
+    }
+
+    @Test
+    void aRaggedRowIsNamed() {
+        FusedRnnException e = failure(() -> withIds().transform(table(withRow(new float[][] {new float[5], new float[5], new float[6]}))).count());
+        assertEquals("row id=77, column 'x': step 2: expected 5 values (the model's input size), found 6 (a ragged row: step 0 has 5)", e.getMessage());
+    }
+
+    @Test
+    void aNullSequenceIsNamedByPositionWithoutAnIdColumn() {
+        FusedRnnException e = failure(() -> new RnnTransformer().setWeights(gru.toString()).setBackend("vector")
+                .transform(table(withRow(null)).coalesce(1)).count());
+        assertEquals("row 5 of partition 0, column 'x': expected a sequence [T][5], found null", e.getMessage());
+    }
+
+    @Test
+    void aNullStepIsNamed() {
+        FusedRnnException e = failure(() -> withIds().transform(table(withRow(new float[][] {new float[5], null}))).count());
+        assertEquals("row id=77, column 'x': step 1: expected 5 values, found null", e.getMessage());
+    }
+
+    @Test
+    void aMissingColumnFailsBeforeAnyJob() {
+        FusedRnnException e = failure(() -> withIds().setInputCol("seq").transform(table(TestModels.rows(2, 5, 2, 5))));
+        assertEquals("column 'seq': not found; the input has columns [id, tag, x]", e.getMessage());
+    }
+
+    @Test
+    void aColumnOfTheWrongTypeFailsBeforeAnyJob() {
+        FusedRnnException e = failure(() -> withIds().setInputCol("tag").transform(table(TestModels.rows(2, 5, 2, 5))));
+        assertEquals("column 'tag': expected array<array<float|double>> (one sequence [T][I] per row), found string", e.getMessage());
+    }
+
+    @Test
+    void aCellStateColumnOnAGruFails() {
+        FusedRnnException e = failure(() -> withIds().setCnCol("c_n").transform(table(TestModels.rows(2, 5, 2, 5))));
+        assertTrue(e.getMessage().startsWith("cnCol: the model in "), e.getMessage());
+    }
+
+    @Test
+    void aPipelineHoldingTheTransformerSavesAndLoads() throws Exception {
+        RnnTransformer t = new RnnTransformer().setWeights(lstm.toString()).setBackend("vector").setCnCol("c_n")
+                .setBatchSize(3).setOutputCol("out").setIdCol("id");
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {t});
+        Dataset<Row> data = table(TestModels.rows(9, 5, 6, 6));
+        PipelineModel fitted = pipeline.fit(data);
+        fitted.write().overwrite().save(dir.resolve("model").toString());
+        pipeline.write().overwrite().save(dir.resolve("pipeline").toString());
+
+        PipelineModel loaded = PipelineModel.load(dir.resolve("model").toString());
+        RnnTransformer back = (RnnTransformer) loaded.stages()[0];
+        assertEquals(t.uid(), back.uid());
+        assertEquals(3, (Integer) back.getOrDefault(back.batchSize()));
+        assertEquals("out", back.getOrDefault(back.outputCol()));
+        assertEquals(lstm.toString(), back.getOrDefault(back.weights()));
+        List<Row> want = fitted.transform(data).orderBy("id").collectAsList();
+        List<Row> got = loaded.transform(data).orderBy("id").collectAsList();
+        for (int k = 0; k < want.size(); k++) {
+            assertArrayEquals(TestModels.matrix(want.get(k), "out"), TestModels.matrix(got.get(k), "out"));
+            assertArrayEquals(TestModels.matrix(want.get(k), "c_n"), TestModels.matrix(got.get(k), "c_n"));
+        }
+        Pipeline again = Pipeline.load(dir.resolve("pipeline").toString());
+        assertEquals(t.uid(), again.getStages()[0].uid());
+    }
+}
