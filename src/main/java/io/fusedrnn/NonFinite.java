@@ -13,7 +13,7 @@ public final class NonFinite {
 
     /** The first non-finite value of a checked tensor, and where it is. */
     public static final class Found extends FusedRnnException {
-        Found(String message) {
+        public Found(String message) {
             super(message);
         }
     }
