@@ -17,19 +17,21 @@ final class InferProgress {
 
     private final PrintStream err;
     private final boolean terminal;
-    private final long total, start = System.nanoTime();
+    private final long total, start;
     private long lastShown;
     private int lineLength;
     private boolean shown;
 
     InferProgress(PrintStream err, long totalRows) {
-        this(err, totalRows, err == System.err && stderrIsTerminal());
+        this(err, totalRows, err == System.err && stderrIsTerminal(), System.nanoTime());
     }
 
-    InferProgress(PrintStream err, long totalRows, boolean terminal) {
+    /** A display started at {@code startNanos} (System.nanoTime's clock) that redraws when {@code terminal}. */
+    InferProgress(PrintStream err, long totalRows, boolean terminal, long startNanos) {
         this.err = err;
         this.total = Math.max(1, totalRows);
         this.terminal = terminal;
+        this.start = startNanos;
     }
 
     /** Whether file descriptor 2 is a terminal (Linux: /proc/self/fd/2 names a tty; elsewhere the console's answer). */
@@ -62,8 +64,12 @@ final class InferProgress {
 
     /** Ends the display: the final line, only if progress was shown. */
     void done() {
+        done(System.nanoTime());
+    }
+
+    void done(long now) {
         if (!shown) return;
-        show(line(total, System.nanoTime() - start), true);
+        show(line(total, now - start), true);
     }
 
     private String line(long rows, long elapsed) {
