@@ -25,6 +25,7 @@ public abstract class Tensor extends BackendResource {
     private final int[] shape;
     private final long size;
 
+    /** A tensor of {@code owner} with the given precision and shape (sizes checked here). */
     protected Tensor(Backend owner, Precision precision, int[] shape) {
         long n = 1;
         for (int d : shape) { // checked before super(): a rejected shape is never counted as live
@@ -43,6 +44,7 @@ public abstract class Tensor extends BackendResource {
      * destination (offsets and pitches count values, not bytes).
      */
     public record Block(long srcOffset, long srcPitch, long dstOffset, long dstPitch, long length, long rows) {
+        /** Checks that every field is non-negative and that destination runs do not overlap. */
         public Block {
             if (srcOffset < 0 || srcPitch < 0 || dstOffset < 0 || dstPitch < 0 || length < 0 || rows < 0) {
                 throw new FusedRnnException("block: expected non-negative offsets, pitches and sizes, found " + describe(srcOffset, srcPitch, dstOffset, dstPitch, length, rows));
@@ -111,6 +113,7 @@ public abstract class Tensor extends BackendResource {
         }
     }
 
+    /** The element type. */
     public final Precision precision() {
         return precision;
     }
@@ -125,6 +128,7 @@ public abstract class Tensor extends BackendResource {
         return shape[d];
     }
 
+    /** Number of dimensions. */
     public final int rank() {
         return shape.length;
     }

@@ -34,7 +34,16 @@ public final class NpyFile implements AutoCloseable {
 
     /** The element types read. */
     public enum Kind {
-        FLOAT16(2, true), FLOAT32(4, true), FLOAT64(8, true), INT32(4, false), INT64(8, false);
+        /** {@code f2}, converted. */
+        FLOAT16(2, true),
+        /** {@code f4}: straight into FP32 tensors when little-endian. */
+        FLOAT32(4, true),
+        /** {@code f8}: straight into FP64 tensors when little-endian. */
+        FLOAT64(8, true),
+        /** {@code i4}, for lengths. */
+        INT32(4, false),
+        /** {@code i8}, for lengths. */
+        INT64(8, false);
 
         private final int bytes;
         private final boolean floating;
