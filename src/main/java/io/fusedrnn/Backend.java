@@ -1,7 +1,10 @@
 package io.fusedrnn;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Where LSTM/GRU sweeps run: {@code reference} (scalar oracle), {@code vector} (Vector API) or
@@ -36,11 +39,35 @@ public abstract class Backend implements AutoCloseable {
         return newTensor(precision, shape.clone());
     }
 
-    /** A tensor holding a copy of {@code data}. */
+    /** A tensor holding a copy of {@code data} (rounded to float32 in an fp32 tensor). */
     public final Tensor upload(Precision precision, double[] data, int... shape) {
+        return upload(precision, data, shape, t -> t.write(data));
+    }
+
+    /** A tensor holding a copy of {@code data}: straight into fp32, widened into fp64. */
+    public final Tensor upload(Precision precision, float[] data, int... shape) {
+        return upload(precision, data, shape, t -> t.write(data));
+    }
+
+    /** A tensor holding a copy of the buffer's remaining values (its position does not move). */
+    public final Tensor upload(Precision precision, FloatBuffer data, int... shape) {
+        return upload(precision, data, shape, t -> t.write(data));
+    }
+
+    /**
+     * A tensor holding a copy of a segment of {@code precision}'s element type in native byte order
+     * ({@link Tensor#layout}: float for FP32, double for FP64), e.g. a memory-mapped file, copied
+     * without conversion.
+     */
+    public final Tensor upload(Precision precision, MemorySegment data, int... shape) {
+        return upload(precision, data, shape, t -> t.write(data));
+    }
+
+    private Tensor upload(Precision precision, Object data, int[] shape, Consumer<Tensor> fill) {
+        if (data == null) throw new FusedRnnException("upload: expected data for a tensor " + Arrays.toString(shape) + ", found null");
         Tensor t = allocate(precision, shape);
         try {
-            t.write(data);
+            fill.accept(t);
         } catch (RuntimeException e) {
             t.close();
             throw e;

@@ -13,7 +13,8 @@ public final class NonFinite {
 
     /** The first non-finite value of a checked tensor, and where it is. */
     public static final class Found extends FusedRnnException {
-        Found(String message) {
+        /** @param message one line: the operand, the value found and its position */
+        public Found(String message) {
             super(message);
         }
     }

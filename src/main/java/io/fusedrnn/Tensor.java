@@ -1,18 +1,31 @@
 package io.fusedrnn;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A dense row-major tensor that lives where its backend computes (a heap array, off-heap memory or
  * an OpenCL buffer). Created only by {@link Backend#allocate}; copies in and out are explicit.
  * Closing releases the memory; closing twice is harmless; any other use after close throws
  * {@link IllegalStateException}.
+ *
+ * <p>Host copies come in three forms: Java arrays ({@code float[]}, {@code double[]}, converted when
+ * they are not the tensor's element type), {@link FloatBuffer}, and {@link MemorySegment}s (FFM),
+ * which hold values of the tensor's own element type ({@code float} for FP32, {@code double} for
+ * FP64) in native byte order and are copied without conversion. A {@link Block} copies a 2-D block
+ * of runs, so a batch slice or a transposition of the first two dimensions is one call.
  */
 public abstract class Tensor extends BackendResource {
     private final Precision precision;
     private final int[] shape;
     private final long size;
 
+    /** A tensor of {@code owner} with the given precision and shape (sizes checked here). */
     protected Tensor(Backend owner, Precision precision, int[] shape) {
         long n = 1;
         for (int d : shape) { // checked before super(): a rejected shape is never counted as live
@@ -25,6 +38,82 @@ public abstract class Tensor extends BackendResource {
         this.size = n;
     }
 
+    /**
+     * A 2-D block of {@code rows} runs of {@code length} values: run r starts at
+     * {@code srcOffset + r·srcPitch} in the source and at {@code dstOffset + r·dstPitch} in the
+     * destination (offsets and pitches count values, not bytes).
+     */
+    public record Block(long srcOffset, long srcPitch, long dstOffset, long dstPitch, long length, long rows) {
+        /** Checks that every field is non-negative and that destination runs do not overlap. */
+        public Block {
+            if (srcOffset < 0 || srcPitch < 0 || dstOffset < 0 || dstPitch < 0 || length < 0 || rows < 0) {
+                throw new FusedRnnException("block: expected non-negative offsets, pitches and sizes, found " + describe(srcOffset, srcPitch, dstOffset, dstPitch, length, rows));
+            }
+            if (rows > 1 && dstPitch < length) {
+                throw new FusedRnnException("block: expected a destination pitch >= the run length " + length + " (runs must not overlap), found " + dstPitch);
+            }
+        }
+
+        /** One run of {@code count} values. */
+        public static Block contiguous(long srcOffset, long dstOffset, long count) {
+            return new Block(srcOffset, count, dstOffset, count, count, 1);
+        }
+
+        /**
+         * The blocks that move an [a, b, c] array starting at {@code srcBase} into [b, a, c] order
+         * starting at {@code dstBase} (batch-first ↔ time-first): one block per index of the
+         * smaller of the first two dimensions.
+         */
+        public static List<Block> swapFirstTwo(long a, long b, long c, long srcBase, long dstBase) {
+            List<Block> out = new ArrayList<>();
+            if (a <= b) { // one block per i: b runs read in order, written a·c apart
+                for (long i = 0; i < a; i++) out.add(new Block(srcBase + i * b * c, c, dstBase + i * c, a * c, c, b));
+            } else {      // one block per j: a runs read b·c apart, written in order
+                for (long j = 0; j < b; j++) out.add(new Block(srcBase + j * c, b * c, dstBase + j * a * c, c, c, a));
+            }
+            return out;
+        }
+
+        /** Values the block moves. */
+        public long count() {
+            return Math.multiplyExact(length, rows);
+        }
+
+        /** One past the last source index read (0 for an empty block). */
+        public long srcEnd() {
+            return end(srcOffset, srcPitch);
+        }
+
+        /** One past the last destination index written (0 for an empty block). */
+        public long dstEnd() {
+            return end(dstOffset, dstPitch);
+        }
+
+        /** Whether source and destination runs are each one contiguous range. */
+        public boolean isContiguous() {
+            return rows <= 1 || (srcPitch == length && dstPitch == length);
+        }
+
+        private long end(long offset, long pitch) {
+            if (length == 0 || rows == 0) return 0;
+            try {
+                return Math.addExact(Math.addExact(offset, Math.multiplyExact(rows - 1, pitch)), length);
+            } catch (ArithmeticException e) {
+                throw new FusedRnnException("block: " + this + " overflows");
+            }
+        }
+
+        private static String describe(long so, long sp, long d, long dp, long len, long rows) {
+            return rows + " runs of " + len + " (source from " + so + " pitch " + sp + ", destination from " + d + " pitch " + dp + ")";
+        }
+
+        @Override
+        public String toString() {
+            return describe(srcOffset, srcPitch, dstOffset, dstPitch, length, rows);
+        }
+    }
+
+    /** The element type. */
     public final Precision precision() {
         return precision;
     }
@@ -39,6 +128,7 @@ public abstract class Tensor extends BackendResource {
         return shape[d];
     }
 
+    /** Number of dimensions. */
     public final int rank() {
         return shape.length;
     }
@@ -48,45 +138,208 @@ public abstract class Tensor extends BackendResource {
         return size;
     }
 
+    /** The layout of one element in host segments: native-order float (FP32) or double (FP64). */
+    public final ValueLayout elementLayout() {
+        return layout(precision);
+    }
+
+    /** The native-order, unaligned layout of one {@code precision} element. */
+    public static ValueLayout layout(Precision precision) {
+        return precision == Precision.FP32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED;
+    }
+
     /** Copies {@code size()} values in (rounded to float32 in an fp32 tensor). */
     public final void write(double[] src) {
         checkOpen();
         checkLength(src.length);
-        writeDoubles(src);
+        if (precision == Precision.FP64) {
+            writeBlock(MemorySegment.ofArray(src), Block.contiguous(0, 0, size));
+        } else {
+            float[] f = new float[src.length];
+            for (int i = 0; i < f.length; i++) f[i] = (float) src[i];
+            writeBlock(MemorySegment.ofArray(f), Block.contiguous(0, 0, size));
+        }
     }
 
-    /** Copies {@code size()} values in (widened in an fp64 tensor). */
+    /** Copies {@code size()} values in (straight in an fp32 tensor, widened in an fp64 one). */
     public final void write(float[] src) {
         checkOpen();
         checkLength(src.length);
-        writeFloats(src);
+        if (precision == Precision.FP32) {
+            writeBlock(MemorySegment.ofArray(src), Block.contiguous(0, 0, size));
+        } else {
+            double[] d = new double[src.length];
+            for (int i = 0; i < d.length; i++) d[i] = src[i];
+            writeBlock(MemorySegment.ofArray(d), Block.contiguous(0, 0, size));
+        }
+    }
+
+    /** Copies the buffer's {@code remaining()} values (exactly {@code size()}) in; its position does not move. */
+    public final void write(FloatBuffer src) {
+        checkOpen();
+        checkLength(src.remaining());
+        if (precision == Precision.FP32 && src.order() == ByteOrder.nativeOrder() && (src.isDirect() || src.hasArray())) {
+            writeBlock(MemorySegment.ofBuffer(src), Block.contiguous(0, 0, size));
+        } else {
+            float[] f = new float[src.remaining()];
+            src.duplicate().get(f);
+            write(f);
+        }
+    }
+
+    /**
+     * Copies {@code size()} values in from a segment of this tensor's element type
+     * ({@link #elementLayout()}), without conversion: a memory-mapped file, off-heap memory or a
+     * heap array viewed as a segment.
+     */
+    public final void write(MemorySegment src) {
+        checkOpen();
+        long bytes = Math.multiplyExact(size, precision.bytes());
+        if (src.byteSize() != bytes) {
+            throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": expected a segment of " + bytes + " bytes ("
+                    + size + " " + elementName() + " values), found " + src.byteSize() + " bytes");
+        }
+        writeBlock(src, Block.contiguous(0, 0, size));
+    }
+
+    /** Copies the block's runs from {@code src} (values of {@link #elementLayout()}) into this tensor. */
+    public final void write(MemorySegment src, Block block) {
+        checkOpen();
+        checkSegment("source segment", src, block.srcEnd(), false);
+        checkRange(block.dstEnd(), block);
+        if (block.count() > 0) writeBlock(src, block);
     }
 
     /** All values, widened to double. */
     public final double[] toDoubleArray() {
         checkOpen();
-        return readDoubles();
+        checkArraySize();
+        double[] out = new double[(int) size];
+        read(out);
+        return out;
     }
 
     /** All values, rounded to float. */
     public final float[] toFloatArray() {
         checkOpen();
-        return readFloats();
+        checkArraySize();
+        float[] out = new float[(int) size];
+        read(out);
+        return out;
     }
 
-    private void checkLength(int n) {
+    /** Copies all {@code size()} values into {@code dst} (rounded to float from an fp64 tensor). */
+    public final void read(float[] dst) {
+        checkOpen();
+        checkLength(dst.length);
+        if (precision == Precision.FP32) {
+            readBlock(MemorySegment.ofArray(dst), Block.contiguous(0, 0, size));
+        } else {
+            double[] d = new double[dst.length];
+            readBlock(MemorySegment.ofArray(d), Block.contiguous(0, 0, size));
+            for (int i = 0; i < d.length; i++) dst[i] = (float) d[i];
+        }
+    }
+
+    /** Copies all {@code size()} values into {@code dst} (widened from an fp32 tensor). */
+    public final void read(double[] dst) {
+        checkOpen();
+        checkLength(dst.length);
+        if (precision == Precision.FP64) {
+            readBlock(MemorySegment.ofArray(dst), Block.contiguous(0, 0, size));
+        } else {
+            float[] f = new float[dst.length];
+            readBlock(MemorySegment.ofArray(f), Block.contiguous(0, 0, size));
+            for (int i = 0; i < f.length; i++) dst[i] = f[i];
+        }
+    }
+
+    /** Copies all values into a writable segment of exactly {@code size()} elements of {@link #elementLayout()}. */
+    public final void read(MemorySegment dst) {
+        checkOpen();
+        long bytes = Math.multiplyExact(size, precision.bytes());
+        if (dst.byteSize() != bytes) {
+            throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": expected a segment of " + bytes + " bytes ("
+                    + size + " " + elementName() + " values), found " + dst.byteSize() + " bytes");
+        }
+        checkSegment("destination segment", dst, size, true);
+        readBlock(dst, Block.contiguous(0, 0, size));
+    }
+
+    /** Copies the block's runs from this tensor (the source side) into {@code dst} (values of {@link #elementLayout()}). */
+    public final void read(MemorySegment dst, Block block) {
+        checkOpen();
+        checkRange(block.srcEnd(), block);
+        checkSegment("destination segment", dst, block.dstEnd(), true);
+        if (block.count() > 0) readBlock(dst, block);
+    }
+
+    /**
+     * Copies the block's runs from {@code src} into this tensor where both live, without a trip
+     * through the host. Both must belong to one backend and have one precision.
+     */
+    public final void copyFrom(Tensor src, Block block) {
+        checkOpen();
+        if (src == null) throw new FusedRnnException("source tensor: expected a tensor, found null");
+        src.checkOpen();
+        if (src == this) throw new FusedRnnException("source tensor: expected another tensor, found this one (copies within one tensor are not supported)");
+        if (src.backend() != backend()) {
+            throw new FusedRnnException("source tensor: expected one of backend " + backend().name() + ", found one of " + src.backend().name());
+        }
+        if (src.precision != precision) throw new FusedRnnException("source tensor: expected " + precision + ", found " + src.precision);
+        if (block.srcEnd() > src.size) {
+            throw new FusedRnnException("source tensor " + Arrays.toString(src.shape) + ": " + block + " reads to index " + block.srcEnd()
+                    + ", past its " + src.size + " values");
+        }
+        checkRange(block.dstEnd(), block);
+        if (block.count() > 0) copyBlock(src, block);
+    }
+
+    private void checkRange(long end, Block block) {
+        if (end > size) {
+            throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": " + block + " reaches index " + end + ", past its " + size + " values");
+        }
+    }
+
+    private void checkSegment(String name, MemorySegment seg, long endIndex, boolean written) {
+        if (seg == null) throw new FusedRnnException(name + ": expected a memory segment, found null");
+        if (written && seg.isReadOnly()) throw new FusedRnnException(name + ": expected a writable segment, found a read-only one");
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(endIndex, precision.bytes());
+        } catch (ArithmeticException e) {
+            throw new FusedRnnException(name + ": index " + endIndex + " overflows");
+        }
+        if (bytes > seg.byteSize()) {
+            throw new FusedRnnException(name + ": expected at least " + bytes + " bytes (" + endIndex + " " + elementName()
+                    + " values), found " + seg.byteSize());
+        }
+    }
+
+    private void checkLength(long n) {
         if (n != size) {
             throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": expected " + size + " values, found " + n);
         }
     }
 
-    protected abstract void writeDoubles(double[] src);
+    private void checkArraySize() {
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": " + size + " values do not fit a Java array; read it into a MemorySegment");
+        }
+    }
 
-    protected abstract void writeFloats(float[] src);
+    private String elementName() {
+        return precision == Precision.FP32 ? "float32" : "float64";
+    }
 
-    protected abstract double[] readDoubles();
+    /** Copies a checked, non-empty block from a segment of {@link #elementLayout()} values into this tensor. */
+    protected abstract void writeBlock(MemorySegment src, Block block);
 
-    protected abstract float[] readFloats();
+    /** Copies a checked, non-empty block from this tensor into a writable segment of {@link #elementLayout()} values. */
+    protected abstract void readBlock(MemorySegment dst, Block block);
+
+    /** Copies a checked, non-empty block from another tensor of this backend and precision into this one. */
+    protected abstract void copyBlock(Tensor src, Block block);
 
     @Override
     protected String describe() {

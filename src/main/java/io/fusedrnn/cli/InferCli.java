@@ -54,6 +54,10 @@ final class InferCli implements Callable<Integer> {
     @Option(names = "--check-finite",
             description = "Exit 1 and write nothing when an input or output holds a NaN or infinity (default: off).")
     boolean checkFinite;
+    @Option(names = "--chunk-rows", paramLabel = "N", defaultValue = "0",
+            description = "Batch rows per chunk; 0 chooses them from a 256 MiB budget (default: ${DEFAULT-VALUE}). "
+                    + "Chunked output equals the one-shot run.")
+    int chunkRows;
 
     InferCli() {
     }
@@ -72,9 +76,10 @@ final class InferCli implements Callable<Integer> {
         } catch (FusedRnnException e) {
             throw new FusedRnnException("--precision: expected fp32 or fp64, found '" + precision + "'");
         }
+        if (chunkRows < 0) throw new FusedRnnException("--chunk-rows: expected a number of batch rows >= 1 (or 0 for automatic), found " + chunkRows);
         return new InferOptions(in("--weights", weights), in("--input", input), out("--output", output), in("--h0", h0),
                 in("--c0", c0), out("--hn", hn), out("--cn", cn), in("--lengths", lengths), prefix, batchFirst, backend, p,
-                checkFinite);
+                checkFinite, chunkRows);
     }
 
     /** An input file: null when not given, else a path (relative to the current directory) that exists. */

@@ -9,5 +9,5 @@ import java.nio.file.Path;
  * resolved against the current directory, inputs exist and outputs have a directory to go to.
  */
 record InferOptions(Path weights, Path input, Path output, Path h0, Path c0, Path hn, Path cn, Path lengths,
-                    String prefix, boolean batchFirst, String backend, Precision precision, boolean checkFinite) {
+                    String prefix, boolean batchFirst, String backend, Precision precision, boolean checkFinite, int chunkRows) {
 }

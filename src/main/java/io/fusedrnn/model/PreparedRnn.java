@@ -19,7 +19,8 @@ import java.util.List;
  * training) and backward through the stack, with PyTorch's shapes and packed-sequence lengths, and
  * {@link #stream} for step-by-step use. Layer k &gt; 0 reads layer k−1's y directly; the two
  * directions of a layer write the two halves of one y and add into one dx, so nothing is copied
- * between layers. Only the [L·D, B, n] state tensors are split and joined through the host.
+ * between layers. The [L·D, B, n] state tensors are split and joined by copies on the backend; no
+ * state travels through the host.
  *
  * <p>Threads: a prepared model holds no per-call state, so several threads may call it at once (the
  * backend runs their sweeps one at a time); a {@link RnnStream} or {@link RnnTrace} belongs to one thread.
@@ -65,6 +66,33 @@ public final class PreparedRnn implements AutoCloseable {
     public RnnOutput forward(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
         // in inference mode the trace holds nothing but its output (no reserves, inner layers freed)
         return run(x, h0, c0, lengths, false).output;
+    }
+
+    /**
+     * Inference with x in the given layout: with {@link Layout#BATCH_FIRST} x is [B, T, I] and y
+     * comes back [B, T, D·H_out], as PyTorch's {@code batch_first=True} does (h_n and c_n stay
+     * [L·D, B, ·]). The transpositions are copies on the backend.
+     */
+    public RnnOutput forward(Tensor x, Tensor h0, Tensor c0, int[] lengths, Layout layout) {
+        if (layout == null) throw new FusedRnnException("layout: expected TIME_FIRST or BATCH_FIRST, found null");
+        if (layout == Layout.TIME_FIRST) return forward(x, h0, c0, lengths);
+        checkOpen();
+        if (x == null) throw new FusedRnnException("x: expected [B, T, " + config.inputSize() + "] (batch first), found null");
+        x.checkOpen();
+        if (x.rank() != 3 || x.dim(2) != config.inputSize() || x.dim(0) < 1 || x.dim(1) < 1) {
+            throw new FusedRnnException("x: expected [B>=1, T>=1, " + config.inputSize() + "] (batch first), found " + Arrays.toString(x.shape()));
+        }
+        States.check("x", x, backend, precision, x.shape());
+        RnnOutput out;
+        try (Tensor xt = States.swapFirstTwo(backend, x)) {
+            out = forward(xt, h0, c0, lengths);
+        }
+        try (Tensor y = out.y()) {
+            return new RnnOutput(States.swapFirstTwo(backend, y), out.hN(), out.cN());
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
     }
 
     /** Training-mode forward: the output and what {@link #backward} needs; close the trace when done. */

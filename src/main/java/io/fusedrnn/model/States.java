@@ -7,7 +7,7 @@ import io.fusedrnn.Tensor;
 
 import java.util.Arrays;
 
-/** Splits [L·D, B, n] state tensors into per-sweep [B, n] tensors and joins them back (small host copies). */
+/** Splits [L·D, B, n] state tensors into per-sweep [B, n] tensors and joins them back, with copies on the backend. */
 final class States {
     private States() {
     }
@@ -32,10 +32,11 @@ final class States {
         Tensor[] out = new Tensor[parts];
         if (t == null) return out;
         int batch = t.dim(1), n = t.dim(2);
-        double[] all = t.toDoubleArray();
+        long part = (long) batch * n;
         try {
             for (int i = 0; i < parts; i++) {
-                out[i] = backend.upload(precision, Arrays.copyOfRange(all, i * batch * n, (i + 1) * batch * n), batch, n);
+                out[i] = backend.allocate(precision, batch, n);
+                out[i].copyFrom(t, Tensor.Block.contiguous(i * part, 0, part));
             }
         } catch (RuntimeException e) {
             close(out);
@@ -47,11 +48,28 @@ final class States {
     /** One tensor [parts, B, n] holding the given [B, n] tensors in order. */
     static Tensor concat(Backend backend, Precision precision, Tensor[] parts) {
         int batch = parts[0].dim(0), n = parts[0].dim(1);
-        double[] all = new double[parts.length * batch * n];
-        for (int i = 0; i < parts.length; i++) {
-            System.arraycopy(parts[i].toDoubleArray(), 0, all, i * batch * n, batch * n);
+        long part = (long) batch * n;
+        Tensor all = backend.allocate(precision, parts.length, batch, n);
+        try {
+            for (int i = 0; i < parts.length; i++) all.copyFrom(parts[i], Tensor.Block.contiguous(0, i * part, part));
+        } catch (RuntimeException e) {
+            all.close();
+            throw e;
         }
-        return backend.upload(precision, all, parts.length, batch, n);
+        return all;
+    }
+
+    /** A new tensor [B, A, C] holding t [A, B, C] with its first two dimensions swapped (copies on the backend). */
+    static Tensor swapFirstTwo(Backend backend, Tensor t) {
+        int a = t.dim(0), b = t.dim(1), c = t.dim(2);
+        Tensor out = backend.allocate(t.precision(), b, a, c);
+        try {
+            for (Tensor.Block block : Tensor.Block.swapFirstTwo(a, b, c, 0, 0)) out.copyFrom(t, block);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
     }
 
     /** Closes every non-null tensor (closing twice is harmless). */

@@ -158,7 +158,7 @@ final class ClContext implements AutoCloseable {
         ClStatus.check(clFinish(queue), "clFinish");
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) throw new IllegalStateException("OpenCL context on " + device.name() + " was used after close");
     }
 

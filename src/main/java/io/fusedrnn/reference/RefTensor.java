@@ -4,6 +4,9 @@ import io.fusedrnn.Backend;
 import io.fusedrnn.Precision;
 import io.fusedrnn.Tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /** A heap tensor of the reference backend: float64 storage, rounded to float32 on every store in fp32. */
 final class RefTensor extends Tensor {
     final double[] data;
@@ -19,25 +22,40 @@ final class RefTensor extends Tensor {
     }
 
     @Override
-    protected void writeDoubles(double[] src) {
-        for (int i = 0; i < src.length; i++) set(i, src[i]);
+    protected void writeBlock(MemorySegment src, Block b) {
+        boolean f32 = precision() == Precision.FP32;
+        for (long r = 0; r < b.rows(); r++) {
+            long s = b.srcOffset() + r * b.srcPitch();
+            int d = Math.toIntExact(b.dstOffset() + r * b.dstPitch());
+            if (f32) {
+                for (long i = 0; i < b.length(); i++) data[d + (int) i] = src.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, s + i);
+            } else {
+                MemorySegment.copy(src, ValueLayout.JAVA_DOUBLE_UNALIGNED, s * 8, data, d, (int) b.length());
+            }
+        }
     }
 
     @Override
-    protected void writeFloats(float[] src) {
-        for (int i = 0; i < src.length; i++) data[i] = src[i];
+    protected void readBlock(MemorySegment dst, Block b) {
+        boolean f32 = precision() == Precision.FP32;
+        for (long r = 0; r < b.rows(); r++) {
+            int s = Math.toIntExact(b.srcOffset() + r * b.srcPitch());
+            long d = b.dstOffset() + r * b.dstPitch();
+            if (f32) {
+                for (int i = 0; i < b.length(); i++) dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, d + i, (float) data[s + i]);
+            } else {
+                MemorySegment.copy(data, s, dst, ValueLayout.JAVA_DOUBLE_UNALIGNED, d * 8, (int) b.length());
+            }
+        }
     }
 
     @Override
-    protected double[] readDoubles() {
-        return data.clone();
-    }
-
-    @Override
-    protected float[] readFloats() {
-        float[] out = new float[data.length];
-        for (int i = 0; i < out.length; i++) out[i] = (float) data[i];
-        return out;
+    protected void copyBlock(Tensor src, Block b) {
+        double[] from = ((RefTensor) src).data;
+        for (long r = 0; r < b.rows(); r++) {
+            System.arraycopy(from, Math.toIntExact(b.srcOffset() + r * b.srcPitch()), data,
+                    Math.toIntExact(b.dstOffset() + r * b.dstPitch()), (int) b.length());
+        }
     }
 
     @Override

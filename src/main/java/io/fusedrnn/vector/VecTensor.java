@@ -4,9 +4,13 @@ import io.fusedrnn.Backend;
 import io.fusedrnn.Precision;
 import io.fusedrnn.Tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * A heap tensor of the vector backend: a float[] (fp32) or double[] (fp64) the kernels read in place.
  * Heap arrays, not off-heap segments: C2 hoists their bounds checks in the micro-kernels reliably.
+ * Host copies are bulk copies of the element type (no widening).
  */
 final class VecTensor extends Tensor {
     /** float[] or double[], by precision. */
@@ -19,36 +23,32 @@ final class VecTensor extends Tensor {
     }
 
     @Override
-    protected void writeDoubles(double[] src) {
-        if (data instanceof float[] f) for (int i = 0; i < src.length; i++) f[i] = (float) src[i];
-        else System.arraycopy(src, 0, data, 0, src.length);
-    }
-
-    @Override
-    protected void writeFloats(float[] src) {
-        if (data instanceof float[] f) System.arraycopy(src, 0, f, 0, src.length);
-        else {
-            double[] d = (double[]) data;
-            for (int i = 0; i < src.length; i++) d[i] = src[i];
+    protected void writeBlock(MemorySegment src, Block b) {
+        ValueLayout layout = elementLayout();
+        long bytes = layout.byteSize();
+        for (long r = 0; r < b.rows(); r++) {
+            int d = Math.toIntExact(b.dstOffset() + r * b.dstPitch());
+            MemorySegment.copy(src, layout, (b.srcOffset() + r * b.srcPitch()) * bytes, data, d, (int) b.length());
         }
     }
 
     @Override
-    protected double[] readDoubles() {
-        if (data instanceof double[] d) return d.clone();
-        float[] f = (float[]) data;
-        double[] out = new double[f.length];
-        for (int i = 0; i < f.length; i++) out[i] = f[i];
-        return out;
+    protected void readBlock(MemorySegment dst, Block b) {
+        ValueLayout layout = elementLayout();
+        long bytes = layout.byteSize();
+        for (long r = 0; r < b.rows(); r++) {
+            int s = Math.toIntExact(b.srcOffset() + r * b.srcPitch());
+            MemorySegment.copy(data, s, dst, layout, (b.dstOffset() + r * b.dstPitch()) * bytes, (int) b.length());
+        }
     }
 
     @Override
-    protected float[] readFloats() {
-        if (data instanceof float[] f) return f.clone();
-        double[] d = (double[]) data;
-        float[] out = new float[d.length];
-        for (int i = 0; i < d.length; i++) out[i] = (float) d[i];
-        return out;
+    protected void copyBlock(Tensor src, Block b) {
+        Object from = ((VecTensor) src).data;
+        for (long r = 0; r < b.rows(); r++) {
+            System.arraycopy(from, Math.toIntExact(b.srcOffset() + r * b.srcPitch()), data,
+                    Math.toIntExact(b.dstOffset() + r * b.dstPitch()), (int) b.length());
+        }
     }
 
     @Override

@@ -4,7 +4,9 @@ import io.fusedrnn.Precision;
 import io.fusedrnn.io.NdArray;
 import io.fusedrnn.io.NpyReader;
 import io.fusedrnn.io.NpyWriter;
+import io.fusedrnn.io.SafetensorsDType;
 import io.fusedrnn.io.SafetensorsFile;
+import io.fusedrnn.io.SafetensorsWriter;
 import io.fusedrnn.model.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -178,6 +182,35 @@ class InferCommandTest {
         batchFirst[checked.length] = "--batch-first"; // the same file read as [B, T, I]: the position is still the file's
         assertEquals(1, infer(batchFirst), stderr);
         assertTrue(stderr.contains("found NaN at [" + (s[0] - 2) + ", 1, 2]"), stderr);
+    }
+
+    @Test
+    void checkFiniteFindsTheFirstNonFiniteOutputWhateverTheChunks() {
+        Path w = stage("lstm_l1", false);
+        // a NaN in unit 0's input-gate bias: y[0, b, 0] is its first NaN in a row that runs, all units after;
+        // only the last batch row runs (lengths 0 elsewhere give zeros), so the first NaN is in the last chunk
+        Map<String, NdArray> weights = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(w)) {
+            for (String name : f.names()) weights.put(name, f.read(name));
+        }
+        weights.get("bias_ih_l0").data()[0] = Double.NaN;
+        SafetensorsWriter.write(dir.resolve("w.safetensors"), weights, SafetensorsDType.F64);
+        NdArray x = NpyReader.readFloats(dir.resolve("x.npy"));
+        int steps = x.dim(0), batch = x.dim(1);
+        long[] len = new long[batch];
+        len[batch - 1] = steps;
+        NpyWriter.writeLongs(dir.resolve("last.npy"), len, batch);
+        List<String> messages = new ArrayList<>();
+        for (String rows : new String[] {"0", "1", "2"}) {
+            assertEquals(1, infer("--weights", p("w.safetensors"), "--input", p("x.npy"), "--output", p("y.npy"), "--backend", "reference",
+                    "--lengths", p("last.npy"), "--check-finite", "--chunk-rows", rows), stderr);
+            messages.add(stderr.strip());
+            assertFalse(Files.exists(dir.resolve("y.npy")), "no output after a failed check");
+        }
+        int hidden = weights.get("weight_hh_l0").dim(1);
+        assertEquals("fusedrnn infer: y: expected finite values, found NaN at [0, " + (batch - 1) + ", 0] (first of "
+                + (1 + (steps - 1) * hidden) + ")", messages.get(0));
+        assertEquals(List.of(messages.get(0), messages.get(0), messages.get(0)), messages, "one answer whatever the chunks");
     }
 
     @Test

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** .npy files written by numpy read back exactly; everything unsupported or malformed gets one specific message. */
+/** .npy files written by numpy (either byte order, float16 to float64) read back exactly; everything unsupported or malformed gets one specific message. */
 class NpyTest {
     @TempDir
     Path dir;
@@ -32,7 +32,7 @@ class NpyTest {
 
     @Test
     void filesWrittenByNumpyReadExactly() {
-        for (String f : new String[] {"f8_2x3x4.npy", "f4_2x3x4.npy"}) {
+        for (String f : new String[] {"f8_2x3x4.npy", "f4_2x3x4.npy", "big_endian.npy", "f2.npy"}) {
             NdArray a = NpyReader.readFloats(Fixtures.path("npy/" + f));
             assertArrayEquals(new int[] {2, 3, 4}, a.shape(), f);
             assertArrayEquals(expected(), a.data(), f);
@@ -48,8 +48,9 @@ class NpyTest {
     @Test
     void unsupportedLayoutsAndTypesAreNamed() {
         assertMessage("fortran_order True is not supported", () -> NpyReader.readFloats(Fixtures.path("npy/fortran.npy")));
-        assertMessage("big-endian dtype '>f8' is not supported", () -> NpyReader.readFloats(Fixtures.path("npy/big_endian.npy")));
-        assertMessage("unsupported dtype '<f2' (expected float32 '<f4' or float64 '<f8')", () -> NpyReader.readFloats(Fixtures.path("npy/f2.npy")));
+        assertMessage("unsupported dtype '<c8' (expected float16 '<f2', float32 '<f4', float64 '<f8', int32 '<i4' or int64 '<i8'",
+                () -> read(NpyWriter.bytes(new NpyHeader("<c8", false, new int[] {2}), new byte[16])));
+        assertMessage("unsupported dtype '|u1'", () -> read(NpyWriter.bytes(new NpyHeader("|u1", false, new int[] {2}), new byte[2])));
         assertMessage("unsupported dtype '<i8' (expected float32", () -> NpyReader.readFloats(Fixtures.path("npy/i8_lengths.npy")));
         assertMessage("unsupported dtype '<f8' (expected int32", () -> NpyReader.readIntegers(Fixtures.path("npy/f8_2x3x4.npy")));
     }

@@ -1,0 +1,369 @@
+package io.fusedrnn.io;
+
+import io.fusedrnn.Backend;
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.Precision;
+import io.fusedrnn.Tensor;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * An open .npy file (format versions 1–3, C order), memory-mapped: its header checked against the
+ * file, its data read in place. A float32 little-endian file goes into an FP32 tensor as one copy
+ * from the mapping; other element types (float16, float64, int32, int64) and big-endian files are
+ * converted once, block by block, on the way. Closing unmaps the file.
+ */
+public final class NpyFile implements AutoCloseable {
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    /** The largest header accepted; numpy's own limit is far smaller in practice. */
+    static final int MAX_HEADER_BYTES = 1 << 20;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Values converted per staging block when the file's type is not the tensor's (bounds the memory used). */
+    private static final long STAGING_VALUES = 1 << 20;
+
+    /** The element types read. */
+    public enum Kind {
+        /** {@code f2}, converted. */
+        FLOAT16(2, true),
+        /** {@code f4}: straight into FP32 tensors when little-endian. */
+        FLOAT32(4, true),
+        /** {@code f8}: straight into FP64 tensors when little-endian. */
+        FLOAT64(8, true),
+        /** {@code i4}, for lengths. */
+        INT32(4, false),
+        /** {@code i8}, for lengths. */
+        INT64(8, false);
+
+        private final int bytes;
+        private final boolean floating;
+
+        Kind(int bytes, boolean floating) {
+            this.bytes = bytes;
+            this.floating = floating;
+        }
+
+        /** Bytes per element in the file. */
+        public int bytes() {
+            return bytes;
+        }
+
+        /** Whether this is a floating-point type. */
+        public boolean isFloating() {
+            return floating;
+        }
+    }
+
+    private final String file;
+    private final Arena arena;
+    private final NpyHeader header;
+    private final Kind kind;
+    private final ByteOrder order;
+    private final MemorySegment data;
+    private final long count;
+
+    private NpyFile(String file, Arena arena, MemorySegment whole) {
+        this.file = file;
+        this.arena = arena;
+        long size = whole.byteSize();
+        if (size == 0) throw new FusedRnnException(file + ": empty file (expected a .npy array)");
+        if (size < 10 || !Arrays.equals(whole.asSlice(0, 6).toArray(ValueLayout.JAVA_BYTE), MAGIC)) {
+            throw new FusedRnnException(file + ": bad magic: not a .npy file (expected \\x93NUMPY)");
+        }
+        int major = whole.get(ValueLayout.JAVA_BYTE, 6);
+        long headerLen, headerStart;
+        if (major == 1) {
+            headerLen = whole.get(U16, 8) & 0xffff;
+            headerStart = 10;
+        } else if (major == 2 || major == 3) {
+            if (size < 12) throw new FusedRnnException(file + ": truncated: " + size + " bytes, shorter than a version " + major + " preamble");
+            headerLen = whole.get(U32, 8) & 0xffffffffL;
+            headerStart = 12;
+        } else {
+            throw new FusedRnnException(file + ": unsupported .npy format version " + major + " (expected 1, 2 or 3)");
+        }
+        if (headerLen > MAX_HEADER_BYTES) throw new FusedRnnException(file + ": header length " + headerLen + " is absurd");
+        if (headerStart + headerLen > size) {
+            throw new FusedRnnException(file + ": truncated: header of " + headerLen + " bytes, file has " + (size - headerStart) + " after the preamble");
+        }
+        String text = new String(whole.asSlice(headerStart, headerLen).toArray(ValueLayout.JAVA_BYTE),
+                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        header = NpyHeader.parse(text, file);
+        if (header.fortranOrder()) {
+            throw new FusedRnnException(file + ": fortran_order True is not supported (save a C-order array, e.g. np.ascontiguousarray)");
+        }
+        String d = header.descr();
+        char o = d.isEmpty() ? '?' : d.charAt(0);
+        String k = o == '<' || o == '>' || o == '=' || o == '|' ? d.substring(1) : d;
+        kind = switch (k) {
+            case "f2" -> Kind.FLOAT16;
+            case "f4" -> Kind.FLOAT32;
+            case "f8" -> Kind.FLOAT64;
+            case "i4" -> Kind.INT32;
+            case "i8" -> Kind.INT64;
+            default -> throw new FusedRnnException(file + ": unsupported dtype '" + d
+                    + "' (expected float16 '<f2', float32 '<f4', float64 '<f8', int32 '<i4' or int64 '<i8', either byte order)");
+        };
+        order = o == '>' ? ByteOrder.BIG_ENDIAN : o == '=' ? ByteOrder.nativeOrder() : ByteOrder.LITTLE_ENDIAN;
+        long n;
+        try {
+            n = NdArray.elementCount(header.shape());
+        } catch (ArithmeticException e) {
+            throw new FusedRnnException(file + ": shape " + Arrays.toString(header.shape()) + " is too large");
+        }
+        long start = headerStart + headerLen, have = size - start;
+        if (n > have / kind.bytes) {
+            throw new FusedRnnException(file + ": truncated: shape " + Arrays.toString(header.shape()) + " needs " + bytes(n, kind.bytes)
+                    + " data bytes, found " + have);
+        }
+        if (n * kind.bytes != have) {
+            throw new FusedRnnException(file + ": shape " + Arrays.toString(header.shape()) + " needs " + n * kind.bytes
+                    + " data bytes, found " + have + " (trailing bytes)");
+        }
+        count = n;
+        data = whole.asSlice(start, have);
+    }
+
+    /** Maps {@code path} read-only and checks its header against its size; one-line errors name the file. */
+    public static NpyFile open(Path path) {
+        String file = path.toString();
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size == 0) throw new FusedRnnException(file + ": empty file (expected a .npy array)");
+            return new NpyFile(file, arena, ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new FusedRnnException(file + ": no such file", e);
+        } catch (IOException e) {
+            arena.close();
+            throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** A file's bytes held in memory ({@code file} names it in messages; for tests and fuzzing). */
+    static NpyFile fromBytes(String file, byte[] bytes) {
+        return new NpyFile(file, null, MemorySegment.ofArray(bytes));
+    }
+
+    /** The file name used in messages. */
+    public String name() {
+        return file;
+    }
+
+    /** A copy of the shape. */
+    public int[] shape() {
+        return header.shape().clone();
+    }
+
+    /** Number of dimensions. */
+    public int rank() {
+        return header.shape().length;
+    }
+
+    /** Size of dimension {@code d}. */
+    public int dim(int d) {
+        return header.shape()[d];
+    }
+
+    /** The shape as text, e.g. {@code [3, 4]}. */
+    public String shapeText() {
+        return Arrays.toString(header.shape());
+    }
+
+    /** Number of elements. */
+    public long count() {
+        return count;
+    }
+
+    /** The element type. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The numpy dtype string, e.g. {@code <f4}. */
+    public String descr() {
+        return header.descr();
+    }
+
+    /** The data bytes in the file's own type and byte order (read-only, valid until close). */
+    public MemorySegment data() {
+        return data;
+    }
+
+    /** Whether the data is already {@code precision}'s element type in native byte order (copied with no conversion). */
+    public boolean matches(Precision precision) {
+        Kind k = precision == Precision.FP32 ? Kind.FLOAT32 : Kind.FLOAT64;
+        return kind == k && order == ByteOrder.nativeOrder();
+    }
+
+    /** Throws a one-line error unless the element type is floating point. */
+    public NpyFile requireFloats() {
+        if (!kind.floating) {
+            throw new FusedRnnException(file + ": unsupported dtype '" + header.descr() + "' (expected float32 '<f4' or float64 '<f8'; float16 is read too)");
+        }
+        return this;
+    }
+
+    /** Throws a one-line error unless the element type is int32 or int64. */
+    public NpyFile requireIntegers() {
+        if (kind.floating) throw new FusedRnnException(file + ": unsupported dtype '" + header.descr() + "' (expected int32 '<i4' or int64 '<i8')");
+        return this;
+    }
+
+    /** The whole array as a new tensor of {@code precision} on {@code backend} (floating-point files only). */
+    public Tensor upload(Backend backend, Precision precision) {
+        checkOpen();
+        requireFloats();
+        Tensor t = backend.allocate(precision, header.shape());
+        try {
+            copyTo(t, Tensor.Block.contiguous(0, 0, count));
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    /**
+     * Copies a block of this file's elements (source indices count elements of the file) into
+     * {@code t}: straight from the mapping when {@link #matches} the tensor's precision, otherwise
+     * converted through a bounded staging buffer.
+     */
+    public void copyTo(Tensor t, Tensor.Block block) {
+        checkOpen();
+        requireFloats();
+        if (block.srcEnd() > count) {
+            throw new FusedRnnException(file + ": block " + block + " reads to element " + block.srcEnd() + ", past its " + count);
+        }
+        if (matches(t.precision())) {
+            t.write(data, block);
+            return;
+        }
+        ValueLayout to = Tensor.layout(t.precision());
+        long rowsPer = Math.max(1, STAGING_VALUES / Math.max(1, block.length()));
+        try (Arena staging = Arena.ofConfined()) {
+            long chunkRows = Math.min(rowsPer, block.rows());
+            MemorySegment buf = staging.allocate(Math.max(1, chunkRows * block.length()) * to.byteSize(), 8);
+            for (long r = 0; r < block.rows(); r += chunkRows) {
+                long rows = Math.min(chunkRows, block.rows() - r);
+                for (long i = 0; i < rows; i++) {
+                    convert(block.srcOffset() + (r + i) * block.srcPitch(), buf, i * block.length(), block.length(), to);
+                }
+                t.write(buf, new Tensor.Block(0, block.length(), block.dstOffset() + r * block.dstPitch(), block.dstPitch(), block.length(), rows));
+            }
+        }
+    }
+
+    /** Element {@code i} as a double (exact for every supported type but int64 beyond 2^53). */
+    public double getDouble(long i) {
+        long at = i * kind.bytes;
+        return switch (kind) {
+            case FLOAT16 -> Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at));
+            case FLOAT32 -> data.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), at);
+            case FLOAT64 -> data.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), at);
+            case INT32 -> data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), at);
+            case INT64 -> data.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), at);
+        };
+    }
+
+    /** Element {@code i} of an integer file. */
+    public long getLong(long i) {
+        long at = i * kind.bytes;
+        return kind == Kind.INT32 ? data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), at)
+                : data.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), at);
+    }
+
+    /** The index of the first NaN or infinity in file order, or -1 (floating-point files). */
+    public long firstNonFinite() {
+        checkOpen();
+        requireFloats();
+        if (kind == Kind.FLOAT32) {
+            ValueLayout.OfFloat l = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order);
+            for (long i = 0; i < count; i++) if (!Float.isFinite(data.getAtIndex(l, i))) return i;
+            return -1;
+        }
+        for (long i = 0; i < count; i++) if (!Double.isFinite(getDouble(i))) return i;
+        return -1;
+    }
+
+    /** All values, widened to double (floating-point or integer files). */
+    public double[] toDoubleArray() {
+        checkOpen();
+        double[] out = new double[arraySize()];
+        for (int i = 0; i < out.length; i++) out[i] = getDouble(i);
+        return out;
+    }
+
+    /** All values as float (floating-point files; float64 values are rounded). */
+    public float[] toFloatArray() {
+        checkOpen();
+        requireFloats();
+        float[] out = new float[arraySize()];
+        convert(0, MemorySegment.ofArray(out), 0, out.length, ValueLayout.JAVA_FLOAT_UNALIGNED);
+        return out;
+    }
+
+    /** All values of an int32/int64 file as int, each checked to fit. */
+    public int[] toIntArray() {
+        checkOpen();
+        requireIntegers();
+        int[] out = new int[arraySize()];
+        for (int i = 0; i < out.length; i++) {
+            long v = getLong(i);
+            if (v != (int) v) throw new FusedRnnException(file + ": value " + v + " at index " + i + " does not fit an int");
+            out[i] = (int) v;
+        }
+        return out;
+    }
+
+    /** Converts {@code n} file elements from {@code src} to {@code to}'s type at element {@code dst} of {@code out}. */
+    private void convert(long src, MemorySegment out, long dst, long n, ValueLayout to) {
+        boolean toFloat = to.carrier() == float.class;
+        if (kind == (toFloat ? Kind.FLOAT32 : Kind.FLOAT64) && order == ByteOrder.nativeOrder()) {
+            MemorySegment.copy(data, src * kind.bytes, out, dst * to.byteSize(), n * kind.bytes);
+            return;
+        }
+        for (long i = 0; i < n; i++) {
+            double v = getDouble(src + i);
+            if (toFloat) out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dst + i, (float) v);
+            else out.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, dst + i, v);
+        }
+    }
+
+    private int arraySize() {
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new FusedRnnException(file + ": shape " + shapeText() + " has more elements than a Java array holds (upload it to a tensor instead)");
+        }
+        return (int) count;
+    }
+
+    private void checkOpen() {
+        if (arena != null && !arena.scope().isAlive()) throw new IllegalStateException(file + " was used after close");
+    }
+
+    /** count × itemSize as text, without overflowing. */
+    private static String bytes(long count, int itemSize) {
+        long hi = Math.multiplyHigh(count, itemSize);
+        return hi == 0 && count * itemSize >= 0 ? Long.toString(count * itemSize) : count + " × " + itemSize;
+    }
+
+    /** Unmaps the file; closing twice is harmless. */
+    @Override
+    public void close() {
+        if (arena != null && arena.scope().isAlive()) arena.close();
+    }
+}
