@@ -30,7 +30,7 @@ from make_fixtures import save_safetensors
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "fixtures", "torch")
 
 
-def expect(name, module, x, h0=None, c0=None, lengths=None):
+def expect(name, module, x, h0=None, c0=None, lengths=None, root=ROOT):
     """Runs module in float64 and float32 (batch-first False) and stores inputs and outputs."""
     t = {"x": x.numpy()}
     outs = {}
@@ -60,7 +60,7 @@ def expect(name, module, x, h0=None, c0=None, lengths=None):
             t["c0"] = c0.numpy()
     if lengths is not None:
         t["lengths"] = np.array(lengths, dtype=np.float64)
-    save_safetensors(os.path.join(ROOT, name + ".expect.safetensors"), t)
+    save_safetensors(os.path.join(root, name + ".expect.safetensors"), t)
 
 
 def main():
