@@ -64,8 +64,9 @@ public final class InferCommand {
     }
 
     /** Reads every input, runs the model, and returns the arrays to write keyed by destination. */
-    private static Map<Path, NdArray> compute(InferOptions o) {
-        RnnModel model = RnnModel.load(o.weights(), LoadOptions.prefix(o.prefix()));
+    private static Map<Path, NdArray> compute(InferOptions options) {
+        RnnModel model = RnnModel.load(options.weights(), new LoadOptions(options.prefix(), options.node()));
+        InferOptions o = model.source().batchFirst() ? options.withBatchFirst() : options; // ONNX layout=1, Keras: x is [B, T, I]
         RnnConfig cfg = model.config();
         NdArray x = NpyReader.readFloats(o.input());
         if (x.rank() != 3 || x.dim(2) != cfg.inputSize() || x.dim(0) < 1 || x.dim(1) < 1) {

@@ -9,14 +9,14 @@ import java.util.Set;
 
 /** The parsed options of {@code infer}; unknown, repeated or missing options are one-line errors. */
 record InferOptions(Path weights, Path input, Path output, Path h0, Path c0, Path hn, Path cn, Path lengths,
-                    String prefix, boolean batchFirst, String backend, Precision precision, boolean checkFinite) {
+                    String prefix, String node, boolean batchFirst, String backend, Precision precision, boolean checkFinite) {
 
-    static final String USAGE = "usage: fusedrnn infer --weights W.safetensors --input X.npy --output Y.npy [--h0 F] [--c0 F]"
-            + " [--hn F] [--cn F] [--lengths F] [--prefix P] [--batch-first] [--backend auto|vector|opencl|reference]"
+    static final String USAGE = "usage: fusedrnn infer --weights MODEL --input X.npy --output Y.npy [--h0 F] [--c0 F]"
+            + " [--hn F] [--cn F] [--lengths F] [--prefix P] [--node NAME] [--batch-first] [--backend auto|vector|opencl|reference]"
             + " [--precision fp32|fp64] [--check-finite] [--verbose]";
 
     private static final Set<String> WITH_VALUE = Set.of("weights", "input", "output", "h0", "c0", "hn", "cn",
-            "lengths", "prefix", "backend", "precision");
+            "lengths", "prefix", "node", "backend", "precision");
 
     /** Parses {@code args}; throws {@link FusedRnnException} naming the option at fault. */
     static InferOptions parse(String[] args) {
@@ -31,8 +31,13 @@ record InferOptions(Path weights, Path input, Path output, Path h0, Path c0, Pat
             throw new FusedRnnException("--precision: expected fp32 or fp64, found '" + o.get("precision", "") + "'");
         }
         return new InferOptions(path(o, "weights"), path(o, "input"), path(o, "output"), path(o, "h0"), path(o, "c0"),
-                path(o, "hn"), path(o, "cn"), path(o, "lengths"), o.get("prefix", null), o.has("batch-first"),
+                path(o, "hn"), path(o, "cn"), path(o, "lengths"), o.get("prefix", null), o.get("node", null), o.has("batch-first"),
                 o.get("backend", "auto"), precision, o.has("check-finite"));
+    }
+
+    /** The same options with x and y batch-first (the model's source says so: ONNX layout=1, Keras). */
+    InferOptions withBatchFirst() {
+        return new InferOptions(weights, input, output, h0, c0, hn, cn, lengths, prefix, node, true, backend, precision, checkFinite);
     }
 
     private static Path path(Options o, String option) {

@@ -39,7 +39,9 @@ public final class OnnxConverter {
             }
         }
         if (inputForget) throw new FusedRnnException("ONNX LSTM input_forget: expected 0 (coupled input-forget gates are not supported), found 1");
-        return convert(Cell.LSTM, w, r, b, clip, direction, true);
+        RnnModel m = convert(Cell.LSTM, w, r, b, clip, direction, true);
+        if (peepholes != null) GateBlocks.expectShape("ONNX LSTM P", peepholes, m.config().directions(), 3 * m.config().hiddenSize());
+        return m;
     }
 
     /** An ONNX GRU; {@code linearBeforeReset} is its attribute (1 = PyTorch's variant, 0 = reset before the product). */
