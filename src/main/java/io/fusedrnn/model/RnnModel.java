@@ -7,6 +7,7 @@ import io.fusedrnn.LayerWeights;
 import io.fusedrnn.Precision;
 import io.fusedrnn.formats.FormatSniffer;
 import io.fusedrnn.formats.ModelFormat;
+import io.fusedrnn.formats.Text;
 import io.fusedrnn.formats.keras.KerasLoader;
 import io.fusedrnn.formats.onnx.OnnxLoader;
 import io.fusedrnn.formats.torch.TorchArchive;
@@ -53,6 +54,17 @@ public record RnnModel(RnnConfig config, List<LayerWeights> weights, ModelSource
      * file, what was found and what is accepted.
      */
     public static RnnModel load(Path file, LoadOptions options) {
+        try {
+            return loadAny(file, options);
+        } catch (FusedRnnException e) { // names from the file may hold line breaks: the message stays one line
+            String m = String.valueOf(e.getMessage());
+            String clean = Text.oneLine(m.length() > 4000 ? m.substring(0, 4000) + "…" : m);
+            if (clean.equals(m)) throw e;
+            throw new FusedRnnException(clean, e);
+        }
+    }
+
+    private static RnnModel loadAny(Path file, LoadOptions options) {
         LoadOptions o = options == null ? LoadOptions.defaults() : options;
         ModelFormat format = FormatSniffer.detect(file);
         if (o.node() != null && format != ModelFormat.ONNX) {

@@ -2,6 +2,7 @@ package io.fusedrnn.formats.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.formats.Text;
 
 /**
  * One recurrent layer of a Keras model's config: its class (LSTM or GRU), name, where its weights
@@ -14,7 +15,7 @@ record KerasLayer(String name, String key, String cell, boolean bidirectional, b
     static KerasLayer of(String file, String name, String key, JsonNode rnn, boolean bidirectional) {
         String cls = rnn.path("class_name").asText();
         JsonNode c = rnn.path("config");
-        String where = file + ": layer '" + name + "' (" + (bidirectional ? "Bidirectional " : "") + cls + ")";
+        String where = file + ": layer '" + Text.clean(name) + "' (" + (bidirectional ? "Bidirectional " : "") + Text.clean(cls) + ")";
         if (!cls.equals("LSTM") && !cls.equals("GRU")) throw new FusedRnnException(where + ": expected LSTM or GRU");
         expect(where, c, "activation", "tanh");
         expect(where, c, "recurrent_activation", "sigmoid");
@@ -31,6 +32,6 @@ record KerasLayer(String name, String key, String cell, boolean bidirectional, b
         JsonNode v = c.get(option);
         if (v == null || v.isNull()) return;
         String s = v.isTextual() ? v.asText() : v.path("config").path("name").asText(v.toString());
-        if (!s.equals(value)) throw new FusedRnnException(where + ": " + option + "='" + s + "' is not supported (only '" + value + "')");
+        if (!s.equals(value)) throw new FusedRnnException(where + ": " + option + "='" + Text.clean(s) + "' is not supported (only '" + value + "')");
     }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.fusedrnn.Cell;
 import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.formats.Text;
 import io.fusedrnn.LayerWeights;
 import io.fusedrnn.formats.onnx.proto.OnnxProto.ModelProto;
 import io.fusedrnn.formats.onnx.proto.OnnxProto.NodeProto;
@@ -52,14 +53,14 @@ public final class OnnxLoader {
         }
         if (rnns.isEmpty()) {
             Set<String> ops = new LinkedHashSet<>();
-            for (NodeProto n : g.graph().getNodeList()) ops.add(n.getOpType());
+            for (NodeProto n : g.graph().getNodeList()) if (ops.size() < 20) ops.add(Text.clean(n.getOpType()));
             throw new FusedRnnException(file + ": no LSTM or GRU node (expected one; found " + (ops.isEmpty() ? "no nodes" : "ops " + ops) + ")");
         }
         List<NodeProto> chosen;
         if (options.node() != null) {
             NodeProto pick = null;
             for (NodeProto n : rnns) if (n.getName().equals(options.node())) pick = n;
-            if (pick == null) throw new FusedRnnException(file + ": no LSTM/GRU node named '" + options.node() + "' (nodes: " + names(rnns) + ")");
+            if (pick == null) throw new FusedRnnException(file + ": no LSTM/GRU node named '" + Text.clean(options.node()) + "' (nodes: " + names(rnns) + ")");
             chosen = List.of(pick);
         } else if (rnns.size() == 1) {
             chosen = rnns;
@@ -180,7 +181,7 @@ public final class OnnxLoader {
 
     private static String names(List<NodeProto> nodes) {
         List<String> out = new ArrayList<>();
-        for (NodeProto n : nodes) out.add("'" + n.getName() + "' (" + n.getOpType() + ")");
+        for (NodeProto n : nodes) out.add("'" + Text.clean(n.getName()) + "' (" + Text.clean(n.getOpType()) + ")");
         return String.join(", ", out);
     }
 

@@ -1,6 +1,7 @@
 package io.fusedrnn.formats.onnx;
 
 import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.formats.Text;
 import io.fusedrnn.formats.onnx.proto.OnnxProto.AttributeProto;
 import io.fusedrnn.formats.onnx.proto.OnnxProto.NodeProto;
 import io.fusedrnn.io.NdArray;
@@ -28,7 +29,7 @@ record OnnxNode(String name, String direction, int layout, RnnModel model) {
     static OnnxNode of(OnnxGraph g, NodeProto n) {
         boolean lstm = n.getOpType().equals("LSTM");
         String op = n.getOpType();
-        String where = g.file() + ": node '" + n.getName() + "' (" + op + ")";
+        String where = g.file() + ": node '" + Text.clean(n.getName()) + "' (" + Text.clean(op) + ")";
         String direction = "forward";
         long layout = 0, hidden = -1, lbr = 0, inputForget = 0;
         List<String> activations = null;
@@ -53,7 +54,7 @@ record OnnxNode(String name, String direction, int layout, RnnModel model) {
                 }
                 case "activation_alpha", "activation_beta" -> { // parameters of activations; Sigmoid and Tanh take none
                 }
-                default -> throw new FusedRnnException(where + ": attribute '" + a.getName() + "' is not supported");
+                default -> throw new FusedRnnException(where + ": attribute '" + Text.clean(a.getName()) + "' is not supported");
             }
         }
         if (clip != null) throw new FusedRnnException(where + ": clip=" + clip + " (cell clipping) is not supported");
@@ -63,7 +64,7 @@ record OnnxNode(String name, String direction, int layout, RnnModel model) {
         int dirs = switch (direction) {
             case "forward", "reverse" -> 1;
             case "bidirectional" -> 2;
-            default -> throw new FusedRnnException(where + ": direction: expected forward, reverse or bidirectional, found '" + direction + "'");
+            default -> throw new FusedRnnException(where + ": direction: expected forward, reverse or bidirectional, found '" + Text.clean(direction) + "'");
         };
         if (activations != null) {
             List<String> expected = new ArrayList<>();
@@ -71,7 +72,7 @@ record OnnxNode(String name, String direction, int layout, RnnModel model) {
             List<String> found = new ArrayList<>();
             for (String s : activations) found.add(s.toLowerCase(Locale.ROOT));
             if (!found.equals(expected)) {
-                throw new FusedRnnException(where + ": activations " + activations + " are not supported (only the defaults " + expected + ")");
+                throw new FusedRnnException(where + ": activations " + Text.clean(activations.toString()) + " are not supported (only the defaults " + expected + ")");
             }
         }
         if (n.getInputCount() < 3 || n.getInput(1).isEmpty() || n.getInput(2).isEmpty()) {
