@@ -5,6 +5,7 @@
 
 Outputs, under src/test/resources/fixtures/torch/:
   lstm_l2_bi.pt        nn.LSTM(3, 5, num_layers=2, bidirectional=True).state_dict(), float32
+  lstm_l2_bi_p4.pt     the same saved with pickle_protocol=4
   checkpoint.pth       {"epoch", "model_state_dict" (encoder.rnn = 2-layer GRU, head = Linear),
                         "optimizer_state_dict" (Adam after one step), "loss"}
   shared.pt            an LSTM state_dict whose tensors are views of two storages: slices with
@@ -70,6 +71,7 @@ def main():
     # 1. a plain state_dict, two bidirectional layers
     lstm = torch.nn.LSTM(3, 5, num_layers=2, bidirectional=True)
     torch.save(lstm.state_dict(), os.path.join(ROOT, "lstm_l2_bi.pt"))
+    torch.save(lstm.state_dict(), os.path.join(ROOT, "lstm_l2_bi_p4.pt"), pickle_protocol=4)  # FRAME, MEMOIZE, STACK_GLOBAL
     x = torch.randn(6, 3, 3, dtype=torch.float64)
     h0 = torch.randn(4, 3, 5, dtype=torch.float64)
     c0 = torch.randn(4, 3, 5, dtype=torch.float64)

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class FormatsFuzzTest {
     static final long SEED = Long.getLong("fusedrnn.fuzz.seed", 20261130L);
-    static final int MUTANTS = Integer.getInteger("fusedrnn.fuzz.mutants", 500);
+    static final int MUTANTS = Integer.getInteger("fusedrnn.fuzz.mutants", 300);
 
     @TempDir
     Path dir;

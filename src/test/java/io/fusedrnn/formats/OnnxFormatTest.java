@@ -123,6 +123,39 @@ class OnnxFormatTest {
         assertTrue(j.contains("unrecognised content") && j.contains("expected safetensors, ONNX"), j);
     }
 
+    @Test
+    void initializersOfEveryFloatTypeDecodeExactly() throws IOException {
+        int h = 3, in = 2, n = 4 * h * in;
+        double[] want = new double[n];
+        for (int i = 0; i < n; i++) want[i] = (i - 11) / 64.0; // exact in float16 and bfloat16
+        double[] first = null;
+        for (int type : new int[] {TensorProto.DataType.FLOAT_VALUE, TensorProto.DataType.DOUBLE_VALUE, TensorProto.DataType.FLOAT16_VALUE,
+            TensorProto.DataType.BFLOAT16_VALUE}) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (double v : want) {
+                switch (type) {
+                    case TensorProto.DataType.FLOAT_VALUE -> b.putFloat((float) v);
+                    case TensorProto.DataType.DOUBLE_VALUE -> b.putDouble(v);
+                    case TensorProto.DataType.FLOAT16_VALUE -> b.putShort(Float.floatToFloat16((float) v));
+                    default -> b.putShort((short) (Float.floatToIntBits((float) v) >>> 16));
+                }
+            }
+            TensorProto w = TensorProto.newBuilder().setName("W").setDataType(type).addDims(1).addDims(4 * h).addDims(in)
+                    .setRawData(ByteString.copyFrom(b.array(), 0, b.position())).build();
+            ModelProto base = lstmModel(x -> x, 0, null);
+            ModelProto m = base.toBuilder().setGraph(base.getGraph().toBuilder().setInitializer(0, w)).build();
+            double[] got = RnnModel.load(write("t" + type + ".onnx", m), LoadOptions.defaults()).layer(0, 0).wIh();
+            if (first == null) first = got;
+            org.junit.jupiter.api.Assertions.assertArrayEquals(first, got, "data type " + type);
+        }
+        TensorProto shortRaw = TensorProto.newBuilder().setName("W").setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(1).addDims(4 * h)
+                .addDims(in).setRawData(ByteString.copyFrom(new byte[10])).build();
+        ModelProto base = lstmModel(x -> x, 0, null);
+        Path p = write("short.onnx", base.toBuilder().setGraph(base.getGraph().toBuilder().setInitializer(0, shortRaw)).build());
+        String msg = assertThrows(FusedRnnException.class, () -> RnnModel.load(p, LoadOptions.defaults())).getMessage();
+        assertTrue(msg.contains("raw_data holds 10 bytes, expected 96"), msg);
+    }
+
     private void assertRefused(String feature, UnaryOperator<NodeProto.Builder> edit) throws IOException {
         Path p = write("refused.onnx", lstmModel(edit, 0, null));
         String msg = assertThrows(FusedRnnException.class, () -> RnnModel.load(p, LoadOptions.defaults())).getMessage();
