@@ -64,6 +64,8 @@ public final class KerasLoader {
             }
         } catch (FusedRnnException e) {
             throw e;
+        } catch (StackOverflowError e) { // a hostile HDF5 file can nest groups or messages without end
+            throw new FusedRnnException(f + ": cannot read the Keras model (structures nested too deeply)", e);
         } catch (Exception e) {
             throw new FusedRnnException(f + ": cannot read the Keras model (" + oneLine(e) + ")", e);
         }

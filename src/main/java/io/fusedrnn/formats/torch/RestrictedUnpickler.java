@@ -243,7 +243,6 @@ final class RestrictedUnpickler {
     /** Keys as strings (torch's optimizer state uses int keys). */
     private Object key(Object k) {
         if (k instanceof String || k instanceof Long || k instanceof Boolean || k == null || k instanceof Double) return k;
-        if (k instanceof Pickle.Tuple t) return t;
         throw fail("dict key of type " + describe(k) + ": expected a string or number");
     }
 

@@ -27,6 +27,8 @@ import java.util.Set;
 public final class TorchArchive implements TensorSource, AutoCloseable {
     /** The largest data.pkl read. */
     static final long MAX_PICKLE_BYTES = 256L << 20;
+    /** The deepest nesting of dicts flattened into names. */
+    static final int MAX_DEPTH = 64;
 
     private final String file;
     private final BoundedZip zip;
@@ -61,7 +63,7 @@ public final class TorchArchive implements TensorSource, AutoCloseable {
             Object top = RestrictedUnpickler.load(where, pkl, id -> storage(where, id));
             Map<String, TorchTensor> tensors = new LinkedHashMap<>();
             if (top instanceof TorchTensor t) tensors.put("", t);
-            else if (top instanceof Map<?, ?> m) flatten("", m, tensors);
+            else if (top instanceof Map<?, ?> m) flatten(where, "", m, tensors, 0);
             else throw new FusedRnnException(where + ": expected a dict of tensors (a state_dict), found " + RestrictedUnpickler.describe(top));
             return new TorchArchive(file, zip, root, order, tensors);
         } catch (RuntimeException e) {
@@ -91,13 +93,15 @@ public final class TorchArchive implements TensorSource, AutoCloseable {
         return new TorchStorage(key, dtype, numel);
     }
 
-    private static void flatten(String prefix, Map<?, ?> m, Map<String, TorchTensor> out) {
+    /** Names every tensor in nested dicts by its path joined with "."; nesting (or a dict holding itself) is bounded. */
+    private static void flatten(String where, String prefix, Map<?, ?> m, Map<String, TorchTensor> out, int depth) {
+        if (depth > MAX_DEPTH) throw new FusedRnnException(where + ": dicts nested deeper than " + MAX_DEPTH + " levels (or a dict that holds itself)");
         for (Map.Entry<?, ?> e : m.entrySet()) {
             Object k = e.getKey();
             if (!(k instanceof String) && !(k instanceof Long)) continue;
             String name = prefix + k;
             if (e.getValue() instanceof TorchTensor t) out.put(name, t);
-            else if (e.getValue() instanceof Map<?, ?> inner) flatten(name + ".", inner, out);
+            else if (e.getValue() instanceof Map<?, ?> inner) flatten(where, name + ".", inner, out, depth + 1);
         }
     }
 

@@ -76,6 +76,21 @@ class RestrictedUnpicklerTest {
     }
 
     @Test
+    void aDictThatHoldsItselfIsRefusedWhenFlattened(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // d = {}; d['a'] = d  (memo 0 is the dict itself)
+        byte[] p = bytes(0x80, 2, "}q\u0000X\u0001\u0000\u0000\u0000ah\u0000s.");
+        Map<?, ?> d = (Map<?, ?>) load(p);
+        assertTrue(d.get("a") == d);
+        java.nio.file.Path pt = dir.resolve("loop.pt");
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(pt))) {
+            z.putNextEntry(new java.util.zip.ZipEntry("loop/data.pkl"));
+            z.write(p);
+        }
+        String msg = assertThrows(FusedRnnException.class, () -> TorchArchive.open(pt)).getMessage();
+        assertTrue(msg.contains("nested deeper than 64"), msg);
+    }
+
+    @Test
     void protocolFourFromTorchLoads() {
         assertEquals(2 * 2 * 4, FormatRunAccess.tensorCount("torch/lstm_l2_bi_p4.pt"));
     }
