@@ -116,7 +116,7 @@ class FormatsFuzzTest {
             for (LayerWeights w : m.weights()) {
                 for (int k = 0; k < LayerWeights.NAMES.length; k++) if (w.tensor(k) != null) values += w.tensor(k).length;
             }
-            assertTrue(values <= Math.max(bytes, 1) * 8, fixture + " mutant " + i + " (seed " + SEED + "): " + values + " values from " + bytes + " bytes");
+            assertTrue(values <= bytes, fixture + " mutant " + i + " (seed " + SEED + "): " + values + " values from " + bytes + " bytes");
             return true;
         } catch (FusedRnnException e) {
             String msg = e.getMessage();
