@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 
 /** {@code fusedrnn infer}'s command line: its options, checked into an {@link InferOptions} that {@link InferCommand} runs. */
 @Command(name = "infer", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a PyTorch LSTM/GRU state_dict on an .npy input.",
-                "Reads an nn.LSTM/nn.GRU state_dict (.safetensors) and x (.npy); writes y, and h_n, c_n if asked, "
+        description = {"Run an LSTM/GRU model file on an .npy input.",
+                "Reads a model (safetensors or torch.save state_dict, ONNX, Keras) and x (.npy); writes y, and h_n, c_n if asked, "
                         + "as .npy. Files are relative to the current directory; outputs are written only when all succeeded."},
         footer = {"", "Exit status: 0 ok, 1 --check-finite found a NaN or infinity (nothing written), 2 bad input or "
                 + "options (nothing written), 3 the backend or precision is unavailable.",
@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
                 "  fusedrnn infer --weights lstm.safetensors --input x.npy --output y.npy --hn hn.npy",
                 "  fusedrnn infer --weights gru.safetensors --input x.npy --output y.npy --batch-first --backend vector"})
 final class InferCli implements Callable<Integer> {
-    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "The state_dict, .safetensors (required).")
+    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "The model file: safetensors, torch.save .pt/.pth, ONNX, Keras .keras/.h5, recognised by content (required).")
     String weights;
     @Option(names = "--input", required = true, paramLabel = "FILE",
             description = "x as .npy: [T, B, I], or [B, T, I] with --batch-first; float32 or float64 (required).")
@@ -43,6 +43,9 @@ final class InferCli implements Callable<Integer> {
     @Option(names = "--prefix", paramLabel = "P",
             description = "The RNN's key prefix, e.g. encoder.rnn. (default: found when the file holds one RNN).")
     String prefix;
+    @Option(names = "--node", paramLabel = "NAME",
+            description = "The ONNX LSTM/GRU node to run when the graph has several that do not chain (default: the only one, or the chain).")
+    String node;
     @Option(names = "--batch-first", description = "x and y are [B, T, ...] (default: off, [T, B, ...]).")
     boolean batchFirst;
     @Option(names = "--backend", paramLabel = "B", defaultValue = "auto",
@@ -78,7 +81,7 @@ final class InferCli implements Callable<Integer> {
         }
         if (chunkRows < 0) throw new FusedRnnException("--chunk-rows: expected a number of batch rows >= 1 (or 0 for automatic), found " + chunkRows);
         return new InferOptions(in("--weights", weights), in("--input", input), out("--output", output), in("--h0", h0),
-                in("--c0", c0), out("--hn", hn), out("--cn", cn), in("--lengths", lengths), prefix, batchFirst, backend, p,
+                in("--c0", c0), out("--hn", hn), out("--cn", cn), in("--lengths", lengths), prefix, node, batchFirst, backend, p,
                 checkFinite, chunkRows);
     }
 

@@ -46,8 +46,9 @@ public final class InferCommand {
         execute(o, System.err);
     }
 
-    static void execute(InferOptions o, PrintStream err) {
-        RnnModel model = RnnModel.load(o.weights(), LoadOptions.prefix(o.prefix()));
+    static void execute(InferOptions options, PrintStream err) {
+        RnnModel model = RnnModel.load(options.weights(), new LoadOptions(options.prefix(), options.node()));
+        InferOptions o = model.source().batchFirst() ? options.withBatchFirst() : options; // ONNX layout=1, Keras: x is [B, T, I]
         new InferRunner(model, o, err).run();
     }
 

@@ -13,8 +13,9 @@ import java.util.List;
  * Converts the tensors of an ONNX {@code LSTM} or {@code GRU} node (one layer, forward or
  * bidirectional, default activations) into a model. ONNX stacks LSTM gates i, o, f, c and GRU gates
  * z, r, h; they are reordered to {@link Cell}'s order. W is [D, G·H, I], R [D, G·H, H], B [D, 2·G·H] =
- * [Wb, Rb] (absent: zeros). Peepholes, {@code clip}, {@code input_forget} and direction
- * {@code reverse} have no PyTorch equivalent and are refused with a clear error.
+ * [Wb, Rb] (absent: zeros). Direction {@code reverse} is a one-direction model that runs from the
+ * last step ({@link RnnConfig#reverse()}). Peepholes, {@code clip} and {@code input_forget} have no
+ * PyTorch equivalent and are refused with a clear error.
  */
 public final class OnnxConverter {
     /** PyTorch block k (i, f, g, o) is ONNX LSTM block LSTM_FROM[k] (i, o, f, c). */
@@ -29,16 +30,18 @@ public final class OnnxConverter {
      * An ONNX LSTM. {@code peepholes} (P [D, 3H]) must be absent or all zero, {@code clip} absent
      * and {@code inputForget} false.
      *
-     * @param direction ONNX's {@code direction} attribute: {@code forward} or {@code bidirectional}
+     * @param direction ONNX's {@code direction} attribute: {@code forward}, {@code reverse} or {@code bidirectional}
      */
     public static RnnModel lstm(NdArray w, NdArray r, NdArray b, NdArray peepholes, Double clip, boolean inputForget, String direction) {
         if (peepholes != null) {
             for (double v : peepholes.data()) {
-                if (v != 0) throw new FusedRnnException("ONNX LSTM P: peephole weights are not supported (only all-zero P), found " + v);
+                    if (v != 0) throw new FusedRnnException("ONNX LSTM P: peephole weights are not supported (only all-zero P), found " + v);
             }
         }
         if (inputForget) throw new FusedRnnException("ONNX LSTM input_forget: expected 0 (coupled input-forget gates are not supported), found 1");
-        return convert(Cell.LSTM, w, r, b, clip, direction, true);
+        RnnModel m = convert(Cell.LSTM, w, r, b, clip, direction, true);
+        if (peepholes != null) GateBlocks.expectShape("ONNX LSTM P", peepholes, m.config().directions(), 3 * m.config().hiddenSize());
+        return m;
     }
 
     /** An ONNX GRU; {@code linearBeforeReset} is its attribute (1 = PyTorch's variant, 0 = reset before the product). */
@@ -51,10 +54,9 @@ public final class OnnxConverter {
         if (clip != null) throw new FusedRnnException(op + " clip: cell clipping is not supported, found clip=" + clip);
         String dir = direction == null ? "forward" : direction;
         int d = switch (dir) {
-            case "forward" -> 1;
+            case "forward", "reverse" -> 1;
             case "bidirectional" -> 2;
-            case "reverse" -> throw new FusedRnnException(op + " direction: 'reverse' alone is not supported (expected forward or bidirectional)");
-            default -> throw new FusedRnnException(op + " direction: expected forward or bidirectional, found '" + dir + "'");
+            default -> throw new FusedRnnException(op + " direction: expected forward, reverse or bidirectional, found '" + dir + "'");
         };
         int g = cell.gates();
         if (r == null || r.rank() != 3 || r.dim(1) < g || r.dim(1) % g != 0) {
@@ -67,7 +69,7 @@ public final class OnnxConverter {
         GateBlocks.expectShape(op + " R", r, d, g * h, h);
         if (b != null) GateBlocks.expectShape(op + " B", b, d, 2 * g * h);
         int[] from = cell == Cell.LSTM ? LSTM_FROM : GRU_FROM;
-        RnnConfig config = new RnnConfig(cell, in, h, 0, 1, d == 2, lbr, b != null);
+        RnnConfig config = new RnnConfig(cell, in, h, 0, 1, d == 2, lbr, b != null, dir.equals("reverse"));
         LayerSpec spec = config.layerSpec(0);
         List<LayerWeights> layers = new ArrayList<>();
         for (int k = 0; k < d; k++) {

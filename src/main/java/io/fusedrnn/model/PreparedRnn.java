@@ -164,6 +164,7 @@ public final class PreparedRnn implements AutoCloseable {
         if (config.bidirectional()) {
             throw new FusedRnnException("stream: expected a unidirectional model, found a bidirectional one (the reverse direction needs the whole sequence)");
         }
+        if (config.reverse()) throw new FusedRnnException("stream: expected a forward model, found a reverse one (it needs the whole sequence)");
         if (batch < 1) throw new FusedRnnException("stream batch: expected >= 1, found " + batch);
         checkStates(batch, h0, c0);
         Tensor[] h = States.split(backend, precision, h0, config.sweeps());
@@ -185,7 +186,7 @@ public final class PreparedRnn implements AutoCloseable {
                 layerOutputs[layer] = y;
                 for (int dir = 0; dir < d; dir++) {
                     int i = layer * d + dir;
-                    sweeps[i] = new Sweep(input, h0[i], c0[i], lengths, dir == 1);
+                    sweeps[i] = new Sweep(input, h0[i], c0[i], lengths, dir == 1 || config.reverse());
                     results[i] = backend.forward(layers[i], sweeps[i], y, dir * out, training);
                 }
                 if (!training && layer > 0) {

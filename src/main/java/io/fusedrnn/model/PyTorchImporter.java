@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loads an {@code nn.LSTM}/{@code nn.GRU} {@code state_dict} saved as safetensors. The keys
+ * Loads an {@code nn.LSTM}/{@code nn.GRU} {@code state_dict} saved as safetensors or torch.save ({@link TensorSource}). The keys
  * ({@code [prefix]weight_ih_l{k}[_reverse]}, {@code weight_hh_…}, {@code bias_ih_…},
  * {@code bias_hh_…}, {@code weight_hr_…}) and their shapes give the cell (4H rows LSTM, 3H GRU),
  * H, P, L, D and whether there are biases; the prefix ({@code encoder.rnn.}) is found when exactly
@@ -37,6 +37,11 @@ public final class PyTorchImporter {
 
     /** Loads the RNN whose keys start with {@code prefix} (null or empty: find the only one). */
     public static RnnModel load(SafetensorsFile file, String prefix) {
+        return load(TensorSource.of(file), prefix);
+    }
+
+    /** Loads the RNN whose keys start with {@code prefix} from any named tensors (null or empty: find the only one). */
+    public static RnnModel load(TensorSource file, String prefix) {
         String p = resolvePrefix(file, prefix);
         String f = file.file();
         int layers = 0;
@@ -79,7 +84,7 @@ public final class PyTorchImporter {
         return new RnnModel(config, weights);
     }
 
-    private static LayerWeights layer(SafetensorsFile file, String p, RnnConfig config, int index) {
+    private static LayerWeights layer(TensorSource file, String p, RnnConfig config, int index) {
         String suffix = RnnModel.name(config, index);
         LayerSpec s = config.layerSpec(index / config.directions());
         int rows = s.gateRows();
@@ -91,7 +96,7 @@ public final class PyTorchImporter {
         return new LayerWeights(s, wIh, wHh, bIh, bHh, wHr);
     }
 
-    private static double[] tensor(SafetensorsFile file, String name, int... shape) {
+    private static double[] tensor(TensorSource file, String name, int... shape) {
         if (!file.contains(name)) {
             throw new FusedRnnException(file.file() + ": missing tensor '" + name + "' (expected " + Arrays.toString(shape) + ")");
         }
@@ -102,7 +107,7 @@ public final class PyTorchImporter {
         return a.data();
     }
 
-    private static int[] matrix(SafetensorsFile file, String name) {
+    private static int[] matrix(TensorSource file, String name) {
         if (!file.contains(name)) throw new FusedRnnException(file.file() + ": missing tensor '" + name + "'");
         int[] s = file.shape(name);
         if (s.length != 2) throw new FusedRnnException(file.file() + ": tensor '" + name + "': expected a matrix, found shape " + Arrays.toString(s));
@@ -110,7 +115,7 @@ public final class PyTorchImporter {
     }
 
     /** Rejects RNN parameters under the prefix that the inferred configuration does not have. */
-    private static void checkNoStrays(SafetensorsFile file, String p, RnnConfig config) {
+    private static void checkNoStrays(TensorSource file, String p, RnnConfig config) {
         Set<String> expected = new HashSet<>();
         for (int i = 0; i < config.sweeps(); i++) {
             String suffix = RnnModel.name(config, i);
@@ -128,7 +133,7 @@ public final class PyTorchImporter {
         }
     }
 
-    private static String resolvePrefix(SafetensorsFile file, String prefix) {
+    private static String resolvePrefix(TensorSource file, String prefix) {
         Set<String> found = new TreeSet<>();
         for (String name : file.names()) {
             if (name.endsWith(FIRST)) {

@@ -7,15 +7,24 @@ import io.fusedrnn.LayerSpec;
 /**
  * The shape of a stacked RNN, as PyTorch's {@code nn.LSTM}/{@code nn.GRU} arguments: cell, input
  * size, hidden size, {@code proj_size} (LSTM), {@code num_layers}, {@code bidirectional}, the GRU
- * variant and whether the weights have biases (without, the biases are zeros).
+ * variant and whether the weights have biases (without, the biases are zeros). {@code reverse}
+ * (ONNX {@code direction="reverse"}) makes a unidirectional model run every layer from the last
+ * step to the first.
  */
 public record RnnConfig(Cell cell, int inputSize, int hiddenSize, int projSize, int numLayers,
-                        boolean bidirectional, boolean linearBeforeReset, boolean bias) {
+                        boolean bidirectional, boolean linearBeforeReset, boolean bias, boolean reverse) {
 
     public RnnConfig {
         if (numLayers < 1) throw new FusedRnnException("num_layers: expected >= 1, found " + numLayers);
         new LayerSpec(cell, inputSize, hiddenSize, projSize, linearBeforeReset); // validates the rest
         if (cell == Cell.LSTM) linearBeforeReset = true;
+        if (reverse && bidirectional) throw new FusedRnnException("reverse: a bidirectional model already runs both ways; expected reverse=false");
+    }
+
+    /** A forward (or bidirectional) model, as PyTorch's arguments. */
+    public RnnConfig(Cell cell, int inputSize, int hiddenSize, int projSize, int numLayers,
+                     boolean bidirectional, boolean linearBeforeReset, boolean bias) {
+        this(cell, inputSize, hiddenSize, projSize, numLayers, bidirectional, linearBeforeReset, bias, false);
     }
 
     /** An LSTM (P = 0 for no projection). */
@@ -68,6 +77,6 @@ public record RnnConfig(Cell cell, int inputSize, int hiddenSize, int projSize, 
     /** A short description such as {@code lstm I=5 H=8 P=3 layers=2 bidirectional}. */
     public String describe() {
         return new LayerSpec(cell, inputSize, hiddenSize, projSize, linearBeforeReset).describe()
-                + " layers=" + numLayers + (bidirectional ? " bidirectional" : "") + (bias ? "" : " bias=False");
+                + " layers=" + numLayers + (bidirectional ? " bidirectional" : "") + (reverse ? " reverse" : "") + (bias ? "" : " bias=False");
     }
 }

@@ -5,6 +5,12 @@ import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.LayerSpec;
 import io.fusedrnn.LayerWeights;
 import io.fusedrnn.Precision;
+import io.fusedrnn.formats.FormatSniffer;
+import io.fusedrnn.formats.ModelFormat;
+import io.fusedrnn.formats.Text;
+import io.fusedrnn.formats.keras.KerasLoader;
+import io.fusedrnn.formats.onnx.OnnxLoader;
+import io.fusedrnn.formats.torch.TorchArchive;
 import io.fusedrnn.io.SafetensorsFile;
 
 import java.nio.file.Path;
@@ -15,12 +21,18 @@ import java.util.List;
 /**
  * A stacked, optionally bidirectional RNN on the host: its {@link RnnConfig} and one
  * {@link LayerWeights} per layer-direction, indexed {@code layer · D + direction} (direction 1 is
- * PyTorch's {@code _reverse}), the same order as the rows of h_n.
+ * PyTorch's {@code _reverse}), the same order as the rows of h_n, and where it was loaded from.
  */
-public record RnnModel(RnnConfig config, List<LayerWeights> weights) {
+public record RnnModel(RnnConfig config, List<LayerWeights> weights, ModelSource source) {
+
+    /** A model built in memory. */
+    public RnnModel(RnnConfig config, List<LayerWeights> weights) {
+        this(config, weights, ModelSource.NONE);
+    }
 
     public RnnModel {
         if (config == null) throw new FusedRnnException("model: config is null");
+        if (source == null) source = ModelSource.NONE;
         weights = List.copyOf(weights);
         if (weights.size() != config.sweeps()) {
             throw new FusedRnnException("model weights: expected " + config.sweeps() + " layer-directions (L·D), found " + weights.size());
@@ -36,12 +48,47 @@ public record RnnModel(RnnConfig config, List<LayerWeights> weights) {
 
     /**
      * Loads the RNN in a model file: the one entry point that {@code infer}, {@code serve} and the
-     * Spark transformer use. Formats are recognised by content (safetensors today).
+     * Spark transformer use. The format is recognised by content: safetensors and torch.save zip
+     * (PyTorch state_dicts, {@code options.prefix()}), ONNX ({@code options.node()}), Keras .keras
+     * and .h5. Anything else, or a format that is recognised but not run, is one line naming the
+     * file, what was found and what is accepted.
      */
     public static RnnModel load(Path file, LoadOptions options) {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            return PyTorchImporter.load(f, options.prefix());
+        try {
+            return loadAny(file, options);
+        } catch (FusedRnnException e) { // names from the file may hold line breaks: the message stays one line
+            String m = String.valueOf(e.getMessage());
+            String clean = Text.oneLine(m.length() > 4000 ? m.substring(0, 4000) + "…" : m);
+            if (clean.equals(m)) throw e;
+            throw new FusedRnnException(clean, e);
         }
+    }
+
+    private static RnnModel loadAny(Path file, LoadOptions options) {
+        LoadOptions o = options == null ? LoadOptions.defaults() : options;
+        ModelFormat format = FormatSniffer.detect(file);
+        if (o.node() != null && format != ModelFormat.ONNX) {
+            throw new FusedRnnException(file + ": --node selects an ONNX node, but the file is " + format.label() + " (use --prefix)");
+        }
+        RnnModel m = switch (format) {
+            case SAFETENSORS -> {
+                try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                    yield PyTorchImporter.load(f, o.prefix());
+                }
+            }
+            case TORCH_ZIP -> {
+                try (TorchArchive a = TorchArchive.open(file)) {
+                    yield PyTorchImporter.load(a, o.prefix());
+                }
+            }
+            case TORCH_LEGACY -> throw new FusedRnnException(file + ": PyTorch legacy (pre-1.6) torch.save format is not read; re-save it in the"
+                    + " zip format with PyTorch >= 1.6: torch.save(torch.load(old), new) (or save it as safetensors or ONNX)");
+            case ONNX -> OnnxLoader.load(file, o);
+            case KERAS_ZIP, HDF5 -> KerasLoader.load(file, format == ModelFormat.KERAS_ZIP, o);
+        };
+        if (m.source() != ModelSource.NONE) return m;
+        String what = file + (o.prefix() == null || o.prefix().isEmpty() ? "" : " prefix " + o.prefix());
+        return new RnnModel(m.config(), m.weights(), new ModelSource(format.label(), what, false));
     }
 
     /** Loads the only RNN in a model file. */

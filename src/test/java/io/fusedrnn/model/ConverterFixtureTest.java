@@ -110,7 +110,8 @@ class ConverterFixtureTest {
         assertMessage("peephole", () -> OnnxConverter.lstm(w, r, null, peep, null, false, "forward"));
         assertMessage("clip", () -> OnnxConverter.lstm(w, r, null, null, 3.0, false, "forward"));
         assertMessage("input_forget", () -> OnnxConverter.lstm(w, r, null, null, null, true, "forward"));
-        assertMessage("'reverse'", () -> OnnxConverter.lstm(w, r, null, null, null, false, "reverse"));
+        assertMessage("found 'sideways'", () -> OnnxConverter.lstm(w, r, null, null, null, false, "sideways"));
+        assertTrue(OnnxConverter.lstm(w, r, null, null, null, false, "reverse").config().reverse(), "reverse is a one-direction model run backwards");
         assertMessage("ONNX LSTM W: expected [2, 8, 3], found [1, 8, 3]", () -> OnnxConverter.lstm(w, r, null, null, null, false, "bidirectional"));
         assertMessage("ONNX LSTM B: expected [1, 16], found [1, 6]", () -> OnnxConverter.lstm(w, r, peep, null, null, false, "forward"));
         OnnxConverter.lstm(w, r, null, new NdArray(new int[] {1, 6}, new double[6]), null, false, "forward"); // all-zero P is fine

@@ -1,0 +1,113 @@
+package io.fusedrnn.formats;
+
+import io.fusedrnn.FusedRnnException;
+import io.fusedrnn.model.Fixtures;
+import io.fusedrnn.model.LoadOptions;
+import io.fusedrnn.model.RnnModel;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Keras .keras and legacy .h5 files in the layouts Keras' saving code writes (made with h5py by
+ * src/test/python/make_keras_fixtures.py) reproduce a numpy re-implementation of Keras' cells on
+ * every backend: stacked LSTMs before a Dense head, Bidirectional GRU (reset_after=True), GRU
+ * reset_after=False with dropout between, Bidirectional LSTM with tf.keras 2 weight names.
+ */
+class KerasFormatTest {
+    @TempDir
+    Path dir;
+
+    static Path fixture(String name) {
+        return Fixtures.path("keras/" + name);
+    }
+
+    @TestFactory
+    List<DynamicTest> modelsReproduceKeras() {
+        List<DynamicTest> t = new ArrayList<>();
+        for (String name : List.of("lstm2_dense.keras", "gru_bi_after.keras", "gru_before_dropout.h5", "lstm_bi_tf2.h5")) {
+            String stem = name.substring(0, name.indexOf('.'));
+            t.addAll(FormatRun.everywhere(name, fixture(stem + ".expect.safetensors"), () -> RnnModel.load(fixture(name), LoadOptions.defaults())));
+        }
+        return t;
+    }
+
+    @Test
+    void configsAndHints() {
+        RnnModel m = RnnModel.load(fixture("lstm2_dense.keras"), LoadOptions.defaults());
+        assertEquals("lstm I=3 H=5 layers=2", m.config().describe());
+        assertTrue(m.source().batchFirst());
+        assertTrue(m.source().what().contains("not run: [dense (Dense)]"), m.source().what());
+        assertEquals("gru(reset-before) I=3 H=4 layers=2", RnnModel.load(fixture("gru_before_dropout.h5"), LoadOptions.defaults()).config().describe());
+        assertEquals(ModelFormat.KERAS_ZIP, FormatSniffer.detect(fixture("gru_bi_after.keras")));
+        assertEquals(ModelFormat.HDF5, FormatSniffer.detect(fixture("lstm_bi_tf2.h5")));
+    }
+
+    @Test
+    void unsupportedLayersAndOptionsAreNamed() throws IOException {
+        String relu = """
+                {"class_name": "Sequential", "config": {"layers": [{"class_name": "LSTM", "config": {"name": "lstm", "units": 5,
+                 "activation": "relu", "return_sequences": true}}]}}""";
+        assertRefused(relu, "activation='relu'");
+        String functional = """
+                {"class_name": "Functional", "config": {"layers": []}}""";
+        assertRefused(functional, "only Sequential");
+        String sum = """
+                {"class_name": "Sequential", "config": {"layers": [{"class_name": "Bidirectional", "config": {"name": "bi", "merge_mode": "sum",
+                 "layer": {"class_name": "LSTM", "config": {"name": "lstm", "units": 5}}}}]}}""";
+        assertRefused(sum, "merge_mode='sum'");
+        String embedding = """
+                {"class_name": "Sequential", "config": {"layers": [{"class_name": "Embedding", "config": {"name": "emb"}},
+                 {"class_name": "LSTM", "config": {"name": "lstm", "units": 5}}]}}""";
+        assertRefused(embedding, "'emb' (Embedding) comes before");
+        String backwards = """
+                {"class_name": "Sequential", "config": {"layers": [{"class_name": "GRU", "config": {"name": "g", "go_backwards": true}}]}}""";
+        assertRefused(backwards, "go_backwards=True");
+    }
+
+    @Test
+    void aZipBombIsRefused() throws IOException {
+        Path p = dir.resolve("bomb.keras");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p))) {
+            z.putNextEntry(new ZipEntry("config.json"));
+            z.write("{}".getBytes(StandardCharsets.US_ASCII));
+            z.putNextEntry(new ZipEntry("model.weights.h5"));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) z.write(zeros); // 64 MiB of zeros deflate to ~64 KiB
+            z.closeEntry();
+        }
+        String msg = assertThrows(FusedRnnException.class, () -> RnnModel.load(p, LoadOptions.defaults())).getMessage();
+        assertTrue(msg.contains("bomb.keras") && msg.contains("zip bomb") && msg.contains("model.weights.h5"), msg);
+    }
+
+    /** A .keras zip with the given config.json and the real weights of lstm2_dense. */
+    private void assertRefused(String config, String feature) throws IOException {
+        Path p = dir.resolve("edited.keras");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p));
+             java.util.zip.ZipFile src = new java.util.zip.ZipFile(fixture("lstm2_dense.keras").toFile())) {
+            z.putNextEntry(new ZipEntry("config.json"));
+            z.write(config.getBytes(StandardCharsets.UTF_8));
+            z.putNextEntry(new ZipEntry("model.weights.h5"));
+            try (var in = src.getInputStream(src.getEntry("model.weights.h5"))) {
+                in.transferTo((OutputStream) z);
+            }
+        }
+        String msg = assertThrows(FusedRnnException.class, () -> RnnModel.load(p, LoadOptions.defaults())).getMessage();
+        assertTrue(msg.contains(feature) && msg.startsWith(p.toString()), msg);
+    }
+}
