@@ -9,7 +9,7 @@ public final class GemmBench {
         int m = Integer.parseInt(args[0]), k = Integer.parseInt(args[1]), n = Integer.parseInt(args[2]);
         int reps = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         boolean at = args.length > 4 && args[4].equals("T"); // A given transposed, as in the weight gradients
-        FloatKernels f = new FloatKernels();
+        FloatMath f = new FloatMath();
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (i % 7) * 0.1f;
         for (int i = 0; i < b.length; i++) b[i] = (i % 5) * 0.1f;
