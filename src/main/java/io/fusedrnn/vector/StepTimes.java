@@ -5,7 +5,7 @@ import io.fusedrnn.Sweep;
 /**
  * The step-to-time map of one sweep: which time row b reads at processing step k, from the per-row
  * lengths and the direction of the {@link Sweep}.
- * Step k of row b reads time {@code time(k, b)} while {@code k < len[b]}; later the row stands still.
+ * Step k of row b reads the [T, B, ·] row {@link #row(int, int)} while {@code k < len[b]}; later the row stands still.
  */
 final class StepTimes {
     final int steps, batch, maxLen;
