@@ -11,24 +11,24 @@ import static io.fusedrnn.Cell.R;
 final class GruRecurrence<A> extends Recurrence<A> {
     private Phase first, second, third;
 
-    GruRecurrence(VecLayer<A> l, Schedule s, WorkerPool pool, A x) {
-        super(l, s, pool, x);
+    GruRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, A input) {
+        super(layer, times, pool, input);
     }
 
     @Override
     void makeStepPhases(boolean backward) {
         first = phase(units);
-        second = backward || !l.lbr ? phase(units) : null;
-        third = backward && !l.lbr ? phase(units) : null;
+        second = backward || !layer.lbr ? phase(units) : null;
+        third = backward && !layer.lbr ? phase(units) : null;
     }
 
     @Override
     void forwardJob(int w) {
         inputProjection(w);
-        for (int kk = 0; kk < s.maxLen; kk++) {
+        for (int kk = 0; kk < times.maxLen; kk++) {
             int step = kk;
             A hCur = hAt(kk), hNext = hAt(kk + 1);
-            if (l.lbr) {
+            if (layer.lbr) {
                 first.run(w, kk, c -> linearBeforeReset(c, step, hCur, hNext));
             } else {
                 first.run(w, kk, c -> resetGates(c, step, hCur));
@@ -38,19 +38,19 @@ final class GruRecurrence<A> extends Recurrence<A> {
     }
 
     private void recurrentGemm(int c, A h, int gate) {
-        k.gemm(h, 0, hs, 1, batch, hs, l.whhT, gate * l.gateStride, hs, units.p0(c), units.p1(c), ws.hp, gate * hs, gh, false, null);
+        math.gemm(h, 0, hs, 1, batch, hs, layer.whhT, gate * layer.gateStride, hs, units.p0(c), units.p1(c), ws.hp, gate * hs, gh, false, null);
     }
 
     private void linearBeforeReset(int c, int kk, A hCur, A hNext) {
         int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         for (int g = 0; g < 3; g++) recurrentGemm(c, hCur, g);
         for (int b = 0; b < batch; b++) {
-            if (!s.active(kk, b)) {
+            if (!times.active(kk, b)) {
                 System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
                 continue;
             }
-            int r = s.row(kk, b);
-            k.gruForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, l.bhn, hCur, b * hs, hNext, b * hs);
+            int r = times.row(kk, b);
+            math.gruForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, layer.bhn, hCur, b * hs, hNext, b * hs);
             if (res != null) {
                 for (int g = 0; g < 3; g++) System.arraycopy(ws.xp, r * gh + g * hs + u0, res.gates, r * gh + g * hs + u0, nu);
                 System.arraycopy(ws.hp, b * gh + N * hs + u0, res.hn, r * hs + u0, nu);
@@ -64,8 +64,8 @@ final class GruRecurrence<A> extends Recurrence<A> {
         int u0 = units.j0(c), u1 = units.j1(c);
         for (int g = 0; g < 2; g++) recurrentGemm(c, hCur, g);
         for (int b = 0; b < batch; b++) {
-            if (s.active(kk, b)) {
-                k.gruResetGates(hs, u0, u1, ws.xp, s.row(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.gs, b * gh, ws.rh, b * hs);
+            if (times.active(kk, b)) {
+                math.gruResetGates(hs, u0, u1, ws.xp, times.row(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.gs, b * gh, ws.rh, b * hs);
             }
         }
     }
@@ -74,12 +74,12 @@ final class GruRecurrence<A> extends Recurrence<A> {
         int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         recurrentGemm(c, ws.rh, N);
         for (int b = 0; b < batch; b++) {
-            if (!s.active(kk, b)) {
+            if (!times.active(kk, b)) {
                 System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
                 continue;
             }
-            int r = s.row(kk, b);
-            k.gruResetOutput(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, ws.gs, b * gh, hCur, b * hs, hNext, b * hs);
+            int r = times.row(kk, b);
+            math.gruResetOutput(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, ws.gs, b * gh, hCur, b * hs, hNext, b * hs);
             if (res != null) {
                 for (int g = 0; g < 3; g++) System.arraycopy(ws.gs, b * gh + g * hs + u0, res.gates, r * gh + g * hs + u0, nu);
                 System.arraycopy(ws.rh, b * hs + u0, res.rh, r * hs + u0, nu);
@@ -96,37 +96,37 @@ final class GruRecurrence<A> extends Recurrence<A> {
 
     @Override
     void backwardJob(int w) {
-        boolean lbr = l.lbr;
-        for (int kk = s.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
+        boolean lbr = layer.lbr;
+        for (int kk = times.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
             int step = kk;
             first.run(w, n, c -> {
                 int u0 = units.j0(c), u1 = units.j1(c);
                 for (int b = 0; b < batch; b++) {
-                    if (!s.active(step, b)) continue;
-                    int r = s.row(step, b);
-                    k.gruBackward(lbr, hs, u0, u1, bk.dh, b * hs, res.gates, res.hn, res.hIn, r, bk.dAx, bk.dAh, r * gh,
+                    if (!times.active(step, b)) continue;
+                    int r = times.row(step, b);
+                    math.gruBackward(lbr, hs, u0, u1, bk.dh, b * hs, res.gates, res.hn, res.hIn, r, bk.dAx, bk.dAh, r * gh,
                             bk.dAs, b * gh, bk.dhz, b * hs);
                 }
             });
             if (lbr) {
                 second.run(w, n, c -> {
-                    k.gemm(bk.dAs, 0, gh, 1, batch, gh, l.whh, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
+                    math.gemm(bk.dAs, 0, gh, 1, batch, gh, layer.whh, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
                     carry(step, units.j0(c), units.j1(c), bk.dhz);
                 });
             } else {
                 // dL/d(r ⊙ h) = dA_n · W_hn, then the r block, then the r and z rows' share of dh_prev
                 second.run(w, n, c -> {
                     int u0 = units.j0(c), u1 = units.j1(c);
-                    k.gemm(bk.dAs, N * hs, gh, 1, batch, hs, l.whhN, 0, hs, units.p0(c), units.p1(c), bk.drh, 0, hs, false, null);
+                    math.gemm(bk.dAs, N * hs, gh, 1, batch, hs, layer.whhN, 0, hs, units.p0(c), units.p1(c), bk.drh, 0, hs, false, null);
                     for (int b = 0; b < batch; b++) {
-                        if (!s.active(step, b)) continue;
-                        int r = s.row(step, b);
-                        k.gruResetBackward(hs, u0, u1, bk.drh, b * hs, res.gates, res.hIn, r, bk.dAx, bk.dAh, r * gh,
+                        if (!times.active(step, b)) continue;
+                        int r = times.row(step, b);
+                        math.gruResetBackward(hs, u0, u1, bk.drh, b * hs, res.gates, res.hIn, r, bk.dAx, bk.dAh, r * gh,
                                 bk.dAs, b * gh, bk.dhz, b * hs, bk.dhp, b * hs);
                     }
                 });
                 third.run(w, n, c -> {
-                    k.gemm(bk.dAs, R * hs, gh, 1, batch, 2 * hs, l.whhRZ, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
+                    math.gemm(bk.dAs, R * hs, gh, 1, batch, 2 * hs, layer.whhRZ, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
                     carry(step, units.j0(c), units.j1(c), bk.dhp);
                 });
             }
@@ -136,13 +136,13 @@ final class GruRecurrence<A> extends Recurrence<A> {
 
     @Override
     void recurrentWeightGradient(int p0, int p1) {
-        if (l.lbr) {
-            k.gemm(bk.dAhT, 0, rows, 1, gh, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
+        if (layer.lbr) {
+            math.gemm(bk.dAhT, 0, rows, 1, gh, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
             return;
         }
         // reset-before: rows r, z saw h; rows n saw r ⊙ h
-        k.gemm(bk.dAhT, 0, rows, 1, 2 * hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
-        k.pack(res.rh, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
-        k.gemm(bk.dAhT, N * hs * rows, rows, 1, hs, rows, bk.mPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
+        math.gemm(bk.dAhT, 0, rows, 1, 2 * hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
+        math.pack(res.rh, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
+        math.gemm(bk.dAhT, N * hs * rows, rows, 1, hs, rows, bk.mPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
     }
 }

@@ -9,8 +9,8 @@ package io.fusedrnn.vector;
 final class LstmRecurrence<A> extends Recurrence<A> {
     private Phase first, second;
 
-    LstmRecurrence(VecLayer<A> l, Schedule s, WorkerPool pool, A x) {
-        super(l, s, pool, x);
+    LstmRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, A input) {
+        super(layer, times, pool, input);
     }
 
     @Override
@@ -22,7 +22,7 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     @Override
     void forwardJob(int w) {
         inputProjection(w);
-        for (int kk = 0; kk < s.maxLen; kk++) {
+        for (int kk = 0; kk < times.maxLen; kk++) {
             int step = kk;
             A hCur = hAt(kk), hNext = hAt(kk + 1);
             first.run(w, kk, c -> cells(c, step, hCur, hNext));
@@ -46,18 +46,18 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     private void cells(int c, int kk, A hCur, A hNext) {
         int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         for (int g = 0; g < 4; g++) {
-            k.gemm(hCur, 0, out, 1, batch, out, l.whhT, g * l.gateStride, hs, p0, p1, ws.hp, g * hs, gh, false, null);
+            math.gemm(hCur, 0, out, 1, batch, out, layer.whhT, g * layer.gateStride, hs, p0, p1, ws.hp, g * hs, gh, false, null);
         }
         A xp = inputPreactivations();
         for (int b = 0; b < batch; b++) {
-            if (!s.active(kk, b)) {
+            if (!times.active(kk, b)) {
                 if (proj == 0) System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
                 continue;
             }
-            int r = s.row(kk, b);
+            int r = times.row(kk, b);
             if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cIn, r * hs + u0, nu);
-            k.lstmGates(hs, u0, u1, xp, r * gh, ws.hp, b * gh);
-            k.lstmCell(hs, u0, u1, xp, r * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs);
+            math.lstmGates(hs, u0, u1, xp, r * gh, ws.hp, b * gh);
+            math.lstmCell(hs, u0, u1, xp, r * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs);
             if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cOut, r * hs + u0, nu);
             if (proj == 0) {
                 System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
@@ -71,13 +71,13 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     /** Columns of chunk c of h = W_hr m at step kk. */
     private void project(int c, int kk, A hCur, A hNext) {
         int j0 = outs.j0(c), nj = outs.j1(c) - j0;
-        k.gemm(ws.m, 0, hs, 1, batch, hs, l.whrT, 0, proj, outs.p0(c), outs.p1(c), hNext, 0, proj, false, null);
+        math.gemm(ws.m, 0, hs, 1, batch, hs, layer.whrT, 0, proj, outs.p0(c), outs.p1(c), hNext, 0, proj, false, null);
         for (int b = 0; b < batch; b++) {
-            if (!s.active(kk, b)) {
+            if (!times.active(kk, b)) {
                 System.arraycopy(hCur, b * proj + j0, hNext, b * proj + j0, nj);
                 continue;
             }
-            int r = s.row(kk, b);
+            int r = times.row(kk, b);
             System.arraycopy(hNext, b * proj + j0, y, r * yWidth + yCol + j0, nj);
             if (res != null) System.arraycopy(hCur, b * proj + j0, res.hIn, r * proj + j0, nj);
         }
@@ -85,12 +85,12 @@ final class LstmRecurrence<A> extends Recurrence<A> {
 
     @Override
     void backwardJob(int w) {
-        for (int kk = s.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
+        for (int kk = times.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
             int step = kk;
             first.run(w, n, c -> gateGradients(c, step));
             second.run(w, n, c -> {
                 int j0 = outs.j0(c), j1 = outs.j1(c);
-                k.gemm(bk.dAs, 0, gh, 1, batch, gh, l.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, 0, out, false, null);
+                math.gemm(bk.dAs, 0, gh, 1, batch, gh, layer.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, 0, out, false, null);
                 carry(step, j0, j1, null);
             });
         }
@@ -102,19 +102,19 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         int u0 = units.j0(c), u1 = units.j1(c);
         A dm = bk.dh;
         if (proj > 0) {
-            k.gemm(bk.dh, 0, proj, 1, batch, proj, l.whr, 0, hs, units.p0(c), units.p1(c), bk.dm, 0, hs, false, null);
+            math.gemm(bk.dh, 0, proj, 1, batch, proj, layer.whr, 0, hs, units.p0(c), units.p1(c), bk.dm, 0, hs, false, null);
             dm = bk.dm;
         }
         for (int b = 0; b < batch; b++) {
-            if (!s.active(kk, b)) continue;
-            int r = s.row(kk, b);
-            k.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs, bk.dAx, r * gh);
+            if (!times.active(kk, b)) continue;
+            int r = times.row(kk, b);
+            math.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs, bk.dAx, r * gh);
             for (int g = 0; g < 4; g++) System.arraycopy(bk.dAx, r * gh + g * hs + u0, bk.dAs, b * gh + g * hs + u0, u1 - u0);
         }
     }
 
     @Override
     void recurrentWeightGradient(int p0, int p1) {
-        k.gemm(bk.dAxT, 0, rows, 1, gh, rows, bk.hPk, 0, out, p0, p1, dWhh, 0, out, false, null);
+        math.gemm(bk.dAxT, 0, rows, 1, gh, rows, bk.hPk, 0, out, p0, p1, dWhh, 0, out, false, null);
     }
 }

@@ -33,7 +33,7 @@ final class Phase {
 
     /** Runs step k on worker w: claims and runs chunks until none is left, then waits for the others'. */
     void run(int w, int k, Body body) {
-        int own = Schedule.split(chunks, w, workers);
+        int own = StepTimes.split(chunks, w, workers);
         for (int i = 0; i < chunks; i++) {
             int c = own + i < chunks ? own + i : own + i - chunks;
             if (stamp.get(c) == k && stamp.compareAndSet(c, k, k + 1)) {

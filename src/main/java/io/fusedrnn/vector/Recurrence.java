@@ -1,6 +1,6 @@
 package io.fusedrnn.vector;
 
-import static io.fusedrnn.vector.Schedule.split;
+import static io.fusedrnn.vector.StepTimes.split;
 
 /**
  * One sweep of one layer-direction on the worker pool: what LSTM and GRU share. The sweep is one
@@ -11,13 +11,15 @@ import static io.fusedrnn.vector.Schedule.split;
  * out in chunks, so a worker slowed by other load on the machine delays the rest by one chunk.
  */
 abstract class Recurrence<A> {
-    final VecLayer<A> l;
-    final Kernels<A> k;
+    final VecLayer<A> layer;
+    final VecMath<A> math;
     final Workspace<A> ws;
-    final Schedule s;
+    /** Which time each row reads at each step. */
+    final StepTimes times;
     final WorkerPool pool;
     final int workers, batch, rows, in, hs, out, proj, gh, nr;
-    final A x;
+    /** The sweep's input x, [T·B, I]. */
+    final A input;
     /** Chunks of hidden units (and of h's columns, which are the same for all but LSTMP). */
     final Cols units, outs;
 
@@ -31,22 +33,22 @@ abstract class Recurrence<A> {
     A dy, dx, dWih, dWhh, dBih, dBhh, dWhr;
     int dyWidth, dyCol;
 
-    Recurrence(VecLayer<A> l, Schedule s, WorkerPool pool, A x) {
-        this.l = l;
-        this.k = l.k;
-        this.s = s;
+    Recurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, A input) {
+        this.layer = layer;
+        this.math = layer.math;
+        this.times = times;
         this.pool = pool;
-        this.x = x;
-        this.ws = l.workspace(s.steps, s.batch);
+        this.input = input;
+        this.ws = layer.workspace(times.steps, times.batch);
         workers = pool.size();
-        batch = s.batch;
-        rows = s.steps * s.batch;
-        in = l.in;
-        hs = l.hs;
-        out = l.out;
-        proj = l.proj;
-        gh = l.gh;
-        nr = k.panelWidth();
+        batch = times.batch;
+        rows = times.steps * times.batch;
+        in = layer.in;
+        hs = layer.hs;
+        out = layer.out;
+        proj = layer.proj;
+        gh = layer.gh;
+        nr = math.panelWidth();
         units = stepCols(hs);
         outs = stepCols(out);
     }
@@ -76,13 +78,13 @@ abstract class Recurrence<A> {
 
     /** Chunks for a recurrent step: up to 4 panels (the 1-row strip's width), at least two per worker. */
     final Cols stepCols(int n) {
-        int np = k.panels(n);
+        int np = math.panels(n);
         return new Cols(n, np, Math.max(1, Math.min(4, np / (2 * workers))), nr);
     }
 
     /** Chunks for a big GEMM: about six per worker, so the last chunk leaves the others idle briefly. */
     final Cols gemmCols(int n) {
-        int np = k.panels(n);
+        int np = math.panels(n);
         return new Cols(n, np, Math.max(1, (np + 6 * workers - 1) / (6 * workers)), nr);
     }
 
@@ -103,17 +105,17 @@ abstract class Recurrence<A> {
         this.res = res;
         start(h0, ws.h0, batch * out);
         start(c0, ws.c, batch * hs);
-        s.zeroPadding(k, y, yWidth, yCol, out);
+        times.zeroPadding(math, y, yWidth, yCol, out);
         if (res != null) {
             // rows a sweep never visits still enter the weight-gradient GEMMs (times a zero gradient)
-            s.zeroPadding(k, res.hIn, out, 0, out);
-            if (res.m != null) s.zeroPadding(k, res.m, hs, 0, hs);
-            if (res.rh != null) s.zeroPadding(k, res.rh, hs, 0, hs);
+            times.zeroPadding(math, res.hIn, out, 0, out);
+            if (res.m != null) times.zeroPadding(math, res.m, hs, 0, hs);
+            if (res.rh != null) times.zeroPadding(math, res.rh, hs, 0, hs);
         }
         makeOneShotPhases(false);
         makeStepPhases(false);
         pool.run(this::forwardJob);
-        System.arraycopy(s.maxLen % 2 == 0 ? ws.h0 : ws.h1, 0, hN, 0, batch * out);
+        System.arraycopy(times.maxLen % 2 == 0 ? ws.h0 : ws.h1, 0, hN, 0, batch * out);
         if (cN != null) System.arraycopy(ws.c, 0, cN, 0, batch * hs);
     }
 
@@ -133,10 +135,10 @@ abstract class Recurrence<A> {
         bk = ws.back();
         start(dhN, bk.dh, batch * out);
         start(dcN, bk.dc, batch * hs);
-        s.zeroPadding(k, bk.dAx, gh, 0, gh);
-        if (bk.dAh != bk.dAx) s.zeroPadding(k, bk.dAh, gh, 0, gh);
-        if (bk.dhs != null) s.zeroPadding(k, bk.dhs, proj, 0, proj);
-        for (int b = 0; b < batch; b++) if (s.active(s.maxLen - 1, b)) addDy(s.maxLen - 1, b, 0, out);
+        times.zeroPadding(math, bk.dAx, gh, 0, gh);
+        if (bk.dAh != bk.dAx) times.zeroPadding(math, bk.dAh, gh, 0, gh);
+        if (bk.dhs != null) times.zeroPadding(math, bk.dhs, proj, 0, proj);
+        for (int b = 0; b < batch; b++) if (times.active(times.maxLen - 1, b)) addDy(times.maxLen - 1, b, 0, out);
         makeOneShotPhases(true);
         makeStepPhases(true);
         pool.run(this::backwardJob);
@@ -150,7 +152,7 @@ abstract class Recurrence<A> {
     abstract void backwardJob(int w);
 
     private void start(A from, A to, int n) {
-        if (from == null) k.zero(to, 0, n);
+        if (from == null) math.zero(to, 0, n);
         else System.arraycopy(from, 0, to, 0, n);
     }
 
@@ -163,7 +165,7 @@ abstract class Recurrence<A> {
     final void inputProjection(int w) {
         Cols c = gemmCols(gh);
         A xp = inputPreactivations();
-        xPhase.run(w, 0, i -> k.gemm(x, 0, in, 1, rows, in, l.wihT, 0, gh, c.p0(i), c.p1(i), xp, 0, gh, false, l.biasX));
+        xPhase.run(w, 0, i -> math.gemm(input, 0, in, 1, rows, in, layer.wihT, 0, gh, c.p0(i), c.p1(i), xp, 0, gh, false, layer.biasX));
     }
 
     private Phase xPhase, tPhase, gPhase;
@@ -180,19 +182,19 @@ abstract class Recurrence<A> {
 
     /** Adds dy of row b's step kk into dh columns j0..j1 (and keeps it per row for dW_hr). */
     final void addDy(int kk, int b, int j0, int j1) {
-        int r = s.row(kk, b);
-        k.add(dy, r * dyWidth + dyCol + j0, bk.dh, b * out + j0, j1 - j0);
+        int r = times.row(kk, b);
+        math.add(dy, r * dyWidth + dyCol + j0, bk.dh, b * out + j0, j1 - j0);
         if (bk.dhs != null) System.arraycopy(bk.dh, b * out + j0, bk.dhs, r * proj + j0, j1 - j0);
     }
 
     /** Moves the GEMM's dh_prev into dh for rows that stepped at kk, then adds dy of step kk-1. */
     final void carry(int kk, int j0, int j1, A extra) {
         for (int b = 0; b < batch; b++) {
-            if (s.active(kk, b)) {
+            if (times.active(kk, b)) {
                 System.arraycopy(bk.dhNew, b * out + j0, bk.dh, b * out + j0, j1 - j0);
-                if (extra != null) k.add(extra, b * out + j0, bk.dh, b * out + j0, j1 - j0);
+                if (extra != null) math.add(extra, b * out + j0, bk.dh, b * out + j0, j1 - j0);
             }
-            if (s.active(kk - 1, b)) addDy(kk - 1, b, j0, j1);
+            if (times.active(kk - 1, b)) addDy(kk - 1, b, j0, j1);
         }
     }
 
@@ -207,32 +209,32 @@ abstract class Recurrence<A> {
     final void weightGradients(int w) {
         int tc = 2 * workers;
         tPhase.run(w, 0, c -> {
-            k.transpose(bk.dAx, rows, gh, split(gh, c, tc), split(gh, c + 1, tc), bk.dAxT);
-            if (bk.dAhT != bk.dAxT) k.transpose(bk.dAh, rows, gh, split(gh, c, tc), split(gh, c + 1, tc), bk.dAhT);
+            math.transpose(bk.dAx, rows, gh, split(gh, c, tc), split(gh, c + 1, tc), bk.dAxT);
+            if (bk.dAhT != bk.dAxT) math.transpose(bk.dAh, rows, gh, split(gh, c, tc), split(gh, c + 1, tc), bk.dAhT);
         });
         Cols xc = gemmCols(in), hc = gemmCols(out), mc = proj > 0 ? gemmCols(hs) : null;
         int cx = xc.count(), ch = hc.count(), cm = mc == null ? 0 : mc.count();
         gPhase.run(w, 0, c -> {
             if (c < cx) {
                 int p0 = xc.p0(c), p1 = xc.p1(c);
-                k.pack(x, 0, in, 1, rows, in, bk.xPk, p0, p1);
-                k.gemm(bk.dAxT, 0, rows, 1, gh, rows, bk.xPk, 0, in, p0, p1, dWih, 0, in, false, null);
+                math.pack(input, 0, in, 1, rows, in, bk.xPk, p0, p1);
+                math.gemm(bk.dAxT, 0, rows, 1, gh, rows, bk.xPk, 0, in, p0, p1, dWih, 0, in, false, null);
             } else if ((c -= cx) < cx) {
-                k.gemm(bk.dAx, 0, gh, 1, rows, gh, l.wih, 0, in, xc.p0(c), xc.p1(c), dx, 0, in, true, null);
+                math.gemm(bk.dAx, 0, gh, 1, rows, gh, layer.wih, 0, in, xc.p0(c), xc.p1(c), dx, 0, in, true, null);
             } else if ((c -= cx) < ch) {
                 int p0 = hc.p0(c), p1 = hc.p1(c);
-                k.pack(res.hIn, 0, out, 1, rows, out, bk.hPk, p0, p1);
+                math.pack(res.hIn, 0, out, 1, rows, out, bk.hPk, p0, p1);
                 recurrentWeightGradient(p0, p1);
             } else if ((c -= ch) < cm) {
                 int p0 = mc.p0(c), p1 = mc.p1(c);
-                k.pack(res.m, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
-                k.gemm(bk.dhs, 0, 1, proj, proj, rows, bk.mPk, 0, hs, p0, p1, dWhr, 0, hs, false, null);
+                math.pack(res.m, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
+                math.gemm(bk.dhs, 0, 1, proj, proj, rows, bk.mPk, 0, hs, p0, p1, dWhr, 0, hs, false, null);
             } else {
                 c -= cm;
                 int j0 = split(gh, c, tc), j1 = split(gh, c + 1, tc);
-                k.columnSums(bk.dAx, 0, gh, rows, j0, j1, dBih, 0);
+                math.columnSums(bk.dAx, 0, gh, rows, j0, j1, dBih, 0);
                 if (bk.dAh == bk.dAx) System.arraycopy(dBih, j0, dBhh, j0, j1 - j0); // LSTM: both biases see dA
-                else k.columnSums(bk.dAh, 0, gh, rows, j0, j1, dBhh, 0);
+                else math.columnSums(bk.dAh, 0, gh, rows, j0, j1, dBhh, 0);
             }
         });
     }

@@ -12,7 +12,7 @@ import io.fusedrnn.PreparedLayer;
  * the last (T, B) it ran, so repeated sweeps allocate nothing but their outputs.
  */
 final class VecLayer<A> extends PreparedLayer {
-    final Kernels<A> k;
+    final VecMath<A> math;
     final int in, hs, out, proj, gates, gh;
     final boolean lbr;
     /** W_ihᵀ packed [I, G·H]: the input projection of all steps. */
@@ -34,10 +34,10 @@ final class VecLayer<A> extends PreparedLayer {
     private Workspace<A> work;
     private VecReserve.Store<A> spare;
 
-    VecLayer(Backend backend, LayerWeights w, Precision precision, Kernels<A> k) {
+    VecLayer(Backend backend, LayerWeights w, Precision precision, VecMath<A> k) {
         super(backend, w.spec(), precision);
         LayerSpec s = w.spec();
-        this.k = k;
+        this.math = k;
         in = s.inputSize();
         hs = s.hiddenSize();
         out = s.outputSize();

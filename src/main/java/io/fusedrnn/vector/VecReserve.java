@@ -32,7 +32,7 @@ final class VecReserve<A> extends Reserve {
             this.steps = steps;
             this.batch = batch;
             int rows = steps * batch;
-            Kernels<A> k = l.k;
+            VecMath<A> k = l.math;
             boolean lstm = l.spec().hasCellState();
             gates = k.alloc(rows * l.gh);
             hIn = k.alloc(rows * l.out);

@@ -20,8 +20,8 @@ import jdk.incubator.vector.FloatVector;
  * Sweeps on one backend run one at a time (Backend serializes them; they share its workers).
  */
 public final class VectorBackend extends Backend {
-    private static final FloatKernels FLOATS = new FloatKernels();
-    private static final DoubleKernels DOUBLES = new DoubleKernels();
+    private static final FloatMath FLOATS = new FloatMath();
+    private static final DoubleMath DOUBLES = new DoubleMath();
 
     private final WorkerPool pool;
 
@@ -70,7 +70,7 @@ public final class VectorBackend extends Backend {
 
     private <A> SweepResult forward(VecLayer<A> l, Sweep sweep, Tensor y, int yColumn, boolean training) {
         LayerSpec spec = l.spec();
-        Schedule s = new Schedule(sweep);
+        StepTimes s = new StepTimes(sweep);
         VecTensor hN = (VecTensor) allocate(l.precision(), s.batch, spec.outputSize());
         VecTensor cN = spec.hasCellState() ? (VecTensor) allocate(l.precision(), s.batch, spec.hiddenSize()) : null;
         VecReserve<A> reserve = training ? l.reserve(s.steps, s.batch) : null;
@@ -100,7 +100,7 @@ public final class VectorBackend extends Backend {
                 allocate(p, rows),
                 allocate(p, rows),
                 spec.projSize() > 0 ? allocate(p, spec.projSize(), spec.hiddenSize()) : null);
-        Recurrence<A> r = recurrence(l, new Schedule(sweep), data(sweep.x()));
+        Recurrence<A> r = recurrence(l, new StepTimes(sweep), data(sweep.x()));
         r.backward(((VecReserve<A>) reserve).s, data(dy), dy.dim(2), dyColumn, data(dhN), data(dcN), data(dx),
                 data(g.dWih()), data(g.dWhh()), data(g.dBih()), data(g.dBhh()), data(g.dWhr()));
         System.arraycopy(r.bk.dh, 0, data(g.dh0()), 0, batch * spec.outputSize());
@@ -108,7 +108,7 @@ public final class VectorBackend extends Backend {
         return g;
     }
 
-    private <A> Recurrence<A> recurrence(VecLayer<A> l, Schedule s, A x) {
+    private <A> Recurrence<A> recurrence(VecLayer<A> l, StepTimes s, A x) {
         return l.spec().cell() == Cell.LSTM ? new LstmRecurrence<>(l, s, pool, x) : new GruRecurrence<>(l, s, pool, x);
     }
 

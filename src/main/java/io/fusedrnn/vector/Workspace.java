@@ -16,7 +16,7 @@ final class Workspace<A> {
         this.l = l;
         this.steps = steps;
         this.batch = batch;
-        Kernels<A> k = l.k;
+        VecMath<A> k = l.math;
         xp = k.alloc(steps * batch * l.gh);
         hp = k.alloc(batch * l.gh);
         gs = k.alloc(batch * l.gh);
@@ -50,7 +50,7 @@ final class Workspace<A> {
         final A xPk, hPk, mPk;
 
         Back(VecLayer<A> l, int steps, int batch) {
-            Kernels<A> k = l.k;
+            VecMath<A> k = l.math;
             int rows = steps * batch;
             boolean lstm = l.spec().hasCellState();
             dAx = k.alloc(rows * l.gh);

@@ -6,7 +6,7 @@ package io.fusedrnn.vector;
  * is package-private there; it is part of the benchmarks jar, never of the library.
  */
 public final class GemmProbe {
-    private final FloatKernels kernels = new FloatKernels();
+    private final FloatMath kernels = new FloatMath();
     private final int m, k, n;
     private final boolean transposedA;
     private final float[] a, packedB, c;

@@ -8,14 +8,15 @@ import static io.fusedrnn.Cell.R;
 import static io.fusedrnn.Cell.Z;
 
 /**
- * The numeric primitives the sweeps are written against, once per precision ({@link FloatKernels},
- * {@link DoubleKernels}); {@code A} is {@code float[]} or {@code double[]}. The sweep code above
+ * The numeric primitives the sweeps are written against, as Java loops on the Vector API, once per
+ * precision ({@link FloatMath}, {@link DoubleMath}, generated from one template); {@code A} is
+ * {@code float[]} or {@code double[]}. The sweep code above
  * only moves offsets around, so LSTM/GRU control flow exists once for both precisions.
  *
  * <p>Packed B panels: a [K, N] matrix stored as ceil(N/NR) panels of K rows × NR columns, zero-padded,
  * so a micro-kernel streams one panel with unit stride and needs no column tail inside the K loop.
  */
-abstract class Kernels<A> {
+abstract class VecMath<A> {
 
     /** A zero-filled array of n elements. */
     abstract A alloc(int n);

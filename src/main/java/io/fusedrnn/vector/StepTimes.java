@@ -3,15 +3,16 @@ package io.fusedrnn.vector;
 import io.fusedrnn.Sweep;
 
 /**
- * Which (time, row) each processing step k touches: per-row lengths and direction as in {@link Sweep}.
- * Step k of row b reads time {@code time(k, b)} while {@code k < len[b]}; later the row stands still.
+ * The step-to-time map of one sweep: which time row b reads at processing step k, from the per-row
+ * lengths and the direction of the {@link Sweep}.
+ * Step k of row b reads the [T, B, ·] row {@link #row(int, int)} while {@code k < len[b]}; later the row stands still.
  */
-final class Schedule {
+final class StepTimes {
     final int steps, batch, maxLen;
     final int[] len;
     final boolean reverse;
 
-    Schedule(Sweep sweep) {
+    StepTimes(Sweep sweep) {
         steps = sweep.steps();
         batch = sweep.batch();
         reverse = sweep.reverse();
@@ -34,7 +35,7 @@ final class Schedule {
     }
 
     /** Zeroes columns col..col+n of every [T, B, width] row past its length (y's padding, unused reserve rows). */
-    <A> void zeroPadding(Kernels<A> k, A a, int width, int col, int n) {
+    <A> void zeroPadding(VecMath<A> k, A a, int width, int col, int n) {
         for (int b = 0; b < batch; b++) {
             for (int t = len[b]; t < steps; t++) k.zero(a, (t * batch + b) * width + col, n);
         }
