@@ -5,16 +5,12 @@ import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.Precision;
 import io.fusedrnn.Tensor;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -137,21 +133,7 @@ public final class NpyFile implements AutoCloseable {
     /** Maps {@code path} read-only and checks its header against its size; one-line errors name the file. */
     public static NpyFile open(Path path) {
         String file = path.toString();
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size == 0) throw new FusedRnnException(file + ": empty file (expected a .npy array)");
-            return new NpyFile(file, arena, ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new FusedRnnException(file + ": no such file", e);
-        } catch (IOException e) {
-            arena.close();
-            throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, "a .npy array", (arena, segment) -> new NpyFile(file, arena, segment));
     }
 
     /** A file's bytes held in memory ({@code file} names it in messages; for tests and fuzzing). */

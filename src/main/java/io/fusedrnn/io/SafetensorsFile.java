@@ -2,14 +2,11 @@ package io.fusedrnn.io;
 
 import io.fusedrnn.FusedRnnException;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -51,21 +48,7 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Maps and validates {@code path}; every problem is a one-line {@link FusedRnnException} naming the file. */
     public static SafetensorsFile open(Path path) {
         String file = path.toString();
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size == 0) throw new FusedRnnException(file + ": empty file (expected a safetensors header)");
-            return parse(file, arena, ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
-        } catch (java.nio.file.NoSuchFileException e) {
-            arena.close();
-            throw new FusedRnnException(file + ": no such file", e);
-        } catch (IOException e) {
-            arena.close();
-            throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, "a safetensors header", (arena, segment) -> parse(file, arena, segment));
     }
 
     /** Validates the bytes of a whole file held in memory ({@code file} names it in messages). */
