@@ -3,8 +3,6 @@ package io.fusedrnn.opencl;
 import io.fusedrnn.BackendUnavailableException;
 import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.Precision;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,19 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a user sees when OpenCL goes wrong: status names, build logs, device selection. */
-class OpenClErrorsTest {
-    private static OpenClBackend cl;
-
-    @BeforeAll
-    static void open() {
-        cl = OpenClPlatform.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (cl != null) cl.close();
-    }
-
+class OpenClErrorsTest extends OpenClDeviceTest {
     @Test
     void aKernelBuildFailureCarriesTheFileTheOptionsAndTheBuildLog() {
         String broken = "/* a kernel file behind the preamble */\n__kernel void broken(__global REAL* a) {\n  a[0] = undeclared_name_42;\n}\n";

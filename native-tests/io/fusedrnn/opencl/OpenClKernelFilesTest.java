@@ -1,7 +1,5 @@
 package io.fusedrnn.opencl;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,19 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with a header that names the gate order or says what it holds; and leaves what the preamble defines
  * to the preamble.
  */
-class OpenClKernelFilesTest {
-    private static OpenClBackend cl;
-
-    @BeforeAll
-    static void open() {
-        cl = OpenClPlatform.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (cl != null) cl.close();
-    }
-
+class OpenClKernelFilesTest extends OpenClDeviceTest {
     @ParameterizedTest
     @ValueSource(strings = {"gemm.cl", "seq.cl", "lstm.cl", "lstm_backward.cl", "gru.cl", "gru_backward.cl"})
     void eachFileBuildsAloneWithItsDefaults(String file) {

@@ -20,36 +20,80 @@ import java.util.function.Consumer;
  * parallel throughput open one backend per thread. Results do not depend on the thread that asks.
  */
 public abstract class Backend implements AutoCloseable {
+    /** For the backends of this library (reference, vector, opencl); each opens its own resources. */
+    protected Backend() {
+    }
+
     private volatile boolean closed;
     private final AtomicLong live = new AtomicLong();
 
-    /** Short name: {@code reference}, {@code vector}, {@code opencl}. */
+    /**
+     * Short name: {@code reference}, {@code vector}, {@code opencl}.
+     *
+     * @return the name {@code --backend} accepts
+     */
     public abstract String name();
 
-    /** One line on what it runs on (CPU and threads, or the OpenCL device). */
+    /**
+     * One line on what it runs on (CPU and threads, or the OpenCL device).
+     *
+     * @return a one-line description for logs and {@code devices}
+     */
     public abstract String description();
 
-    /** Whether tensors and sweeps of this precision can run here (OpenCL fp64 needs cl_khr_fp64). */
+    /**
+     * Whether tensors and sweeps of this precision can run here (OpenCL fp64 needs cl_khr_fp64).
+     *
+     * @param precision the element type asked about
+     * @return true when {@link #allocate} and {@link #prepare} accept it
+     */
     public abstract boolean supports(Precision precision);
 
-    /** A zero-filled tensor of the given shape. */
+    /**
+     * A zero-filled tensor of the given shape.
+     *
+     * @param precision element type of the tensor
+     * @param shape     dimensions, outermost first (e.g. T, B, I)
+     * @return a new tensor owned by this backend; close it when done
+     */
     public final Tensor allocate(Precision precision, int... shape) {
         checkOpen();
         checkPrecision(precision, "tensor");
         return newTensor(precision, shape.clone());
     }
 
-    /** A tensor holding a copy of {@code data} (rounded to float32 in an fp32 tensor). */
+    /**
+     * A tensor holding a copy of {@code data} (rounded to float32 in an fp32 tensor).
+     *
+     * @param precision element type of the tensor
+     * @param data      values in row-major order, as many as the shape holds
+     * @param shape     dimensions, outermost first
+     * @return a new tensor owned by this backend; close it when done
+     */
     public final Tensor upload(Precision precision, double[] data, int... shape) {
         return upload(precision, data, shape, t -> t.write(data));
     }
 
-    /** A tensor holding a copy of {@code data}: straight into fp32, widened into fp64. */
+    /**
+     * A tensor holding a copy of {@code data}: straight into fp32, widened into fp64.
+     *
+     * @param precision element type of the tensor
+     * @param data      values in row-major order, as many as the shape holds
+     * @param shape     dimensions, outermost first
+     * @return a new tensor owned by this backend; close it when done
+     */
     public final Tensor upload(Precision precision, float[] data, int... shape) {
         return upload(precision, data, shape, t -> t.write(data));
     }
 
-    /** A tensor holding a copy of the buffer's remaining values (its position does not move). */
+    /**
+     * A tensor holding a copy of the buffer's remaining values (its position does not move).
+     *
+     * @param precision element type of the tensor
+     * @param data      values in row-major order from its position, as many as the shape holds
+     * @param shape     dimensions, outermost first
+     * @return a new tensor owned by this backend; close it when done
+     */
     public final Tensor upload(Precision precision, FloatBuffer data, int... shape) {
         return upload(precision, data, shape, t -> t.write(data));
     }
@@ -58,6 +102,11 @@ public abstract class Backend implements AutoCloseable {
      * A tensor holding a copy of a segment of {@code precision}'s element type in native byte order
      * ({@link Tensor#layout}: float for FP32, double for FP64), e.g. a memory-mapped file, copied
      * without conversion.
+     *
+     * @param precision element type of the tensor, and of the segment's values
+     * @param data      values in row-major order, exactly as many bytes as the shape holds
+     * @param shape     dimensions, outermost first
+     * @return a new tensor owned by this backend; close it when done
      */
     public final Tensor upload(Precision precision, MemorySegment data, int... shape) {
         return upload(precision, data, shape, t -> t.write(data));
@@ -75,7 +124,13 @@ public abstract class Backend implements AutoCloseable {
         return t;
     }
 
-    /** Uploads and packs one layer-direction's weights once, for any number of sweeps. */
+    /**
+     * Uploads and packs one layer-direction's weights once, for any number of sweeps.
+     *
+     * @param weights   one layer-direction's matrices and biases (checked against their spec)
+     * @param precision element type the sweeps will compute in
+     * @return the packed layer; close it when done
+     */
     public final PreparedLayer prepare(LayerWeights weights, Precision precision) {
         checkOpen();
         checkPrecision(precision, "weights");
@@ -88,8 +143,12 @@ public abstract class Backend implements AutoCloseable {
      * Runs one layer-direction over all T steps. Writes y[t, b, yColumn .. yColumn+H_out) (zero where
      * t &ge; lengths[b]) and returns h_n, c_n and, when {@code training}, the reserve for backward.
      *
+     * @param layer    a layer this backend prepared
+     * @param sweep    inputs, initial states, lengths and direction of the run
      * @param y       output [T, B, W] with yColumn + H_out &le; W (bidirectional layers share one y)
      * @param yColumn first column this direction writes
+     * @param training whether to keep the reserve that {@link #backward} needs
+     * @return h_n, c_n (LSTM) and the reserve (null unless {@code training})
      */
     public final SweepResult forward(PreparedLayer layer, Sweep sweep, Tensor y, int yColumn, boolean training) {
         checkOpen();
@@ -109,10 +168,15 @@ public abstract class Backend implements AutoCloseable {
      * directions reading one input accumulate) and returns the other gradients. The sweep must walk
      * the steps of the forward that made the reserve: same T, B, direction and per-row lengths.
      *
+     * @param layer    the layer of the forward that made {@code reserve}
+     * @param sweep    the forward's sweep (same inputs, lengths and direction)
+     * @param reserve  what the training-mode forward kept
      * @param dy       dL/dy [T, B, W], this direction's columns from {@code dyColumn}
+     * @param dyColumn first column of {@code dy} that belongs to this direction
      * @param dhN      dL/dh_n [B, H_out], or null for zeros
      * @param dcN      dL/dc_n [B, H] (LSTM), or null for zeros
      * @param dx       [T, B, I], added into
+     * @return dL/dh0, dL/dc0 and the weight and bias gradients
      */
     public final Gradients backward(PreparedLayer layer, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
                                     Tensor dhN, Tensor dcN, Tensor dx) {
@@ -150,6 +214,8 @@ public abstract class Backend implements AutoCloseable {
     /**
      * Tensors, prepared layers and reserves of this backend that are not yet closed (a leak shows as
      * growth over many prepare/forward/close cycles).
+     *
+     * @return how many objects this backend made are still open
      */
     public final long liveObjects() {
         return live.get();
@@ -169,10 +235,20 @@ public abstract class Backend implements AutoCloseable {
     protected void release() {
     }
 
+    /**
+     * Whether {@link #close} has run.
+     *
+     * @return true once closed
+     */
     public final boolean isClosed() {
         return closed;
     }
 
+    /**
+     * Refuses use after close.
+     *
+     * @throws IllegalStateException when this backend was closed
+     */
     public final void checkOpen() {
         if (closed) throw new IllegalStateException("backend " + name() + " was used after close");
     }

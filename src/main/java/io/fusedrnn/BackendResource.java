@@ -14,11 +14,12 @@ public abstract class BackendResource implements AutoCloseable {
         backend.opened();
     }
 
-    /** The backend whose memory holds this object. */
+    /** {@return the backend whose memory holds this object} */
     public final Backend backend() {
         return backend;
     }
 
+    /** {@return whether {@code close()} has run} */
     public final boolean isClosed() {
         return closed;
     }

@@ -23,12 +23,17 @@ public enum Cell {
         this.gates = gates;
     }
 
-    /** Number of gate blocks stacked in the weight rows (4 for LSTM, 3 for GRU). */
+    /** {@return number of gate blocks stacked in the weight rows (4 for LSTM, 3 for GRU)} */
     public int gates() {
         return gates;
     }
 
-    /** Parses {@code lstm} or {@code gru}. */
+    /**
+     * Parses {@code lstm} or {@code gru}.
+     *
+     * @param text the name, case-insensitive
+     * @return the cell it names
+     */
     public static Cell parse(String text) {
         return switch (text.toLowerCase(Locale.ROOT)) {
             case "lstm" -> LSTM;

@@ -6,10 +6,21 @@ package io.fusedrnn;
  * was expected and what was found.
  */
 public class FusedRnnException extends RuntimeException {
+    /**
+     * An error with its one-line message.
+     *
+     * @param message one line: the operand or file, what was expected and what was found
+     */
     public FusedRnnException(String message) {
         super(message);
     }
 
+    /**
+     * An error with its one-line message and the failure underneath it.
+     *
+     * @param message one line: the operand or file, what was expected and what was found
+     * @param cause the lower-level failure (an I/O or parser error)
+     */
     public FusedRnnException(String message, Throwable cause) {
         super(message, cause);
     }

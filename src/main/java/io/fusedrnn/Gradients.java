@@ -16,7 +16,12 @@ package io.fusedrnn;
 public record Gradients(Tensor dh0, Tensor dc0, Tensor dWih, Tensor dWhh, Tensor dBih, Tensor dBhh, Tensor dWhr)
         implements AutoCloseable {
 
-    /** The weight gradient matching {@link LayerWeights#NAMES}[k] (null when that weight is absent). */
+    /**
+     * The weight gradient matching {@link LayerWeights#NAMES}[k] (null when that weight is absent).
+     *
+     * @param k index into {@link LayerWeights#NAMES}
+     * @return the gradient tensor, or null for an absent weight
+     */
     public Tensor weight(int k) {
         return switch (k) {
             case 0 -> dWih;

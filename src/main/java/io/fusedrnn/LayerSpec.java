@@ -13,6 +13,7 @@ package io.fusedrnn;
  */
 public record LayerSpec(Cell cell, int inputSize, int hiddenSize, int projSize, boolean linearBeforeReset) {
 
+    /** Checks every size and that only an LSTM has a projection; bad values are a {@link FusedRnnException}. */
     public LayerSpec {
         if (cell == null) throw new FusedRnnException("cell: expected LSTM or GRU, found null");
         if (inputSize < 1) throw new FusedRnnException("input size: expected >= 1, found " + inputSize);
@@ -27,44 +28,70 @@ public record LayerSpec(Cell cell, int inputSize, int hiddenSize, int projSize, 
         if (cell == Cell.LSTM) linearBeforeReset = true;
     }
 
-    /** An LSTM without projection. */
+    /**
+     * An LSTM without projection.
+     *
+     * @param inputSize I, features of each input row
+     * @param hiddenSize H, size of h and c
+     * @return the spec
+     */
     public static LayerSpec lstm(int inputSize, int hiddenSize) {
         return new LayerSpec(Cell.LSTM, inputSize, hiddenSize, 0, true);
     }
 
-    /** An LSTM with projection size P. */
+    /**
+     * An LSTM with projection size P.
+     *
+     * @param inputSize I, features of each input row
+     * @param hiddenSize H, size of c (and of h before projection)
+     * @param projSize P, size of h after projection; 0 for none
+     * @return the spec
+     */
     public static LayerSpec lstm(int inputSize, int hiddenSize, int projSize) {
         return new LayerSpec(Cell.LSTM, inputSize, hiddenSize, projSize, true);
     }
 
-    /** A GRU, linear-before-reset (PyTorch's) when the flag is true. */
+    /**
+     * A GRU, linear-before-reset (PyTorch's) when the flag is true.
+     *
+     * @param inputSize I, features of each input row
+     * @param hiddenSize H, size of h
+     * @param linearBeforeReset true for PyTorch's form (reset applied after the recurrent matrix), false for the original
+     * @return the spec
+     */
     public static LayerSpec gru(int inputSize, int hiddenSize, boolean linearBeforeReset) {
         return new LayerSpec(Cell.GRU, inputSize, hiddenSize, 0, linearBeforeReset);
     }
 
-    /** Size of h and of each y row: P when projecting, else H. */
+    /** {@return size of h and of each y row: P when projecting, else H} */
     public int outputSize() {
         return projSize > 0 ? projSize : hiddenSize;
     }
 
-    /** Rows of the stacked weight matrices: gates × H. */
+    /** {@return rows of the stacked weight matrices: gates × H} */
     public int gateRows() {
         return cell.gates() * hiddenSize;
     }
 
-    /** True when c exists (LSTM). */
+    /** {@return true when c exists (LSTM)} */
     public boolean hasCellState() {
         return cell == Cell.LSTM;
     }
 
-    /** Forward FLOPs of one sweep over T steps and B rows (docs/DESIGN.md, Performance model: LSTM 8·T·B·H·(I+H), GRU 6·…), plus the projection. */
+    /**
+     * Forward FLOPs of one sweep over T steps and B rows (docs/DESIGN.md, Performance model: LSTM 8·T·B·H·(I+H), GRU 6·…), plus the projection.
+     *
+     * @param steps T, time steps of the sweep
+     * @param batch B, rows of the sweep
+     * @return the floating-point operations of one forward sweep
+     */
     public double forwardFlops(int steps, int batch) {
         double perRow = 2.0 * gateRows() * (inputSize + (double) outputSize());
         if (projSize > 0) perRow += 2.0 * projSize * hiddenSize;
         return perRow * steps * batch;
     }
 
-    /** Short text such as {@code lstm I=5 H=8 P=3} or {@code gru(reset-before) I=5 H=8}. */
+    /** {@return short text such as {@code lstm I=5 H=8 P=3} or {@code gru(reset-before) I=5 H=8}} */
     public String describe() {
         String name = cell == Cell.GRU && !linearBeforeReset ? "gru(reset-before)" : cell.toString();
         return name + " I=" + inputSize + " H=" + hiddenSize + (projSize > 0 ? " P=" + projSize : "");

@@ -18,6 +18,7 @@ public record LayerWeights(LayerSpec spec, double[] wIh, double[] wHh, double[] 
     /** Names of the weight tensors, in the order of {@link #tensor(int)}. */
     public static final String[] NAMES = {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"};
 
+    /** Checks every array's length against the spec; a wrong or missing one is a {@link FusedRnnException} naming it. */
     public LayerWeights {
         if (spec == null) throw new FusedRnnException("weights: spec is null");
         int rows = spec.gateRows();
@@ -39,7 +40,12 @@ public record LayerWeights(LayerSpec spec, double[] wIh, double[] wHh, double[] 
         }
     }
 
-    /** The k-th tensor in {@link #NAMES} order (weight_hr may be null). */
+    /**
+     * The k-th tensor in {@link #NAMES} order (weight_hr may be null).
+     *
+     * @param k index into {@link #NAMES}
+     * @return the tensor's values (row-major), or null
+     */
     public double[] tensor(int k) {
         return switch (k) {
             case 0 -> wIh;
@@ -51,12 +57,18 @@ public record LayerWeights(LayerSpec spec, double[] wIh, double[] wHh, double[] 
         };
     }
 
-    /** A deep copy (importers and tests perturb copies, never the caller's arrays). */
+    /** {@return a deep copy (importers and tests perturb copies, never the caller's arrays)} */
     public LayerWeights copy() {
         return new LayerWeights(spec, wIh.clone(), wHh.clone(), bIh.clone(), bHh.clone(), wHr == null ? null : wHr.clone());
     }
 
-    /** Weights drawn like PyTorch's init, uniform in ±1/√H, from a seeded generator. */
+    /**
+     * Weights drawn like PyTorch's init, uniform in ±1/√H, from a seeded generator.
+     *
+     * @param spec the layer's cell and sizes
+     * @param seed seed of the generator; the same seed gives the same weights
+     * @return the weights
+     */
     public static LayerWeights random(LayerSpec spec, long seed) {
         Random rnd = new Random(seed);
         double k = 1.0 / Math.sqrt(spec.hiddenSize());

@@ -13,7 +13,11 @@ public final class NonFinite {
 
     /** The first non-finite value of a checked tensor, and where it is. */
     public static final class Found extends FusedRnnException {
-        /** @param message one line: the operand, the value found and its position */
+        /**
+         * A finding, as one line.
+         *
+         * @param message one line: the operand, the value found and its position
+         */
         public Found(String message) {
             super(message);
         }

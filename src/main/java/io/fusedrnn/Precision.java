@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** The scalar type a tensor is stored and computed in. */
 public enum Precision {
+    /** 32-bit IEEE floats (Java {@code float}). */
     FP32(4),
+    /** 64-bit IEEE floats (Java {@code double}). */
     FP64(8);
 
     private final int bytes;
@@ -13,12 +15,17 @@ public enum Precision {
         this.bytes = bytes;
     }
 
-    /** Bytes per element. */
+    /** {@return bytes per element} */
     public int bytes() {
         return bytes;
     }
 
-    /** Parses {@code fp32} or {@code fp64} (case-insensitive); anything else is a {@link FusedRnnException}. */
+    /**
+     * Parses {@code fp32} or {@code fp64} (case-insensitive); anything else is a {@link FusedRnnException}.
+     *
+     * @param text the name as typed
+     * @return the precision it names
+     */
     public static Precision parse(String text) {
         return switch (text.toLowerCase(Locale.ROOT)) {
             case "fp32", "float32", "float" -> FP32;

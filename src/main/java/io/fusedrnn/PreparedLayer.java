@@ -14,10 +14,12 @@ public abstract class PreparedLayer extends BackendResource {
         this.precision = precision;
     }
 
+    /** {@return the cell and sizes of the layer} */
     public final LayerSpec spec() {
         return spec;
     }
 
+    /** {@return the element type the layer computes in} */
     public final Precision precision() {
         return precision;
     }

@@ -22,15 +22,17 @@ public abstract class Reserve extends BackendResource {
         this.batch = batch;
     }
 
-    /** The layer whose forward made this reserve. */
+    /** {@return the layer whose forward made this reserve} */
     public final PreparedLayer layer() {
         return layer;
     }
 
+    /** {@return T, time steps of the forward that made this reserve} */
     public final int steps() {
         return steps;
     }
 
+    /** {@return B, rows of the forward that made this reserve} */
     public final int batch() {
         return batch;
     }

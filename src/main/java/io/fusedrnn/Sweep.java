@@ -13,25 +13,43 @@ package io.fusedrnn;
  */
 public record Sweep(Tensor x, Tensor h0, Tensor c0, int[] lengths, boolean reverse) {
 
-    /** A forward-in-time sweep from zero states over full-length rows. */
+    /**
+     * A forward-in-time sweep from zero states over full-length rows.
+     *
+     * @param x input [T, B, I]
+     * @return the sweep
+     */
     public static Sweep of(Tensor x) {
         return new Sweep(x, null, null, null, false);
     }
 
+    /** {@return T, time steps (x's first dimension)} */
     public int steps() {
         return x.dim(0);
     }
 
+    /** {@return B, batch rows (x's second dimension)} */
     public int batch() {
         return x.dim(1);
     }
 
-    /** Valid length of row b. */
+    /**
+     * Valid length of row b.
+     *
+     * @param b batch row
+     * @return T when there are no lengths, else lengths[b]
+     */
     public int length(int b) {
         return lengths == null ? x.dim(0) : lengths[b];
     }
 
-    /** The time index row b reads at its k-th step (k &lt; length(b)). */
+    /**
+     * The time index row b reads at its k-th step (k &lt; length(b)).
+     *
+     * @param k step count from the start of the sweep
+     * @param b batch row
+     * @return {@code k} forward in time, {@code length(b) - 1 - k} in reverse
+     */
     public int timeOf(int k, int b) {
         return reverse ? length(b) - 1 - k : k;
     }

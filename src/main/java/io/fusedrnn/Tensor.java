@@ -42,6 +42,13 @@ public abstract class Tensor extends BackendResource {
      * A 2-D block of {@code rows} runs of {@code length} values: run r starts at
      * {@code srcOffset + r·srcPitch} in the source and at {@code dstOffset + r·dstPitch} in the
      * destination (offsets and pitches count values, not bytes).
+     *
+     * @param srcOffset index of the first source value read
+     * @param srcPitch source distance between the starts of consecutive runs
+     * @param dstOffset index of the first destination value written
+     * @param dstPitch destination distance between the starts of consecutive runs (at least {@code length} when rows &gt; 1)
+     * @param length values in each run
+     * @param rows number of runs
      */
     public record Block(long srcOffset, long srcPitch, long dstOffset, long dstPitch, long length, long rows) {
         /** Checks that every field is non-negative and that destination runs do not overlap. */
@@ -54,7 +61,14 @@ public abstract class Tensor extends BackendResource {
             }
         }
 
-        /** One run of {@code count} values. */
+        /**
+         * One run of {@code count} values.
+         *
+         * @param srcOffset index of the first source value
+         * @param dstOffset index of the first destination value
+         * @param count values to move
+         * @return one block of one run
+         */
         public static Block contiguous(long srcOffset, long dstOffset, long count) {
             return new Block(srcOffset, count, dstOffset, count, count, 1);
         }
@@ -63,6 +77,13 @@ public abstract class Tensor extends BackendResource {
          * The blocks that move an [a, b, c] array starting at {@code srcBase} into [b, a, c] order
          * starting at {@code dstBase} (batch-first ↔ time-first): one block per index of the
          * smaller of the first two dimensions.
+         *
+         * @param a first dimension of the source
+         * @param b second dimension of the source
+         * @param c innermost dimension, kept in place
+         * @param srcBase index of the source array's first value
+         * @param dstBase index of the destination array's first value
+         * @return the blocks, to be applied in any order
          */
         public static List<Block> swapFirstTwo(long a, long b, long c, long srcBase, long dstBase) {
             List<Block> out = new ArrayList<>();
@@ -74,22 +95,22 @@ public abstract class Tensor extends BackendResource {
             return out;
         }
 
-        /** Values the block moves. */
+        /** {@return values the block moves} */
         public long count() {
             return Math.multiplyExact(length, rows);
         }
 
-        /** One past the last source index read (0 for an empty block). */
+        /** {@return one past the last source index read (0 for an empty block)} */
         public long srcEnd() {
             return end(srcOffset, srcPitch);
         }
 
-        /** One past the last destination index written (0 for an empty block). */
+        /** {@return one past the last destination index written (0 for an empty block)} */
         public long dstEnd() {
             return end(dstOffset, dstPitch);
         }
 
-        /** Whether source and destination runs are each one contiguous range. */
+        /** {@return whether source and destination runs are each one contiguous range} */
         public boolean isContiguous() {
             return rows <= 1 || (srcPitch == length && dstPitch == length);
         }
@@ -113,42 +134,54 @@ public abstract class Tensor extends BackendResource {
         }
     }
 
-    /** The element type. */
+    /** {@return the element type} */
     public final Precision precision() {
         return precision;
     }
 
-    /** A copy of the shape. */
+    /** {@return a copy of the shape} */
     public final int[] shape() {
         return shape.clone();
     }
 
-    /** Size of dimension {@code d}. */
+    /**
+     * {@return size of dimension {@code d}}
+     *
+     * @param d dimension index, 0 for the outermost
+     */
     public final int dim(int d) {
         return shape[d];
     }
 
-    /** Number of dimensions. */
+    /** {@return number of dimensions} */
     public final int rank() {
         return shape.length;
     }
 
-    /** Number of elements. */
+    /** {@return number of elements} */
     public final long size() {
         return size;
     }
 
-    /** The layout of one element in host segments: native-order float (FP32) or double (FP64). */
+    /** {@return the layout of one element in host segments: native-order float (FP32) or double (FP64)} */
     public final ValueLayout elementLayout() {
         return layout(precision);
     }
 
-    /** The native-order, unaligned layout of one {@code precision} element. */
+    /**
+     * {@return the native-order, unaligned layout of one {@code precision} element}
+     *
+     * @param precision FP32 or FP64
+     */
     public static ValueLayout layout(Precision precision) {
         return precision == Precision.FP32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED;
     }
 
-    /** Copies {@code size()} values in (rounded to float32 in an fp32 tensor). */
+    /**
+     * Copies {@code size()} values in (rounded to float32 in an fp32 tensor).
+     *
+     * @param src exactly {@code size()} values in row-major order
+     */
     public final void write(double[] src) {
         checkOpen();
         checkLength(src.length);
@@ -161,7 +194,11 @@ public abstract class Tensor extends BackendResource {
         }
     }
 
-    /** Copies {@code size()} values in (straight in an fp32 tensor, widened in an fp64 one). */
+    /**
+     * Copies {@code size()} values in (straight in an fp32 tensor, widened in an fp64 one).
+     *
+     * @param src exactly {@code size()} values in row-major order
+     */
     public final void write(float[] src) {
         checkOpen();
         checkLength(src.length);
@@ -174,7 +211,11 @@ public abstract class Tensor extends BackendResource {
         }
     }
 
-    /** Copies the buffer's {@code remaining()} values (exactly {@code size()}) in; its position does not move. */
+    /**
+     * Copies the buffer's {@code remaining()} values (exactly {@code size()}) in; its position does not move.
+     *
+     * @param src values in row-major order from its position
+     */
     public final void write(FloatBuffer src) {
         checkOpen();
         checkLength(src.remaining());
@@ -191,6 +232,8 @@ public abstract class Tensor extends BackendResource {
      * Copies {@code size()} values in from a segment of this tensor's element type
      * ({@link #elementLayout()}), without conversion: a memory-mapped file, off-heap memory or a
      * heap array viewed as a segment.
+     *
+     * @param src a segment of exactly {@code size()} elements
      */
     public final void write(MemorySegment src) {
         checkOpen();
@@ -202,7 +245,12 @@ public abstract class Tensor extends BackendResource {
         writeBlock(src, Block.contiguous(0, 0, size));
     }
 
-    /** Copies the block's runs from {@code src} (values of {@link #elementLayout()}) into this tensor. */
+    /**
+     * Copies the block's runs from {@code src} (values of {@link #elementLayout()}) into this tensor.
+     *
+     * @param src values of {@link #elementLayout()}, long enough for {@code block.srcEnd()}
+     * @param block which runs to copy, and where they land in this tensor
+     */
     public final void write(MemorySegment src, Block block) {
         checkOpen();
         checkSegment("source segment", src, block.srcEnd(), false);
@@ -210,7 +258,7 @@ public abstract class Tensor extends BackendResource {
         if (block.count() > 0) writeBlock(src, block);
     }
 
-    /** All values, widened to double. */
+    /** {@return all values, widened to double} */
     public final double[] toDoubleArray() {
         checkOpen();
         checkArraySize();
@@ -219,7 +267,7 @@ public abstract class Tensor extends BackendResource {
         return out;
     }
 
-    /** All values, rounded to float. */
+    /** {@return all values, rounded to float} */
     public final float[] toFloatArray() {
         checkOpen();
         checkArraySize();
@@ -228,7 +276,11 @@ public abstract class Tensor extends BackendResource {
         return out;
     }
 
-    /** Copies all {@code size()} values into {@code dst} (rounded to float from an fp64 tensor). */
+    /**
+     * Copies all {@code size()} values into {@code dst} (rounded to float from an fp64 tensor).
+     *
+     * @param dst an array of exactly {@code size()} values, overwritten
+     */
     public final void read(float[] dst) {
         checkOpen();
         checkLength(dst.length);
@@ -241,7 +293,11 @@ public abstract class Tensor extends BackendResource {
         }
     }
 
-    /** Copies all {@code size()} values into {@code dst} (widened from an fp32 tensor). */
+    /**
+     * Copies all {@code size()} values into {@code dst} (widened from an fp32 tensor).
+     *
+     * @param dst an array of exactly {@code size()} values, overwritten
+     */
     public final void read(double[] dst) {
         checkOpen();
         checkLength(dst.length);
@@ -254,7 +310,11 @@ public abstract class Tensor extends BackendResource {
         }
     }
 
-    /** Copies all values into a writable segment of exactly {@code size()} elements of {@link #elementLayout()}. */
+    /**
+     * Copies all values into a writable segment of exactly {@code size()} elements of {@link #elementLayout()}.
+     *
+     * @param dst a writable segment, overwritten
+     */
     public final void read(MemorySegment dst) {
         checkOpen();
         long bytes = Math.multiplyExact(size, precision.bytes());
@@ -266,7 +326,12 @@ public abstract class Tensor extends BackendResource {
         readBlock(dst, Block.contiguous(0, 0, size));
     }
 
-    /** Copies the block's runs from this tensor (the source side) into {@code dst} (values of {@link #elementLayout()}). */
+    /**
+     * Copies the block's runs from this tensor (the source side) into {@code dst} (values of {@link #elementLayout()}).
+     *
+     * @param dst a writable segment long enough for {@code block.dstEnd()}
+     * @param block which runs to copy out of this tensor, and where they land in {@code dst}
+     */
     public final void read(MemorySegment dst, Block block) {
         checkOpen();
         checkRange(block.srcEnd(), block);
@@ -277,6 +342,9 @@ public abstract class Tensor extends BackendResource {
     /**
      * Copies the block's runs from {@code src} into this tensor where both live, without a trip
      * through the host. Both must belong to one backend and have one precision.
+     *
+     * @param src another tensor of this backend and precision
+     * @param block which runs of {@code src} to copy, and where they land in this tensor
      */
     public final void copyFrom(Tensor src, Block block) {
         checkOpen();

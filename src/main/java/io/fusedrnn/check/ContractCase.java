@@ -10,6 +10,14 @@ import java.util.Random;
  * One shape of the backend contract: a layer, T, B, direction, whether initial states are given,
  * and per-row lengths. Shapes are chosen to break tails, partial tiles and blocked reductions
  * (docs/DESIGN.md, Tolerances).
+ *
+ * @param spec cell and sizes of the layer
+ * @param steps T
+ * @param batch B
+ * @param reverse whether the sweep runs backwards in time
+ * @param initialStates whether h0 (and c0) are given rather than zeros
+ * @param withLengths whether rows have their own lengths
+ * @param seed seed of the case's random data
  */
 public record ContractCase(LayerSpec spec, int steps, int batch, boolean reverse, boolean initialStates,
                            boolean withLengths, long seed) {
@@ -17,6 +25,8 @@ public record ContractCase(LayerSpec spec, int steps, int batch, boolean reverse
     /**
      * The contract's shapes: tails and partial tiles (H in {1, 3, 8, 13, 67}, I in {1, 5, 33}, B in
      * {1, 2, 7}, T in {1, 2, 9}), reductions longer than one K block, and each rung of the OpenCL ladder.
+     *
+     * @return every case, in a fixed order
      */
     public static List<ContractCase> all() {
         List<ContractCase> c = new ArrayList<>();
@@ -51,7 +61,7 @@ public record ContractCase(LayerSpec spec, int steps, int batch, boolean reverse
         return c;
     }
 
-    /** Lengths in 1..T with at least one full row and, when B &ge; 7, one empty row; null without lengths. */
+    /** {@return lengths in 1..T with at least one full row and, when B &ge; 7, one empty row; null without lengths} */
     public int[] lengths() {
         if (!withLengths) return null;
         Random rnd = new Random(seed * 31 + 7);

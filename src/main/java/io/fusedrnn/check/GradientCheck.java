@@ -24,11 +24,19 @@ import static io.fusedrnn.Precision.FP64;
  * |a − n| &gt; 1e-6·(|a| + |n|) and |a − n| &gt; 1e-8 ({@link Tolerances}).
  */
 public final class GradientCheck {
+    /** The finite-difference step and the pass thresholds ({@link Tolerances} gives their reasons). */
     public static final double EPSILON = Tolerances.GRADCHECK_EPSILON, RELATIVE = Tolerances.GRADCHECK_RELATIVE,
             ABSOLUTE = Tolerances.GRADCHECK_ABSOLUTE;
     static final int ALL_COORDINATES = 128, SAMPLE = 64;
 
-    /** One failing coordinate. */
+    /**
+     * One failing coordinate.
+     *
+     * @param tensor the tensor's name
+     * @param coordinate the index, e.g. {@code [3, 1]}
+     * @param analytic backward's value
+     * @param numeric the central difference
+     */
     public record Failure(String tensor, String coordinate, double analytic, double numeric) {
         @Override
         public String toString() {
@@ -36,8 +44,17 @@ public final class GradientCheck {
         }
     }
 
-    /** What one check found; {@link #message} is a one-line reproduction recipe. */
+    /**
+     * What one check found; {@link #message} is a one-line reproduction recipe.
+     *
+     * @param backend the backend's name
+     * @param c the case checked
+     * @param checked coordinates compared
+     * @param failures every failing coordinate
+     * @param groups coordinates checked per tensor (and per gate for weights)
+     */
     public record Report(String backend, ContractCase c, int checked, List<Failure> failures, Map<String, Integer> groups) {
+        /** {@return whether no coordinate failed} */
         public boolean passed() {
             return failures.isEmpty();
         }
@@ -45,6 +62,8 @@ public final class GradientCheck {
         /**
          * One line: backend, case (with seed), then each failing tensor (weights by gate, so a broken
          * gate formula points at that gate) with failed/checked counts, then the first failure of each.
+         *
+         * @return the line
          */
         public String message() {
             Map<String, Integer> failed = new LinkedHashMap<>();
@@ -72,7 +91,13 @@ public final class GradientCheck {
     private GradientCheck() {
     }
 
-    /** Runs the check of {@code c} on {@code backend} in float64. */
+    /**
+     * Runs the check of {@code c} on {@code backend} in float64.
+     *
+     * @param backend the backend under test; it must support FP64
+     * @param c the case
+     * @return what the check found
+     */
     public static Report run(Backend backend, ContractCase c) {
         SweepProblem p = new SweepProblem(c);
         LayerSpec s = c.spec();

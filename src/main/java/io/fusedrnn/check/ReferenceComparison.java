@@ -13,14 +13,27 @@ import java.util.List;
  * as relative L2 errors ‖got − ref‖ / ‖ref‖, one per tensor; the limits are in {@link Tolerances}.
  */
 public final class ReferenceComparison {
-    /** One compared tensor. */
+    /**
+     * One compared tensor.
+     *
+     * @param tensor its name, e.g. {@code y} or {@code dweight_hh}
+     * @param gradient whether it is a gradient (backward) rather than an output
+     * @param relative relative L2 error against the reference
+     */
     public record Error(String tensor, boolean gradient, double relative) {
     }
 
     private ReferenceComparison() {
     }
 
-    /** Runs {@code c} on {@code backend} in {@code precision} and on the reference in float64, forward and backward. */
+    /**
+     * Runs {@code c} on {@code backend} in {@code precision} and on the reference in float64, forward and backward.
+     *
+     * @param backend the backend under test
+     * @param c the case
+     * @param precision the precision the backend computes in
+     * @return one error per compared tensor
+     */
     public static List<Error> run(Backend backend, ContractCase c, Precision precision) {
         SweepProblem p = new SweepProblem(c);
         SweepProblem.Outcome got = p.run(backend, precision, true);
@@ -49,6 +62,10 @@ public final class ReferenceComparison {
     /**
      * ‖got − ref‖ / ‖ref‖ (the absolute norm when ref is zero); infinite for a length mismatch or a
      * NaN, so that any tolerance check fails on them.
+     *
+     * @param got the backend's values
+     * @param ref the reference's values
+     * @return the relative error
      */
     public static double relativeL2(double[] got, double[] ref) {
         if (got.length != ref.length) return Double.POSITIVE_INFINITY;

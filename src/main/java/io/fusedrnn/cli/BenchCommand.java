@@ -22,6 +22,7 @@ public final class BenchCommand {
     /**
      * Runs {@code bench} with the arguments that follow the command name.
      *
+     * @param args the arguments after {@code bench}
      * @return the exit status: the harness's, or 3 when it is absent
      */
     public static int run(String[] args) {

@@ -41,7 +41,12 @@ public final class BoundedZip implements AutoCloseable {
         this.zip = zip;
     }
 
-    /** Opens {@code path}; a damaged archive is a one-line {@link FusedRnnException} naming the file. */
+    /**
+     * Opens {@code path}; a damaged archive is a one-line {@link FusedRnnException} naming the file.
+     *
+     * @param path the zip file
+     * @return the open archive; close it when done
+     */
     public static BoundedZip open(Path path) {
         String file = path.toString();
         ZipFile z;
@@ -85,7 +90,7 @@ public final class BoundedZip implements AutoCloseable {
         }
     }
 
-    /** The folder holding {@code data.pkl} in a torch.save archive (e.g. {@code archive/}), or null. */
+    /** {@return the folder holding {@code data.pkl} in a torch.save archive (e.g. {@code archive/}), or null} */
     public String torchRoot() {
         String found = null;
         for (String n : entries.keySet()) {
@@ -97,22 +102,30 @@ public final class BoundedZip implements AutoCloseable {
         return found;
     }
 
-    /** The file's name as given. */
+    /** {@return the file's name as given} */
     public String file() {
         return file;
     }
 
-    /** Names of the file entries. */
+    /** {@return names of the file entries} */
     public java.util.Set<String> names() {
         return Collections.unmodifiableSet(entries.keySet());
     }
 
-    /** Whether an entry exists. */
+    /**
+     * {@return whether an entry exists}
+     *
+     * @param name the entry's full name
+     */
     public boolean has(String name) {
         return entries.containsKey(name);
     }
 
-    /** The size the archive declares for an entry (−1 unknown). */
+    /**
+     * {@return the size the archive declares for an entry (−1 unknown)}
+     *
+     * @param name the entry's full name
+     */
     public long declaredSize(String name) {
         ZipEntry e = entries.get(name);
         return e == null ? -1 : e.getSize();
@@ -122,6 +135,8 @@ public final class BoundedZip implements AutoCloseable {
      * Reads an entry whole, refusing more than {@code limit} bytes and zip bombs.
      *
      * @param limit the most bytes the caller accepts for this entry
+     * @param name the entry's full name
+     * @return the entry's bytes
      */
     public byte[] read(String name, long limit) {
         ZipEntry e = entries.get(name);

@@ -23,7 +23,12 @@ public final class FormatSniffer {
     private FormatSniffer() {
     }
 
-    /** The format of {@code file}; throws a one-line {@link FusedRnnException} for anything else. */
+    /**
+     * The format of {@code file}; throws a one-line {@link FusedRnnException} for anything else.
+     *
+     * @param file the model file
+     * @return its format, read from its first bytes
+     */
     public static ModelFormat detect(Path file) {
         byte[] head = head(file, 512);
         if (head.length == 0) throw new FusedRnnException(file + ": empty file (expected " + ModelFormat.ACCEPTED + ")");

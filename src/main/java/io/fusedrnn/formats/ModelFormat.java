@@ -21,7 +21,7 @@ public enum ModelFormat {
         this.label = label;
     }
 
-    /** A short human name. */
+    /** {@return a short human name} */
     public String label() {
         return label;
     }

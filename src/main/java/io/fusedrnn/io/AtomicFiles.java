@@ -15,13 +15,24 @@ import java.nio.file.StandardCopyOption;
 public final class AtomicFiles {
     /** Fills a file. */
     public interface Content {
+        /**
+         * Writes the whole file.
+         *
+         * @param file the temporary path to write
+         * @throws IOException when writing fails (nothing reaches the destination)
+         */
         void writeTo(Path file) throws IOException;
     }
 
     private AtomicFiles() {
     }
 
-    /** A new hidden temporary file in the destination's folder (the caller moves or deletes it). */
+    /**
+     * A new hidden temporary file in the destination's folder (the caller moves or deletes it).
+     *
+     * @param destination where the finished file will go
+     * @return the empty temporary file
+     */
     public static Path temporaryBeside(Path destination) {
         Path dest = destination.toAbsolutePath();
         Path dir = dest.getParent();
@@ -33,7 +44,12 @@ public final class AtomicFiles {
         }
     }
 
-    /** Moves a finished temporary file onto its destination (atomically where the file system can). */
+    /**
+     * Moves a finished temporary file onto its destination (atomically where the file system can).
+     *
+     * @param tmp the finished temporary file, from {@link #temporaryBeside}
+     * @param destination the file it replaces or creates
+     */
     public static void move(Path tmp, Path destination) {
         try {
             try {
@@ -46,7 +62,13 @@ public final class AtomicFiles {
         }
     }
 
-    /** Writes {@code content} to {@code destination} all or nothing. */
+    /**
+     * Writes {@code content} to {@code destination} all or nothing.
+     *
+     * @param destination the file to create or replace
+     * @param content writes the whole file to the path it is given
+     * @throws IOException when {@code content} fails; the temporary file is deleted and the destination left as it was
+     */
     public static void write(Path destination, Content content) throws IOException {
         Path tmp = temporaryBeside(destination);
         try {

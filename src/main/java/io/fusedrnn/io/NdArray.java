@@ -13,6 +13,7 @@ import java.util.Arrays;
  */
 public record NdArray(int[] shape, double[] data) {
 
+    /** Checks that neither part is null and that {@code data} holds exactly product(shape) values. */
     public NdArray {
         if (shape == null || data == null) throw new FusedRnnException("array: shape and data must not be null");
         long n = elementCount(shape);
@@ -21,7 +22,12 @@ public record NdArray(int[] shape, double[] data) {
         }
     }
 
-    /** product(shape), checked for negative sizes and overflow. */
+    /**
+     * product(shape), checked for negative sizes and overflow.
+     *
+     * @param shape sizes, outermost first
+     * @return the number of elements
+     */
     public static long elementCount(int[] shape) {
         long n = 1;
         for (int d : shape) {
@@ -31,20 +37,30 @@ public record NdArray(int[] shape, double[] data) {
         return n;
     }
 
+    /** {@return number of dimensions} */
     public int rank() {
         return shape.length;
     }
 
+    /**
+     * {@return size of dimension {@code d}}
+     *
+     * @param d dimension index, 0 for the outermost
+     */
     public int dim(int d) {
         return shape[d];
     }
 
-    /** The shape as text, e.g. {@code [3, 4]}. */
+    /** {@return the shape as text, e.g. {@code [3, 4]}} */
     public String shapeText() {
         return Arrays.toString(shape);
     }
 
-    /** Whether the shape is exactly {@code expected}. */
+    /**
+     * {@return whether the shape is exactly {@code expected}}
+     *
+     * @param expected sizes, outermost first
+     */
     public boolean hasShape(int... expected) {
         return Arrays.equals(shape, expected);
     }

@@ -5,16 +5,12 @@ import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.Precision;
 import io.fusedrnn.Tensor;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -53,12 +49,12 @@ public final class NpyFile implements AutoCloseable {
             this.floating = floating;
         }
 
-        /** Bytes per element in the file. */
+        /** {@return bytes per element in the file} */
         public int bytes() {
             return bytes;
         }
 
-        /** Whether this is a floating-point type. */
+        /** {@return whether this is a floating-point type} */
         public boolean isFloating() {
             return floating;
         }
@@ -134,24 +130,15 @@ public final class NpyFile implements AutoCloseable {
         data = whole.asSlice(start, have);
     }
 
-    /** Maps {@code path} read-only and checks its header against its size; one-line errors name the file. */
+    /**
+     * Maps {@code path} read-only and checks its header against its size; one-line errors name the file.
+     *
+     * @param path the .npy file
+     * @return the open file; close it to unmap
+     */
     public static NpyFile open(Path path) {
         String file = path.toString();
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size == 0) throw new FusedRnnException(file + ": empty file (expected a .npy array)");
-            return new NpyFile(file, arena, ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new FusedRnnException(file + ": no such file", e);
-        } catch (IOException e) {
-            arena.close();
-            throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, "a .npy array", (arena, segment) -> new NpyFile(file, arena, segment));
     }
 
     /** A file's bytes held in memory ({@code file} names it in messages; for tests and fuzzing). */
@@ -159,58 +146,70 @@ public final class NpyFile implements AutoCloseable {
         return new NpyFile(file, null, MemorySegment.ofArray(bytes));
     }
 
-    /** The file name used in messages. */
+    /** {@return the file name used in messages} */
     public String name() {
         return file;
     }
 
-    /** A copy of the shape. */
+    /** {@return a copy of the shape} */
     public int[] shape() {
         return header.shape().clone();
     }
 
-    /** Number of dimensions. */
+    /** {@return number of dimensions} */
     public int rank() {
         return header.shape().length;
     }
 
-    /** Size of dimension {@code d}. */
+    /**
+     * {@return size of dimension {@code d}}
+     *
+     * @param d dimension index, 0 for the outermost
+     */
     public int dim(int d) {
         return header.shape()[d];
     }
 
-    /** The shape as text, e.g. {@code [3, 4]}. */
+    /** {@return the shape as text, e.g. {@code [3, 4]}} */
     public String shapeText() {
         return Arrays.toString(header.shape());
     }
 
-    /** Number of elements. */
+    /** {@return number of elements} */
     public long count() {
         return count;
     }
 
-    /** The element type. */
+    /** {@return the element type} */
     public Kind kind() {
         return kind;
     }
 
-    /** The numpy dtype string, e.g. {@code <f4}. */
+    /** {@return the numpy dtype string, e.g. {@code <f4}} */
     public String descr() {
         return header.descr();
     }
 
-    /** The data bytes in the file's own type and byte order (read-only, valid until close). */
+    /** {@return the data bytes in the file's own type and byte order (read-only, valid until close)} */
     public MemorySegment data() {
         return data;
     }
 
-    /** Whether the data is already {@code precision}'s element type in native byte order (copied with no conversion). */
+    /**
+     * {@return whether the data is already {@code precision}'s element type in native byte order (copied with no conversion)}
+     *
+     * @param precision the tensor precision asked about
+     */
     public boolean matches(Precision precision) {
         Kind k = precision == Precision.FP32 ? Kind.FLOAT32 : Kind.FLOAT64;
         return kind == k && order == ByteOrder.nativeOrder();
     }
 
-    /** Throws a one-line error unless the element type is floating point. */
+    /**
+     * Throws a one-line error unless the element type is floating point.
+     *
+     * @return this file, for chaining
+     */
     public NpyFile requireFloats() {
         if (!kind.floating) {
             throw new FusedRnnException(file + ": unsupported dtype '" + header.descr() + "' (expected float32 '<f4' or float64 '<f8'; float16 is read too)");
@@ -218,13 +217,23 @@ public final class NpyFile implements AutoCloseable {
         return this;
     }
 
-    /** Throws a one-line error unless the element type is int32 or int64. */
+    /**
+     * Throws a one-line error unless the element type is int32 or int64.
+     *
+     * @return this file, for chaining
+     */
     public NpyFile requireIntegers() {
         if (kind.floating) throw new FusedRnnException(file + ": unsupported dtype '" + header.descr() + "' (expected int32 '<i4' or int64 '<i8')");
         return this;
     }
 
-    /** The whole array as a new tensor of {@code precision} on {@code backend} (floating-point files only). */
+    /**
+     * The whole array as a new tensor of {@code precision} on {@code backend} (floating-point files only).
+     *
+     * @param backend where the tensor lives
+     * @param precision the tensor's element type
+     * @return a new tensor with the file's shape; close it when done
+     */
     public Tensor upload(Backend backend, Precision precision) {
         checkOpen();
         requireFloats();
@@ -242,6 +251,9 @@ public final class NpyFile implements AutoCloseable {
      * Copies a block of this file's elements (source indices count elements of the file) into
      * {@code t}: straight from the mapping when {@link #matches} the tensor's precision, otherwise
      * converted through a bounded staging buffer.
+     *
+     * @param t the destination tensor
+     * @param block which runs of the file to copy, and where they land in {@code t}
      */
     public void copyTo(Tensor t, Tensor.Block block) {
         checkOpen();
@@ -268,7 +280,11 @@ public final class NpyFile implements AutoCloseable {
         }
     }
 
-    /** Element {@code i} as a double (exact for every supported type but int64 beyond 2^53). */
+    /**
+     * {@return element {@code i} as a double (exact for every supported type but int64 beyond 2^53)}
+     *
+     * @param i element index in file order
+     */
     public double getDouble(long i) {
         long at = i * kind.bytes;
         return switch (kind) {
@@ -280,14 +296,18 @@ public final class NpyFile implements AutoCloseable {
         };
     }
 
-    /** Element {@code i} of an integer file. */
+    /**
+     * {@return element {@code i} of an integer file}
+     *
+     * @param i element index in file order
+     */
     public long getLong(long i) {
         long at = i * kind.bytes;
         return kind == Kind.INT32 ? data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), at)
                 : data.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), at);
     }
 
-    /** The index of the first NaN or infinity in file order, or -1 (floating-point files). */
+    /** {@return the index of the first NaN or infinity in file order, or -1 (floating-point files)} */
     public long firstNonFinite() {
         checkOpen();
         requireFloats();
@@ -300,7 +320,7 @@ public final class NpyFile implements AutoCloseable {
         return -1;
     }
 
-    /** All values, widened to double (floating-point or integer files). */
+    /** {@return all values, widened to double (floating-point or integer files)} */
     public double[] toDoubleArray() {
         checkOpen();
         double[] out = new double[arraySize()];
@@ -308,7 +328,7 @@ public final class NpyFile implements AutoCloseable {
         return out;
     }
 
-    /** All values as float (floating-point files; float64 values are rounded). */
+    /** {@return all values as float (floating-point files; float64 values are rounded)} */
     public float[] toFloatArray() {
         checkOpen();
         requireFloats();
@@ -317,7 +337,7 @@ public final class NpyFile implements AutoCloseable {
         return out;
     }
 
-    /** All values of an int32/int64 file as int, each checked to fit. */
+    /** {@return all values of an int32/int64 file as int, each checked to fit} */
     public int[] toIntArray() {
         checkOpen();
         requireIntegers();

@@ -53,17 +53,29 @@ public final class NpyOutput implements AutoCloseable {
         }
     }
 
-    /** Creates (or truncates) {@code path} and writes the header of a {@code precision} array of {@code shape}. */
+    /**
+     * Creates (or truncates) {@code path} and writes the header of a {@code precision} array of {@code shape}.
+     *
+     * @param path the file to write
+     * @param precision element type of the array (float32 or float64 on disk)
+     * @param shape sizes, outermost first
+     * @return the open output; its data are zero until written
+     */
     public static NpyOutput create(Path path, Precision precision, int... shape) {
         return new NpyOutput(path, precision, shape);
     }
 
-    /** Elements the array holds. */
+    /** {@return elements the array holds} */
     public long count() {
         return count;
     }
 
-    /** Writes a block from {@code src} (values of the precision, native order); destination indices count elements of the file. */
+    /**
+     * Writes a block from {@code src} (values of the precision, native order); destination indices count elements of the file.
+     *
+     * @param src values of the precision in native byte order
+     * @param block which runs of {@code src} to write, and where they land in the file
+     */
     public void write(MemorySegment src, Tensor.Block block) {
         checkBlock(block);
         long e = precision.bytes();
@@ -79,7 +91,12 @@ public final class NpyOutput implements AutoCloseable {
         }
     }
 
-    /** Writes a block read from tensor {@code t} (its precision must be this file's); destination indices count elements of the file. */
+    /**
+     * Writes a block read from tensor {@code t} (its precision must be this file's); destination indices count elements of the file.
+     *
+     * @param t the source tensor
+     * @param block which runs of {@code t} to write, and where they land in the file
+     */
     public void write(Tensor t, Tensor.Block block) {
         if (t.precision() != precision) throw new FusedRnnException(path + ": expected a " + precision + " tensor, found " + t.precision());
         checkBlock(block);

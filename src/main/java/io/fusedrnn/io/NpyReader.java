@@ -16,21 +16,34 @@ public final class NpyReader {
     private NpyReader() {
     }
 
-    /** A floating-point array, widened to double. */
+    /**
+     * {@return a floating-point array, widened to double}
+     *
+     * @param path the .npy file
+     */
     public static NdArray readFloats(Path path) {
         try (NpyFile f = NpyFile.open(path)) {
             return new NdArray(f.shape(), f.requireFloats().toDoubleArray());
         }
     }
 
-    /** An int32 or int64 array (values must fit an int), widened to double. */
+    /**
+     * {@return an int32 or int64 array (values must fit an int), widened to double}
+     *
+     * @param path the .npy file
+     */
     public static NdArray readIntegers(Path path) {
         try (NpyFile f = NpyFile.open(path)) {
             return new NdArray(f.shape(), f.requireIntegers().toDoubleArray());
         }
     }
 
-    /** A one-dimensional int32 or int64 array (e.g. sequence lengths), each value checked to fit an int. */
+    /**
+     * A one-dimensional int32 or int64 array (e.g. sequence lengths), each value checked to fit an int.
+     *
+     * @param path the .npy file
+     * @return the values
+     */
     public static int[] readInts(Path path) {
         try (NpyFile f = NpyFile.open(path)) {
             f.requireIntegers();
@@ -42,6 +55,11 @@ public final class NpyReader {
     /**
      * A floating-point array as a new tensor of {@code precision}: a float32 little-endian file goes
      * from the memory mapping into an FP32 tensor in one copy, without a Java array on the way.
+     *
+     * @param path the .npy file
+     * @param backend where the tensor lives
+     * @param precision the tensor's element type
+     * @return a new tensor with the file's shape; close it when done
      */
     public static Tensor upload(Path path, Backend backend, Precision precision) {
         try (NpyFile f = NpyFile.open(path)) {

@@ -21,7 +21,13 @@ public final class NpyWriter {
     private NpyWriter() {
     }
 
-    /** Writes {@code a} as float32 ({@link Precision#FP32}) or float64. */
+    /**
+     * Writes {@code a} as float32 ({@link Precision#FP32}) or float64.
+     *
+     * @param path the file to create or replace (not atomically: see {@link AtomicFiles})
+     * @param a shape and values
+     * @param precision FP32 writes {@code <f4}, FP64 writes {@code <f8}
+     */
     public static void write(Path path, NdArray a, Precision precision) {
         boolean f32 = precision == Precision.FP32;
         ByteBuffer data = ByteBuffer.allocate(a.data().length * (f32 ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
@@ -32,7 +38,13 @@ public final class NpyWriter {
         write(path, new NpyHeader(f32 ? "<f4" : "<f8", false, a.shape()), data.array());
     }
 
-    /** Writes integers (e.g. sequence lengths) as int64. */
+    /**
+     * Writes integers (e.g. sequence lengths) as int64.
+     *
+     * @param path the file to create or replace
+     * @param values the integers, row-major
+     * @param shape sizes, outermost first
+     */
     public static void writeLongs(Path path, long[] values, int... shape) {
         if (NdArray.elementCount(shape) != values.length) {
             throw new FusedRnnException(path + ": shape needs " + NdArray.elementCount(shape) + " values, found " + values.length);
@@ -45,6 +57,9 @@ public final class NpyWriter {
     /**
      * Writes a tensor in its own precision, straight from the backend through a bounded buffer (no
      * array of the whole tensor). Not atomic: see {@link AtomicFiles}.
+     *
+     * @param path the file to create or replace
+     * @param t the tensor; its precision picks {@code <f4} or {@code <f8}
      */
     public static void write(Path path, Tensor t) {
         try (NpyOutput out = NpyOutput.create(path, t.precision(), t.shape())) {
@@ -53,7 +68,14 @@ public final class NpyWriter {
         }
     }
 
-    /** Writes a segment of {@code precision}'s element type in native byte order ({@link Tensor#layout}) with the given shape. */
+    /**
+     * Writes a segment of {@code precision}'s element type in native byte order ({@link Tensor#layout}) with the given shape.
+     *
+     * @param path the file to create or replace
+     * @param data exactly product(shape) elements
+     * @param precision element type of the segment and of the file
+     * @param shape sizes, outermost first
+     */
     public static void write(Path path, MemorySegment data, Precision precision, int... shape) {
         long n = NdArray.elementCount(shape);
         if (data.byteSize() != n * precision.bytes()) {

@@ -11,9 +11,13 @@ import java.nio.ByteOrder;
  * their widening to double and rounding from double.
  */
 public enum SafetensorsDType {
+    /** IEEE half precision. */
     F16(2),
+    /** bfloat16: float32's exponent with 8 bits of mantissa. */
     BF16(2),
+    /** IEEE single precision. */
     F32(4),
+    /** IEEE double precision. */
     F64(8);
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -26,12 +30,17 @@ public enum SafetensorsDType {
         this.bytes = bytes;
     }
 
-    /** Bytes per element. */
+    /** {@return bytes per element} */
     public int bytes() {
         return bytes;
     }
 
-    /** The dtype named in a header, or a {@link FusedRnnException} naming what is supported. */
+    /**
+     * {@return the dtype named in a header, or a {@link FusedRnnException} naming what is supported}
+     *
+     * @param name the dtype string, e.g. {@code F32}
+     * @param where the file and tensor, for the message
+     */
     public static SafetensorsDType parse(String name, String where) {
         for (SafetensorsDType d : values()) {
             if (d.name().equals(name)) return d;

@@ -2,14 +2,11 @@ package io.fusedrnn.io;
 
 import io.fusedrnn.FusedRnnException;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -25,9 +22,17 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** One tensor's header entry; offsets are relative to the data section. */
+    /**
+     * One tensor's header entry; offsets are relative to the data section.
+     *
+     * @param name the tensor's key in the header
+     * @param dtype element type in the file
+     * @param shape sizes, outermost first
+     * @param begin first byte of the data, from the start of the data section
+     * @param end one past the last byte, from the start of the data section
+     */
     public record Entry(String name, SafetensorsDType dtype, int[] shape, long begin, long end) {
-        /** Number of elements. */
+        /** {@return number of elements} */
         public long count() {
             return NdArray.elementCount(shape);
         }
@@ -48,24 +53,15 @@ public final class SafetensorsFile implements AutoCloseable {
         this.header = header;
     }
 
-    /** Maps and validates {@code path}; every problem is a one-line {@link FusedRnnException} naming the file. */
+    /**
+     * Maps and validates {@code path}; every problem is a one-line {@link FusedRnnException} naming the file.
+     *
+     * @param path the .safetensors file
+     * @return the open file; close it to unmap
+     */
     public static SafetensorsFile open(Path path) {
         String file = path.toString();
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size == 0) throw new FusedRnnException(file + ": empty file (expected a safetensors header)");
-            return parse(file, arena, ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
-        } catch (java.nio.file.NoSuchFileException e) {
-            arena.close();
-            throw new FusedRnnException(file + ": no such file", e);
-        } catch (IOException e) {
-            arena.close();
-            throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, "a safetensors header", (arena, segment) -> parse(file, arena, segment));
     }
 
     /** Validates the bytes of a whole file held in memory ({@code file} names it in messages). */
@@ -90,38 +86,57 @@ public final class SafetensorsFile implements AutoCloseable {
         return new SafetensorsFile(file, arena, seg, 8 + n, header);
     }
 
-    /** The file as given to {@link #open}. */
+    /** {@return the file as given to {@link #open}} */
     public String file() {
         return file;
     }
 
-    /** Tensor names in header order. */
+    /** {@return tensor names in header order} */
     public Set<String> names() {
         return header.entries.keySet();
     }
 
+    /**
+     * {@return whether the header has a tensor named {@code name}}
+     *
+     * @param name the tensor's key
+     */
     public boolean contains(String name) {
         return header.entries.containsKey(name);
     }
 
-    /** The {@code __metadata__} strings (empty when absent). */
+    /** {@return the {@code __metadata__} strings (empty when absent)} */
     public Map<String, String> metadata() {
         return header.metadata;
     }
 
-    /** The entry of {@code name}, or a {@link FusedRnnException} saying it is missing. */
+    /**
+     * The entry of {@code name}, or a {@link FusedRnnException} saying it is missing.
+     *
+     * @param name the tensor's key
+     * @return its header entry
+     */
     public Entry entry(String name) {
         Entry e = header.entries.get(name);
         if (e == null) throw new FusedRnnException(file + ": missing tensor '" + name + "'");
         return e;
     }
 
-    /** A copy of the shape of {@code name}. */
+    /**
+     * {@return a copy of the shape of {@code name}}
+     *
+     * @param name the tensor's key
+     */
     public int[] shape(String name) {
         return entry(name).shape().clone();
     }
 
-    /** Tensor {@code name} widened to double. */
+    /**
+     * Tensor {@code name} widened to double.
+     *
+     * @param name the tensor's key
+     * @return a new array with the tensor's shape and values
+     */
     public NdArray read(String name) {
         checkOpen();
         Entry e = entry(name);

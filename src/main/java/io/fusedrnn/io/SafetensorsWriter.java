@@ -22,7 +22,13 @@ public final class SafetensorsWriter {
     private SafetensorsWriter() {
     }
 
-    /** Writes {@code tensors} as {@code dtype} (rounded to nearest for the narrow types). */
+    /**
+     * Writes {@code tensors} as {@code dtype} (rounded to nearest for the narrow types).
+     *
+     * @param path the file to create or replace
+     * @param tensors tensors by name, written in this map's order
+     * @param dtype element type to store
+     */
     public static void write(Path path, Map<String, NdArray> tensors, SafetensorsDType dtype) {
         ObjectNode header = JSON.createObjectNode();
         long offset = 0;

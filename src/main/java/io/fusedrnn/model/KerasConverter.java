@@ -20,7 +20,14 @@ public final class KerasConverter {
     private KerasConverter() {
     }
 
-    /** A Keras LSTM; {@code bias} (4H) may be null for {@code use_bias=False}. */
+    /**
+     * A Keras LSTM; {@code bias} (4H) may be null for {@code use_bias=False}.
+     *
+     * @param kernel Keras {@code kernel}, (I, 4H) in gate order i, f, c, o
+     * @param recurrentKernel Keras {@code recurrent_kernel}, (H, 4H)
+     * @param bias (4H), or null
+     * @return a one-layer forward LSTM in PyTorch's layout
+     */
     public static RnnModel lstm(NdArray kernel, NdArray recurrentKernel, NdArray bias) {
         int[] ih = dims("Keras LSTM", kernel, recurrentKernel, 4);
         int in = ih[0], h = ih[1];
@@ -36,6 +43,12 @@ public final class KerasConverter {
     /**
      * A Keras GRU. {@code bias} is (2, 3H) when {@code resetAfter}, (3H) otherwise, or null for
      * {@code use_bias=False}.
+     *
+     * @param kernel Keras {@code kernel}, (I, 3H) in gate order z, r, h
+     * @param recurrentKernel Keras {@code recurrent_kernel}, (H, 3H)
+     * @param bias the bias as described, or null
+     * @param resetAfter Keras's {@code reset_after}: true is PyTorch's variant
+     * @return a one-layer GRU in PyTorch's layout
      */
     public static RnnModel gru(NdArray kernel, NdArray recurrentKernel, NdArray bias, boolean resetAfter) {
         int[] ih = dims("Keras GRU", kernel, recurrentKernel, 3);

@@ -31,6 +31,13 @@ public final class OnnxConverter {
      * and {@code inputForget} false.
      *
      * @param direction ONNX's {@code direction} attribute: {@code forward}, {@code reverse} or {@code bidirectional}
+     * @param w ONNX W [D, 4H, I], gates i, o, f, c
+     * @param r ONNX R [D, 4H, H]
+     * @param b ONNX B [D, 8H], or null for zeros
+     * @param peepholes ONNX P, or null
+     * @param clip ONNX's clip attribute, or null
+     * @param inputForget ONNX's input_forget attribute
+     * @return a one-layer model in PyTorch's layout
      */
     public static RnnModel lstm(NdArray w, NdArray r, NdArray b, NdArray peepholes, Double clip, boolean inputForget, String direction) {
         if (peepholes != null) {
@@ -44,7 +51,17 @@ public final class OnnxConverter {
         return m;
     }
 
-    /** An ONNX GRU; {@code linearBeforeReset} is its attribute (1 = PyTorch's variant, 0 = reset before the product). */
+    /**
+     * An ONNX GRU; {@code linearBeforeReset} is its attribute (1 = PyTorch's variant, 0 = reset before the product).
+     *
+     * @param w ONNX W [D, 3H, I], gates z, r, h
+     * @param r ONNX R [D, 3H, H]
+     * @param b ONNX B [D, 6H], or null for zeros
+     * @param linearBeforeReset the node's linear_before_reset
+     * @param clip ONNX's clip attribute; must be null
+     * @param direction ONNX's {@code direction} attribute: {@code forward}, {@code reverse} or {@code bidirectional}
+     * @return a one-layer model in PyTorch's layout
+     */
     public static RnnModel gru(NdArray w, NdArray r, NdArray b, boolean linearBeforeReset, Double clip, String direction) {
         return convert(Cell.GRU, w, r, b, clip, direction, linearBeforeReset);
     }

@@ -50,19 +50,30 @@ public final class PreparedRnn implements AutoCloseable {
         return new PreparedRnn(model.config(), backend, precision, layers);
     }
 
+    /** {@return cell, sizes, layers and directions} */
     public RnnConfig config() {
         return config;
     }
 
+    /** {@return the backend that holds the packed weights} */
     public Backend backend() {
         return backend;
     }
 
+    /** {@return the element type the sweeps compute in} */
     public Precision precision() {
         return precision;
     }
 
-    /** Inference: y [T, B, D·H_out], h_n and c_n (null for GRU). h0, c0 and lengths may be null. */
+    /**
+     * Inference: y [T, B, D·H_out], h_n and c_n (null for GRU). h0, c0 and lengths may be null.
+     *
+     * @param x input [T, B, I]
+     * @param h0 initial hidden state [L·D, B, H_out], or null for zeros
+     * @param c0 initial cell state [L·D, B, H] (LSTM), or null for zeros
+     * @param lengths valid steps of each row, or null for all T
+     * @return the outputs, new tensors the caller closes
+     */
     public RnnOutput forward(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
         // in inference mode the trace holds nothing but its output (no reserves, inner layers freed)
         return run(x, h0, c0, lengths, false).output;
@@ -72,6 +83,13 @@ public final class PreparedRnn implements AutoCloseable {
      * Inference with x in the given layout: with {@link Layout#BATCH_FIRST} x is [B, T, I] and y
      * comes back [B, T, D·H_out], as PyTorch's {@code batch_first=True} does (h_n and c_n stay
      * [L·D, B, ·]). The transpositions are copies on the backend.
+     *
+     * @param x input in {@code layout}
+     * @param h0 initial hidden state [L·D, B, H_out], or null for zeros
+     * @param c0 initial cell state [L·D, B, H] (LSTM), or null for zeros
+     * @param lengths valid steps of each row, or null for all T
+     * @param layout time-first or batch-first, for x and y
+     * @return the outputs, new tensors the caller closes
      */
     public RnnOutput forward(Tensor x, Tensor h0, Tensor c0, int[] lengths, Layout layout) {
         if (layout == null) throw new FusedRnnException("layout: expected TIME_FIRST or BATCH_FIRST, found null");
@@ -95,7 +113,15 @@ public final class PreparedRnn implements AutoCloseable {
         }
     }
 
-    /** Training-mode forward: the output and what {@link #backward} needs; close the trace when done. */
+    /**
+     * Training-mode forward: the output and what {@link #backward} needs; close the trace when done.
+     *
+     * @param x input [T, B, I]
+     * @param h0 initial hidden state [L·D, B, H_out], or null for zeros
+     * @param c0 initial cell state [L·D, B, H] (LSTM), or null for zeros
+     * @param lengths valid steps of each row, or null for all T
+     * @return the trace for {@link #backward}
+     */
     public RnnTrace forwardTraining(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
         return run(x, h0, c0, lengths, true);
     }
@@ -103,6 +129,12 @@ public final class PreparedRnn implements AutoCloseable {
     /**
      * Backpropagates through every layer and direction. {@code dy} [T, B, D·H_out], {@code dhN}
      * [L·D, B, H_out] and {@code dcN} [L·D, B, H] (LSTM) may each be null for zeros.
+     *
+     * @param trace what the training-mode forward kept
+     * @param dy dL/dy, or null
+     * @param dhN dL/dh_n, or null
+     * @param dcN dL/dc_n, or null
+     * @return dL/dx, dL/dh0, dL/dc0 and every weight gradient; close when done
      */
     public RnnGradients backward(RnnTrace trace, Tensor dy, Tensor dhN, Tensor dcN) {
         checkOpen();
@@ -158,6 +190,11 @@ public final class PreparedRnn implements AutoCloseable {
     /**
      * A stream over {@code batch} rows starting from zero states, or from h0/c0 ([L·D, B, ·], may
      * be null). Unidirectional models only (a reverse direction needs the whole sequence).
+     *
+     * @param batch B, rows fed at each step
+     * @param h0 initial hidden state, or null for zeros
+     * @param c0 initial cell state (LSTM), or null for zeros
+     * @return the stream; close it when done
      */
     public RnnStream stream(int batch, Tensor h0, Tensor c0) {
         checkOpen();

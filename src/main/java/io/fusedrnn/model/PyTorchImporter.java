@@ -30,17 +30,34 @@ public final class PyTorchImporter {
     private PyTorchImporter() {
     }
 
-    /** Loads the only RNN in the file. */
+    /**
+     * Loads the only RNN in the file.
+     *
+     * @param file an open safetensors file
+     * @return the model
+     */
     public static RnnModel load(SafetensorsFile file) {
         return load(file, null);
     }
 
-    /** Loads the RNN whose keys start with {@code prefix} (null or empty: find the only one). */
+    /**
+     * Loads the RNN whose keys start with {@code prefix} (null or empty: find the only one).
+     *
+     * @param file an open safetensors file
+     * @param prefix start of the wanted keys, or null
+     * @return the model
+     */
     public static RnnModel load(SafetensorsFile file, String prefix) {
         return load(TensorSource.of(file), prefix);
     }
 
-    /** Loads the RNN whose keys start with {@code prefix} from any named tensors (null or empty: find the only one). */
+    /**
+     * Loads the RNN whose keys start with {@code prefix} from any named tensors (null or empty: find the only one).
+     *
+     * @param file named tensors from any reader
+     * @param prefix start of the wanted keys, or null
+     * @return the model
+     */
     public static RnnModel load(TensorSource file, String prefix) {
         String p = resolvePrefix(file, prefix);
         String f = file.file();

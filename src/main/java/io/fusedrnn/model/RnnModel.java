@@ -22,14 +22,24 @@ import java.util.List;
  * A stacked, optionally bidirectional RNN on the host: its {@link RnnConfig} and one
  * {@link LayerWeights} per layer-direction, indexed {@code layer · D + direction} (direction 1 is
  * PyTorch's {@code _reverse}), the same order as the rows of h_n, and where it was loaded from.
+ *
+ * @param config cell, sizes, layers and directions
+ * @param weights one entry per layer-direction, in h_n's row order
+ * @param source where the model was loaded from ({@link ModelSource#NONE} for one built in memory)
  */
 public record RnnModel(RnnConfig config, List<LayerWeights> weights, ModelSource source) {
 
-    /** A model built in memory. */
+    /**
+     * A model built in memory.
+     *
+     * @param config cell, sizes, layers and directions
+     * @param weights one entry per layer-direction, in h_n's row order
+     */
     public RnnModel(RnnConfig config, List<LayerWeights> weights) {
         this(config, weights, ModelSource.NONE);
     }
 
+    /** Checks the weights against the config, one line naming the first layer-direction that differs; a null source becomes {@link ModelSource#NONE}. */
     public RnnModel {
         if (config == null) throw new FusedRnnException("model: config is null");
         if (source == null) source = ModelSource.NONE;
@@ -52,6 +62,10 @@ public record RnnModel(RnnConfig config, List<LayerWeights> weights, ModelSource
      * (PyTorch state_dicts, {@code options.prefix()}), ONNX ({@code options.node()}), Keras .keras
      * and .h5. Anything else, or a format that is recognised but not run, is one line naming the
      * file, what was found and what is accepted.
+     *
+     * @param file the model file
+     * @param options which RNN to take when the file holds several
+     * @return the model, with its source recorded
      */
     public static RnnModel load(Path file, LoadOptions options) {
         try {
@@ -91,12 +105,23 @@ public record RnnModel(RnnConfig config, List<LayerWeights> weights, ModelSource
         return new RnnModel(m.config(), m.weights(), new ModelSource(format.label(), what, false));
     }
 
-    /** Loads the only RNN in a model file. */
+    /**
+     * Loads the only RNN in a model file.
+     *
+     * @param file the model file
+     * @return the model, with its source recorded
+     */
     public static RnnModel load(Path file) {
         return load(file, LoadOptions.defaults());
     }
 
-    /** Seeded random weights like PyTorch's init (for tests and benchmarks). */
+    /**
+     * Seeded random weights like PyTorch's init (for tests and benchmarks).
+     *
+     * @param config cell, sizes, layers and directions
+     * @param seed the same seed gives the same weights
+     * @return the model
+     */
     public static RnnModel random(RnnConfig config, long seed) {
         List<LayerWeights> w = new ArrayList<>();
         for (int i = 0; i < config.sweeps(); i++) {
@@ -109,17 +134,34 @@ public record RnnModel(RnnConfig config, List<LayerWeights> weights, ModelSource
         return new RnnModel(config, w);
     }
 
-    /** The weights of one layer-direction. */
+    /**
+     * {@return the weights of one layer-direction}
+     *
+     * @param layer layer index, 0 for the one that reads x
+     * @param direction 0 forward, 1 reverse
+     */
     public LayerWeights layer(int layer, int direction) {
         return weights.get(layer * config.directions() + direction);
     }
 
-    /** Uploads and packs every layer-direction once on {@code backend}. */
+    /**
+     * Uploads and packs every layer-direction once on {@code backend}.
+     *
+     * @param backend where the sweeps will run
+     * @param precision element type the sweeps compute in
+     * @return the prepared model; close it when done
+     */
     public PreparedRnn prepare(Backend backend, Precision precision) {
         return PreparedRnn.prepare(this, backend, precision);
     }
 
-    /** PyTorch's suffix for layer-direction {@code index}, e.g. {@code l1_reverse}. */
+    /**
+     * PyTorch's suffix for layer-direction {@code index}, e.g. {@code l1_reverse}.
+     *
+     * @param config decides whether directions get a {@code _reverse} suffix
+     * @param index layer-direction index, {@code layer · D + direction}
+     * @return the suffix
+     */
     public static String name(RnnConfig config, int index) {
         int d = config.directions();
         return "l" + index / d + (index % d == 1 ? "_reverse" : "");

@@ -34,12 +34,22 @@ public final class RnnStream implements AutoCloseable {
         this.c = c;
     }
 
-    /** Runs a chunk x [T, B, I] with every row valid throughout; returns y [T, B, H_out] (caller closes). */
+    /**
+     * {@return runs a chunk x [T, B, I] with every row valid throughout; returns y [T, B, H_out] (caller closes)}
+     *
+     * @param x the chunk, [T, B, I]
+     */
     public Tensor step(Tensor x) {
         return step(x, null);
     }
 
-    /** Runs a chunk x [T, B, I]; {@code lengths} counts each row's valid steps in this chunk (null for all). */
+    /**
+     * Runs a chunk x [T, B, I]; {@code lengths} counts each row's valid steps in this chunk (null for all).
+     *
+     * @param x the chunk, [T, B, I]
+     * @param lengths valid steps of each row in this chunk, or null
+     * @return y [T, B, H_out], a new tensor the caller closes
+     */
     public Tensor step(Tensor x, int[] lengths) {
         checkOpen();
         model.checkOpen();
@@ -62,18 +72,18 @@ public final class RnnStream implements AutoCloseable {
         return layerOutputs[cfg.numLayers() - 1];
     }
 
-    /** Steps fed so far. */
+    /** {@return steps fed so far} */
     public long steps() {
         return stepsSeen;
     }
 
-    /** A copy of the current hidden state [L, B, H_out] (zeros before the first step without h0). */
+    /** {@return a copy of the current hidden state [L, B, H_out] (zeros before the first step without h0)} */
     public Tensor hN() {
         checkOpen();
         return joined(h, model.config().outputSize());
     }
 
-    /** A copy of the current cell state [L, B, H] (LSTM), else null. */
+    /** {@return a copy of the current cell state [L, B, H] (LSTM), else null} */
     public Tensor cN() {
         checkOpen();
         return model.config().cell().gates() == 4 ? joined(c, model.config().hiddenSize()) : null;

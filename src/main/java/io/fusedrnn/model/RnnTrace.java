@@ -26,7 +26,7 @@ public final class RnnTrace implements AutoCloseable {
         this.initialStates = initialStates;
     }
 
-    /** y, h_n and c_n of this forward (owned by the trace: close the trace, not these). */
+    /** {@return y, h_n and c_n of this forward (owned by the trace: close the trace, not these)} */
     public RnnOutput output() {
         checkOpen();
         return output;

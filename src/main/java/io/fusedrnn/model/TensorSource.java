@@ -10,24 +10,40 @@ import java.util.Set;
  * flattened tensors of a torch.save archive. Shapes are known without reading the data.
  */
 public interface TensorSource {
-    /** The file's name, for messages. */
+    /** {@return the file's name, for messages} */
     String file();
 
-    /** Every tensor name. */
+    /** {@return every tensor name} */
     Set<String> names();
 
-    /** Whether {@code name} exists. */
+    /**
+     * {@return whether {@code name} exists}
+     *
+     * @param name the tensor's name
+     */
     default boolean contains(String name) {
         return names().contains(name);
     }
 
-    /** The shape of an existing tensor. */
+    /**
+     * {@return the shape of an existing tensor}
+     *
+     * @param name the tensor's name
+     */
     int[] shape(String name);
 
-    /** The values of an existing tensor, widened to double. */
+    /**
+     * {@return the values of an existing tensor, widened to double}
+     *
+     * @param name the tensor's name
+     */
     NdArray read(String name);
 
-    /** A view of an open safetensors file. */
+    /**
+     * {@return a view of an open safetensors file}
+     *
+     * @param f the open file; it stays open and owned by the caller
+     */
     static TensorSource of(SafetensorsFile f) {
         return new TensorSource() {
             @Override

@@ -38,6 +38,8 @@ public final class OpenClBackend extends Backend {
      * Opens a device: {@code ""} picks the first GPU, else the first device; {@code "P:D"} picks by
      * platform and device index; anything else is a case-insensitive substring of the device name.
      *
+     * @param selector {@code ""}, {@code "P:D"} or part of a device name
+     * @return the open backend; close it when done
      * @throws io.fusedrnn.BackendUnavailableException when there is no OpenCL loader, platform or
      *                                                  matching device (the message says how to fix it)
      */
@@ -50,12 +52,12 @@ public final class OpenClBackend extends Backend {
         return new OpenClBackend(ClDevice.select(selector), tiledOnly);
     }
 
-    /** Whether this backend runs the CPU rung (vector kernels without local memory) where shapes allow. */
+    /** {@return whether this backend runs the CPU rung (vector kernels without local memory) where shapes allow} */
     public boolean usesVectorKernels() {
         return fp32.vectorKernels();
     }
 
-    /** One line per OpenCL device: indices, platform, name, type, compute units, memory, fp64. */
+    /** {@return one line per OpenCL device: indices, platform, name, type, compute units, memory, fp64} */
     public static List<String> describeDevices() {
         List<String> lines = new ArrayList<>();
         for (ClDevice d : ClDevice.all()) lines.add(d.line());
@@ -84,12 +86,14 @@ public final class OpenClBackend extends Backend {
      * OpenCL objects this backend holds now (context, queue, buffers, programs, kernels): unlike
      * {@link #liveObjects()}, which counts fusedrnn objects, this counts what the driver holds, so a
      * leaked temporary buffer shows. 0 after close.
+     *
+     * @return the number of driver objects held
      */
     public int liveClObjects() {
         return ctx.liveObjects();
     }
 
-    /** Live buffers only (programs and kernels stay cached for the backend's life). */
+    /** {@return live buffers only (programs and kernels stay cached for the backend's life)} */
     public int liveBuffers() {
         return ctx.liveBuffers();
     }

@@ -19,6 +19,9 @@ import io.fusedrnn.Tensor;
  * with this backend's fp64 results).
  */
 public final class ReferenceBackend extends Backend {
+    /** A reference backend; it holds no native memory or threads, so closing it frees nothing. */
+    public ReferenceBackend() {
+    }
 
     @Override
     public String name() {

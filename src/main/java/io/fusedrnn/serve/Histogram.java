@@ -11,6 +11,8 @@ public final class Histogram {
     private final LongAdder count = new LongAdder();
 
     /**
+     * An empty histogram with the given buckets.
+     *
      * @param bounds bucket upper bounds, increasing; values above the last land in the +Inf bucket
      */
     public Histogram(double... bounds) {
@@ -22,7 +24,11 @@ public final class Histogram {
         for (int i = 0; i < counts.length; i++) counts[i] = new LongAdder();
     }
 
-    /** Counts one value. */
+    /**
+     * Counts one value.
+     *
+     * @param value the observation, e.g. seconds or rows
+     */
     public void observe(double value) {
         int i = 0;
         while (i < bounds.length && value > bounds[i]) i++;
@@ -31,12 +37,12 @@ public final class Histogram {
         count.increment();
     }
 
-    /** The upper bounds (without +Inf). */
+    /** {@return the upper bounds (without +Inf)} */
     public double[] bounds() {
         return bounds.clone();
     }
 
-    /** Values ≤ each bound, cumulative, with the +Inf bucket last (equal to {@link #count()} when quiet). */
+    /** {@return values ≤ each bound, cumulative, with the +Inf bucket last (equal to {@link #count()} when quiet)} */
     public long[] cumulative() {
         long[] out = new long[counts.length];
         long run = 0;
@@ -47,12 +53,12 @@ public final class Histogram {
         return out;
     }
 
-    /** Sum of the values observed. */
+    /** {@return sum of the values observed} */
     public double sum() {
         return sum.sum();
     }
 
-    /** Number of values observed. */
+    /** {@return number of values observed} */
     public long count() {
         return count.sum();
     }

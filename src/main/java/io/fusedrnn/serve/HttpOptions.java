@@ -18,6 +18,7 @@ public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps
     /** 127.0.0.1:8080, bodies up to 16 MiB, T up to 10 000, 30 s per request. */
     public static final HttpOptions DEFAULTS = new HttpOptions("127.0.0.1", 8080, 16L << 20, 10_000, Duration.ofSeconds(30));
 
+    /** Checks each field; a bad one is a {@link FusedRnnException} naming it. */
     public HttpOptions {
         if (host == null || host.isBlank()) throw new FusedRnnException("host: expected an address, found none");
         if (port < 0 || port > 65535) throw new FusedRnnException("port: expected 0..65535, found " + port);
@@ -26,12 +27,25 @@ public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps
         if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new FusedRnnException("timeout: expected > 0, found " + timeout);
     }
 
-    /** These options on another host and port. */
+    /**
+     * These options on another host and port.
+     *
+     * @param newHost address to bind
+     * @param newPort TCP port, 0 for any free one
+     * @return a copy with the new address
+     */
     public HttpOptions at(String newHost, int newPort) {
         return new HttpOptions(newHost, newPort, maxBodyBytes, maxSteps, timeout);
     }
 
-    /** These options with other limits. */
+    /**
+     * These options with other limits.
+     *
+     * @param bodyBytes largest request body in bytes
+     * @param steps largest T of a request
+     * @param requestTimeout how long a request may wait for its answer
+     * @return a copy with the new limits
+     */
     public HttpOptions withLimits(long bodyBytes, int steps, Duration requestTimeout) {
         return new HttpOptions(host, port, bodyBytes, steps, requestTimeout);
     }

@@ -22,12 +22,16 @@ public enum Output {
         this.key = key;
     }
 
-    /** The JSON name: {@code y}, {@code h_n} or {@code c_n}. */
+    /** {@return the JSON name: {@code y}, {@code h_n} or {@code c_n}} */
     public String key() {
         return key;
     }
 
-    /** Every output the model has: y and h_n, and c_n when {@code lstm}. */
+    /**
+     * {@return every output the model has: y and h_n, and c_n when {@code lstm}}
+     *
+     * @param lstm whether the model is an LSTM
+     */
     public static Set<Output> all(boolean lstm) {
         return lstm ? EnumSet.allOf(Output.class) : EnumSet.of(Y, H_N);
     }
@@ -35,6 +39,9 @@ public enum Output {
     /**
      * The output named {@code key}.
      *
+     * @param field the request field, for the message
+     * @param key the name as sent
+     * @return the output it names
      * @throws FusedRnnException naming {@code field} when the name is unknown
      */
     public static Output parse(String field, String key) {

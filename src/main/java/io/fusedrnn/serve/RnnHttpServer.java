@@ -53,6 +53,9 @@ public final class RnnHttpServer implements AutoCloseable {
     /**
      * Binds and starts accepting requests for {@code service} (which the caller closes, after this).
      *
+     * @param service the service that answers requests
+     * @param options address and limits
+     * @return the running server; {@link #stop} it when done
      * @throws FusedRnnException when the address cannot be bound
      */
     public static RnnHttpServer start(RnnService service, HttpOptions options) {
@@ -66,24 +69,28 @@ public final class RnnHttpServer implements AutoCloseable {
         }
     }
 
-    /** The address actually bound (the port is the real one when 0 was asked). */
+    /** {@return the address actually bound (the port is the real one when 0 was asked)} */
     public InetSocketAddress address() {
         return server.getAddress();
     }
 
-    /** {@code http://HOST:PORT}. */
+    /** {@return {@code http://HOST:PORT}} */
     public String url() {
         InetSocketAddress a = address();
         String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
         return "http://" + host + ":" + a.getPort();
     }
 
-    /** Requests answered with {@code status} so far. */
+    /**
+     * {@return requests answered with {@code status} so far}
+     *
+     * @param status an HTTP status code
+     */
     public long answered(int status) {
         return metrics.count(status);
     }
 
-    /** Requests being handled now. */
+    /** {@return requests being handled now} */
     public int inFlight() {
         return metrics.inFlight.get();
     }
@@ -206,6 +213,8 @@ public final class RnnHttpServer implements AutoCloseable {
     /**
      * Stops accepting connections, waits up to {@code grace} for the requests in flight to be
      * answered, then stops the handler threads. The service stays open (close it next).
+     *
+     * @param grace how long to wait for requests in flight
      */
     public void stop(Duration grace) {
         stopping = true;
@@ -224,7 +233,7 @@ public final class RnnHttpServer implements AutoCloseable {
         stop(Duration.ofSeconds(10));
     }
 
-    /** The metrics text, as {@code GET /metrics} answers it. */
+    /** {@return the metrics text, as {@code GET /metrics} answers it} */
     public String metricsText() {
         return metrics.render(service);
     }

@@ -18,26 +18,49 @@ import java.util.Set;
  */
 public record RnnRequest(float[][] x, float[][] h0, float[][] c0, Set<Output> outputs, Duration timeout) {
 
+    /** Copies {@code outputs} (the arrays are not copied: see above). */
     public RnnRequest {
         outputs = outputs == null ? null : Set.copyOf(outputs);
     }
 
-    /** x alone: zero initial states, every output, no timeout. */
+    /**
+     * x alone: zero initial states, every output, no timeout.
+     *
+     * @param x the input sequence, T rows of I floats
+     * @return the request
+     */
     public static RnnRequest of(float[][] x) {
         return new RnnRequest(x, null, null, null, null);
     }
 
-    /** This request with initial states h0 and c0 (either may be null). */
+    /**
+     * This request with initial states h0 and c0 (either may be null).
+     *
+     * @param h0 initial hidden state per layer-direction, or null for zeros
+     * @param c0 initial cell state per layer-direction, or null for zeros
+     * @return a copy with the states
+     */
     public RnnRequest withStates(float[][] h0, float[][] c0) {
         return new RnnRequest(x, h0, c0, outputs, timeout);
     }
 
-    /** This request asking only for the outputs named. */
+    /**
+     * This request asking only for the outputs named.
+     *
+     * @param first an output wanted
+     * @param more further outputs wanted
+     * @return a copy asking for those outputs
+     */
     public RnnRequest withOutputs(Output first, Output... more) {
         return new RnnRequest(x, h0, c0, EnumSet.of(first, more), timeout);
     }
 
-    /** This request with a timeout. */
+    /**
+     * This request with a timeout.
+     *
+     * @param limit how long the caller will wait at most, or null for no limit
+     * @return a copy with the timeout
+     */
     public RnnRequest withTimeout(Duration limit) {
         return new RnnRequest(x, h0, c0, outputs, limit);
     }

@@ -59,27 +59,32 @@ public final class RnnService implements AutoCloseable {
         batcher.start();
     }
 
-    /** The model's configuration. */
+    /** {@return the model's configuration} */
     public RnnConfig config() {
         return cfg;
     }
 
-    /** The options this service batches with. */
+    /** {@return the options this service batches with} */
     public ServiceOptions options() {
         return options;
     }
 
-    /** Live counters. */
+    /** {@return live counters} */
     public ServiceStats stats() {
         return stats;
     }
 
-    /** Requests waiting for a batch now. */
+    /** {@return requests waiting for a batch now} */
     public int queued() {
         return queue.size();
     }
 
-    /** Scores x alone (zero initial states, every output, no timeout). */
+    /**
+     * Scores x alone (zero initial states, every output, no timeout).
+     *
+     * @param x the input sequence, T rows of I floats
+     * @return a future for the result
+     */
     public CompletableFuture<RnnResult> submit(float[][] x) {
         return submit(RnnRequest.of(x));
     }
@@ -89,6 +94,8 @@ public final class RnnService implements AutoCloseable {
      * request's timeout, or with the backend's exception if its sweep failed; cancelling it before its
      * sweep starts keeps it out of the batch.
      *
+     * @param request the input, states, outputs wanted and timeout
+     * @return a future for the result
      * @throws FusedRnnException     for a malformed request (one line: field, expected, found)
      * @throws QueueFullException    when the queue is full
      * @throws IllegalStateException after {@link #close()}
@@ -219,7 +226,7 @@ public final class RnnService implements AutoCloseable {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    /** Whether {@link #close()} was called. */
+    /** {@return whether {@link #close()} was called} */
     public boolean isClosed() {
         return closed;
     }

@@ -19,6 +19,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
     /** The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 2 rows (measured: benchmarks/RESULTS.md). */
     public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 2);
 
+    /** Checks each field; a bad one is a {@link FusedRnnException} naming it. */
     public ServiceOptions {
         if (maxBatch < 1) throw new FusedRnnException("max batch: expected >= 1, found " + maxBatch);
         if (maxWait == null || maxWait.isNegative()) throw new FusedRnnException("max wait: expected >= 0, found " + maxWait);
@@ -26,22 +27,42 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
         if (sweepCost < 0) throw new FusedRnnException("sweep cost: expected >= 0, found " + sweepCost);
     }
 
-    /** These options with another maximum batch size. */
+    /**
+     * These options with another maximum batch size.
+     *
+     * @param n most requests in one batch
+     * @return a copy with the new maximum
+     */
     public ServiceOptions withMaxBatch(int n) {
         return new ServiceOptions(n, maxWait, queueCapacity, sweepCost);
     }
 
-    /** These options with another maximum wait. */
+    /**
+     * These options with another maximum wait.
+     *
+     * @param d how long the oldest request may wait for others
+     * @return a copy with the new wait
+     */
     public ServiceOptions withMaxWait(Duration d) {
         return new ServiceOptions(maxBatch, d, queueCapacity, sweepCost);
     }
 
-    /** These options with another queue capacity. */
+    /**
+     * These options with another queue capacity.
+     *
+     * @param n most requests waiting at once
+     * @return a copy with the new capacity
+     */
     public ServiceOptions withQueueCapacity(int n) {
         return new ServiceOptions(maxBatch, maxWait, n, sweepCost);
     }
 
-    /** These options with another sweep cost. */
+    /**
+     * These options with another sweep cost.
+     *
+     * @param rows the fixed cost of one sweep, in rows
+     * @return a copy with the new cost
+     */
     public ServiceOptions withSweepCost(int rows) {
         return new ServiceOptions(maxBatch, maxWait, queueCapacity, rows);
     }

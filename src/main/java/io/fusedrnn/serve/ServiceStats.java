@@ -21,52 +21,52 @@ public final class ServiceStats {
     ServiceStats() {
     }
 
-    /** Requests accepted into the queue. */
+    /** {@return requests accepted into the queue} */
     public long accepted() {
         return accepted.sum();
     }
 
-    /** Requests refused because the queue was full. */
+    /** {@return requests refused because the queue was full} */
     public long rejected() {
         return rejected.sum();
     }
 
-    /** Requests answered with a result. */
+    /** {@return requests answered with a result} */
     public long answered() {
         return answered.sum();
     }
 
-    /** Requests whose batch failed (the backend threw). */
+    /** {@return requests whose batch failed (the backend threw)} */
     public long failed() {
         return failed.sum();
     }
 
-    /** Requests that timed out before their answer. */
+    /** {@return requests that timed out before their answer} */
     public long timedOut() {
         return timedOut.sum();
     }
 
-    /** Requests cancelled by their caller. */
+    /** {@return requests cancelled by their caller} */
     public long cancelled() {
         return cancelled.sum();
     }
 
-    /** Sweeps run (one per length bucket of a batch). */
+    /** {@return sweeps run (one per length bucket of a batch)} */
     public long sweeps() {
         return sweeps.sum();
     }
 
-    /** Rows per sweep. */
+    /** {@return rows per sweep} */
     public Histogram batchRows() {
         return batchRows;
     }
 
-    /** Seconds from submit until the request's sweep started. */
+    /** {@return seconds from submit until the request's sweep started} */
     public Histogram queueSeconds() {
         return queueSeconds;
     }
 
-    /** Seconds per sweep: upload, forward and download. */
+    /** {@return seconds per sweep: upload, forward and download} */
     public Histogram computeSeconds() {
         return computeSeconds;
     }

@@ -9,11 +9,8 @@ import io.fusedrnn.io.SafetensorsFile;
 import io.fusedrnn.io.SafetensorsWriter;
 import io.fusedrnn.model.Fixtures;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,19 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code infer} end to end on PyTorch fixtures, and its answers to bad input: exit 2, one line, no output. */
-class InferCommandTest {
-    @TempDir
-    Path dir;
-
-    private String stderr;
-
-    private int infer(String... args) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        int status = InferCommand.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8));
-        stderr = buf.toString(StandardCharsets.UTF_8);
-        return status;
-    }
-
+class InferCommandTest extends InferRun {
     /** Writes fixture tensors as .npy into the temp dir and returns the weights path. */
     private Path stage(String name, boolean batchFirst) {
         try (SafetensorsFile data = SafetensorsFile.open(Fixtures.path("pytorch/" + name + ".data.safetensors"))) {
@@ -220,15 +205,5 @@ class InferCommandTest {
         int status = infer(args);
         assertTrue(status == 3, "status " + status + ": " + stderr);
         assertFalse(Files.exists(dir.resolve("y.npy")));
-    }
-
-    private List<String> listing() {
-        try (var s = Files.list(dir)) {
-            List<String> names = new ArrayList<>(s.map(q -> q.getFileName().toString()).toList());
-            names.sort(null);
-            return names;
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }

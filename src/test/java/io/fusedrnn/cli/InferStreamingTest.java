@@ -9,7 +9,6 @@ import io.fusedrnn.io.SafetensorsFile;
 import io.fusedrnn.model.Fixtures;
 import io.fusedrnn.model.RnnConfig;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,19 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * chunk size, layout and backend that opens; progress appears only on long runs, redrawn only on a
  * terminal.
  */
-class InferStreamingTest {
-    @TempDir
-    Path dir;
-
-    private String stderr;
-
-    private int infer(String... args) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        int status = InferCommand.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8));
-        stderr = buf.toString(StandardCharsets.UTF_8);
-        return status;
-    }
-
+class InferStreamingTest extends InferRun {
     /** A 2-layer bidirectional LSTM with projection, random x [T, B, I] (or [B, T, I]), h0, c0 and lengths. */
     private Path stage(boolean batchFirst, int steps, int batch) {
         Path w = Fixtures.path("pytorch/lstm_proj_l2_bi_lengths.weights.safetensors");
@@ -171,15 +158,5 @@ class InferStreamingTest {
         assertEquals("fusedrnn infer: 8/100 batch rows (8%), 2.0 s, about 23 s left", lines.get(0));
         assertEquals(5, lines.size(), "at 2, 7, 12 and 17 s, and the end: " + lines);
         assertTrue(lines.get(lines.size() - 1).startsWith("fusedrnn infer: 100/100 batch rows (100%)"), lines.toString());
-    }
-
-    private List<String> listing() {
-        try (var s = Files.list(dir)) {
-            List<String> names = new ArrayList<>(s.map(q -> q.getFileName().toString()).toList());
-            names.sort(null);
-            return names;
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.fusedrnn.formats;
 
+import io.fusedrnn.ByteEdits;
 import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.LayerWeights;
 import io.fusedrnn.model.Fixtures;
@@ -140,19 +141,8 @@ class FormatsFuzzTest {
                 case 1 -> b[at] = (byte) rnd.nextInt(256);
                 case 2 -> b[at] = (byte) (rnd.nextBoolean() ? 0xff : rnd.nextInt(4));
                 case 3 -> b = Arrays.copyOf(b, rnd.nextInt(b.length + 1));
-                case 4 -> {
-                    byte[] out = new byte[b.length + 1];
-                    System.arraycopy(b, 0, out, 0, at);
-                    out[at] = (byte) rnd.nextInt(256);
-                    System.arraycopy(b, at, out, at + 1, b.length - at);
-                    b = out;
-                }
-                case 5 -> {
-                    byte[] out = new byte[b.length - 1];
-                    System.arraycopy(b, 0, out, 0, at);
-                    System.arraycopy(b, at + 1, out, at, b.length - at - 1);
-                    b = out;
-                }
+                case 4 -> b = ByteEdits.insert(b, at, (byte) rnd.nextInt(256));
+                case 5 -> b = ByteEdits.delete(b, at);
                 default -> { // a burst of random bytes, e.g. over a length field
                     for (int k = at; k < Math.min(b.length, at + 1 + rnd.nextInt(8)); k++) b[k] = (byte) rnd.nextInt(256);
                 }

@@ -1,5 +1,6 @@
 package io.fusedrnn.io;
 
+import io.fusedrnn.ByteEdits;
 import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.Precision;
 import org.junit.jupiter.api.Test;
@@ -108,19 +109,8 @@ class ReaderFuzzTest {
                 case 1 -> b[at] = (byte) rnd.nextInt(256);
                 case 2 -> b[at] = TOKENS[rnd.nextInt(TOKENS.length)];
                 case 3 -> b = Arrays.copyOf(b, rnd.nextInt(b.length + 1));
-                case 4 -> {
-                    byte[] out = new byte[b.length + 1];
-                    System.arraycopy(b, 0, out, 0, at);
-                    out[at] = TOKENS[rnd.nextInt(TOKENS.length)];
-                    System.arraycopy(b, at, out, at + 1, b.length - at);
-                    b = out;
-                }
-                case 5 -> {
-                    byte[] out = new byte[b.length - 1];
-                    System.arraycopy(b, 0, out, 0, at);
-                    System.arraycopy(b, at + 1, out, at, b.length - at - 1);
-                    b = out;
-                }
+                case 4 -> b = ByteEdits.insert(b, at, TOKENS[rnd.nextInt(TOKENS.length)]);
+                case 5 -> b = ByteEdits.delete(b, at);
                 case 6 -> { // damage the length field of either format (bytes 0..7 safetensors, 8..9 npy)
                     if (b.length >= 10) b[rnd.nextInt(10)] = (byte) rnd.nextInt(256);
                 }

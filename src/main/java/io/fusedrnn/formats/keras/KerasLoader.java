@@ -37,7 +37,14 @@ public final class KerasLoader {
     private KerasLoader() {
     }
 
-    /** Loads {@code file}: a .keras zip when {@code zip}, else a legacy HDF5 .h5. */
+    /**
+     * Loads {@code file}: a .keras zip when {@code zip}, else a legacy HDF5 .h5.
+     *
+     * @param file the model file
+     * @param zip whether it is a .keras zip rather than HDF5
+     * @param options which layer to take when there are several
+     * @return the model
+     */
     public static RnnModel load(Path file, boolean zip, LoadOptions options) {
         if (options.prefix() != null && !options.prefix().isEmpty()) {
             throw new FusedRnnException(file + ": --prefix selects PyTorch state_dict keys, but the file is a Keras model");

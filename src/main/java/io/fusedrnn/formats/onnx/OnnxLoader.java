@@ -42,7 +42,13 @@ public final class OnnxLoader {
     private OnnxLoader() {
     }
 
-    /** Loads the RNN of {@code file} as {@code options.node()} selects. */
+    /**
+     * Loads the RNN of {@code file} as {@code options.node()} selects.
+     *
+     * @param file the .onnx file
+     * @param options which node to take when there are several
+     * @return the model
+     */
     public static RnnModel load(Path file, LoadOptions options) {
         ModelProto model = parse(file);
         if (!model.hasGraph()) throw new FusedRnnException(file + ": not an ONNX model: no graph (expected a ModelProto with a graph)");

@@ -45,7 +45,12 @@ public final class TorchArchive implements TensorSource, AutoCloseable {
         this.tensors = tensors;
     }
 
-    /** Opens and unpickles {@code path}; every problem is one line naming the file and entry. */
+    /**
+     * Opens and unpickles {@code path}; every problem is one line naming the file and entry.
+     *
+     * @param path the torch.save zip
+     * @return the open archive; close it when done
+     */
     public static TorchArchive open(Path path) {
         BoundedZip zip = BoundedZip.open(path);
         try {
@@ -120,7 +125,11 @@ public final class TorchArchive implements TensorSource, AutoCloseable {
         return tensor(name).size().clone();
     }
 
-    /** The element type of a tensor, e.g. {@code float16}. */
+    /**
+     * {@return the element type of a tensor, e.g. {@code float16}}
+     *
+     * @param name the tensor's key
+     */
     public String dtype(String name) {
         return tensor(name).storage().dtype().torchName;
     }
