@@ -30,7 +30,11 @@ public final class VectorBackend extends Backend {
         this(Runtime.getRuntime().availableProcessors());
     }
 
-    /** The given number of workers (the calling thread is one of them). */
+    /**
+     * The given number of workers (the calling thread is one of them).
+     *
+     * @param threads how many threads run each sweep, at least 1
+     */
     public VectorBackend(int threads) {
         if (threads < 1) throw new FusedRnnException("threads: expected >= 1, found " + threads);
         pool = new WorkerPool(threads);
