@@ -68,8 +68,8 @@ class RnnServiceTest {
         RnnModel model = RnnModel.random(cfg, seed);
         boolean lstm = cfg.cell().gates() == 4;
         try (Backend be = Backends.open(backend); PreparedRnn rnn = model.prepare(be, Precision.FP32)) {
-            warmUp(rnn, seed);
             ServiceOptions opts = ServiceOptions.DEFAULTS.withMaxBatch(16).withMaxWait(Duration.ofMillis(5)).withSweepCost(sweepCost);
+            warmUp(rnn, seed, opts);
             List<RnnRequest> requests = new ArrayList<>();
             List<Future<RnnResult>> answers = new ArrayList<>();
             RnnService service = new RnnService(rnn, opts);
@@ -127,11 +127,23 @@ class RnnServiceTest {
      * compiled, Math.exp interpreted: README, Determinism), whatever the batch; so both the batched
      * runs and the oracle run after warm-up, and the comparison is bitwise.
      */
-    private static void warmUp(PreparedRnn rnn, long seed) {
+    private static void warmUp(PreparedRnn rnn, long seed, ServiceOptions opts) {
         Random r = new Random(seed);
         for (int i = 0; i < WARM_UP_SWEEPS; i++) {
             ServeFixtures.alone(rnn, RnnRequest.of(ServeFixtures.matrix(r, 1 + r.nextInt(4), rnn.config().inputSize())));
         }
+        // and the batched shapes the test runs (B up to the max batch, T up to 12), through a service of
+        // the same options: a tile C2 has not compiled yet was what moved a last bit under load
+        RnnService warm = new RnnService(rnn, opts);
+        List<CompletableFuture<RnnResult>> answers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2 * WARM_UP_SWEEPS; i++) {
+                answers.add(warm.submit(ServeFixtures.matrix(r, 1 + r.nextInt(12), rnn.config().inputSize())));
+            }
+        } finally {
+            warm.close(); // answers everything accepted
+        }
+        for (CompletableFuture<RnnResult> a : answers) a.join();
     }
 
     @Test
