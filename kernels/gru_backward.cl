@@ -95,14 +95,7 @@ __kernel void gru_backward_sweep_vec(const int B, const int H, const int steps, 
                 gru_backward_unit(B, H, k, reverse, lengths, dy, dyCol, dyW, cur, nxt, gates, k * B * G3,
                                   hs, k * B * H, hnSave, k * B * H, 1, dAx, dAh, k * B * G3, u, b);
         barrier(CLK_GLOBAL_MEM_FENCE);
-        for (int j0 = lid * VW; j0 < H; j0 += lsz * VW) {
-            for (int b = 0; b < B; b++) {
-                __global const REAL* d = dAh + (k * B + b) * G3;
-                REALV acc = VLOAD(0, nxt + b * H + j0);
-                for (int g = 0; g < G3; g++) acc = fma((REALV) (d[g]), VLOAD(0, whh + g * H + j0), acc);
-                VSTORE(acc, 0, nxt + b * H + j0);
-            }
-        }
+        add_da_times_whh(B, H, G3, dAh + k * B * G3, whh, nxt, lid, lsz);
         barrier(CLK_GLOBAL_MEM_FENCE);
     }
 }

@@ -98,14 +98,7 @@ __kernel void lstm_backward_sweep_vec(const int B, const int H, const int steps,
                 lstm_backward_unit(B, H, H, k, reverse, lengths, dy, dyCol, dyW, cur, nxt, dc, gates, k * B * G4,
                                    cs, k * B * H, (k + 1) * B * H, 0, cur, cur, 0, dA, k * B * G4, u, b);
         barrier(CLK_GLOBAL_MEM_FENCE);
-        for (int j0 = lid * VW; j0 < H; j0 += lsz * VW) {
-            for (int b = 0; b < B; b++) {
-                __global const REAL* d = dA + (k * B + b) * G4;
-                REALV acc = VLOAD(0, nxt + b * H + j0);
-                for (int g = 0; g < G4; g++) acc = fma((REALV) (d[g]), VLOAD(0, whh + g * H + j0), acc);
-                VSTORE(acc, 0, nxt + b * H + j0);
-            }
-        }
+        add_da_times_whh(B, H, G4, dA + k * B * G4, whh, nxt, lid, lsz);
         barrier(CLK_GLOBAL_MEM_FENCE);
     }
 }

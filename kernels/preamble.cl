@@ -33,3 +33,17 @@ inline REALV sigmv(const REALV v) { return (REALV) (1) / ((REALV) (1) + exp(-v))
 
 /* The time index a row of length len reads at step k of a sweep (k < len). */
 inline int time_of(const int k, const int len, const int reverse) { return reverse ? len - 1 - k : k; }
+
+/* dh_prev += dA · W_hh for one step (docs/DESIGN.md, Backward): nxt[b, j] += Σ_g dA[b, g] · w[g, j]
+ * for the work-group's columns j (VW at a time, the work-item's share); dA holds B rows of G gates. */
+inline void add_da_times_whh(const int B, const int H, const int G, __global const REAL* dA,
+                             __global const REAL* w, __global REAL* nxt, const int lid, const int lsz) {
+    for (int j0 = lid * VW; j0 < H; j0 += lsz * VW) {
+        for (int b = 0; b < B; b++) {
+            __global const REAL* d = dA + b * G;
+            REALV acc = VLOAD(0, nxt + b * H + j0);
+            for (int g = 0; g < G; g++) acc = fma((REALV) (d[g]), VLOAD(0, w + g * H + j0), acc);
+            VSTORE(acc, 0, nxt + b * H + j0);
+        }
+    }
+}
