@@ -21,6 +21,21 @@ public final class NonFinite {
         public Found(String message) {
             super(message);
         }
+
+        /**
+         * The finding for a row-major tensor or file, with the one message every check writes.
+         *
+         * @param name what the values are, first in the message (an operand or a file)
+         * @param value the first non-finite value
+         * @param shape the shape of the values, for the position in the message
+         * @param offset the row-major offset of {@code value}
+         * @param count how many non-finite values there are in all
+         * @return the finding, to throw
+         */
+        public static Found at(String name, double value, int[] shape, long offset, long count) {
+            return new Found(name + ": expected finite values, found " + value + " at "
+                    + Arrays.toString(index(shape, offset)) + " (first of " + count + ")");
+        }
     }
 
     /**
@@ -49,13 +64,12 @@ public final class NonFinite {
             }
         }
         if (first < 0) return;
-        throw new Found(name + ": expected finite values, found " + v[first] + " at "
-                + Arrays.toString(index(shape, first)) + " (first of " + count + ")");
+        throw Found.at(name, v[first], shape, first, count);
     }
 
     /** The multi-index of flat offset {@code i} in a row-major tensor of {@code shape}. */
-    static int[] index(int[] shape, int i) {
-        int[] idx = new int[shape.length];
+    private static long[] index(int[] shape, long i) {
+        long[] idx = new long[shape.length];
         for (int d = shape.length - 1; d >= 0; d--) {
             idx[d] = i % shape[d];
             i /= shape[d];

@@ -245,8 +245,7 @@ final class InferRunner {
 
         void check(String name, int[] shape) {
             if (first < 0) return;
-            throw new NonFinite.Found(name + ": expected finite values, found " + value + " at "
-                    + Arrays.toString(index(shape, first)) + " (first of " + count + ")");
+            throw NonFinite.Found.at(name, value, shape, first, count);
         }
     }
 
@@ -257,17 +256,7 @@ final class InferRunner {
         if (first < 0) return;
         long count = 0;
         for (long i = first; i < f.count(); i++) if (!Double.isFinite(f.getDouble(i))) count++;
-        throw new NonFinite.Found(name + ": expected finite values, found " + f.getDouble(first) + " at "
-                + Arrays.toString(index(f.shape(), first)) + " (first of " + count + ")");
-    }
-
-    static long[] index(int[] shape, long i) {
-        long[] idx = new long[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            idx[d] = i % shape[d];
-            i /= shape[d];
-        }
-        return idx;
+        throw NonFinite.Found.at(name, f.getDouble(first), f.shape(), first, count);
     }
 
     private static NpyFile state(String option, Path file, int n, int batch, int size, String sizeName) {

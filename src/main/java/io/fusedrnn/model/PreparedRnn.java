@@ -94,13 +94,7 @@ public final class PreparedRnn implements AutoCloseable {
     public RnnOutput forward(Tensor x, Tensor h0, Tensor c0, int[] lengths, Layout layout) {
         if (layout == null) throw new FusedRnnException("layout: expected TIME_FIRST or BATCH_FIRST, found null");
         if (layout == Layout.TIME_FIRST) return forward(x, h0, c0, lengths);
-        checkOpen();
-        if (x == null) throw new FusedRnnException("x: expected [B, T, " + config.inputSize() + "] (batch first), found null");
-        x.checkOpen();
-        if (x.rank() != 3 || x.dim(2) != config.inputSize() || x.dim(0) < 1 || x.dim(1) < 1) {
-            throw new FusedRnnException("x: expected [B>=1, T>=1, " + config.inputSize() + "] (batch first), found " + Arrays.toString(x.shape()));
-        }
-        States.check("x", x, backend, precision, x.shape());
+        checkInput(x, "B", "T", " (batch first)");
         RnnOutput out;
         try (Tensor xt = States.swapFirstTwo(backend, x)) {
             out = forward(xt, h0, c0, lengths);
@@ -240,14 +234,20 @@ public final class PreparedRnn implements AutoCloseable {
         }
     }
 
-    private RnnTrace run(Tensor x, Tensor h0, Tensor c0, int[] lengths, boolean training) {
+    /** Checks x: open, [outer, inner, I] with both at least 1 ({@code note} follows the shape in messages), on this backend and precision. */
+    private void checkInput(Tensor x, String outer, String inner, String note) {
         checkOpen();
-        if (x == null) throw new FusedRnnException("x: expected [T, B, " + config.inputSize() + "], found null");
+        if (x == null) throw new FusedRnnException("x: expected [" + outer + ", " + inner + ", " + config.inputSize() + "]" + note + ", found null");
         x.checkOpen();
         if (x.rank() != 3 || x.dim(2) != config.inputSize() || x.dim(0) < 1 || x.dim(1) < 1) {
-            throw new FusedRnnException("x: expected [T>=1, B>=1, " + config.inputSize() + "], found " + Arrays.toString(x.shape()));
+            throw new FusedRnnException("x: expected [" + outer + ">=1, " + inner + ">=1, " + config.inputSize() + "]" + note + ", found "
+                    + Arrays.toString(x.shape()));
         }
         States.check("x", x, backend, precision, x.shape());
+    }
+
+    private RnnTrace run(Tensor x, Tensor h0, Tensor c0, int[] lengths, boolean training) {
+        checkInput(x, "T", "B", "");
         checkStates(x.dim(1), h0, c0);
         int n = config.sweeps();
         Tensor[] h = States.split(backend, precision, h0, n);

@@ -6,6 +6,7 @@ import io.fusedrnn.Tensor;
 import io.fusedrnn.io.NdArray;
 import io.fusedrnn.io.SafetensorsFile;
 import io.fusedrnn.model.Fixtures;
+import io.fusedrnn.model.LoadOptions;
 import io.fusedrnn.model.PreparedRnn;
 import io.fusedrnn.model.RnnModel;
 import io.fusedrnn.model.RnnOutput;
@@ -23,6 +24,20 @@ import java.util.List;
  */
 final class FormatRun {
     private FormatRun() {
+    }
+
+    /**
+     * For each file of {@code fixtures/FOLDER}: the model loaded with default options, against
+     * {@code STEM.expect.safetensors} (STEM: the name up to its first dot), on every backend and precision.
+     */
+    static List<DynamicTest> eachFile(String folder, String... files) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : files) {
+            Path file = Fixtures.path(folder + "/" + name);
+            Path expect = Fixtures.path(folder + "/" + name.substring(0, name.indexOf('.')) + ".expect.safetensors");
+            tests.addAll(everywhere(name, expect, () -> RnnModel.load(file, LoadOptions.defaults())));
+        }
+        return tests;
     }
 
     /** One dynamic test per backend and precision. */

@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -39,12 +38,7 @@ class KerasFormatTest {
 
     @TestFactory
     List<DynamicTest> modelsReproduceKeras() {
-        List<DynamicTest> t = new ArrayList<>();
-        for (String name : List.of("lstm2_dense.keras", "gru_bi_after.keras", "gru_before_dropout.h5", "lstm_bi_tf2.h5")) {
-            String stem = name.substring(0, name.indexOf('.'));
-            t.addAll(FormatRun.everywhere(name, fixture(stem + ".expect.safetensors"), () -> RnnModel.load(fixture(name), LoadOptions.defaults())));
-        }
-        return t;
+        return FormatRun.eachFile("keras", "lstm2_dense.keras", "gru_bi_after.keras", "gru_before_dropout.h5", "lstm_bi_tf2.h5");
     }
 
     @Test

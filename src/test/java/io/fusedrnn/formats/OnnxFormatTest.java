@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -45,11 +44,8 @@ class OnnxFormatTest {
 
     @TestFactory
     List<DynamicTest> modelsReproduceTheReference() {
-        List<DynamicTest> t = new ArrayList<>();
-        for (String name : List.of("export_lstm_l2_bi", "export_gru_l2", "lstm_reverse_lens", "gru_lbr0_bi_layout1", "gru_lbr1_nobias", "lstm_external")) {
-            t.addAll(FormatRun.everywhere(name + ".onnx", fixture(name + ".expect.safetensors"),
-                    () -> RnnModel.load(fixture(name + ".onnx"), LoadOptions.defaults())));
-        }
+        List<DynamicTest> t = FormatRun.eachFile("onnx", "export_lstm_l2_bi.onnx", "export_gru_l2.onnx", "lstm_reverse_lens.onnx",
+                "gru_lbr0_bi_layout1.onnx", "gru_lbr1_nobias.onnx", "lstm_external.onnx");
         t.addAll(FormatRun.everywhere("two_nodes.onnx --node dec", fixture("two_nodes.expect.safetensors"),
                 () -> RnnModel.load(fixture("two_nodes.onnx"), LoadOptions.node("dec"))));
         return t;

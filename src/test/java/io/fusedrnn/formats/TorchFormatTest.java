@@ -10,7 +10,6 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,11 +30,9 @@ class TorchFormatTest {
 
     @TestFactory
     List<DynamicTest> stateDictsReproducePyTorch() {
-        List<DynamicTest> t = new ArrayList<>();
-        for (String name : List.of("lstm_l2_bi.pt", "lstm_l2_bi_p4.pt", "shared.pt", "gru_f16.pt", "lstm_bf16.pt")) {
-            String stem = name.substring(0, name.indexOf('.')).replace("_p4", ""); // the protocol-4 copy of lstm_l2_bi
-            t.addAll(FormatRun.everywhere(name, fixture(stem + ".expect.safetensors"), () -> RnnModel.load(fixture(name), LoadOptions.defaults())));
-        }
+        List<DynamicTest> t = FormatRun.eachFile("torch", "lstm_l2_bi.pt", "shared.pt", "gru_f16.pt", "lstm_bf16.pt");
+        t.addAll(FormatRun.everywhere("lstm_l2_bi_p4.pt", fixture("lstm_l2_bi.expect.safetensors"), // the protocol-4 copy of lstm_l2_bi
+                () -> RnnModel.load(fixture("lstm_l2_bi_p4.pt"), LoadOptions.defaults())));
         t.addAll(FormatRun.everywhere("checkpoint.pth (prefix found)", fixture("checkpoint.expect.safetensors"),
                 () -> RnnModel.load(fixture("checkpoint.pth"), LoadOptions.defaults())));
         t.addAll(FormatRun.everywhere("checkpoint.pth (--prefix model_state_dict.encoder.rnn.)", fixture("checkpoint.expect.safetensors"),

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -78,7 +79,7 @@ class ReaderFuzzTest {
         Random rnd = new Random(SEED * 31 + salt);
         int accepted = 0;
         for (int i = 0; i < MUTANTS; i++) {
-            byte[] mutant = mutate(seeds[rnd.nextInt(seeds.length)], rnd);
+            byte[] mutant = ByteEdits.mutate(seeds[rnd.nextInt(seeds.length)], rnd, EDITS);
             try {
                 boolean viaFile = i % 50 == 0;
                 if (viaFile) Files.write(path, mutant);
@@ -98,31 +99,20 @@ class ReaderFuzzTest {
         System.err.println("fuzz " + path.getFileName() + ": " + MUTANTS + " mutants, " + accepted + " read successfully, the rest rejected");
     }
 
-    /** One to four random edits: flips, token overwrites, truncation, insertion, deletion, length-field damage. */
-    static byte[] mutate(byte[] seed, Random rnd) {
-        byte[] b = seed.clone();
-        int edits = 1 + rnd.nextInt(4);
-        for (int e = 0; e < edits && b.length > 0; e++) {
-            int at = rnd.nextInt(b.length);
-            switch (rnd.nextInt(8)) {
-                case 0 -> b[at] ^= (byte) (1 << rnd.nextInt(8));
-                case 1 -> b[at] = (byte) rnd.nextInt(256);
-                case 2 -> b[at] = TOKENS[rnd.nextInt(TOKENS.length)];
-                case 3 -> b = Arrays.copyOf(b, rnd.nextInt(b.length + 1));
-                case 4 -> b = ByteEdits.insert(b, at, TOKENS[rnd.nextInt(TOKENS.length)]);
-                case 5 -> b = ByteEdits.delete(b, at);
-                case 6 -> { // damage the length field of either format (bytes 0..7 safetensors, 8..9 npy)
-                    if (b.length >= 10) b[rnd.nextInt(10)] = (byte) rnd.nextInt(256);
-                }
-                default -> { // replace a digit run by another number, e.g. a shape or an offset
-                    int start = at;
-                    while (start < b.length && !Character.isDigit(b[start])) start++;
-                    if (start < b.length) b[start] = (byte) ('0' + rnd.nextInt(10));
-                }
-            }
-        }
-        return b;
-    }
+    /** Flips, random bytes, token overwrites, truncation, token insertion, deletion, length-field damage, digit changes. */
+    static final List<ByteEdits.Edit> EDITS = List.of(ByteEdits.FLIP, ByteEdits.overwrite(ByteEdits.ANY),
+            ByteEdits.overwrite(rnd -> TOKENS[rnd.nextInt(TOKENS.length)]), ByteEdits.TRUNCATE,
+            ByteEdits.insert(rnd -> TOKENS[rnd.nextInt(TOKENS.length)]), ByteEdits.DELETE,
+            (b, at, rnd) -> { // damage the length field of either format (bytes 0..7 safetensors, 8..9 npy)
+                if (b.length >= 10) b[rnd.nextInt(10)] = (byte) rnd.nextInt(256);
+                return b;
+            },
+            (b, at, rnd) -> { // replace a digit run by another number, e.g. a shape or an offset
+                int start = at;
+                while (start < b.length && !Character.isDigit(b[start])) start++;
+                if (start < b.length) b[start] = (byte) ('0' + rnd.nextInt(10));
+                return b;
+            });
 
     private static double[] ramp(int n) {
         double[] a = new double[n];

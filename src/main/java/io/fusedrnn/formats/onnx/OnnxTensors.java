@@ -14,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Decodes ONNX {@code TensorProto}s (float, double, float16, bfloat16 and integer types; raw_data,
@@ -69,57 +70,34 @@ final class OnnxTensors {
             }
             return new NdArray(shape, decode(raw, type, n));
         }
-        double[] out = new double[0];
-        int found;
-        switch (type) {
-            case TensorProto.DataType.FLOAT_VALUE -> {
-                found = t.getFloatDataCount();
-                if (found == n) {
-                    out = new double[n];
-                    for (int i = 0; i < n; i++) out[i] = t.getFloatData(i);
-                }
-            }
-            case TensorProto.DataType.DOUBLE_VALUE -> {
-                found = t.getDoubleDataCount();
-                if (found == n) {
-                    out = new double[n];
-                    for (int i = 0; i < n; i++) out[i] = t.getDoubleData(i);
-                }
-            }
-            case TensorProto.DataType.INT64_VALUE -> {
-                found = t.getInt64DataCount();
-                if (found == n) {
-                    out = new double[n];
-                    for (int i = 0; i < n; i++) out[i] = t.getInt64Data(i);
-                }
-            }
-            case TensorProto.DataType.UINT64_VALUE -> {
-                found = t.getUint64DataCount();
-                if (found == n) {
-                    out = new double[n];
-                    for (int i = 0; i < n; i++) out[i] = t.getUint64Data(i);
-                }
-            }
-            default -> { // int32_data carries int32 and every narrower type, float16/bfloat16 as their bits
-                found = t.getInt32DataCount();
-                if (found == n) {
-                    out = new double[n];
-                    for (int i = 0; i < n; i++) {
-                        int v = t.getInt32Data(i);
-                        out[i] = switch (type) {
-                            case TensorProto.DataType.FLOAT16_VALUE -> Float.float16ToFloat((short) v);
-                            case TensorProto.DataType.BFLOAT16_VALUE -> Float.intBitsToFloat((v & 0xffff) << 16);
-                            case TensorProto.DataType.UINT32_VALUE -> v & 0xffffffffL;
-                            default -> v;
-                        };
-                    }
-                }
-            }
-        }
+        int found = switch (type) {
+            case TensorProto.DataType.FLOAT_VALUE -> t.getFloatDataCount();
+            case TensorProto.DataType.DOUBLE_VALUE -> t.getDoubleDataCount();
+            case TensorProto.DataType.INT64_VALUE -> t.getInt64DataCount();
+            case TensorProto.DataType.UINT64_VALUE -> t.getUint64DataCount();
+            default -> t.getInt32DataCount(); // int32_data carries int32 and every narrower type, float16/bfloat16 as their bits
+        };
         if (found != n) {
             throw new FusedRnnException(file + ": " + what + ": expected " + n + " values for " + Arrays.toString(shape) + " " + typeName(type)
                     + ", found " + found + " (no raw_data)");
         }
+        IntToDoubleFunction value = switch (type) {
+            case TensorProto.DataType.FLOAT_VALUE -> t::getFloatData;
+            case TensorProto.DataType.DOUBLE_VALUE -> t::getDoubleData;
+            case TensorProto.DataType.INT64_VALUE -> t::getInt64Data;
+            case TensorProto.DataType.UINT64_VALUE -> t::getUint64Data;
+            default -> i -> {
+                int v = t.getInt32Data(i);
+                return switch (type) {
+                    case TensorProto.DataType.FLOAT16_VALUE -> Float.float16ToFloat((short) v);
+                    case TensorProto.DataType.BFLOAT16_VALUE -> Float.intBitsToFloat((v & 0xffff) << 16);
+                    case TensorProto.DataType.UINT32_VALUE -> v & 0xffffffffL;
+                    default -> v;
+                };
+            };
+        };
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = value.applyAsDouble(i);
         return new NdArray(shape, out);
     }
 
