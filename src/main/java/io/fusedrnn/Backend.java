@@ -42,12 +42,15 @@ public abstract class Backend implements AutoCloseable {
     public abstract String description();
 
     /**
-     * Whether tensors and sweeps of this precision can run here (OpenCL fp64 needs cl_khr_fp64).
+     * Whether tensors and sweeps of this precision can run here: every precision, unless a backend
+     * says otherwise (OpenCL fp64 needs cl_khr_fp64).
      *
      * @param precision the element type asked about
      * @return true when {@link #allocate} and {@link #prepare} accept it
      */
-    public abstract boolean supports(Precision precision);
+    public boolean supports(Precision precision) {
+        return true;
+    }
 
     /**
      * A zero-filled tensor of the given shape.

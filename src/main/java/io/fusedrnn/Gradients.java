@@ -17,6 +17,28 @@ public record Gradients(Tensor dh0, Tensor dc0, Tensor dWih, Tensor dWhh, Tensor
         implements AutoCloseable {
 
     /**
+     * Zero-filled gradients of one layer-direction for a batch, for a backward to fill: dc0 only with a
+     * cell state, dWhr only with a projection.
+     *
+     * @param backend where the tensors live
+     * @param precision their element type
+     * @param spec the layer's cell and sizes
+     * @param batch B, rows of the sweep
+     * @return new tensors the caller closes
+     */
+    public static Gradients zeros(Backend backend, Precision precision, LayerSpec spec, int batch) {
+        int rows = spec.gateRows();
+        return new Gradients(
+                backend.allocate(precision, batch, spec.outputSize()),
+                spec.hasCellState() ? backend.allocate(precision, batch, spec.hiddenSize()) : null,
+                backend.allocate(precision, rows, spec.inputSize()),
+                backend.allocate(precision, rows, spec.outputSize()),
+                backend.allocate(precision, rows),
+                backend.allocate(precision, rows),
+                spec.projSize() > 0 ? backend.allocate(precision, spec.projSize(), spec.hiddenSize()) : null);
+    }
+
+    /**
      * The weight gradient matching {@link LayerWeights#NAMES}[k] (null when that weight is absent).
      *
      * @param k index into {@link LayerWeights#NAMES}

@@ -183,15 +183,7 @@ public abstract class Tensor extends BackendResource {
      * @param src exactly {@code size()} values in row-major order
      */
     public final void write(double[] src) {
-        checkOpen();
-        checkLength(src.length);
-        if (precision == Precision.FP64) {
-            writeBlock(MemorySegment.ofArray(src), Block.contiguous(0, 0, size));
-        } else {
-            float[] f = new float[src.length];
-            for (int i = 0; i < f.length; i++) f[i] = (float) src[i];
-            writeBlock(MemorySegment.ofArray(f), Block.contiguous(0, 0, size));
-        }
+        writeArray(MemorySegment.ofArray(src), Precision.FP64);
     }
 
     /**
@@ -200,15 +192,7 @@ public abstract class Tensor extends BackendResource {
      * @param src exactly {@code size()} values in row-major order
      */
     public final void write(float[] src) {
-        checkOpen();
-        checkLength(src.length);
-        if (precision == Precision.FP32) {
-            writeBlock(MemorySegment.ofArray(src), Block.contiguous(0, 0, size));
-        } else {
-            double[] d = new double[src.length];
-            for (int i = 0; i < d.length; i++) d[i] = src[i];
-            writeBlock(MemorySegment.ofArray(d), Block.contiguous(0, 0, size));
-        }
+        writeArray(MemorySegment.ofArray(src), Precision.FP32);
     }
 
     /**
@@ -237,11 +221,7 @@ public abstract class Tensor extends BackendResource {
      */
     public final void write(MemorySegment src) {
         checkOpen();
-        long bytes = Math.multiplyExact(size, precision.bytes());
-        if (src.byteSize() != bytes) {
-            throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": expected a segment of " + bytes + " bytes ("
-                    + size + " " + elementName() + " values), found " + src.byteSize() + " bytes");
-        }
+        checkWholeSegment(src);
         writeBlock(src, Block.contiguous(0, 0, size));
     }
 
@@ -260,18 +240,14 @@ public abstract class Tensor extends BackendResource {
 
     /** {@return all values, widened to double} */
     public final double[] toDoubleArray() {
-        checkOpen();
-        checkArraySize();
-        double[] out = new double[(int) size];
+        double[] out = new double[arrayLength()];
         read(out);
         return out;
     }
 
     /** {@return all values, rounded to float} */
     public final float[] toFloatArray() {
-        checkOpen();
-        checkArraySize();
-        float[] out = new float[(int) size];
+        float[] out = new float[arrayLength()];
         read(out);
         return out;
     }
@@ -282,15 +258,7 @@ public abstract class Tensor extends BackendResource {
      * @param dst an array of exactly {@code size()} values, overwritten
      */
     public final void read(float[] dst) {
-        checkOpen();
-        checkLength(dst.length);
-        if (precision == Precision.FP32) {
-            readBlock(MemorySegment.ofArray(dst), Block.contiguous(0, 0, size));
-        } else {
-            double[] d = new double[dst.length];
-            readBlock(MemorySegment.ofArray(d), Block.contiguous(0, 0, size));
-            for (int i = 0; i < d.length; i++) dst[i] = (float) d[i];
-        }
+        readArray(MemorySegment.ofArray(dst), Precision.FP32);
     }
 
     /**
@@ -299,15 +267,7 @@ public abstract class Tensor extends BackendResource {
      * @param dst an array of exactly {@code size()} values, overwritten
      */
     public final void read(double[] dst) {
-        checkOpen();
-        checkLength(dst.length);
-        if (precision == Precision.FP64) {
-            readBlock(MemorySegment.ofArray(dst), Block.contiguous(0, 0, size));
-        } else {
-            float[] f = new float[dst.length];
-            readBlock(MemorySegment.ofArray(f), Block.contiguous(0, 0, size));
-            for (int i = 0; i < f.length; i++) dst[i] = f[i];
-        }
+        readArray(MemorySegment.ofArray(dst), Precision.FP64);
     }
 
     /**
@@ -317,11 +277,7 @@ public abstract class Tensor extends BackendResource {
      */
     public final void read(MemorySegment dst) {
         checkOpen();
-        long bytes = Math.multiplyExact(size, precision.bytes());
-        if (dst.byteSize() != bytes) {
-            throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": expected a segment of " + bytes + " bytes ("
-                    + size + " " + elementName() + " values), found " + dst.byteSize() + " bytes");
-        }
+        checkWholeSegment(dst);
         checkSegment("destination segment", dst, size, true);
         readBlock(dst, Block.contiguous(0, 0, size));
     }
@@ -363,6 +319,56 @@ public abstract class Tensor extends BackendResource {
         if (block.count() > 0) copyBlock(src, block);
     }
 
+    /** Copies all values in from a heap array of {@code type} (viewed as a segment), converted where it is not this tensor's precision. */
+    private void writeArray(MemorySegment src, Precision type) {
+        checkOpen();
+        checkLength(src.byteSize() / type.bytes());
+        if (type == precision) {
+            writeBlock(src, Block.contiguous(0, 0, size));
+        } else {
+            MemorySegment converted = heapArray(precision);
+            convert(src, type, converted);
+            writeBlock(converted, Block.contiguous(0, 0, size));
+        }
+    }
+
+    /** Copies all values into a heap array of {@code type} (viewed as a segment), converted where it is not this tensor's precision. */
+    private void readArray(MemorySegment dst, Precision type) {
+        checkOpen();
+        checkLength(dst.byteSize() / type.bytes());
+        if (type == precision) {
+            readBlock(dst, Block.contiguous(0, 0, size));
+        } else {
+            MemorySegment staged = heapArray(precision);
+            readBlock(staged, Block.contiguous(0, 0, size));
+            convert(staged, precision, dst);
+        }
+    }
+
+    /** A new zeroed heap array of {@code size} values of {@code type}, as a segment. */
+    private MemorySegment heapArray(Precision type) {
+        return type == Precision.FP32 ? MemorySegment.ofArray(new float[(int) size]) : MemorySegment.ofArray(new double[(int) size]);
+    }
+
+    /** Copies the values of {@code from} (of {@code type}) into {@code to} of the other type: rounded to float, or widened to double. */
+    private static void convert(MemorySegment from, Precision type, MemorySegment to) {
+        long n = from.byteSize() / type.bytes();
+        if (type == Precision.FP64) {
+            for (long i = 0; i < n; i++) to.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) from.getAtIndex(ValueLayout.JAVA_DOUBLE, i));
+        } else {
+            for (long i = 0; i < n; i++) to.setAtIndex(ValueLayout.JAVA_DOUBLE, i, from.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+        }
+    }
+
+    /** Throws unless {@code seg} holds exactly {@code size()} values of this tensor's element type. */
+    private void checkWholeSegment(MemorySegment seg) {
+        long bytes = Math.multiplyExact(size, precision.bytes());
+        if (seg.byteSize() != bytes) {
+            throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": expected a segment of " + bytes + " bytes ("
+                    + size + " " + elementName() + " values), found " + seg.byteSize() + " bytes");
+        }
+    }
+
     private void checkRange(long end, Block block) {
         if (end > size) {
             throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": " + block + " reaches index " + end + ", past its " + size + " values");
@@ -390,10 +396,13 @@ public abstract class Tensor extends BackendResource {
         }
     }
 
-    private void checkArraySize() {
+    /** {@return size() as an array length}, checked open and small enough for a Java array */
+    private int arrayLength() {
+        checkOpen();
         if (size > Integer.MAX_VALUE - 8) {
             throw new FusedRnnException("tensor " + Arrays.toString(shape) + ": " + size + " values do not fit a Java array; read it into a MemorySegment");
         }
+        return (int) size;
     }
 
     private String elementName() {

@@ -34,11 +34,6 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
-    public boolean supports(Precision precision) {
-        return true;
-    }
-
-    @Override
     protected Tensor newTensor(Precision precision, int[] shape) {
         return new RefTensor(this, precision, shape);
     }
@@ -74,16 +69,7 @@ public final class ReferenceBackend extends Backend {
                                    Tensor dhN, Tensor dcN, Tensor dx) {
         Prepared p = (Prepared) layer;
         LayerSpec s = p.spec();
-        Precision pr = p.precision();
-        int batch = sweep.batch(), rows = s.gateRows();
-        Gradients g = new Gradients(
-                allocate(pr, batch, s.outputSize()),
-                s.hasCellState() ? allocate(pr, batch, s.hiddenSize()) : null,
-                allocate(pr, rows, s.inputSize()),
-                allocate(pr, rows, s.outputSize()),
-                allocate(pr, rows),
-                allocate(pr, rows),
-                s.projSize() > 0 ? allocate(pr, s.projSize(), s.hiddenSize()) : null);
+        Gradients g = Gradients.zeros(this, p.precision(), s, sweep.batch());
         SweepArrays arrays = new SweepArrays(sweep, (RefTensor) dy, dyColumn, s.outputSize());
         Trace trace = ((TraceReserve) reserve).trace;
         if (s.cell() == Cell.LSTM) {

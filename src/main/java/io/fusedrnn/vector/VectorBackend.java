@@ -51,11 +51,6 @@ public final class VectorBackend extends Backend {
     }
 
     @Override
-    public boolean supports(Precision precision) {
-        return true;
-    }
-
-    @Override
     protected Tensor newTensor(Precision precision, int[] shape) {
         return new VecTensor(this, precision, shape);
     }
@@ -94,16 +89,8 @@ public final class VectorBackend extends Backend {
     private <A> Gradients backward(VecLayer<A> l, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
                                    Tensor dhN, Tensor dcN, Tensor dx) {
         LayerSpec spec = l.spec();
-        Precision p = l.precision();
-        int batch = sweep.batch(), rows = spec.gateRows();
-        Gradients g = new Gradients(
-                allocate(p, batch, spec.outputSize()),
-                spec.hasCellState() ? allocate(p, batch, spec.hiddenSize()) : null,
-                allocate(p, rows, spec.inputSize()),
-                allocate(p, rows, spec.outputSize()),
-                allocate(p, rows),
-                allocate(p, rows),
-                spec.projSize() > 0 ? allocate(p, spec.projSize(), spec.hiddenSize()) : null);
+        int batch = sweep.batch();
+        Gradients g = Gradients.zeros(this, l.precision(), spec, batch);
         Recurrence<A> r = recurrence(l, new StepTimes(sweep), data(sweep.x()));
         r.backward(((VecReserve<A>) reserve).s, data(dy), dy.dim(2), dyColumn, data(dhN), data(dcN), data(dx),
                 data(g.dWih()), data(g.dWhh()), data(g.dBih()), data(g.dBhh()), data(g.dWhr()));
