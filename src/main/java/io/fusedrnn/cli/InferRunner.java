@@ -32,21 +32,12 @@ import java.util.List;
  * The body of {@code infer}: streams batch chunks of a memory-mapped input .npy through a prepared
  * model and writes each chunk's y (and h_n, c_n) into temporary files, moved into place only when
  * every chunk succeeded. Rows are independent, so the chunks give bitwise the one-shot result; the
- * chunk size comes from a memory budget unless {@code --chunk-rows} says otherwise.
+ * chunk size comes from a memory budget unless {@code --chunk-rows} says otherwise. It holds the
+ * model, the checked options and the stream progress goes to.
  */
-final class InferRunner {
+record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
     /** Working memory aimed at per chunk (inputs, outputs, the backend's per-layer scratch). */
     static final long DEFAULT_BUDGET_BYTES = 256L << 20;
-
-    private final RnnModel model;
-    private final InferOptions o;
-    private final PrintStream err;
-
-    InferRunner(RnnModel model, InferOptions o, PrintStream err) {
-        this.model = model;
-        this.o = o;
-        this.err = err;
-    }
 
     /** Runs the model over the whole input; throws FusedRnnException (bad input) or NonFinite.Found. */
     void run() {

@@ -13,20 +13,13 @@ import java.util.function.LongSupplier;
  * 10% of the {@value #WINDOW} before), at most {@value #MAX_MILLIS} ms. A fixed time is not enough:
  * interpreted Vector API code runs 100 to 1000 times slower than compiled code, so the first case
  * of a run can spend a second or more before C2 has compiled its loops (measured on the vector
- * backend: 300 ms per run at first, 0.1 to 0.2 ms after about 200 runs).
+ * backend: 300 ms per run at first, 0.1 to 0.2 ms after about 200 runs). It reads two clocks: the
+ * time in nanoseconds and the JIT's total compilation time in milliseconds (fakes in its tests).
  */
-final class Warmup {
+record Warmup(LongSupplier nanos, LongSupplier compileMillis) {
     static final int WINDOW = 10;
     static final long QUIET_MILLIS = 300;
     static final long MAX_MILLIS = 10_000;
-
-    private final LongSupplier nanos;
-    private final LongSupplier compileMillis;
-
-    Warmup(LongSupplier nanos, LongSupplier compileMillis) {
-        this.nanos = nanos;
-        this.compileMillis = compileMillis;
-    }
 
     /** On the real clock, watching this JVM's total JIT compilation time (or nothing where it is not reported). */
     static Warmup jvm() {

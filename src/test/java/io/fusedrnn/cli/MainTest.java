@@ -31,42 +31,42 @@ class MainTest {
         }
     }
 
+    /** Runs the CLI and asserts its exit status (what it printed goes into the failure message). */
+    private static Result expect(int status, String... args) {
+        Result r = run(args);
+        assertEquals(status, r.status(), String.join(" ", args) + ": " + r.out() + r.err());
+        return r;
+    }
+
     private static final List<String> COMMANDS = List.of("demo", "devices", "gradcheck", "infer", "version", "help");
 
     @Test
     void badOptionsGetOneLineNamingTheCommandOnceAndExitTwo() {
-        Result r = run("gradcheck", "--bogus");
-        assertEquals(2, r.status());
+        Result r = expect(2, "gradcheck", "--bogus");
         assertEquals("fusedrnn gradcheck: Unknown option: '--bogus' (see 'fusedrnn gradcheck --help')\n", r.err());
-        Result missing = run("gradcheck", "--backend");
-        assertEquals(2, missing.status());
+        Result missing = expect(2, "gradcheck", "--backend");
         assertEquals(1, missing.err().lines().count(), missing.err());
         assertTrue(missing.err().startsWith("fusedrnn gradcheck: Missing required parameter for option '--backend'"), missing.err());
-        Result unknown = run("frobnicate");
-        assertEquals(2, unknown.status());
+        Result unknown = expect(2, "frobnicate");
         assertTrue(unknown.err().startsWith("fusedrnn: unknown command 'frobnicate'; expected one of demo, devices, gradcheck, infer"),
                 unknown.err());
-        Result none = run();
-        assertEquals(2, none.status());
+        Result none = expect(2);
         assertTrue(none.err().startsWith("fusedrnn: a command is required\nUsage: fusedrnn"), none.err());
-        Result repeated = run("gradcheck", "--backend", "reference", "--backend", "vector");
-        assertEquals(2, repeated.status(), repeated.err());
+        Result repeated = expect(2, "gradcheck", "--backend", "reference", "--backend", "vector");
         assertTrue(repeated.err().contains("--backend") && repeated.err().contains("only once"), repeated.err());
     }
 
     @Test
     void aFailureInsideACommandNamesTheCommandOnce() {
-        Result r = run("gradcheck", "--backend", "cuda");
-        assertEquals(2, r.status());
+        Result r = expect(2, "gradcheck", "--backend", "cuda");
         assertEquals("fusedrnn gradcheck: backend: expected one of auto, reference, vector, opencl[:platform:device|:name], found 'cuda'\n",
                 r.err());
-        assertEquals(2, run("help", "nope").status());
+        expect(2, "help", "nope");
     }
 
     @Test
     void aMissingBackendExitsThree() {
-        Result r = run("gradcheck", "--backend", "opencl:no-such-device-xyz");
-        assertEquals(3, r.status(), r.err());
+        Result r = expect(3, "gradcheck", "--backend", "opencl:no-such-device-xyz");
         assertTrue(r.err().startsWith("fusedrnn gradcheck: opencl: "), r.err());
         assertFalse(r.err().contains("opencl: opencl:"), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
@@ -75,8 +75,7 @@ class MainTest {
     @Test
     void verboseBeforeOrAfterTheCommandAddsTheStackTrace() {
         for (String[] args : new String[][] {{"--verbose", "gradcheck", "--backend", "cuda"}, {"gradcheck", "--backend", "cuda", "--verbose"}}) {
-            Result r = run(args);
-            assertEquals(2, r.status());
+            Result r = expect(2, args);
             assertTrue(r.err().startsWith("fusedrnn gradcheck: backend: expected"), r.err());
             assertTrue(r.err().contains("\tat io.fusedrnn.Backends.open"), r.err());
         }
@@ -85,13 +84,11 @@ class MainTest {
     @Test
     void everyCommandHasHelpWithItsOptionsDefaultsAndAnExample() {
         for (String command : COMMANDS) {
-            Result r = run(command, "--help");
-            assertEquals(0, r.status(), command + ": " + r.err());
+            Result r = expect(0, command, "--help");
             assertTrue(r.out().startsWith("Usage: fusedrnn " + command), r.out());
             assertTrue(r.out().contains("Example"), command + ": " + r.out());
             assertTrue(r.out().contains("--verbose") && r.out().contains("--version"), command + ": " + r.out());
-            Result help = run("help", command);
-            assertEquals(0, help.status());
+            Result help = expect(0, "help", command);
             assertEquals(r.out(), help.out(), "help " + command + " prints what " + command + " --help does");
         }
         String infer = run("infer", "--help").out();
@@ -100,8 +97,7 @@ class MainTest {
             assertTrue(infer.contains(text), text + " in\n" + infer);
         }
         assertTrue(run("gradcheck", "--help").out().contains("(default: every backend that opens)"));
-        Result top = run("--help");
-        assertEquals(0, top.status());
+        Result top = expect(0, "--help");
         for (String command : COMMANDS) assertTrue(top.out().contains("\n  " + command + " "), command + " in\n" + top.out());
         assertEquals(top.out(), run("help").out());
     }
@@ -119,8 +115,7 @@ class MainTest {
 
     @Test
     void versionNamesTheLibraryTheJdkAndTheBackends() {
-        Result r = run("--version");
-        assertEquals(0, r.status(), r.err());
+        Result r = expect(0, "--version");
         List<String> lines = r.out().lines().toList();
         assertNotEquals("fusedrnn unknown", lines.getFirst());
         assertTrue(lines.getFirst().matches("fusedrnn \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), lines.getFirst());
@@ -132,8 +127,7 @@ class MainTest {
 
     @Test
     void gradcheckOnTheReferencePrintsAPassingTable() {
-        Result r = run("gradcheck", "--backend", "reference");
-        assertEquals(0, r.status(), r.out());
+        Result r = expect(0, "gradcheck", "--backend", "reference");
         assertTrue(r.out().startsWith("backend    case"), r.out());
         assertTrue(r.out().contains("gradient check passed"), r.out());
         assertFalse(r.out().contains("FAIL"), r.out());
