@@ -323,26 +323,18 @@ public abstract class Tensor extends BackendResource {
     private void writeArray(MemorySegment src, Precision type) {
         checkOpen();
         checkLength(src.byteSize() / type.bytes());
-        if (type == precision) {
-            writeBlock(src, Block.contiguous(0, 0, size));
-        } else {
-            MemorySegment converted = heapArray(precision);
-            convert(src, type, converted);
-            writeBlock(converted, Block.contiguous(0, 0, size));
-        }
+        MemorySegment own = type == precision ? src : heapArray(precision);
+        if (own != src) convert(src, type, own);
+        writeBlock(own, Block.contiguous(0, 0, size));
     }
 
     /** Copies all values into a heap array of {@code type} (viewed as a segment), converted where it is not this tensor's precision. */
     private void readArray(MemorySegment dst, Precision type) {
         checkOpen();
         checkLength(dst.byteSize() / type.bytes());
-        if (type == precision) {
-            readBlock(dst, Block.contiguous(0, 0, size));
-        } else {
-            MemorySegment staged = heapArray(precision);
-            readBlock(staged, Block.contiguous(0, 0, size));
-            convert(staged, precision, dst);
-        }
+        MemorySegment own = type == precision ? dst : heapArray(precision);
+        readBlock(own, Block.contiguous(0, 0, size));
+        if (own != dst) convert(own, precision, dst);
     }
 
     /** A new zeroed heap array of {@code size} values of {@code type}, as a segment. */
