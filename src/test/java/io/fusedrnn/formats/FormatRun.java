@@ -32,12 +32,14 @@ final class FormatRun {
      */
     static List<DynamicTest> eachFile(String folder, String... files) {
         List<DynamicTest> tests = new ArrayList<>();
-        for (String name : files) {
-            Path file = Fixtures.path(folder + "/" + name);
-            Path expect = Fixtures.path(folder + "/" + name.substring(0, name.indexOf('.')) + ".expect.safetensors");
-            tests.addAll(everywhere(name, expect, () -> RnnModel.load(file, LoadOptions.defaults())));
-        }
+        for (String name : files) tests.addAll(loaded(folder, name, name.substring(0, name.indexOf('.')), LoadOptions.defaults(), name));
         return tests;
+    }
+
+    /** The model {@code fixtures/FOLDER/FILE} loaded with {@code options}, against {@code STEM.expect.safetensors}, everywhere. */
+    static List<DynamicTest> loaded(String folder, String file, String stem, LoadOptions options, String label) {
+        Path model = Fixtures.path(folder + "/" + file);
+        return everywhere(label, Fixtures.path(folder + "/" + stem + ".expect.safetensors"), () -> RnnModel.load(model, options));
     }
 
     /** One dynamic test per backend and precision. */

@@ -46,8 +46,7 @@ class OnnxFormatTest {
     List<DynamicTest> modelsReproduceTheReference() {
         List<DynamicTest> t = FormatRun.eachFile("onnx", "export_lstm_l2_bi.onnx", "export_gru_l2.onnx", "lstm_reverse_lens.onnx",
                 "gru_lbr0_bi_layout1.onnx", "gru_lbr1_nobias.onnx", "lstm_external.onnx");
-        t.addAll(FormatRun.everywhere("two_nodes.onnx --node dec", fixture("two_nodes.expect.safetensors"),
-                () -> RnnModel.load(fixture("two_nodes.onnx"), LoadOptions.node("dec"))));
+        t.addAll(FormatRun.loaded("onnx", "two_nodes.onnx", "two_nodes", LoadOptions.node("dec"), "two_nodes.onnx --node dec"));
         return t;
     }
 

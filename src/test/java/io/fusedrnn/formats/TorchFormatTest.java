@@ -31,12 +31,10 @@ class TorchFormatTest {
     @TestFactory
     List<DynamicTest> stateDictsReproducePyTorch() {
         List<DynamicTest> t = FormatRun.eachFile("torch", "lstm_l2_bi.pt", "shared.pt", "gru_f16.pt", "lstm_bf16.pt");
-        t.addAll(FormatRun.everywhere("lstm_l2_bi_p4.pt", fixture("lstm_l2_bi.expect.safetensors"), // the protocol-4 copy of lstm_l2_bi
-                () -> RnnModel.load(fixture("lstm_l2_bi_p4.pt"), LoadOptions.defaults())));
-        t.addAll(FormatRun.everywhere("checkpoint.pth (prefix found)", fixture("checkpoint.expect.safetensors"),
-                () -> RnnModel.load(fixture("checkpoint.pth"), LoadOptions.defaults())));
-        t.addAll(FormatRun.everywhere("checkpoint.pth (--prefix model_state_dict.encoder.rnn.)", fixture("checkpoint.expect.safetensors"),
-                () -> RnnModel.load(fixture("checkpoint.pth"), LoadOptions.prefix("model_state_dict.encoder.rnn."))));
+        t.addAll(FormatRun.loaded("torch", "lstm_l2_bi_p4.pt", "lstm_l2_bi", LoadOptions.defaults(), "lstm_l2_bi_p4.pt (protocol 4)"));
+        t.addAll(FormatRun.loaded("torch", "checkpoint.pth", "checkpoint", LoadOptions.defaults(), "checkpoint.pth (prefix found)"));
+        String prefix = "model_state_dict.encoder.rnn.";
+        t.addAll(FormatRun.loaded("torch", "checkpoint.pth", "checkpoint", LoadOptions.prefix(prefix), "checkpoint.pth (--prefix " + prefix + ")"));
         return t;
     }
 
