@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class HttpMetrics {
     private final Map<Integer, LongAdder> byStatus = new ConcurrentSkipListMap<>();
     final AtomicInteger inFlight = new AtomicInteger();
+    final LongAdder aborted = new LongAdder();
 
     /** Counts one answered request. */
     void answered(int status) {
@@ -31,6 +32,7 @@ final class HttpMetrics {
         header(b, "fusedrnn_http_requests_total", "counter", "HTTP requests answered, by status code.");
         if (byStatus.isEmpty()) b.append("fusedrnn_http_requests_total{code=\"200\"} 0\n");
         byStatus.forEach((code, n) -> b.append("fusedrnn_http_requests_total{code=\"").append(code).append("\"} ").append(n.sum()).append('\n'));
+        counter(b, "fusedrnn_http_aborted_total", "HTTP requests whose client went away before the answer was written.", aborted.sum());
         gauge(b, "fusedrnn_http_in_flight", "HTTP requests being handled now.", inFlight.get());
         ServiceStats s = service.stats();
         gauge(b, "fusedrnn_queue_depth", "Requests waiting for a batch.", service.queued());

@@ -230,13 +230,13 @@ class RnnHttpServerTest {
 
     @Test
     void aFullQueueIs503WithRetryAfterAndALateAnswerIs504() throws Exception {
-        RnnConfig big = RnnConfig.lstm(64, 64, 0, 1, false);
+        RnnConfig big = RnnConfig.lstm(64, 128, 0, 1, false);
         try (Backend be = Backends.open("reference"); PreparedRnn slowModel = RnnModel.random(big, 9).prepare(be, Precision.FP32)) {
             RnnService s = new RnnService(slowModel, new ServiceOptions(1, Duration.ZERO, 1, 8));
             RnnHttpServer h = RnnHttpServer.start(s, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofMillis(100)));
             try {
                 Random r = new Random(8);
-                String slow = body(ServeFixtures.matrix(r, 3000, 64), "\"outputs\": [\"h_n\"]"); // 0.2 s or more on the reference backend
+                String slow = body(ServeFixtures.matrix(r, 4000, 64), "\"outputs\": [\"h_n\"]"); // about 1 s on the reference backend (0.8 GFLOP), far over the 100 ms limit
                 String quick = body(ServeFixtures.matrix(r, 1, 64), null);
                 CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> call(h, slow));
                 while (s.stats().accepted() == 0) Thread.sleep(1);
@@ -278,7 +278,7 @@ class RnnHttpServerTest {
 
     @Test
     void stopAnswersRequestsInFlightThenRefusesConnections() throws Exception {
-        RnnConfig big = RnnConfig.lstm(64, 64, 0, 1, false);
+        RnnConfig big = RnnConfig.lstm(64, 128, 0, 1, false);
         try (Backend be = Backends.open("reference"); PreparedRnn slowModel = RnnModel.random(big, 9).prepare(be, Precision.FP32)) {
             RnnService s = new RnnService(slowModel, ServiceOptions.DEFAULTS);
             RnnHttpServer h = RnnHttpServer.start(s, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofSeconds(20)));
