@@ -2,12 +2,7 @@ package io.fusedrnn.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fusedrnn.Backend;
-import io.fusedrnn.Backends;
-import io.fusedrnn.Precision;
-import io.fusedrnn.model.PreparedRnn;
 import io.fusedrnn.model.RnnConfig;
-import io.fusedrnn.model.RnnModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,25 +37,17 @@ class RealClientsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final RnnConfig CFG = RnnConfig.lstm(4, 6, 0, 1, false);
 
-    private static Backend backend;
-    private static PreparedRnn rnn;
-    private static RnnService service;
-    private static RnnHttpServer server;
+    private static ServedModel served;
 
     @BeforeAll
     static void start() {
-        backend = Backends.open("reference");
-        rnn = RnnModel.random(CFG, 11).prepare(backend, Precision.FP32);
-        service = new RnnService(rnn, ServiceOptions.DEFAULTS.withMaxWait(Duration.ofMillis(1)));
-        server = RnnHttpServer.start(service, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 * 1024, 100, Duration.ofSeconds(20)));
+        served = ServedModel.start(CFG, 11, ServiceOptions.DEFAULTS.withMaxWait(Duration.ofMillis(1)),
+                HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 * 1024, 100, Duration.ofSeconds(20)));
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        service.close();
-        rnn.close();
-        backend.close();
+        served.close();
     }
 
     /** One answer as the server sent it: status, headers (names lower-cased), body. */
@@ -68,7 +55,7 @@ class RealClientsTest {
     }
 
     private static Socket connect() throws IOException {
-        Socket s = new Socket("127.0.0.1", server.address().getPort());
+        Socket s = new Socket("127.0.0.1", served.server().address().getPort());
         s.setSoTimeout(20_000);
         return s;
     }
@@ -101,7 +88,7 @@ class RealClientsTest {
 
     /** The request's h_n from the in-process service: the oracle for every answer here. */
     private static float[][] expectedHn(float[][] x) throws Exception {
-        return service.submit(RnnRequest.of(x).withOutputs(Output.H_N)).get().hN();
+        return served.service().submit(RnnRequest.of(x).withOutputs(Output.H_N)).get().hN();
     }
 
     private static float[][] hN(Answer a) throws IOException {
@@ -207,7 +194,7 @@ class RealClientsTest {
 
     @Test
     void aClientGoneMidBodyIsCountedAsAbortedAndTheServerAnswersTheNext() throws Exception {
-        long aborted = server.aborted(), errors = server.answered(500) + server.answered(400);
+        long aborted = served.server().aborted(), errors = served.server().answered(500) + served.server().answered(400);
         byte[] b = body(ServeFixtures.matrix(new Random(30), 40, 4)).getBytes(StandardCharsets.UTF_8);
         try (Socket s = connect()) {
             s.getOutputStream().write(ascii("POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Length: " + b.length + "\r\n\r\n"));
@@ -215,9 +202,9 @@ class RealClientsTest {
             s.getOutputStream().flush();
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (server.aborted() == aborted && System.nanoTime() < deadline) Thread.sleep(5);
-        assertEquals(aborted + 1, server.aborted());
-        assertEquals(errors, server.answered(500) + server.answered(400), "a client that left is not an error answer");
+        while (served.server().aborted() == aborted && System.nanoTime() < deadline) Thread.sleep(5);
+        assertEquals(aborted + 1, served.server().aborted());
+        assertEquals(errors, served.server().answered(500) + served.server().answered(400), "a client that left is not an error answer");
         float[][] x = ServeFixtures.matrix(new Random(31), 4, 4);
         byte[] ok = body(x).getBytes(StandardCharsets.UTF_8);
         try (Socket s = connect()) {
@@ -225,6 +212,6 @@ class RealClientsTest {
             s.getOutputStream().write(ok);
             assertArrayEquals(expectedHn(x), hN(read(s.getInputStream())));
         }
-        assertTrue(server.metricsText().contains("fusedrnn_http_aborted_total " + (aborted + 1)), server.metricsText());
+        assertTrue(served.server().metricsText().contains("fusedrnn_http_aborted_total " + (aborted + 1)), served.server().metricsText());
     }
 }

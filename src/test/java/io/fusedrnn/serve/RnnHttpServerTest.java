@@ -46,25 +46,23 @@ class RnnHttpServerTest {
     private static final RnnConfig CFG = RnnConfig.lstm(3, 5, 0, 2, true);
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static Backend backend;
+    private static ServedModel served;
     private static PreparedRnn rnn;
     private static RnnService service;
     private static RnnHttpServer server;
 
     @BeforeAll
     static void start() {
-        backend = Backends.open("reference");
-        rnn = RnnModel.random(CFG, 5).prepare(backend, Precision.FP32);
-        service = new RnnService(rnn, ServiceOptions.DEFAULTS.withMaxBatch(8).withMaxWait(Duration.ofMillis(3)));
-        server = RnnHttpServer.start(service, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(64 * 1024, 100, Duration.ofSeconds(20)));
+        served = ServedModel.start(CFG, 5, ServiceOptions.DEFAULTS.withMaxBatch(8).withMaxWait(Duration.ofMillis(3)),
+                HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(64 * 1024, 100, Duration.ofSeconds(20)));
+        rnn = served.rnn();
+        service = served.service();
+        server = served.server();
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        service.close();
-        rnn.close();
-        backend.close();
+        served.close();
     }
 
     static HttpResponse<String> send(RnnHttpServer s, String method, String path, String body) throws IOException, InterruptedException {
