@@ -106,7 +106,7 @@ public final class ServeCommand implements Callable<Integer> {
                 service.close();
                 rnn.close();
                 be.close();
-                err.println("fusedrnn serve: stopped after answering " + service.stats().answered() + " requests");
+                err.println("fusedrnn serve: stopped after answering " + service.stats().counts().answered() + " requests");
                 out.flush();
                 err.flush();
                 stopped.countDown();

@@ -237,7 +237,7 @@ class RnnHttpServerTest {
                 String slow = body(ServeFixtures.matrix(r, 4000, 64), "\"outputs\": [\"h_n\"]"); // about 1 s on the reference backend (0.8 GFLOP), far over the 100 ms limit
                 String quick = body(ServeFixtures.matrix(r, 1, 64), null);
                 CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> call(h, slow));
-                while (s.stats().accepted() == 0) Thread.sleep(1);
+                while (s.stats().counts().accepted() == 0) Thread.sleep(1);
                 List<CompletableFuture<HttpResponse<String>>> more = new ArrayList<>();
                 for (int i = 0; i < 4; i++) more.add(CompletableFuture.supplyAsync(() -> call(h, quick)));
                 int full = 0, late = 0;
@@ -261,8 +261,8 @@ class RnnHttpServerTest {
                 h.close();
                 s.close();
             }
-            assertEquals(s.stats().accepted(), s.stats().answered() + s.stats().timedOut(), "every accepted request is counted once");
-            assertTrue(s.stats().timedOut() >= 1, "504s are counted as timed out");
+            assertEquals(s.stats().counts().accepted(), s.stats().counts().answered() + s.stats().counts().timedOut(), "every accepted request is counted once");
+            assertTrue(s.stats().counts().timedOut() >= 1, "504s are counted as timed out");
         }
     }
 
@@ -282,7 +282,7 @@ class RnnHttpServerTest {
             RnnHttpServer h = RnnHttpServer.start(s, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofSeconds(20)));
             String slow = body(ServeFixtures.matrix(new Random(3), 1500, 64), "\"outputs\": [\"h_n\"]");
             CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> call(h, slow));
-            while (s.stats().accepted() == 0) Thread.sleep(1);
+            while (s.stats().counts().accepted() == 0) Thread.sleep(1);
             long t0 = System.nanoTime();
             h.stop(Duration.ofSeconds(20));
             s.close();
