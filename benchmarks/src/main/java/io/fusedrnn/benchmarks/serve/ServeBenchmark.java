@@ -39,7 +39,7 @@ import java.util.Random;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * io.fusedrnn.benchmarks.serve.ServeBenchmark [short] [seconds=S] [warmup=S] [rounds=R] [backend=B]
  * [only=in-process|http] [clients=1,8,64] [policies] [httpclient]}; {@code short} is 2 s per run,
- * 3 rounds, 1 and 64 clients, about 1.5 minutes. Old form: {@code [seconds] [rounds] [backend]}.
+ * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute. Old form: {@code [seconds] [rounds] [backend]}.
  */
 public final class ServeBenchmark {
     private static final int I = 64, H = 256, T_MIN = 20, T_MAX = 80, POOL = 512;
