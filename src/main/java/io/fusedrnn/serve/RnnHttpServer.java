@@ -176,6 +176,7 @@ public final class RnnHttpServer implements AutoCloseable {
             } catch (NumberFormatException e) {
                 throw new HttpError(400, "Content-Length: expected a number, found " + declared);
             }
+            if (length < 0) throw new HttpError(400, "Content-Length: expected a number >= 0, found " + declared);
             if (length > limit) throw tooLarge(declared);
         }
         try (InputStream in = ex.getRequestBody()) {
