@@ -45,7 +45,7 @@ public final class ServeCommand implements Callable<Integer> {
     int maxBatch;
     @Option(names = "--max-wait-ms", defaultValue = "2", description = "how long the oldest request waits for others (default: ${DEFAULT-VALUE})")
     double maxWaitMs;
-    @Option(names = "--sweep-cost", defaultValue = "2", description = "a sweep's fixed cost in rows: batches sorted by length split where padding costs more (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sweep-cost", defaultValue = "64", description = "a sweep's fixed cost in rows: batches sorted by length split where padding costs more; 64 keeps a batch of 64 in one sweep (default: ${DEFAULT-VALUE})")
     int sweepCost;
     @Option(names = "--queue", defaultValue = "10000", description = "most requests waiting; more get 503 (default: ${DEFAULT-VALUE})")
     int queue;
@@ -106,7 +106,7 @@ public final class ServeCommand implements Callable<Integer> {
                 service.close();
                 rnn.close();
                 be.close();
-                err.println("fusedrnn serve: stopped after answering " + service.stats().answered() + " requests");
+                err.println("fusedrnn serve: stopped after answering " + service.stats().counts().answered() + " requests");
                 out.flush();
                 err.flush();
                 stopped.countDown();

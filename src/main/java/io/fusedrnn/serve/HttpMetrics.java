@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class HttpMetrics {
     private final Map<Integer, LongAdder> byStatus = new ConcurrentSkipListMap<>();
     final AtomicInteger inFlight = new AtomicInteger();
+    final LongAdder aborted = new LongAdder();
 
     /** Counts one answered request. */
     void answered(int status) {
@@ -31,16 +32,18 @@ final class HttpMetrics {
         header(b, "fusedrnn_http_requests_total", "counter", "HTTP requests answered, by status code.");
         if (byStatus.isEmpty()) b.append("fusedrnn_http_requests_total{code=\"200\"} 0\n");
         byStatus.forEach((code, n) -> b.append("fusedrnn_http_requests_total{code=\"").append(code).append("\"} ").append(n.sum()).append('\n'));
+        counter(b, "fusedrnn_http_aborted_total", "HTTP requests whose client went away before the answer was written.", aborted.sum());
         gauge(b, "fusedrnn_http_in_flight", "HTTP requests being handled now.", inFlight.get());
         ServiceStats s = service.stats();
+        ServiceStats.Counts n = s.counts();
         gauge(b, "fusedrnn_queue_depth", "Requests waiting for a batch.", service.queued());
-        counter(b, "fusedrnn_requests_total", "Requests accepted by the batcher.", s.accepted());
-        counter(b, "fusedrnn_rejected_total", "Requests refused because the queue was full.", s.rejected());
-        counter(b, "fusedrnn_answered_total", "Requests answered with a result.", s.answered());
-        counter(b, "fusedrnn_timed_out_total", "Requests that timed out before their answer.", s.timedOut());
-        counter(b, "fusedrnn_cancelled_total", "Requests cancelled by their caller.", s.cancelled());
-        counter(b, "fusedrnn_failed_total", "Requests whose sweep failed.", s.failed());
-        counter(b, "fusedrnn_sweeps_total", "Batched sweeps run.", s.sweeps());
+        counter(b, "fusedrnn_requests_total", "Requests accepted by the batcher.", n.accepted());
+        counter(b, "fusedrnn_rejected_total", "Requests refused because the queue was full.", n.rejected());
+        counter(b, "fusedrnn_answered_total", "Requests answered with a result.", n.answered());
+        counter(b, "fusedrnn_timed_out_total", "Requests that timed out before their answer.", n.timedOut());
+        counter(b, "fusedrnn_cancelled_total", "Requests cancelled by their caller.", n.cancelled());
+        counter(b, "fusedrnn_failed_total", "Requests whose sweep failed.", n.failed());
+        counter(b, "fusedrnn_sweeps_total", "Batched sweeps run.", n.sweeps());
         histogram(b, "fusedrnn_batch_size", "Rows per batched sweep.", s.batchRows());
         histogram(b, "fusedrnn_queue_seconds", "Seconds from submit to the start of the request's sweep.", s.queueSeconds());
         histogram(b, "fusedrnn_compute_seconds", "Seconds per sweep (upload, forward, download).", s.computeSeconds());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.fusedrnn.model.RnnConfig;
 
@@ -23,7 +24,14 @@ import java.util.Set;
  * are {@link HttpError}s naming the field, what was expected and what was found; a T over the limit is 413.
  */
 final class InferJson {
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    /**
+     * Numbers are parsed with FastDoubleParser (Jackson's fast-parser features): correctly rounded to
+     * float like {@link Float#parseFloat}, at a fraction of its cost (measured: README, Serving).
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
+            .build();
 
     private InferJson() {
     }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fusedrnn.FusedRnnException;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -90,6 +91,11 @@ public final class RnnHttpServer implements AutoCloseable {
         return metrics.count(status);
     }
 
+    /** {@return requests whose client went away before its answer was written (mid-body or mid-answer)} */
+    public long aborted() {
+        return metrics.aborted.sum();
+    }
+
     /** {@return requests being handled now} */
     public int inFlight() {
         return metrics.inFlight.get();
@@ -116,6 +122,8 @@ public final class RnnHttpServer implements AutoCloseable {
                 }
                 default -> throw new HttpError(404, "path: expected /v1/infer, /health or /metrics, found " + path);
             }
+        } catch (UncheckedIOException e) {
+            metrics.aborted.increment(); // the client went away mid-request or mid-answer: nobody to answer
         } catch (HttpError e) {
             if (e.status == 503) ex.getResponseHeaders().set("Retry-After", "1");
             sendQuietly(ex, e.status, InferJson.error(e.getMessage()));
@@ -161,15 +169,24 @@ public final class RnnHttpServer implements AutoCloseable {
     private byte[] readBody(HttpExchange ex) {
         long limit = options.maxBodyBytes();
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        long length = -1;
         if (declared != null) {
             try {
-                if (Long.parseLong(declared.trim()) > limit) throw tooLarge(declared);
+                length = Long.parseLong(declared.trim());
             } catch (NumberFormatException e) {
                 throw new HttpError(400, "Content-Length: expected a number, found " + declared);
             }
+            if (length < 0) throw new HttpError(400, "Content-Length: expected a number >= 0, found " + declared);
+            if (length > limit) throw tooLarge(declared);
         }
         try (InputStream in = ex.getRequestBody()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (length >= 0) { // one array of the declared size, no copies
+                byte[] body = new byte[(int) length];
+                int n = in.readNBytes(body, 0, body.length);
+                if (n != body.length) throw new UncheckedIOException(new EOFException("body: " + n + " of " + length + " bytes before the connection closed"));
+                return body;
+            }
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1)); // chunked: read up to the limit
             if (body.length > limit) throw tooLarge("more");
             return body;
         } catch (IOException e) {

@@ -16,8 +16,11 @@ import java.time.Duration;
  */
 public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost) {
 
-    /** The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 2 rows (measured: benchmarks/RESULTS.md). */
-    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 2);
+    /**
+     * The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 64 rows (so a
+     * batch of up to 64 runs as one sweep; measured: benchmarks/RESULTS.md, "Serving, round 3").
+     */
+    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64);
 
     /** Checks each field; a bad one is a {@link FusedRnnException} naming it. */
     public ServiceOptions {

@@ -21,39 +21,24 @@ public final class ServiceStats {
     ServiceStats() {
     }
 
-    /** {@return requests accepted into the queue} */
-    public long accepted() {
-        return accepted.sum();
+    /**
+     * The request counters at one moment (each read once, so they add up as well as requests still in
+     * flight allow: accepted = answered + failed + timed out + cancelled + those still queued or computing).
+     *
+     * @param accepted  requests accepted into the queue
+     * @param rejected  requests refused because the queue was full
+     * @param answered  requests answered with a result
+     * @param failed    requests whose sweep failed (the backend threw)
+     * @param timedOut  requests that timed out before their answer
+     * @param cancelled requests cancelled by their caller
+     * @param sweeps    sweeps run
+     */
+    public record Counts(long accepted, long rejected, long answered, long failed, long timedOut, long cancelled, long sweeps) {
     }
 
-    /** {@return requests refused because the queue was full} */
-    public long rejected() {
-        return rejected.sum();
-    }
-
-    /** {@return requests answered with a result} */
-    public long answered() {
-        return answered.sum();
-    }
-
-    /** {@return requests whose batch failed (the backend threw)} */
-    public long failed() {
-        return failed.sum();
-    }
-
-    /** {@return requests that timed out before their answer} */
-    public long timedOut() {
-        return timedOut.sum();
-    }
-
-    /** {@return requests cancelled by their caller} */
-    public long cancelled() {
-        return cancelled.sum();
-    }
-
-    /** {@return sweeps run (one per length bucket of a batch)} */
-    public long sweeps() {
-        return sweeps.sum();
+    /** {@return the request counters now} */
+    public Counts counts() {
+        return new Counts(accepted.sum(), rejected.sum(), answered.sum(), failed.sum(), timedOut.sum(), cancelled.sum(), sweeps.sum());
     }
 
     /** {@return rows per sweep} */

@@ -7,6 +7,8 @@ import io.fusedrnn.model.PreparedRnn;
 import io.fusedrnn.model.RnnConfig;
 import io.fusedrnn.model.RnnOutput;
 
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,6 +19,8 @@ import java.util.List;
 final class SweepRunner {
     private final PreparedRnn model;
     private final RnnConfig cfg;
+    /** x of the last sweeps, reused (one batcher thread): a fresh [T, B, I] array per sweep is 1.3 MB at T=80, B=64, I=64. */
+    private float[] xBuffer = new float[0];
 
     SweepRunner(PreparedRnn model) {
         this.model = model;
@@ -40,15 +44,18 @@ final class SweepRunner {
             wantC |= r.outputs().contains(Output.C_N);
         }
         int[] lengths = new int[batch];
-        float[] x = new float[steps * batch * in];
+        int count = steps * batch * in;
+        if (xBuffer.length < count) xBuffer = new float[count];
+        float[] x = xBuffer;
         for (int b = 0; b < batch; b++) {
             float[][] seq = rows.get(b).request().x();
             lengths[b] = seq.length;
             for (int t = 0; t < seq.length; t++) System.arraycopy(seq[t], 0, x, (t * batch + b) * in, in);
+            for (int t = seq.length; t < steps; t++) Arrays.fill(x, (t * batch + b) * in, (t * batch + b + 1) * in, 0f); // padding
         }
         float[] h0 = anyH0 ? states(rows, true, n, batch, out) : null;
         float[] c0 = anyC0 ? states(rows, false, n, batch, hs) : null;
-        try (Tensor xt = upload(be, p, x, steps, batch, in);
+        try (Tensor xt = upload(be, p, FloatBuffer.wrap(x, 0, count), steps, batch, in);
              Tensor h0t = h0 == null ? null : upload(be, p, h0, n, batch, out);
              Tensor c0t = c0 == null ? null : upload(be, p, c0, n, batch, hs);
              RnnOutput o = model.forward(xt, h0t, c0t, ragged ? lengths : null)) {
@@ -69,6 +76,10 @@ final class SweepRunner {
     }
 
     private static Tensor upload(Backend be, Precision p, float[] data, int... shape) {
+        return upload(be, p, FloatBuffer.wrap(data), shape);
+    }
+
+    private static Tensor upload(Backend be, Precision p, FloatBuffer data, int... shape) {
         Tensor t = be.allocate(p, shape);
         try {
             t.write(data);
@@ -95,7 +106,7 @@ final class SweepRunner {
         float[][] r = new float[count][];
         for (int i = 0; i < count; i++) {
             int from = (i * batch + b) * width;
-            r[i] = java.util.Arrays.copyOfRange(a, from, from + width);
+            r[i] = Arrays.copyOfRange(a, from, from + width);
         }
         return r;
     }

@@ -46,25 +46,23 @@ class RnnHttpServerTest {
     private static final RnnConfig CFG = RnnConfig.lstm(3, 5, 0, 2, true);
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static Backend backend;
+    private static ServedModel served;
     private static PreparedRnn rnn;
     private static RnnService service;
     private static RnnHttpServer server;
 
     @BeforeAll
     static void start() {
-        backend = Backends.open("reference");
-        rnn = RnnModel.random(CFG, 5).prepare(backend, Precision.FP32);
-        service = new RnnService(rnn, ServiceOptions.DEFAULTS.withMaxBatch(8).withMaxWait(Duration.ofMillis(3)));
-        server = RnnHttpServer.start(service, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(64 * 1024, 100, Duration.ofSeconds(20)));
+        served = ServedModel.start(CFG, 5, ServiceOptions.DEFAULTS.withMaxBatch(8).withMaxWait(Duration.ofMillis(3)),
+                HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(64 * 1024, 100, Duration.ofSeconds(20)));
+        rnn = served.rnn();
+        service = served.service();
+        server = served.server();
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        service.close();
-        rnn.close();
-        backend.close();
+        served.close();
     }
 
     static HttpResponse<String> send(RnnHttpServer s, String method, String path, String body) throws IOException, InterruptedException {
@@ -230,16 +228,16 @@ class RnnHttpServerTest {
 
     @Test
     void aFullQueueIs503WithRetryAfterAndALateAnswerIs504() throws Exception {
-        RnnConfig big = RnnConfig.lstm(64, 64, 0, 1, false);
+        RnnConfig big = RnnConfig.lstm(64, 128, 0, 1, false);
         try (Backend be = Backends.open("reference"); PreparedRnn slowModel = RnnModel.random(big, 9).prepare(be, Precision.FP32)) {
             RnnService s = new RnnService(slowModel, new ServiceOptions(1, Duration.ZERO, 1, 8));
             RnnHttpServer h = RnnHttpServer.start(s, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofMillis(100)));
             try {
                 Random r = new Random(8);
-                String slow = body(ServeFixtures.matrix(r, 3000, 64), "\"outputs\": [\"h_n\"]"); // 0.2 s or more on the reference backend
+                String slow = body(ServeFixtures.matrix(r, 4000, 64), "\"outputs\": [\"h_n\"]"); // about 1 s on the reference backend (0.8 GFLOP), far over the 100 ms limit
                 String quick = body(ServeFixtures.matrix(r, 1, 64), null);
                 CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> call(h, slow));
-                while (s.stats().accepted() == 0) Thread.sleep(1);
+                while (s.stats().counts().accepted() == 0) Thread.sleep(1);
                 List<CompletableFuture<HttpResponse<String>>> more = new ArrayList<>();
                 for (int i = 0; i < 4; i++) more.add(CompletableFuture.supplyAsync(() -> call(h, quick)));
                 int full = 0, late = 0;
@@ -263,8 +261,8 @@ class RnnHttpServerTest {
                 h.close();
                 s.close();
             }
-            assertEquals(s.stats().accepted(), s.stats().answered() + s.stats().timedOut(), "every accepted request is counted once");
-            assertTrue(s.stats().timedOut() >= 1, "504s are counted as timed out");
+            assertEquals(s.stats().counts().accepted(), s.stats().counts().answered() + s.stats().counts().timedOut(), "every accepted request is counted once");
+            assertTrue(s.stats().counts().timedOut() >= 1, "504s are counted as timed out");
         }
     }
 
@@ -278,13 +276,13 @@ class RnnHttpServerTest {
 
     @Test
     void stopAnswersRequestsInFlightThenRefusesConnections() throws Exception {
-        RnnConfig big = RnnConfig.lstm(64, 64, 0, 1, false);
+        RnnConfig big = RnnConfig.lstm(64, 128, 0, 1, false);
         try (Backend be = Backends.open("reference"); PreparedRnn slowModel = RnnModel.random(big, 9).prepare(be, Precision.FP32)) {
             RnnService s = new RnnService(slowModel, ServiceOptions.DEFAULTS);
             RnnHttpServer h = RnnHttpServer.start(s, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofSeconds(20)));
             String slow = body(ServeFixtures.matrix(new Random(3), 1500, 64), "\"outputs\": [\"h_n\"]");
             CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> call(h, slow));
-            while (s.stats().accepted() == 0) Thread.sleep(1);
+            while (s.stats().counts().accepted() == 0) Thread.sleep(1);
             long t0 = System.nanoTime();
             h.stop(Duration.ofSeconds(20));
             s.close();

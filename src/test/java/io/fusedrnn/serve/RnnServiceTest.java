@@ -100,10 +100,11 @@ class RnnServiceTest {
                 service.close(); // counts are final once the batcher has stopped
             }
             ServiceStats s = service.stats();
-            assertEquals(requests.size(), s.accepted());
-            assertEquals(requests.size(), s.answered(), "answered");
+            ServiceStats.Counts n = s.counts();
+            assertEquals(requests.size(), n.accepted());
+            assertEquals(requests.size(), n.answered(), "answered");
             assertEquals(requests.size(), s.batchRows().sum(), 0.0, "rows over all sweeps");
-            assertTrue(s.sweeps() < requests.size(), "requests were batched: " + s.sweeps() + " sweeps for " + requests.size());
+            assertTrue(n.sweeps() < requests.size(), "requests were batched: " + n.sweeps() + " sweeps for " + requests.size());
             for (int i = 0; i < requests.size(); i++) {
                 RnnRequest q = requests.get(i);
                 RnnResult got = answers.get(i).get(), want = ServeFixtures.alone(rnn, q);
@@ -163,10 +164,10 @@ class RnnServiceTest {
                 }
             }
             assertTrue(accepted.size() <= 3 && rejected >= 2, accepted.size() + " accepted, " + rejected + " rejected");
-            assertEquals(rejected, service.stats().rejected());
+            assertEquals(rejected, service.stats().counts().rejected());
             for (CompletableFuture<RnnResult> f : accepted) f.get(30, TimeUnit.SECONDS);
             service.close();
-            assertEquals(accepted.size(), service.stats().answered());
+            assertEquals(accepted.size(), service.stats().counts().answered());
         }
     }
 
@@ -184,10 +185,10 @@ class RnnServiceTest {
             assertThrows(CancellationException.class, dropped::join);
             slow.get(30, TimeUnit.SECONDS);
             service.close();
-            assertEquals(1, service.stats().timedOut());
-            assertEquals(1, service.stats().cancelled());
-            assertEquals(1, service.stats().answered());
-            assertEquals(1, service.stats().sweeps(), "only the slow request ran");
+            assertEquals(1, service.stats().counts().timedOut());
+            assertEquals(1, service.stats().counts().cancelled());
+            assertEquals(1, service.stats().counts().answered());
+            assertEquals(1, service.stats().counts().sweeps(), "only the slow request ran");
         }
     }
 
@@ -203,7 +204,7 @@ class RnnServiceTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> service.submit(ServeFixtures.matrix(r, 1, 4)));
             assertEquals("service: closed; expected submits before close()", e.getMessage());
             service.close(); // twice is harmless
-            assertEquals(50, service.stats().answered());
+            assertEquals(50, service.stats().counts().answered());
         }
     }
 
@@ -221,7 +222,7 @@ class RnnServiceTest {
                     "outputs: expected \"y\" or \"h_n\" for a GRU (no cell state), found \"c_n\"");
             assertRefused(service, new RnnRequest(new float[][] {{1, 2, 3}}, null, null, EnumSet.noneOf(Output.class), null),
                     "outputs: expected at least one of \"y\", \"h_n\", found none");
-            assertEquals(0, service.stats().accepted());
+            assertEquals(0, service.stats().counts().accepted());
         }
     }
 

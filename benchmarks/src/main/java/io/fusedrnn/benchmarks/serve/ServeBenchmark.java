@@ -19,50 +19,67 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Closed-loop load on {@link RnnService} and {@code serve}'s HTTP API: C clients each send one
  * request, wait for the answer, send the next (LSTM I=64, H=256, T uniform in 20..80, h_n only),
- * for C = 1, 8, 64, in-process and over loopback HTTP, beside the kernel bound (a B=64 sweep's
- * GFLOP/s over a B=1 sweep's). The clients run in this JVM, on the same cores as the server.
+ * in-process and over loopback HTTP, beside the kernel bound (a B=64 sweep's GFLOP/s over a B=1
+ * sweep's), then the ratios the serving targets name: 64 clients' throughput over one client's and
+ * the 64-client p99 over the single-client p50. The clients run in this JVM, on the same cores as the
+ * server. HTTP load comes from a wrk-like raw-socket generator ({@code http}) and, with
+ * {@code httpclient}, also from {@code java.net.http.HttpClient} ({@code http-jdkclient}).
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -cp … io.fusedrnn.benchmarks.serve.ServeBenchmark [seconds] [rounds] [backend]}
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
+ * io.fusedrnn.benchmarks.serve.ServeBenchmark [short] [seconds=S] [warmup=S] [rounds=R] [backend=B]
+ * [only=in-process|http] [clients=1,8,64] [policies] [httpclient]}; {@code short} is 2 s per run,
+ * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute. Old form: {@code [seconds] [rounds] [backend]}.
  */
 public final class ServeBenchmark {
     private static final int I = 64, H = 256, T_MIN = 20, T_MAX = 80, POOL = 512;
-    private static final long WARM_UP_MS = 1000;
-    private static final String DEFAULT_POLICY = "defaults (sweep cost " + ServiceOptions.DEFAULTS.sweepCost() + ")";
+    private static final String DEFAULT_POLICY = "defaults";
 
     private ServeBenchmark() {
     }
 
-    /** One measured configuration's outcome. */
-    record Row(String mode, int clients, String policy, double perSecond, double perCpuSecond, double p50, double p99, long n) {
-    }
-
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-
-    /** CPU time this process has used, all threads (on a shared machine: the work done, whatever the share of the cores we got). */
-    private static double cpuSeconds() {
-        return OS.getProcessCpuTime() * 1e-9;
-    }
-
+    /**
+     * Runs the benchmark (arguments above) and prints a Markdown table and the target ratios on stdout.
+     *
+     * @param args options, see the class comment
+     * @throws Exception when a run fails
+     */
     public static void main(String[] args) throws Exception {
-        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 4;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        String backendName = args.length > 2 ? args[2] : "vector";
-        String only = args.length > 3 ? args[3] : ""; // e.g. "http" runs only the HTTP rows
+        double seconds = 3, warmUp = 1;
+        int rounds = 3;
+        String backendName = "vector", only = "";
+        int[] clientCounts = {1, 8, 64};
+        boolean policies = true, httpClient = true;
+        int positional = 0;
+        for (String a : args) {
+            if (a.equals("short")) {
+                seconds = 2;
+                clientCounts = new int[] {1, 64};
+                policies = false;
+                httpClient = false;
+            } else if (a.equals("policies")) policies = true;
+            else if (a.equals("httpclient")) httpClient = true;
+            else if (a.startsWith("warmup=")) warmUp = Double.parseDouble(a.substring(7));
+            else if (a.startsWith("seconds=")) seconds = Double.parseDouble(a.substring(8));
+            else if (a.startsWith("rounds=")) rounds = Integer.parseInt(a.substring(7));
+            else if (a.startsWith("backend=")) backendName = a.substring(8);
+            else if (a.startsWith("only=")) only = a.substring(5);
+            else if (a.startsWith("clients=")) clientCounts = Arrays.stream(a.substring(8).split(",")).mapToInt(Integer::parseInt).toArray();
+            else if (positional == 0 && a.matches("[0-9.]+")) { seconds = Double.parseDouble(a); positional++; }
+            else if (positional == 1 && a.matches("[0-9]+")) { rounds = Integer.parseInt(a); positional++; }
+            else if (positional == 2) { backendName = a; positional++; }
+            else throw new IllegalArgumentException("argument: expected short, policies, httpclient, seconds=, warmup=, rounds=, backend=, only=, clients=; found " + a);
+        }
         RnnModel model = RnnModel.random(RnnConfig.lstm(I, H, 0, 1, false), 42);
         Random r = new Random(7);
         float[][][] xs = new float[POOL][][];
@@ -83,58 +100,82 @@ public final class ServeBenchmark {
         }
         try (Backend be = Backends.open(backendName); PreparedRnn rnn = model.prepare(be, Precision.FP32)) {
             System.err.println("serve benchmark: " + model.config().describe() + " on " + be.name() + " (" + be.description() + "), "
-                    + Runtime.getRuntime().availableProcessors() + " cpus, " + seconds + " s per run, " + rounds + " rounds");
-            kernelBound(be, rnn);
-            List<Row> rows = new ArrayList<>();
-            int[] clientCounts = {1, 8, 64};
+                    + Runtime.getRuntime().availableProcessors() + " cpus, " + seconds + " s per run after " + warmUp + " s warm-up, " + rounds
+                    + " rounds, defaults " + ServiceOptions.DEFAULTS);
+            kernelBound(be, rnn, policies ? 40 : 12);
+            List<ClosedLoop.Row> rows = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
                 for (int c : clientCounts) {
-                    if (!only.equals("http")) rows.add(inProcess(rnn, xs, c, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
-                    if (!only.equals("in-process")) rows.add(http(rnn, bodies, c, seconds));
+                    if (!only.equals("http")) rows.add(inProcess(rnn, xs, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
+                    if (!only.equals("in-process")) {
+                        rows.add(http(rnn, bodies, c, warmUp, seconds));
+                        if (httpClient) rows.add(httpJdkClient(rnn, bodies, c, warmUp, seconds));
+                    }
                 }
-                if (!only.isEmpty()) continue;
+                if (!policies || only.equals("http")) continue;
                 // the batching policies beside the default, at 64 clients
-                rows.add(inProcess(rnn, xs, 64, seconds, ServiceOptions.DEFAULTS.withSweepCost(Integer.MAX_VALUE), "one padded sweep"));
-                rows.add(inProcess(rnn, xs, 64, seconds, ServiceOptions.DEFAULTS.withSweepCost(0), "sweep cost 0"));
-                rows.add(inProcess(rnn, xs, 64, seconds, ServiceOptions.DEFAULTS.withSweepCost(8), "sweep cost 8"));
-                rows.add(inProcess(rnn, xs, 64, seconds, ServiceOptions.DEFAULTS.withMaxBatch(16), "max batch 16"));
+                rows.add(inProcess(rnn, xs, 64, warmUp, seconds, ServiceOptions.DEFAULTS.withSweepCost(Integer.MAX_VALUE), "one padded sweep"));
+                rows.add(inProcess(rnn, xs, 64, warmUp, seconds, ServiceOptions.DEFAULTS.withSweepCost(0), "sweep cost 0"));
+                rows.add(inProcess(rnn, xs, 64, warmUp, seconds, ServiceOptions.DEFAULTS.withSweepCost(2), "sweep cost 2"));
+                rows.add(inProcess(rnn, xs, 64, warmUp, seconds, ServiceOptions.DEFAULTS.withSweepCost(8), "sweep cost 8"));
+                rows.add(inProcess(rnn, xs, 64, warmUp, seconds, ServiceOptions.DEFAULTS.withMaxBatch(16), "max batch 16"));
             }
-            System.out.println("| mode | clients | policy | req/s, median (each round) | req per CPU-s, median | p50 ms | p99 ms | requests |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
-            List<String> seen = new ArrayList<>();
-            for (Row row : rows) {
-                String key = row.mode + row.clients + row.policy;
-                if (seen.contains(key)) continue;
-                seen.add(key);
-                List<Row> same = rows.stream().filter(x -> (x.mode + x.clients + x.policy).equals(key)).toList();
-                System.out.printf(Locale.ROOT, "| %s | %d | %s | %.1f (%s) | %.1f | %.2f | %.2f | %d |%n", row.mode, row.clients, row.policy,
-                        median(same.stream().mapToDouble(Row::perSecond).toArray()),
-                        String.join(", ", same.stream().map(x -> String.format(Locale.ROOT, "%.0f", x.perSecond)).toList()),
-                        median(same.stream().mapToDouble(Row::perCpuSecond).toArray()),
-                        median(same.stream().mapToDouble(Row::p50).toArray()), median(same.stream().mapToDouble(Row::p99).toArray()),
-                        same.stream().mapToLong(Row::n).sum());
-            }
+            report(rows);
         }
     }
 
+    /** Medians over the rounds per configuration, then the target ratios per mode. */
+    private static void report(List<ClosedLoop.Row> rows) {
+        Map<String, List<ClosedLoop.Row>> byKey = new LinkedHashMap<>();
+        for (ClosedLoop.Row row : rows) byKey.computeIfAbsent(row.key(), k -> new ArrayList<>()).add(row);
+        System.out.println("| mode | clients | policy | req/s, median (each round) | CPU ms/req | p50 ms | p99 ms | mean ms | queue ms | sweep ms | rows/sweep | KiB/req | GC ms/s | requests |");
+        System.out.println("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Map<String, double[]> med = new LinkedHashMap<>(); // key → {req/s, p50, p99}
+        for (var e : byKey.entrySet()) {
+            List<ClosedLoop.Row> same = e.getValue();
+            ClosedLoop.Row row = same.get(0);
+            double perSecond = median(same, ClosedLoop.Row::perSecond), p50 = median(same, ClosedLoop.Row::p50), p99 = median(same, ClosedLoop.Row::p99);
+            med.put(e.getKey(), new double[] {perSecond, p50, p99});
+            System.out.printf(Locale.ROOT, "| %s | %d | %s | %.0f (%s) | %.3f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f | %.1f | %d |%n", row.mode(), row.clients(),
+                    row.policy(), perSecond, String.join(", ", same.stream().map(x -> String.format(Locale.ROOT, "%.0f", x.perSecond())).toList()),
+                    median(same, ClosedLoop.Row::cpuMs), p50, p99, median(same, ClosedLoop.Row::mean), median(same, ClosedLoop.Row::queueMs),
+                    median(same, ClosedLoop.Row::sweepMs), median(same, ClosedLoop.Row::rowsPerSweep), median(same, ClosedLoop.Row::allocKb),
+                    median(same, ClosedLoop.Row::gcMsPerS), same.stream().mapToLong(ClosedLoop.Row::n).sum());
+        }
+        System.out.println();
+        for (String mode : List.of("in-process", "http", "http-jdkclient")) {
+            double[] one = med.get(mode + "|1|" + DEFAULT_POLICY), many = med.get(mode + "|64|" + DEFAULT_POLICY);
+            if (one == null || many == null) continue;
+            double thr = many[0] / one[0], tail = many[2] / one[1];
+            double need = mode.equals("in-process") ? 3 : 2;
+            System.out.printf(Locale.ROOT, "%s: throughput 64 ÷ 1 = %.1fx (target >= %.0fx: %s); p99(64) ÷ p50(1) = %.2f ÷ %.2f = %.1fx (target < 10x: %s)%n",
+                    mode, thr, need, thr >= need ? "met" : "MISSED", many[2], one[1], tail, tail < 10 ? "met" : "MISSED");
+        }
+    }
+
+    private static double median(List<ClosedLoop.Row> rows, java.util.function.ToDoubleFunction<ClosedLoop.Row> f) {
+        double[] s = rows.stream().mapToDouble(f).sorted().toArray();
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
     /** The batched sweep's GFLOP/s over the B=1 sweep's, T = 50 (the mean length), best of several runs each, interleaved. */
-    private static void kernelBound(Backend be, PreparedRnn rnn) {
+    private static void kernelBound(Backend be, PreparedRnn rnn, int reps) {
         int t = 50;
         double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
         int[] batches = {1, 16, 64};
         double[] cpu = new double[3];
         int[] runs = new int[3];
-        for (int rep = 0; rep < 40; rep++) {
+        for (int rep = 0; rep < reps; rep++) {
             for (int k = 0; k < batches.length; k++) {
                 int b = batches[k];
                 if (b > 1 && rep % 4 != 0) continue;
                 long t0 = System.nanoTime();
-                double c0 = cpuSeconds();
+                double c0 = ClosedLoop.cpuSeconds();
                 try (Tensor x = be.allocate(Precision.FP32, t, b, I); RnnOutput o = rnn.forward(x, null, null, null)) {
                     o.hN().toFloatArray();
                 }
                 best[k] = Math.min(best[k], (System.nanoTime() - t0) * 1e-9);
-                cpu[k] += cpuSeconds() - c0;
+                cpu[k] += ClosedLoop.cpuSeconds() - c0;
                 runs[k]++;
             }
         }
@@ -147,77 +188,49 @@ public final class ServeBenchmark {
                 (64 / best[2]) / (1 / best[0]), (64.0 * runs[2] / cpu[2]) / (runs[0] / cpu[0]));
     }
 
-    private static Row inProcess(PreparedRnn rnn, float[][][] xs, int clients, double seconds, ServiceOptions opts, String policy) throws Exception {
+    private static ClosedLoop.Row inProcess(PreparedRnn rnn, float[][][] xs, int clients, double warmUp, double seconds, ServiceOptions opts, String policy)
+            throws Exception {
         try (RnnService service = new RnnService(rnn, opts)) {
-            return load("in-process", policy, clients, seconds, (client, k) -> {
-                service.submit(RnnRequest.of(xs[k % xs.length]).withOutputs(Output.H_N)).get();
+            return ClosedLoop.run("in-process", policy, clients, warmUp, seconds, service.stats(),
+                    (client, k) -> service.submit(RnnRequest.of(xs[k % xs.length]).withOutputs(Output.H_N)).get());
+        }
+    }
+
+    /** Raw-socket keep-alive clients writing pre-built request bytes. */
+    private static ClosedLoop.Row http(PreparedRnn rnn, String[] bodies, int clients, double warmUp, double seconds) throws Exception {
+        try (RnnService service = new RnnService(rnn, ServiceOptions.DEFAULTS);
+             RnnHttpServer server = RnnHttpServer.start(service, HttpOptions.DEFAULTS.at("127.0.0.1", 0))) {
+            byte[][] requests = new byte[bodies.length][];
+            for (int k = 0; k < bodies.length; k++) requests[k] = RawHttpClient.request("127.0.0.1", "/v1/infer", bodies[k]);
+            return ClosedLoop.run("http", DEFAULT_POLICY, clients, warmUp, seconds, service.stats(), c -> {
+                RawHttpClient conn = new RawHttpClient(server.address());
+                return new ClosedLoop.Connection() {
+                    @Override
+                    public void call(int k) throws Exception {
+                        int code = conn.send(requests[k % requests.length]);
+                        if (code != 200) throw new IllegalStateException("HTTP " + code);
+                    }
+
+                    @Override
+                    public void close() throws Exception {
+                        conn.close();
+                    }
+                };
             });
         }
     }
 
-    private static Row http(PreparedRnn rnn, String[] bodies, int clients, double seconds) throws Exception {
+    /** The JDK's HttpClient as the load generator (costs several times the raw client's CPU). */
+    private static ClosedLoop.Row httpJdkClient(PreparedRnn rnn, String[] bodies, int clients, double warmUp, double seconds) throws Exception {
         try (RnnService service = new RnnService(rnn, ServiceOptions.DEFAULTS);
              RnnHttpServer server = RnnHttpServer.start(service, HttpOptions.DEFAULTS.at("127.0.0.1", 0));
              HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             URI uri = URI.create(server.url() + "/v1/infer");
-            return load("http", DEFAULT_POLICY, clients, seconds, (c, k) -> {
+            return ClosedLoop.run("http-jdkclient", DEFAULT_POLICY, clients, warmUp, seconds, service.stats(), (c, k) -> {
                 HttpResponse<String> resp = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(bodies[k % bodies.length])).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (resp.statusCode() != 200) throw new IllegalStateException("HTTP " + resp.statusCode() + ": " + resp.body());
             });
         }
-    }
-
-    /** What one client does per request. */
-    interface Call {
-        void run(int client, int k) throws Exception;
-    }
-
-    /** Closed loop: warm-up for a second, then {@code seconds} of measured requests per client; latency per request. */
-    private static Row load(String mode, String policy, int clients, double seconds, Call call) throws Exception {
-        AtomicBoolean measuring = new AtomicBoolean(false), stop = new AtomicBoolean(false);
-        List<Future<long[]>> results = new ArrayList<>();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int c = 0; c < clients; c++) {
-                int client = c;
-                results.add(pool.submit(() -> {
-                    long[] lat = new long[1 << 16];
-                    int n = 0, k = client * 7919;
-                    while (!stop.get()) {
-                        long t0 = System.nanoTime();
-                        call.run(client, k++);
-                        long dt = System.nanoTime() - t0;
-                        if (measuring.get() && n < lat.length) lat[n++] = dt;
-                    }
-                    return Arrays.copyOf(lat, n);
-                }));
-            }
-            Thread.sleep(WARM_UP_MS); // JIT, connections, the batcher's steady state
-            measuring.set(true);
-            long start = System.nanoTime();
-            double cpu0 = cpuSeconds();
-            Thread.sleep((long) (seconds * 1000));
-            measuring.set(false);
-            double elapsed = (System.nanoTime() - start) * 1e-9, cpu = cpuSeconds() - cpu0;
-            stop.set(true);
-            List<Long> all = new ArrayList<>();
-            for (Future<long[]> f : results) for (long v : f.get()) all.add(v);
-            long[] lat = all.stream().mapToLong(Long::longValue).sorted().toArray();
-            Row row = new Row(mode, clients, policy, lat.length / elapsed, lat.length / cpu, pct(lat, 0.5), pct(lat, 0.99), lat.length);
-            System.err.printf(Locale.ROOT, "%s clients=%d %s: %.1f req/s, %.1f req per CPU-s, p50 %.2f ms, p99 %.2f ms (%d)%n", mode, clients, policy,
-                    row.perSecond, row.perCpuSecond, row.p50, row.p99, row.n);
-            return row;
-        }
-    }
-
-    private static double pct(long[] sorted, double q) {
-        if (sorted.length == 0) return Double.NaN;
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] * 1e-6;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

@@ -1,0 +1,160 @@
+package io.fusedrnn.benchmarks.serve;
+
+import io.fusedrnn.serve.Histogram;
+import io.fusedrnn.serve.ServiceStats;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs C clients in a closed loop (send, wait for the answer, send the next) for a warm-up and then a
+ * measured window, and reports throughput, latency percentiles, CPU, allocation and GC per request,
+ * and the service's own split of the time (queue wait, compute per sweep, rows per sweep).
+ */
+final class ClosedLoop {
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private ClosedLoop() {
+    }
+
+    /** What one client does per request (k: a running request number, for picking a sequence). */
+    interface Call {
+        void run(int client, int k) throws Exception;
+    }
+
+    /** A client's connection: opened in its own thread, used for every request, closed at the end. */
+    interface Connection extends AutoCloseable {
+        void call(int k) throws Exception;
+    }
+
+    /** Opens one client's connection. */
+    interface Connector {
+        Connection open(int client) throws Exception;
+    }
+
+    /**
+     * One measured configuration's outcome.
+     *
+     * @param queueMs     mean time from submit to the start of the request's sweep
+     * @param sweepMs     mean wall time of a sweep
+     * @param rowsPerSweep mean rows per sweep
+     * @param cpuMs       process CPU per request (server and client, all threads)
+     * @param allocKb     bytes allocated per request (all platform threads, incl. carriers), KiB
+     * @param gcMsPerS    GC pause time per second of the window
+     */
+    record Row(String mode, int clients, String policy, double perSecond, double cpuMs, double p50, double p99, double mean,
+               double queueMs, double sweepMs, double rowsPerSweep, double allocKb, double gcMsPerS, long n) {
+        String key() {
+            return mode + "|" + clients + "|" + policy;
+        }
+    }
+
+    static double cpuSeconds() {
+        return OS.getProcessCpuTime() * 1e-9;
+    }
+
+    private static long gcMillis() {
+        long t = 0;
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) t += Math.max(0, b.getCollectionTime());
+        return t;
+    }
+
+    /** Closed loop with a plain call per request. */
+    static Row run(String mode, String policy, int clients, double warmUp, double seconds, ServiceStats stats, Call call) throws Exception {
+        return run(mode, policy, clients, warmUp, seconds, stats, c -> new Connection() {
+            @Override
+            public void call(int k) throws Exception {
+                call.run(c, k);
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
+    /** Closed loop: {@code warmUp} seconds, then {@code seconds} of measured requests; latency per request. */
+    static Row run(String mode, String policy, int clients, double warmUp, double seconds, ServiceStats stats, Connector connector) throws Exception {
+        AtomicBoolean measuring = new AtomicBoolean(false), stop = new AtomicBoolean(false);
+        List<Future<long[]>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                results.add(pool.submit(() -> {
+                    long[] lat = new long[1 << 17];
+                    int n = 0, k = client * 7919;
+                    try (Connection conn = connector.open(client)) {
+                        while (!stop.get()) {
+                            long t0 = System.nanoTime();
+                            conn.call(k++);
+                            long dt = System.nanoTime() - t0;
+                            if (measuring.get() && n < lat.length) lat[n++] = dt;
+                        }
+                    }
+                    return Arrays.copyOf(lat, n);
+                }));
+            }
+            Thread.sleep((long) (warmUp * 1000)); // JIT, connections, the batcher's steady state
+            Snapshot s0 = new Snapshot(stats);
+            measuring.set(true);
+            Thread.sleep((long) (seconds * 1000));
+            measuring.set(false);
+            Snapshot s1 = new Snapshot(stats);
+            stop.set(true);
+            List<long[]> all = new ArrayList<>();
+            for (Future<long[]> f : results) all.add(f.get());
+            long[] lat = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+            double elapsed = (s1.nanos - s0.nanos) * 1e-9;
+            int n = Math.max(1, lat.length);
+            double mean = Arrays.stream(lat).average().orElse(Double.NaN) * 1e-6;
+            Row row = new Row(mode, clients, policy, lat.length / elapsed, (s1.cpu - s0.cpu) * 1e3 / n, pct(lat, 0.5), pct(lat, 0.99), mean,
+                    perCount(s1.queueSum - s0.queueSum, s1.queueCount - s0.queueCount) * 1e3,
+                    perCount(s1.computeSum - s0.computeSum, s1.computeCount - s0.computeCount) * 1e3,
+                    perCount(s1.rowsSum - s0.rowsSum, s1.rowsCount - s0.rowsCount),
+                    (s1.alloc - s0.alloc) / 1024.0 / n, (s1.gcMs - s0.gcMs) / elapsed, lat.length);
+            System.err.printf(Locale.ROOT, "%s clients=%d %s: %.0f req/s, %.3f CPU-ms/req, p50 %.2f p99 %.2f mean %.2f ms; queue %.2f ms, sweep %.2f ms × %.1f rows; "
+                            + "%.0f KiB/req, GC %.1f ms/s (%d)%n", mode, clients, policy, row.perSecond, row.cpuMs, row.p50, row.p99, row.mean,
+                    row.queueMs, row.sweepMs, row.rowsPerSweep, row.allocKb, row.gcMsPerS, row.n);
+            return row;
+        }
+    }
+
+    private static double perCount(double sum, long count) {
+        return count == 0 ? Double.NaN : sum / count;
+    }
+
+    static double pct(long[] sorted, double q) {
+        if (sorted.length == 0) return Double.NaN;
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] * 1e-6;
+    }
+
+    /** Counters at one instant. */
+    private static final class Snapshot {
+        final long nanos = System.nanoTime();
+        final double cpu = cpuSeconds();
+        final long alloc = THREADS.getTotalThreadAllocatedBytes();
+        final long gcMs = gcMillis();
+        final double queueSum, computeSum, rowsSum;
+        final long queueCount, computeCount, rowsCount;
+
+        Snapshot(ServiceStats s) {
+            Histogram q = s.queueSeconds(), c = s.computeSeconds(), r = s.batchRows();
+            queueSum = q.sum();
+            queueCount = q.count();
+            computeSum = c.sum();
+            computeCount = c.count();
+            rowsSum = r.sum();
+            rowsCount = r.count();
+        }
+    }
+}
