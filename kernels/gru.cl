@@ -19,73 +19,44 @@
  *
  * Preconditions: the host rounds global sizes up to whole groups.
  */
-#ifndef UNITS
-#define UNITS 32
-#endif
-#ifndef ROWS
-#define ROWS 4
-#endif
-#ifndef KTILE
-#define KTILE 64
-#endif
-
-#ifndef VROWS
-#define VROWS 2
-#endif
-
 
 /*
- * acc[r][g] = Σ_j src[srcOff + (b0+r)·H + j] · whhT[j·3H + (gate0+g)·H + u] for g < nGates.
- * Called by every work-item of the group (it holds barriers); u ≥ H only helps with the staging.
+ * Row b, unit u of a GRU step once its recurrent sums are in: h' = (1−z)⊙n + z⊙h into hOut and y (time
+ * t), and in training n and hn (and r, z when computed here); an inactive row keeps its h. With full
+ * (linear-before-reset's fused step), accR, accZ and accN are the three recurrent sums and r, z are
+ * computed here; without (reset-before-linear's phase 2), accN = W_hn (r⊙h) already holds r, so r is 1
+ * and z is read back from gates. Takes the step's slices: xw, h in and out, gates and hn of this step,
+ * y from column yCol (the kernels take buffers and offsets: the host cannot pass an interior pointer).
  */
-inline void recurrent(const int nGates, const int gate0, REAL acc[ROWS][3], __local REAL hTile[ROWS][KTILE],
-                      const int B, const int H, __global const REAL* src, const int srcOff,
-                      __global const REAL* whhT, const int u, const int lu, const int b0)
+inline void gru_row(const int full, const REAL accR, const REAL accZ, const REAL accN,
+                    const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
+                    __global const REAL* xw, __global const REAL* bhh, __global const REAL* hIn, __global REAL* hOut,
+                    __global REAL* y, const int yW, const int train, __global REAL* gates, __global REAL* hnSave,
+                    const int b, const int u)
 {
-    const int G3 = 3 * H;
-    #pragma unroll
-    for (int r = 0; r < ROWS; r++)
-        #pragma unroll
-        for (int g = 0; g < 3; g++) acc[r][g] = 0;
-    for (int k0 = 0; k0 < H; k0 += KTILE) {
-        for (int e = lu; e < ROWS * KTILE; e += UNITS) {
-            const int r = e / KTILE, kk = e % KTILE, b = b0 + r, k = k0 + kk;
-            hTile[r][kk] = (b < B && k < H) ? src[srcOff + b * H + k] : (REAL) 0;
+    const int len = lengths[b];
+    const REAL hp = hIn[b * H + u];
+    if (stepIndex >= len) {
+        hOut[b * H + u] = hp;
+        return;
+    }
+    const int t = time_of(stepIndex, len, reverse);
+    __global const REAL* a = xw + b * 3 * H + u;
+    __global REAL* s = gates + b * 3 * H + u;
+    const REAL rg = full ? sigm(a[0] + accR + bhh[u]) : (REAL) 1;
+    const REAL zg = full ? sigm(a[H] + accZ + bhh[H + u]) : s[H];
+    const REAL hn = accN + bhh[2 * H + u];
+    const REAL ng = tanh(a[2 * H] + rg * hn);
+    const REAL h = ((REAL) 1 - zg) * ng + zg * hp;
+    hOut[b * H + u] = h;
+    y[(t * B + b) * yW + u] = h;
+    if (train) {
+        if (full) {
+            s[0] = rg;
+            s[H] = zg;
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (u < H) {
-            const int kn = min(KTILE, H - k0);
-            __global const REAL* w = whhT + k0 * G3 + gate0 * H + u;
-            if (nGates == 3) {
-                for (int kk = 0; kk < kn; kk++, w += G3) {
-                    const REAL w0 = w[0], w1 = w[H], w2 = w[2 * H];
-                    #pragma unroll
-                    for (int r = 0; r < ROWS; r++) {
-                        const REAL hv = hTile[r][kk];
-                        acc[r][0] = fma(w0, hv, acc[r][0]);
-                        acc[r][1] = fma(w1, hv, acc[r][1]);
-                        acc[r][2] = fma(w2, hv, acc[r][2]);
-                    }
-                }
-            } else if (nGates == 2) {
-                for (int kk = 0; kk < kn; kk++, w += G3) {
-                    const REAL w0 = w[0], w1 = w[H];
-                    #pragma unroll
-                    for (int r = 0; r < ROWS; r++) {
-                        const REAL hv = hTile[r][kk];
-                        acc[r][0] = fma(w0, hv, acc[r][0]);
-                        acc[r][1] = fma(w1, hv, acc[r][1]);
-                    }
-                }
-            } else {
-                for (int kk = 0; kk < kn; kk++, w += G3) {
-                    const REAL w0 = w[0];
-                    #pragma unroll
-                    for (int r = 0; r < ROWS; r++) acc[r][0] = fma(w0, hTile[r][kk], acc[r][0]);
-                }
-            }
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
+        s[2 * H] = ng;
+        hnSave[b * H + u] = hn;
     }
 }
 
@@ -98,97 +69,64 @@ void gru_step(const int B, const int H, const int stepIndex, const int reverse, 
               const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
 {
     __local REAL hTile[ROWS][KTILE];
-    REAL acc[ROWS][3];
+    REAL acc[ROWS][4];
     const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
-    recurrent(3, 0, acc, hTile, B, H, hs, hIn, whhT, u, get_local_id(0), b0);
+    recurrent(3, 0, 3, acc, hTile, B, H, H, hs, hIn, whhT, u, get_local_id(0), b0);
     if (u >= H) return;
-    const int G3 = 3 * H;
     #pragma unroll
     for (int r = 0; r < ROWS; r++) {
-        const int b = b0 + r;
-        if (b >= B) break;
-        const int len = lengths[b];
-        const REAL hp = hs[hIn + b * H + u];
-        if (stepIndex >= len) {
-            hs[hOut + b * H + u] = hp;
-            continue;
-        }
-        const int t = time_of(stepIndex, len, reverse);
-        __global const REAL* a = xw + xwOff + b * G3 + u;
-        const REAL rg = sigm(a[0] + acc[r][0] + bhh[u]);
-        const REAL zg = sigm(a[H] + acc[r][1] + bhh[H + u]);
-        const REAL hn = acc[r][2] + bhh[2 * H + u];
-        const REAL ng = tanh(a[2 * H] + rg * hn);
-        const REAL h = ((REAL) 1 - zg) * ng + zg * hp;
-        hs[hOut + b * H + u] = h;
-        y[(t * B + b) * yW + yCol + u] = h;
-        if (train) {
-            __global REAL* s = gates + gOff + b * G3 + u;
-            s[0] = rg;
-            s[H] = zg;
-            s[2 * H] = ng;
-            hnSave[hnOff + b * H + u] = hn;
-        }
+        if (b0 + r >= B) break;
+        gru_row(1, acc[r][0], acc[r][1], acc[r][2], B, H, stepIndex, reverse, lengths, xw + xwOff, bhh, hs + hIn, hs + hOut,
+                y + yCol, yW, train, gates + gOff, hnSave + hnOff, b0 + r, u);
     }
 }
 
-/* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of gru_step_vec and gru_sweep_vec. */
-inline void gru_units_vec(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
-                          __global const REAL* xw, const int xwOff, __global const REAL* whhP, __global const REAL* bhh,
-                          __global REAL* hs, const int hIn, const int hOut,
-                          __global REAL* y, const int yCol, const int yW,
-                          const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff,
-                          const int b0, const int u0)
+/* gru_row on VW units u0 .. u0+VW at once: the vector rung's row. */
+inline void gru_row_vec(const int full, const REALV accR, const REALV accZ, const REALV accN,
+                        const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
+                        __global const REAL* xw, __global const REAL* bhh, __global const REAL* hIn, __global REAL* hOut,
+                        __global REAL* y, const int yW, const int train, __global REAL* gates, __global REAL* hnSave,
+                        const int b, const int u0)
 {
-    const int G3 = 3 * H;
-    int hRow[VROWS];
-    #pragma unroll
-    for (int r = 0; r < VROWS; r++) hRow[r] = hIn + min(b0 + r, B - 1) * H; /* clamped: edge rows compute, never store */
-
-    REALV acc[VROWS][3];
-    #pragma unroll
-    for (int r = 0; r < VROWS; r++)
-        #pragma unroll
-        for (int g = 0; g < 3; g++) acc[r][g] = (REALV) (0);
-    /* W_hh packed in panels (ClLayer.pack): [H/VW][H][3 gates][VW], one contiguous stream per work-item */
-    __global const REAL* w = whhP + (u0 / VW) * H * 3 * VW;
-    for (int k = 0; k < H; k++, w += 3 * VW) {
-        const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + VW), w2 = VLOAD(0, w + 2 * VW);
-        #pragma unroll
-        for (int r = 0; r < VROWS; r++) {
-            const REALV hv = (REALV) (hs[hRow[r] + k]);
-            acc[r][0] = fma(w0, hv, acc[r][0]);
-            acc[r][1] = fma(w1, hv, acc[r][1]);
-            acc[r][2] = fma(w2, hv, acc[r][2]);
-        }
+    const int len = lengths[b];
+    const REALV hp = VLOAD(0, hIn + b * H + u0);
+    if (stepIndex >= len) {
+        VSTORE(hp, 0, hOut + b * H + u0);
+        return;
     }
-
-    #pragma unroll
-    for (int r = 0; r < VROWS; r++) {
-        const int b = b0 + r;
-        if (b >= B) break;
-        const int len = lengths[b];
-        const REALV hp = VLOAD(0, hs + hIn + b * H + u0);
-        if (stepIndex >= len) {
-            VSTORE(hp, 0, hs + hOut + b * H + u0);
-            continue;
-        }
-        const int t = time_of(stepIndex, len, reverse);
-        __global const REAL* a = xw + xwOff + b * G3 + u0;
-        const REALV rg = sigmv(VLOAD(0, a) + acc[r][0] + VLOAD(0, bhh + u0));
-        const REALV zg = sigmv(VLOAD(0, a + H) + acc[r][1] + VLOAD(0, bhh + H + u0));
-        const REALV hn = acc[r][2] + VLOAD(0, bhh + 2 * H + u0);
-        const REALV ng = tanh(VLOAD(0, a + 2 * H) + rg * hn);
-        const REALV h = ((REALV) (1) - zg) * ng + zg * hp;
-        VSTORE(h, 0, hs + hOut + b * H + u0);
-        VSTORE(h, 0, y + (t * B + b) * yW + yCol + u0);
-        if (train) {
-            __global REAL* s = gates + gOff + b * G3 + u0;
+    const int t = time_of(stepIndex, len, reverse);
+    __global const REAL* a = xw + b * 3 * H + u0;
+    __global REAL* s = gates + b * 3 * H + u0;
+    const REALV rg = full ? sigmv(VLOAD(0, a) + accR + VLOAD(0, bhh + u0)) : (REALV) (1);
+    const REALV zg = full ? sigmv(VLOAD(0, a + H) + accZ + VLOAD(0, bhh + H + u0)) : VLOAD(0, s + H);
+    const REALV hn = accN + VLOAD(0, bhh + 2 * H + u0);
+    const REALV ng = tanh(VLOAD(0, a + 2 * H) + rg * hn);
+    const REALV h = ((REALV) (1) - zg) * ng + zg * hp;
+    VSTORE(h, 0, hOut + b * H + u0);
+    VSTORE(h, 0, y + (t * B + b) * yW + u0);
+    if (train) {
+        if (full) {
             VSTORE(rg, 0, s);
             VSTORE(zg, 0, s + H);
-            VSTORE(ng, 0, s + 2 * H);
-            VSTORE(hn, 0, hnSave + hnOff + b * H + u0);
         }
+        VSTORE(ng, 0, s + 2 * H);
+        VSTORE(hn, 0, hnSave + b * H + u0);
+    }
+}
+
+/* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step, on the step's slices: the body of gru_step_vec and gru_sweep_vec. */
+inline void gru_units_vec(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
+                          __global const REAL* xw, __global const REAL* whhP, __global const REAL* bhh,
+                          __global const REAL* hIn, __global REAL* hOut, __global REAL* y, const int yW,
+                          const int train, __global REAL* gates, __global REAL* hnSave, const int b0, const int u0)
+{
+    REALV acc[VROWS][4];
+    recurrent_vec(3, 0, 3, acc, B, H, hIn, whhP, b0, u0);
+    #pragma unroll
+    for (int r = 0; r < VROWS; r++) {
+        if (b0 + r >= B) break;
+        gru_row_vec(1, acc[r][0], acc[r][1], acc[r][2], B, H, stepIndex, reverse, lengths, xw, bhh, hIn, hOut,
+                    y, yW, train, gates, hnSave, b0 + r, u0);
     }
 }
 
@@ -201,8 +139,8 @@ __kernel void gru_step_vec(const int B, const int H, const int stepIndex, const 
     /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    gru_units_vec(B, H, stepIndex, reverse, lengths, xw, xwOff, whhP, bhh, hs, hIn, hOut, y, yCol, yW,
-                  train, gates, gOff, hnSave, hnOff, b0, u0);
+    gru_units_vec(B, H, stepIndex, reverse, lengths, xw + xwOff, whhP, bhh, hs + hIn, hs + hOut, y + yCol, yW,
+                  train, gates + gOff, hnSave + hnOff, b0, u0);
 }
 
 /*
@@ -219,9 +157,9 @@ __kernel void gru_sweep_vec(const int B, const int H, const int steps, const int
         const int sIn = train ? k : k & 1, sOut = train ? k + 1 : (k + 1) & 1;
         for (int u0 = get_local_id(0) * VW; u0 < H; u0 += get_local_size(0) * VW)
             for (int b0 = 0; b0 < B; b0 += VROWS)
-                gru_units_vec(B, H, k, reverse, lengths, xw, k * B * 3 * H, whhP, bhh,
-                              hs, sIn * B * H, sOut * B * H, y, yCol, yW,
-                              train, gates, k * B * 3 * H, hnSave, k * B * H, b0, u0);
+                gru_units_vec(B, H, k, reverse, lengths, xw + k * B * 3 * H, whhP, bhh,
+                              hs + sIn * B * H, hs + sOut * B * H, y + yCol, yW,
+                              train, gates + k * B * 3 * H, hnSave + k * B * H, b0, u0);
         barrier(CLK_GLOBAL_MEM_FENCE);
     }
 }
@@ -234,9 +172,9 @@ void gru_rz(const int B, const int H, const int stepIndex, __global const int* l
             __global REAL* gates, const int gOff, __global REAL* rh, const int rhOff)
 {
     __local REAL hTile[ROWS][KTILE];
-    REAL acc[ROWS][3];
+    REAL acc[ROWS][4];
     const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
-    recurrent(2, 0, acc, hTile, B, H, hs, hIn, whhT, u, get_local_id(0), b0);
+    recurrent(2, 0, 3, acc, hTile, B, H, H, hs, hIn, whhT, u, get_local_id(0), b0);
     if (u >= H) return;
     const int G3 = 3 * H;
     #pragma unroll
@@ -263,73 +201,15 @@ void gru_n(const int B, const int H, const int stepIndex, const int reverse, __g
            const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
 {
     __local REAL hTile[ROWS][KTILE];
-    REAL acc[ROWS][3];
+    REAL acc[ROWS][4];
     const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
-    recurrent(1, 2, acc, hTile, B, H, rh, rhOff, whhT, u, get_local_id(0), b0);
+    recurrent(1, 2, 3, acc, hTile, B, H, H, rh, rhOff, whhT, u, get_local_id(0), b0);
     if (u >= H) return;
-    const int G3 = 3 * H;
     #pragma unroll
     for (int r = 0; r < ROWS; r++) {
-        const int b = b0 + r;
-        if (b >= B) break;
-        const int len = lengths[b];
-        const REAL hp = hs[hIn + b * H + u];
-        if (stepIndex >= len) {
-            hs[hOut + b * H + u] = hp;
-            continue;
-        }
-        const int t = time_of(stepIndex, len, reverse);
-        const REAL hn = acc[r][0] + bhh[2 * H + u];
-        const REAL ng = tanh(xw[xwOff + b * G3 + 2 * H + u] + hn);
-        const REAL zg = gates[gOff + b * G3 + H + u];
-        const REAL h = ((REAL) 1 - zg) * ng + zg * hp;
-        hs[hOut + b * H + u] = h;
-        y[(t * B + b) * yW + yCol + u] = h;
-        if (train) {
-            gates[gOff + b * G3 + 2 * H + u] = ng;
-            hnSave[hnOff + b * H + u] = hn;
-        }
-    }
-}
-
-/*
- * acc[r][g] = Σ_k src[srcOff + (b0+r)·H + k] · W_hh[(gate0+g)·H + u0 .. +VW, k] for g < nGates (1 or 2):
- * the vector rung's partial recurrences for reset-before-linear, whose n gate reads r⊙h, not h.
- */
-inline void gru_dot_vec(const int nGates, const int gate0, REALV acc[VROWS][3], const int B, const int H,
-                        __global const REAL* src, const int srcOff, __global const REAL* whhP, const int b0, const int u0)
-{
-    const int G3 = 3 * H;
-    int row[VROWS];
-    REALV a0[VROWS], a1[VROWS];
-    #pragma unroll
-    for (int r = 0; r < VROWS; r++) {
-        row[r] = srcOff + min(b0 + r, B - 1) * H; /* clamped: edge rows compute, never store */
-        a0[r] = (REALV) (0);
-        a1[r] = (REALV) (0);
-    }
-    __global const REAL* w = whhP + (u0 / VW) * H * 3 * VW + gate0 * VW; /* panels as in gru_units_vec */
-    if (nGates == 2) {
-        for (int k = 0; k < H; k++, w += 3 * VW) {
-            const REALV w0 = VLOAD(0, w), w1 = VLOAD(0, w + VW);
-            #pragma unroll
-            for (int r = 0; r < VROWS; r++) {
-                const REALV hv = (REALV) (src[row[r] + k]);
-                a0[r] = fma(w0, hv, a0[r]);
-                a1[r] = fma(w1, hv, a1[r]);
-            }
-        }
-    } else {
-        for (int k = 0; k < H; k++, w += 3 * VW) {
-            const REALV w0 = VLOAD(0, w);
-            #pragma unroll
-            for (int r = 0; r < VROWS; r++) a0[r] = fma(w0, (REALV) (src[row[r] + k]), a0[r]);
-        }
-    }
-    #pragma unroll
-    for (int r = 0; r < VROWS; r++) {
-        acc[r][0] = a0[r];
-        acc[r][1] = a1[r];
+        if (b0 + r >= B) break;
+        gru_row(0, 0, 0, acc[r][0], B, H, stepIndex, reverse, lengths, xw + xwOff, bhh, hs + hIn, hs + hOut,
+                y + yCol, yW, train, gates + gOff, hnSave + hnOff, b0 + r, u);
     }
 }
 
@@ -341,8 +221,8 @@ __kernel void gru_rz_vec(const int B, const int H, const int stepIndex, __global
 {
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    REALV acc[VROWS][3];
-    gru_dot_vec(2, 0, acc, B, H, hs, hIn, whhP, b0, u0);
+    REALV acc[VROWS][4];
+    recurrent_vec(2, 0, 3, acc, B, H, hs + hIn, whhP, b0, u0);
     const int G3 = 3 * H;
     #pragma unroll
     for (int r = 0; r < VROWS; r++) {
@@ -368,29 +248,12 @@ __kernel void gru_n_vec(const int B, const int H, const int stepIndex, const int
 {
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    REALV acc[VROWS][3];
-    gru_dot_vec(1, 2, acc, B, H, rh, rhOff, whhP, b0, u0);
-    const int G3 = 3 * H;
+    REALV acc[VROWS][4];
+    recurrent_vec(1, 2, 3, acc, B, H, rh + rhOff, whhP, b0, u0);
     #pragma unroll
     for (int r = 0; r < VROWS; r++) {
-        const int b = b0 + r;
-        if (b >= B) break;
-        const int len = lengths[b];
-        const REALV hp = VLOAD(0, hs + hIn + b * H + u0);
-        if (stepIndex >= len) {
-            VSTORE(hp, 0, hs + hOut + b * H + u0);
-            continue;
-        }
-        const int t = time_of(stepIndex, len, reverse);
-        const REALV hn = acc[r][0] + VLOAD(0, bhh + 2 * H + u0);
-        const REALV ng = tanh(VLOAD(0, xw + xwOff + b * G3 + 2 * H + u0) + hn);
-        const REALV zg = VLOAD(0, gates + gOff + b * G3 + H + u0);
-        const REALV h = ((REALV) (1) - zg) * ng + zg * hp;
-        VSTORE(h, 0, hs + hOut + b * H + u0);
-        VSTORE(h, 0, y + (t * B + b) * yW + yCol + u0);
-        if (train) {
-            VSTORE(ng, 0, gates + gOff + b * G3 + 2 * H + u0);
-            VSTORE(hn, 0, hnSave + hnOff + b * H + u0);
-        }
+        if (b0 + r >= B) break;
+        gru_row_vec(0, (REALV) (0), (REALV) (0), acc[r][0], B, H, stepIndex, reverse, lengths, xw + xwOff, bhh, hs + hIn,
+                    hs + hOut, y + yCol, yW, train, gates + gOff, hnSave + hnOff, b0 + r, u0);
     }
 }

@@ -15,18 +15,16 @@
  */
 
 /*
- * One backward step for row b, unit u. dhRec [B, H] is dL/dh from step+1; dhNext receives dh⊙z (or all
- * of dh for an inactive row) before GEMMs add dA_h·W_hh. Writes dA_x, dA_h [B, 3H] at daOff; with
+ * One backward step for row b, unit u. The kernels take buffers and offsets (the host cannot pass an
+ * interior pointer); this function takes the step's slices: dy from column dyCol (rows of dyW), gates,
+ * h_prev and hn [B, ...] of this step, dA_x and dA_h [B, 3H] to write. dhRec [B, H] is dL/dh from
+ * step+1; dhNext receives dh⊙z (or all of dh for an inactive row) before GEMMs add dA_h·W_hh; with
  * reset-before-linear the r columns come later from gru_backward_reset.
  */
-inline void gru_backward_unit(const int B, const int H, const int stepIndex, const int reverse,
-                              __global const int* lengths,
-                              __global const REAL* dy, const int dyCol, const int dyW,
-                              __global const REAL* dhRec, __global REAL* dhNext,
-                              __global const REAL* gates, const int gOff,
-                              __global const REAL* hs, const int hIn,
-                              __global const REAL* hnSave, const int hnOff, const int linearBeforeReset,
-                              __global REAL* dAx, __global REAL* dAh, const int daOff, const int u, const int b)
+inline void gru_backward_unit(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
+                              __global const REAL* dy, const int dyW, __global const REAL* dhRec, __global REAL* dhNext,
+                              __global const REAL* gates, __global const REAL* hPrev, __global const REAL* hn,
+                              const int linearBeforeReset, __global REAL* dAx, __global REAL* dAh, const int u, const int b)
 {
     const int len = lengths[b];
     const int t = time_of(stepIndex, len, reverse);
@@ -35,19 +33,19 @@ inline void gru_backward_unit(const int B, const int H, const int stepIndex, con
         dhNext[b * H + u] = dh;
         return;
     }
-    dh += dy[(t * B + b) * dyW + dyCol + u];
+    dh += dy[(t * B + b) * dyW + u];
     const int G3 = 3 * H;
-    __global const REAL* s = gates + gOff + b * G3 + u;
+    __global const REAL* s = gates + b * G3 + u;
     const REAL rg = s[0], zg = s[H], ng = s[2 * H];
-    const REAL hp = hs[hIn + b * H + u];
+    const REAL hp = hPrev[b * H + u];
     const REAL dan = dh * ((REAL) 1 - zg) * ((REAL) 1 - ng * ng);
     const REAL daz = dh * (hp - ng) * zg * ((REAL) 1 - zg);
-    const int at = daOff + b * G3 + u;
+    const int at = b * G3 + u;
     dAx[at + H] = daz;
     dAh[at + H] = daz;
     dAx[at + 2 * H] = dan;
     if (linearBeforeReset) {
-        const REAL dar = dan * hnSave[hnOff + b * H + u] * rg * ((REAL) 1 - rg);
+        const REAL dar = dan * hn[b * H + u] * rg * ((REAL) 1 - rg);
         dAx[at] = dar;
         dAh[at] = dar;
         dAh[at + 2 * H] = dan * rg;
@@ -68,8 +66,8 @@ __kernel void gru_backward_step(const int B, const int H, const int stepIndex, c
 {
     const int u = get_global_id(0), b = get_global_id(1);
     if (u >= H || b >= B) return;
-    gru_backward_unit(B, H, stepIndex, reverse, lengths, dy, dyCol, dyW, dhRec, dhNext, gates, gOff, hs, hIn,
-                      hnSave, hnOff, linearBeforeReset, dAx, dAh, daOff, u, b);
+    gru_backward_unit(B, H, stepIndex, reverse, lengths, dy + dyCol, dyW, dhRec, dhNext, gates + gOff, hs + hIn,
+                      hnSave + hnOff, linearBeforeReset, dAx + daOff, dAh + daOff, u, b);
 }
 
 /*
@@ -92,8 +90,8 @@ __kernel void gru_backward_sweep_vec(const int B, const int H, const int steps, 
         __global REAL* nxt = (i & 1) ? dh0 : dh1;
         for (int u = lid; u < H; u += lsz)
             for (int b = 0; b < B; b++)
-                gru_backward_unit(B, H, k, reverse, lengths, dy, dyCol, dyW, cur, nxt, gates, k * B * G3,
-                                  hs, k * B * H, hnSave, k * B * H, 1, dAx, dAh, k * B * G3, u, b);
+                gru_backward_unit(B, H, k, reverse, lengths, dy + dyCol, dyW, cur, nxt, gates + k * B * G3,
+                                  hs + k * B * H, hnSave + k * B * H, 1, dAx + k * B * G3, dAh + k * B * G3, u, b);
         barrier(CLK_GLOBAL_MEM_FENCE);
         add_da_times_whh(B, H, G3, dAh + k * B * G3, whh, nxt, lid, lsz);
         barrier(CLK_GLOBAL_MEM_FENCE);

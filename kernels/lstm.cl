@@ -21,20 +21,6 @@
  *
  * Preconditions: OUT ≤ H (OUT = P < H with a projection, else H); the host rounds global sizes up.
  */
-#ifndef UNITS
-#define UNITS 32
-#endif
-#ifndef ROWS
-#define ROWS 4
-#endif
-#ifndef KTILE
-#define KTILE 64
-#endif
-
-#ifndef VROWS
-#define VROWS 2
-#endif
-
 
 __kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
 void lstm_step(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
@@ -48,40 +34,11 @@ void lstm_step(const int B, const int H, const int OUT, const int stepIndex, con
                const int train, __global REAL* gates, const int gOff)
 {
     __local REAL hTile[ROWS][KTILE];
-    const int u = get_global_id(0), lu = get_local_id(0);
-    const int b0 = get_group_id(1) * ROWS;
-    const int G4 = 4 * H;
-
     REAL acc[ROWS][4];
-    #pragma unroll
-    for (int r = 0; r < ROWS; r++)
-        #pragma unroll
-        for (int g = 0; g < 4; g++) acc[r][g] = 0;
-
-    for (int k0 = 0; k0 < OUT; k0 += KTILE) {
-        for (int e = lu; e < ROWS * KTILE; e += UNITS) {
-            const int r = e / KTILE, kk = e % KTILE, b = b0 + r, k = k0 + kk;
-            hTile[r][kk] = (b < B && k < OUT) ? hs[hIn + b * OUT + k] : (REAL) 0;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (u < H) {
-            const int kn = min(KTILE, OUT - k0);
-            __global const REAL* w = whhT + k0 * G4 + u;
-            for (int kk = 0; kk < kn; kk++, w += G4) {
-                const REAL wi = w[0], wf = w[H], wg = w[2 * H], wo = w[3 * H];
-                #pragma unroll
-                for (int r = 0; r < ROWS; r++) {
-                    const REAL hv = hTile[r][kk];
-                    acc[r][0] = fma(wi, hv, acc[r][0]);
-                    acc[r][1] = fma(wf, hv, acc[r][1]);
-                    acc[r][2] = fma(wg, hv, acc[r][2]);
-                    acc[r][3] = fma(wo, hv, acc[r][3]);
-                }
-            }
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+    const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
+    recurrent(4, 0, 4, acc, hTile, B, H, OUT, hs, hIn, whhT, u, get_local_id(0), b0);
     if (u >= H) return;
+    const int G4 = 4 * H;
 
     #pragma unroll
     for (int r = 0; r < ROWS; r++) {
@@ -119,39 +76,20 @@ void lstm_step(const int B, const int H, const int OUT, const int stepIndex, con
     }
 }
 
-/* Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of lstm_step_vec and lstm_sweep_vec. */
+/*
+ * Units u0 .. u0+VW of rows b0 .. b0+VROWS for one step: the body of lstm_step_vec and lstm_sweep_vec.
+ * The kernels take buffers and offsets (the host cannot pass an interior pointer); this function takes
+ * the step's slices: xw, h and c in and out, m, gates [B, ...] of this step and y from column yCol.
+ */
 inline void lstm_units_vec(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
-                           __global const int* lengths,
-                           __global const REAL* xw, const int xwOff, __global const REAL* whhP,
-                           __global REAL* hs, const int hIn, const int hOut,
-                           __global REAL* cs, const int cIn, const int cOut,
-                           const int project, __global REAL* m, const int mOff,
-                           __global REAL* y, const int yCol, const int yW,
-                           const int train, __global REAL* gates, const int gOff, const int b0, const int u0)
+                           __global const int* lengths, __global const REAL* xw, __global const REAL* whhP,
+                           __global const REAL* hIn, __global REAL* hOut, __global const REAL* cIn, __global REAL* cOut,
+                           const int project, __global REAL* m, __global REAL* y, const int yW,
+                           const int train, __global REAL* gates, const int b0, const int u0)
 {
     const int G4 = 4 * H;
-    int hRow[VROWS];
-    #pragma unroll
-    for (int r = 0; r < VROWS; r++) hRow[r] = hIn + min(b0 + r, B - 1) * OUT; /* clamped: edge rows compute, never store */
-
     REALV acc[VROWS][4];
-    #pragma unroll
-    for (int r = 0; r < VROWS; r++)
-        #pragma unroll
-        for (int g = 0; g < 4; g++) acc[r][g] = (REALV) (0);
-    /* W_hh packed in panels (ClLayer.pack): [H/VW][OUT][4 gates][VW], one contiguous stream per work-item */
-    __global const REAL* w = whhP + (u0 / VW) * OUT * 4 * VW;
-    for (int k = 0; k < OUT; k++, w += 4 * VW) {
-        const REALV wi = VLOAD(0, w), wf = VLOAD(0, w + VW), wg = VLOAD(0, w + 2 * VW), wo = VLOAD(0, w + 3 * VW);
-        #pragma unroll
-        for (int r = 0; r < VROWS; r++) {
-            const REALV hv = (REALV) (hs[hRow[r] + k]);
-            acc[r][0] = fma(wi, hv, acc[r][0]);
-            acc[r][1] = fma(wf, hv, acc[r][1]);
-            acc[r][2] = fma(wg, hv, acc[r][2]);
-            acc[r][3] = fma(wo, hv, acc[r][3]);
-        }
-    }
+    recurrent_vec(4, 0, 4, acc, B, OUT, hIn, whhP, b0, u0);
 
     #pragma unroll
     for (int r = 0; r < VROWS; r++) {
@@ -159,27 +97,27 @@ inline void lstm_units_vec(const int B, const int H, const int OUT, const int st
         if (b >= B) break;
         const int len = lengths[b];
         if (stepIndex >= len) {
-            VSTORE(VLOAD(0, cs + cIn + b * H + u0), 0, cs + cOut + b * H + u0);
-            if (!project) VSTORE(VLOAD(0, hs + hIn + b * OUT + u0), 0, hs + hOut + b * OUT + u0);
+            VSTORE(VLOAD(0, cIn + b * H + u0), 0, cOut + b * H + u0);
+            if (!project) VSTORE(VLOAD(0, hIn + b * OUT + u0), 0, hOut + b * OUT + u0);
             continue;
         }
         const int t = time_of(stepIndex, len, reverse);
-        __global const REAL* a = xw + xwOff + b * G4 + u0;
+        __global const REAL* a = xw + b * G4 + u0;
         const REALV i = sigmv(VLOAD(0, a) + acc[r][0]);
         const REALV f = sigmv(VLOAD(0, a + H) + acc[r][1]);
         const REALV g = tanh(VLOAD(0, a + 2 * H) + acc[r][2]);
         const REALV o = sigmv(VLOAD(0, a + 3 * H) + acc[r][3]);
-        const REALV c = f * VLOAD(0, cs + cIn + b * H + u0) + i * g;
+        const REALV c = f * VLOAD(0, cIn + b * H + u0) + i * g;
         const REALV h = o * tanh(c);
-        VSTORE(c, 0, cs + cOut + b * H + u0);
+        VSTORE(c, 0, cOut + b * H + u0);
         if (project) {
-            VSTORE(h, 0, m + mOff + b * H + u0);
+            VSTORE(h, 0, m + b * H + u0);
         } else {
-            VSTORE(h, 0, hs + hOut + b * OUT + u0);
-            VSTORE(h, 0, y + (t * B + b) * yW + yCol + u0);
+            VSTORE(h, 0, hOut + b * OUT + u0);
+            VSTORE(h, 0, y + (t * B + b) * yW + u0);
         }
         if (train) {
-            __global REAL* s = gates + gOff + b * G4 + u0;
+            __global REAL* s = gates + b * G4 + u0;
             VSTORE(i, 0, s);
             VSTORE(f, 0, s + H);
             VSTORE(g, 0, s + 2 * H);
@@ -200,8 +138,8 @@ __kernel void lstm_step_vec(const int B, const int H, const int OUT, const int s
     /* dimension 0 walks row blocks: work-items a CPU thread runs back to back reuse one W panel from cache */
     const int b0 = get_global_id(0) * VROWS, u0 = get_global_id(1) * VW;
     if (u0 >= H || b0 >= B) return;
-    lstm_units_vec(B, H, OUT, stepIndex, reverse, lengths, xw, xwOff, whhP, hs, hIn, hOut, cs, cIn, cOut,
-                   project, m, mOff, y, yCol, yW, train, gates, gOff, b0, u0);
+    lstm_units_vec(B, H, OUT, stepIndex, reverse, lengths, xw + xwOff, whhP, hs + hIn, hs + hOut, cs + cIn, cs + cOut,
+                   project, m + mOff, y + yCol, yW, train, gates + gOff, b0, u0);
 }
 
 /*
@@ -219,9 +157,9 @@ __kernel void lstm_sweep_vec(const int B, const int H, const int steps, const in
         const int sIn = train ? k : k & 1, sOut = train ? k + 1 : (k + 1) & 1;
         for (int u0 = get_local_id(0) * VW; u0 < H; u0 += get_local_size(0) * VW)
             for (int b0 = 0; b0 < B; b0 += VROWS)
-                lstm_units_vec(B, H, H, k, reverse, lengths, xw, k * B * 4 * H, whhP,
-                               hs, sIn * B * H, sOut * B * H, cs, sIn * B * H, sOut * B * H,
-                               0, hs, 0, y, yCol, yW, train, gates, k * B * 4 * H, b0, u0);
+                lstm_units_vec(B, H, H, k, reverse, lengths, xw + k * B * 4 * H, whhP,
+                               hs + sIn * B * H, hs + sOut * B * H, cs + sIn * B * H, cs + sOut * B * H,
+                               0, hs, y + yCol, yW, train, gates + k * B * 4 * H, b0, u0);
         barrier(CLK_GLOBAL_MEM_FENCE);
     }
 }

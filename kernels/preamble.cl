@@ -22,6 +22,21 @@
 #ifndef VW
 #define VW 8
 #endif
+/* The step kernels' work-group shape (ClOps passes the ones it launches with): UNITS hidden units ×
+ * ROWS batch rows per work-group, h staged in KTILE-wide slices; the vector rung's VROWS rows per
+ * work-item. */
+#ifndef UNITS
+#define UNITS 32
+#endif
+#ifndef ROWS
+#define ROWS 4
+#endif
+#ifndef KTILE
+#define KTILE 64
+#endif
+#ifndef VROWS
+#define VROWS 2
+#endif
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define REALV CAT(REAL, VW)
@@ -33,6 +48,80 @@ inline REALV sigmv(const REALV v) { return (REALV) (1) / ((REALV) (1) + exp(-v))
 
 /* The time index a row of length len reads at step k of a sweep (k < len). */
 inline int time_of(const int k, const int len, const int reverse) { return reverse ? len - 1 - k : k; }
+
+/*
+ * The tiled rung's recurrent sums for rows b0 .. b0+ROWS and unit u: acc[r][g] = Σ_k src[srcOff + (b0+r)·K + k]
+ * · whhT[k·G·H + (gate0+g)·H + u] for g < nGates (at most 4), with W_hhᵀ [K, G·H] (G gates per unit) and
+ * h of width K (H, or P with a projection), staged in local memory KTILE columns at a time. Called by
+ * every work-item of the group (it holds barriers); u ≥ H only helps with the staging. nGates is a
+ * constant at every call, so the unrolled gate loops keep only its gates.
+ */
+inline void recurrent(const int nGates, const int gate0, const int G, REAL acc[ROWS][4], __local REAL hTile[ROWS][KTILE],
+                      const int B, const int H, const int K, __global const REAL* src, const int srcOff,
+                      __global const REAL* whhT, const int u, const int lu, const int b0)
+{
+    const int GH = G * H;
+    #pragma unroll
+    for (int r = 0; r < ROWS; r++)
+        #pragma unroll
+        for (int g = 0; g < 4; g++) acc[r][g] = 0;
+    for (int k0 = 0; k0 < K; k0 += KTILE) {
+        for (int e = lu; e < ROWS * KTILE; e += UNITS) {
+            const int r = e / KTILE, kk = e % KTILE, b = b0 + r, k = k0 + kk;
+            hTile[r][kk] = (b < B && k < K) ? src[srcOff + b * K + k] : (REAL) 0;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (u < H) {
+            const int kn = min(KTILE, K - k0);
+            __global const REAL* w = whhT + k0 * GH + gate0 * H + u;
+            for (int kk = 0; kk < kn; kk++, w += GH) {
+                REAL wg[4];
+                #pragma unroll
+                for (int g = 0; g < 4; g++) wg[g] = g < nGates ? w[g * H] : (REAL) 0;
+                #pragma unroll
+                for (int r = 0; r < ROWS; r++) {
+                    const REAL hv = hTile[r][kk];
+                    #pragma unroll
+                    for (int g = 0; g < 4; g++)
+                        if (g < nGates) acc[r][g] = fma(wg[g], hv, acc[r][g]);
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+/*
+ * The vector rung's recurrent sums for rows b0 .. b0+VROWS and units u0 .. u0+VW: acc[r][g] = Σ_k
+ * src[(b0+r)·K + k] · W_hh[(gate0+g)·H + u0 .. +VW, k] for g < nGates (at most 4), with W_hh packed
+ * in panels [H/VW][K][G][VW] (ClLayer.pack: the weights of VW units, all G gates, one k after another,
+ * one contiguous stream per work-item) and h of width K. No local memory or barriers (a CPU compiler
+ * keeps what lives across a barrier in memory). nGates is a constant at every call.
+ */
+inline void recurrent_vec(const int nGates, const int gate0, const int G, REALV acc[VROWS][4], const int B, const int K,
+                          __global const REAL* src, __global const REAL* whhP, const int b0, const int u0)
+{
+    int row[VROWS];
+    #pragma unroll
+    for (int r = 0; r < VROWS; r++) {
+        row[r] = min(b0 + r, B - 1) * K; /* clamped: edge rows compute, never store */
+        #pragma unroll
+        for (int g = 0; g < 4; g++) acc[r][g] = (REALV) (0);
+    }
+    __global const REAL* w = whhP + (u0 / VW) * K * G * VW + gate0 * VW;
+    for (int k = 0; k < K; k++, w += G * VW) {
+        REALV wg[4];
+        #pragma unroll
+        for (int g = 0; g < 4; g++) wg[g] = g < nGates ? VLOAD(0, w + g * VW) : (REALV) (0);
+        #pragma unroll
+        for (int r = 0; r < VROWS; r++) {
+            const REALV hv = (REALV) (src[row[r] + k]);
+            #pragma unroll
+            for (int g = 0; g < 4; g++)
+                if (g < nGates) acc[r][g] = fma(wg[g], hv, acc[r][g]);
+        }
+    }
+}
 
 /* dh_prev += dA · W_hh for one step (docs/DESIGN.md, Backward): nxt[b, j] += Σ_g dA[b, g] · w[g, j]
  * for the work-group's columns j (VW at a time, the work-item's share); dA holds B rows of G gates. */

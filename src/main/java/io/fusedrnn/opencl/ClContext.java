@@ -91,45 +91,13 @@ final class ClContext implements AutoCloseable {
         if (m != null && buffers.remove(m) && !closed) clReleaseMemObject(m);
     }
 
+    /** Copies {@code src} to the start of {@code m} (rounded to float in an fp32 buffer), blocking. */
     synchronized void write(cl_mem m, Precision p, double[] src) {
         checkOpen();
         if (src.length == 0) return;
         Pointer ptr = p == Precision.FP64 ? Pointer.to(src) : Pointer.to(toFloats(src));
         ClStatus.check(clEnqueueWriteBuffer(queue, m, CL_TRUE, 0, (long) src.length * p.bytes(), ptr, 0, null, null),
                 "clEnqueueWriteBuffer");
-    }
-
-    synchronized void write(cl_mem m, Precision p, float[] src) {
-        checkOpen();
-        if (src.length == 0) return;
-        Pointer ptr = p == Precision.FP32 ? Pointer.to(src) : Pointer.to(toDoubles(src));
-        ClStatus.check(clEnqueueWriteBuffer(queue, m, CL_TRUE, 0, (long) src.length * p.bytes(), ptr, 0, null, null),
-                "clEnqueueWriteBuffer");
-    }
-
-    synchronized double[] readDoubles(cl_mem m, Precision p, int count) {
-        checkOpen();
-        if (p == Precision.FP64) {
-            double[] out = new double[count];
-            read(m, Pointer.to(out), (long) count * 8);
-            return out;
-        }
-        return toDoubles(readFloats(m, p, count));
-    }
-
-    synchronized float[] readFloats(cl_mem m, Precision p, int count) {
-        checkOpen();
-        if (p == Precision.FP32) {
-            float[] out = new float[count];
-            read(m, Pointer.to(out), (long) count * 4);
-            return out;
-        }
-        return toFloats(readDoubles(m, p, count));
-    }
-
-    private void read(cl_mem m, Pointer dst, long bytes) {
-        if (bytes == 0) return;
-        ClStatus.check(clEnqueueReadBuffer(queue, m, CL_TRUE, 0, bytes, dst, 0, null, null), "clEnqueueReadBuffer");
     }
 
     /** Enqueues a device-side copy of {@code count} elements (no host round trip). */
@@ -178,11 +146,5 @@ final class ClContext implements AutoCloseable {
         float[] f = new float[a.length];
         for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
         return f;
-    }
-
-    private static double[] toDoubles(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) d[i] = a[i];
-        return d;
     }
 }

@@ -9,6 +9,8 @@ import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
 import org.jocl.cl_platform_id;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -93,14 +95,16 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
     }
 
     private static ClDevice describe(int p, int d, cl_platform_id platform, String platformName, cl_device_id id) {
-        long type = deviceLong(id, CL_DEVICE_TYPE);
+        long type = deviceNumber(id, CL_DEVICE_TYPE, Sizeof.cl_ulong);
         String typeName = (type & CL_DEVICE_TYPE_GPU) != 0 ? "GPU"
                 : (type & CL_DEVICE_TYPE_CPU) != 0 ? "CPU"
                 : (type & CL_DEVICE_TYPE_ACCELERATOR) != 0 ? "accelerator" : "other";
         String extensions = deviceString(id, CL_DEVICE_EXTENSIONS);
         return new ClDevice(p, d, platform, id, platformName, deviceString(id, CL_DEVICE_NAME).trim(), typeName,
-                (int) deviceInt(id, CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(id, CL_DEVICE_GLOBAL_MEM_SIZE),
-                deviceLong(id, CL_DEVICE_LOCAL_MEM_SIZE), deviceSize(id, CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                (int) deviceNumber(id, CL_DEVICE_MAX_COMPUTE_UNITS, Sizeof.cl_uint),
+                deviceNumber(id, CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong),
+                deviceNumber(id, CL_DEVICE_LOCAL_MEM_SIZE, Sizeof.cl_ulong),
+                deviceNumber(id, CL_DEVICE_MAX_WORK_GROUP_SIZE, Sizeof.size_t),
                 extensions.contains("cl_khr_fp64"), deviceString(id, CL_DRIVER_VERSION).trim(),
                 vectorWidth(id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT),
                 vectorWidth(id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_DOUBLE, CL_DEVICE_NATIVE_VECTOR_WIDTH_DOUBLE));
@@ -108,42 +112,37 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
 
     /** The preferred vector width, else the native one (0 where the type is unsupported). */
     private static int vectorWidth(cl_device_id id, int preferred, int nativeWidth) {
-        int w = (int) deviceInt(id, preferred);
-        return w > 0 ? w : (int) deviceInt(id, nativeWidth);
+        int w = (int) deviceNumber(id, preferred, Sizeof.cl_uint);
+        return w > 0 ? w : (int) deviceNumber(id, nativeWidth, Sizeof.cl_uint);
+    }
+
+    /** clGetPlatformInfo or clGetDeviceInfo, bound to one platform or device. */
+    private interface InfoQuery {
+        int get(int param, long size, Pointer value, long[] sizeReturned);
     }
 
     private static String platformString(cl_platform_id p, int param) {
-        long[] size = new long[1];
-        ClStatus.check(clGetPlatformInfo(p, param, 0, null, size), "clGetPlatformInfo");
-        byte[] buf = new byte[(int) size[0]];
-        ClStatus.check(clGetPlatformInfo(p, param, buf.length, Pointer.to(buf), null), "clGetPlatformInfo");
-        return cString(buf);
+        return infoString("clGetPlatformInfo", (q, size, v, ret) -> clGetPlatformInfo(p, q, size, v, ret), param);
     }
 
     private static String deviceString(cl_device_id d, int param) {
+        return infoString("clGetDeviceInfo", (q, size, v, ret) -> clGetDeviceInfo(d, q, size, v, ret), param);
+    }
+
+    /** A string-valued info: its size first, then its bytes up to the first NUL. */
+    private static String infoString(String call, InfoQuery query, int param) {
         long[] size = new long[1];
-        ClStatus.check(clGetDeviceInfo(d, param, 0, null, size), "clGetDeviceInfo");
+        ClStatus.check(query.get(param, 0, null, size), call);
         byte[] buf = new byte[(int) size[0]];
-        ClStatus.check(clGetDeviceInfo(d, param, buf.length, Pointer.to(buf), null), "clGetDeviceInfo");
+        ClStatus.check(query.get(param, buf.length, Pointer.to(buf), null), call);
         return cString(buf);
     }
 
-    private static long deviceLong(cl_device_id d, int param) {
-        long[] v = new long[1];
-        ClStatus.check(clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null), "clGetDeviceInfo");
-        return v[0];
-    }
-
-    private static long deviceInt(cl_device_id d, int param) {
-        int[] v = new int[1];
-        ClStatus.check(clGetDeviceInfo(d, param, Sizeof.cl_uint, Pointer.to(v), null), "clGetDeviceInfo");
-        return v[0];
-    }
-
-    private static long deviceSize(cl_device_id d, int param) {
-        long[] v = new long[1];
-        ClStatus.check(clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(v), null), "clGetDeviceInfo");
-        return v[0];
+    /** An unsigned numeric device info of {@code bytes} bytes: cl_uint (4), cl_ulong (8) or size_t. */
+    private static long deviceNumber(cl_device_id d, int param, int bytes) {
+        ByteBuffer v = ByteBuffer.allocateDirect(Long.BYTES).order(ByteOrder.nativeOrder());
+        ClStatus.check(clGetDeviceInfo(d, param, bytes, Pointer.to(v), null), "clGetDeviceInfo");
+        return bytes == Integer.BYTES ? Integer.toUnsignedLong(v.getInt(0)) : v.getLong(0);
     }
 
     private static String cString(byte[] buf) {

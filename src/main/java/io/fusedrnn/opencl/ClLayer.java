@@ -8,6 +8,9 @@ import io.fusedrnn.Precision;
 import io.fusedrnn.PreparedLayer;
 import org.jocl.cl_mem;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * One layer-direction's weights on the device, uploaded and laid out once. Each matrix is kept in
  * the layouts its readers want contiguous along the index neighbouring work-items (or vector lanes)
@@ -25,6 +28,8 @@ final class ClLayer extends PreparedLayer {
     final cl_mem wIhPanels;
     /** W_hh [G·H, H_out] and W_ih [G·H, I] in column panels, for dh_prev = dA·W_hh and dx = dA·W_ih; or null. */
     final cl_mem wHhColumnPanels, wIhColumnPanels;
+    /** Every buffer above that was uploaded, in upload order. */
+    private final List<cl_mem> buffers = new ArrayList<>();
 
     /**
      * @param panelWidth vector width of the CPU rung's step kernels, or 0 when they do not run here
@@ -36,50 +41,33 @@ final class ClLayer extends PreparedLayer {
         int rows = s.gateRows(), out = s.outputSize(), hs = s.hiddenSize(), p = s.projSize();
         double[] bias = w.bIh().clone();
         if (s.cell() == Cell.LSTM) for (int r = 0; r < rows; r++) bias[r] += w.bHh()[r];
-        cl_mem a = null, b = null, c = null, d = null, e = null, f = null, g = null, h = null, q = null, r = null, t = null, v = null;
         try {
-            if (panelWidth > 0 && hs % panelWidth == 0) q = upload(pack(w.wHh(), s.cell().gates(), hs, out, panelWidth));
-            if (panelWidth > 0 && rows % (2 * panelWidth) == 0) {
-                r = upload(packColumns(transpose(w.wIh(), rows, s.inputSize()), s.inputSize(), rows, 2 * panelWidth));
-            }
-            if (panelWidth > 0 && out % (2 * panelWidth) == 0) t = upload(packColumns(w.wHh(), rows, out, 2 * panelWidth));
-            if (panelWidth > 0 && s.inputSize() % (2 * panelWidth) == 0) {
-                v = upload(packColumns(w.wIh(), rows, s.inputSize(), 2 * panelWidth));
-            }
-            g = upload(transpose(w.wIh(), rows, s.inputSize()));
-            h = upload(w.wHh());
-            a = upload(w.wIh());
-            b = upload(transpose(w.wHh(), rows, out));
-            c = upload(bias);
-            d = s.cell() == Cell.GRU ? upload(w.bHh()) : null;
-            e = p > 0 ? upload(w.wHr()) : null;
-            f = p > 0 ? upload(transpose(w.wHr(), p, hs)) : null;
+            boolean panels = panelWidth > 0;
+            wHhPanels = panels && hs % panelWidth == 0 ? upload(pack(w.wHh(), s.cell().gates(), hs, out, panelWidth)) : null;
+            wIhPanels = panels && rows % (2 * panelWidth) == 0
+                    ? upload(packColumns(transpose(w.wIh(), rows, s.inputSize()), s.inputSize(), rows, 2 * panelWidth)) : null;
+            wHhColumnPanels = panels && out % (2 * panelWidth) == 0 ? upload(packColumns(w.wHh(), rows, out, 2 * panelWidth)) : null;
+            wIhColumnPanels = panels && s.inputSize() % (2 * panelWidth) == 0
+                    ? upload(packColumns(w.wIh(), rows, s.inputSize(), 2 * panelWidth)) : null;
+            wIhT = upload(transpose(w.wIh(), rows, s.inputSize()));
+            wHh = upload(w.wHh());
+            wIh = upload(w.wIh());
+            wHhT = upload(transpose(w.wHh(), rows, out));
+            inputBias = upload(bias);
+            bHh = s.cell() == Cell.GRU ? upload(w.bHh()) : null;
+            wHr = p > 0 ? upload(w.wHr()) : null;
+            wHrT = p > 0 ? upload(transpose(w.wHr(), p, hs)) : null;
         } catch (RuntimeException ex) {
-            for (cl_mem m : new cl_mem[] {a, b, c, d, e, f, g, h, q, r, t, v}) ctx.release(m);
+            release();
             throw ex;
         }
-        wIh = a;
-        wHhPanels = q;
-        wIhPanels = r;
-        wHhColumnPanels = t;
-        wIhColumnPanels = v;
-        wIhT = g;
-        wHh = h;
-        wHhT = b;
-        inputBias = c;
-        bHh = d;
-        wHr = e;
-        wHrT = f;
     }
 
+    /** A new device buffer holding {@code values}, released with this layer. */
     private cl_mem upload(double[] values) {
         cl_mem m = ctx.allocate(precision(), values.length);
-        try {
-            ctx.write(m, precision(), values);
-        } catch (RuntimeException e) {
-            ctx.release(m);
-            throw e;
-        }
+        buffers.add(m);
+        ctx.write(m, precision(), values);
         return m;
     }
 
@@ -117,6 +105,7 @@ final class ClLayer extends PreparedLayer {
 
     @Override
     protected void release() {
-        for (cl_mem m : new cl_mem[] {wIh, wIhT, wHh, wHhT, inputBias, bHh, wHr, wHrT, wHhPanels, wIhPanels, wHhColumnPanels, wIhColumnPanels}) ctx.release(m);
+        for (cl_mem m : buffers) ctx.release(m);
+        buffers.clear();
     }
 }

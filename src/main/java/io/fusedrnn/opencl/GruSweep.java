@@ -1,8 +1,6 @@
 package io.fusedrnn.opencl;
 
 import io.fusedrnn.Gradients;
-import io.fusedrnn.LayerSpec;
-import io.fusedrnn.Precision;
 import io.fusedrnn.Sweep;
 import io.fusedrnn.SweepResult;
 import io.fusedrnn.Tensor;
@@ -14,159 +12,130 @@ import org.jocl.cl_mem;
  * before W_hn reads it). Backward: gate gradients per step plus recurrent GEMMs, then weight
  * gradients as GEMMs over all T·B rows. Kernels: gru.cl, gru_backward.cl, gemm.cl, seq.cl.
  */
-final class GruSweep {
-    private GruSweep() {
+final class GruSweep extends CellSweep {
+    private final boolean lbr;
+
+    GruSweep(OpenClBackend be, ClLayer layer, Sweep sweep) {
+        super(be, layer, sweep);
+        this.lbr = spec.linearBeforeReset();
     }
 
-    static SweepResult forward(OpenClBackend be, ClLayer layer, Sweep sweep, ClTensor y, int yCol, boolean training) {
-        LayerSpec s = layer.spec();
-        Precision pr = layer.precision();
-        ClOps ops = be.ops(pr);
-        int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize();
-        int g3 = 3 * hs;
-        boolean lbr = s.linearBeforeReset();
-        try (DeviceSweep plan = new DeviceSweep(be.ctx, pr, sweep)) {
-            int steps = plan.steps;
-            cl_mem xw = plan.inputProjection(ops, layer, sweep, y.dim(2));
-            if (sweep.lengths() != null) ops.zeroPadding(plan.totalSteps, batch, hs, plan.lengths, y.mem, yCol, y.dim(2));
+    @Override
+    SweepResult steps(DeviceSweep plan, cl_mem xw, cl_mem h, ClTensor y, int yCol, boolean training) {
+        int steps = plan.steps, g3 = gateRows;
+        // reset-before-linear needs r, z and r⊙h between its two kernels even when not training
+        int perStep = training ? steps : 1;
+        cl_mem gates = training || !lbr ? plan.temp((long) perStep * batch * g3) : h;
+        cl_mem hn = training ? plan.temp((long) steps * batch * hs) : h;
+        cl_mem rh = lbr ? h : plan.temp((long) perStep * batch * hs);
 
-            int slots = training ? steps + 1 : 2;
-            cl_mem h = plan.temp((long) slots * batch * hs);
-            if (sweep.h0() != null) be.ctx.copy(((ClTensor) sweep.h0()).mem, 0, h, 0, (long) batch * hs, pr);
-            // reset-before-linear needs r, z and r⊙h between its two kernels even when not training
-            int perStep = training ? steps : 1;
-            cl_mem gates = training || !lbr ? plan.temp((long) perStep * batch * g3) : h;
-            cl_mem hn = training ? plan.temp((long) steps * batch * hs) : h;
-            cl_mem rh = lbr ? h : plan.temp((long) perStep * batch * hs);
-
-            ClOps.Step fused = lbr ? ops.step("gru.cl", "gru_step", batch, hs, true) : null;
-            ClOps.Step rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch, hs, true);
-            ClOps.Step n = lbr ? null : ops.step("gru.cl", "gru_n", batch, hs, true);
-            boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
-            if (oneGroup) {
-                ClOps.Step all = ops.sweep("gru.cl", "gru_sweep_vec", batch, hs);
-                Launch l = all.args().i("B", batch).i("H", hs).i("steps", steps).flag("reverse", plan.reverse)
-                        .mem("lengths", plan.lengths).mem("xw", xw);
-                all.run(all.recurrentWeights(l, layer).mem("bhh", layer.bHh).mem("hs", h)
-                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
-                        .flag("train", training).mem("gates", gates).mem("hnSave", hn));
-            }
-            for (int k = oneGroup ? steps : 0; k < steps; k++) {
-                int hIn = (training ? k : k % 2) * batch * hs, hOut = (training ? k + 1 : (k + 1) % 2) * batch * hs;
-                int gOff = training ? k * batch * g3 : 0, sOff = training ? k * batch * hs : 0;
-                int xwOff = k * batch * g3;
-                if (lbr) {
-                    Launch l = fused.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
-                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
-                    fused.run(fused.recurrentWeights(l, layer).mem("bhh", layer.bHh)
-                            .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
-                            .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
-                            .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
-                } else {
-                    Launch a = rz.args().i("B", batch).i("H", hs).i("stepIndex", k)
-                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
-                    rz.run(rz.recurrentWeights(a, layer).mem("bhh", layer.bHh)
-                            .mem("hs", h).i("hIn", hIn)
-                            .mem("gates", gates).i("gOff", gOff).mem("rh", rh).i("rhOff", sOff));
-                    Launch b = n.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
-                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
-                    n.run(n.recurrentWeights(b, layer).mem("bhh", layer.bHh)
-                            .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
-                            .mem("rh", rh).i("rhOff", sOff)
-                            .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
-                            .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
-                }
-            }
-            int last = training ? steps : steps % 2;
-            Tensor hN = be.allocate(pr, batch, hs);
-            be.ctx.copy(h, (long) last * batch * hs, ((ClTensor) hN).mem, 0, (long) batch * hs, pr);
-            ClReserve reserve = null;
-            if (training) {
-                reserve = new ClReserve(layer, plan, plan.keep(h), null, plan.keep(gates), null, plan.keep(hn),
-                        lbr ? null : plan.keep(rh));
-            }
-            return new SweepResult(hN, null, reserve);
+        ClOps.Step fused = lbr ? ops.step("gru.cl", "gru_step", batch, hs, true) : null;
+        ClOps.Step rz = lbr ? null : ops.step("gru.cl", "gru_rz", batch, hs, true);
+        ClOps.Step n = lbr ? null : ops.step("gru.cl", "gru_n", batch, hs, true);
+        boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
+        if (oneGroup) {
+            ClOps.Step all = ops.sweep("gru.cl", "gru_sweep_vec", batch, hs);
+            Launch l = all.args().i("B", batch).i("H", hs).i("steps", steps).flag("reverse", plan.reverse)
+                    .mem("lengths", plan.lengths).mem("xw", xw);
+            all.run(all.recurrentWeights(l, layer).mem("bhh", layer.bHh).mem("hs", h)
+                    .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                    .flag("train", training).mem("gates", gates).mem("hnSave", hn));
         }
+        for (int k = oneGroup ? steps : 0; k < steps; k++) {
+            int hIn = (training ? k : k % 2) * batch * hs, hOut = (training ? k + 1 : (k + 1) % 2) * batch * hs;
+            int gOff = training ? k * batch * g3 : 0, sOff = training ? k * batch * hs : 0;
+            int xwOff = k * batch * g3;
+            if (lbr) {
+                Launch l = fused.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
+                fused.run(fused.recurrentWeights(l, layer).mem("bhh", layer.bHh)
+                        .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
+                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                        .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
+            } else {
+                Launch a = rz.args().i("B", batch).i("H", hs).i("stepIndex", k)
+                        .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
+                rz.run(rz.recurrentWeights(a, layer).mem("bhh", layer.bHh)
+                        .mem("hs", h).i("hIn", hIn)
+                        .mem("gates", gates).i("gOff", gOff).mem("rh", rh).i("rhOff", sOff));
+                Launch b = n.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
+                n.run(n.recurrentWeights(b, layer).mem("bhh", layer.bHh)
+                        .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
+                        .mem("rh", rh).i("rhOff", sOff)
+                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                        .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
+            }
+        }
+        Tensor hN = finalState(plan, training, h, hs);
+        ClReserve reserve = null;
+        if (training) {
+            reserve = new ClReserve(layer, plan, plan.keep(h), null, plan.keep(gates), null, plan.keep(hn),
+                    lbr ? null : plan.keep(rh));
+        }
+        return new SweepResult(hN, null, reserve);
     }
 
-    static Gradients backward(OpenClBackend be, ClLayer layer, Sweep sweep, ClReserve res, ClTensor dy, int dyCol,
-                              ClTensor dhN, ClTensor dx) {
-        LayerSpec s = layer.spec();
-        Precision pr = layer.precision();
-        ClOps ops = be.ops(pr);
-        int batch = sweep.batch(), in = s.inputSize(), hs = s.hiddenSize();
-        int g3 = 3 * hs;
-        boolean lbr = s.linearBeforeReset();
+    @Override
+    void steps(DeviceSweep plan, ClReserve res, ClTensor dy, int dyCol, ClTensor dhN, ClTensor dcN, ClTensor dx, Gradients g) {
+        int g3 = gateRows;
         // the gates whose recurrent input is h itself: all three, or r and z when n reads r⊙h
         int direct = lbr ? g3 : 2 * hs;
-        Gradients g = null;
-        try (DeviceSweep plan = new DeviceSweep(be.ctx, pr, sweep)) {
-            int steps = plan.steps, rows = steps * batch;
-            cl_mem dAx = plan.temp((long) rows * g3), dAh = plan.temp((long) rows * g3);
-            cl_mem dhCur = plan.temp((long) batch * hs), dhNext = plan.temp((long) batch * hs);
-            cl_mem drh = lbr ? dhCur : plan.temp((long) batch * hs);
-            if (dhN != null) be.ctx.copy(dhN.mem, 0, dhCur, 0, (long) batch * hs, pr);
+        int steps = plan.steps, rows = steps * batch;
+        cl_mem dAx = plan.temp((long) rows * g3), dAh = plan.temp((long) rows * g3);
+        cl_mem dhCur = plan.temp((long) batch * hs), dhNext = plan.temp((long) batch * hs);
+        cl_mem drh = lbr ? dhCur : plan.temp((long) batch * hs);
+        if (dhN != null) be.ctx.copy(dhN.mem, 0, dhCur, 0, (long) batch * hs, pr);
 
-            boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
-            if (oneGroup) {
-                ClOps.Step all = ops.sweep("gru_backward.cl", "gru_backward_sweep_vec", batch, hs);
-                all.run(all.args().i("B", batch).i("H", hs).i("steps", steps).flag("reverse", plan.reverse)
-                        .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
-                        .mem("dh0", dhCur).mem("dh1", dhNext)
-                        .mem("gates", res.gates).mem("hs", res.hs).mem("hnSave", res.hn).mem("whh", layer.wHh)
-                        .mem("dAx", dAx).mem("dAh", dAh));
-                if (steps % 2 == 1) {
-                    cl_mem t = dhCur;
-                    dhCur = dhNext;
-                    dhNext = t;
-                }
-            }
-            Launch gate = ops.elementwise("gru_backward.cl", "gru_backward_step");
-            Launch reset = lbr ? null : ops.elementwise("gru_backward.cl", "gru_backward_reset");
-            for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
-                int daOff = k * batch * g3, hIn = k * batch * hs;
-                gate.fresh().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
-                        .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
-                        .mem("dhRec", dhCur).mem("dhNext", dhNext)
-                        .mem("gates", res.gates).i("gOff", daOff)
-                        .mem("hs", res.hs).i("hIn", hIn)
-                        .mem("hnSave", res.hn).i("hnOff", hIn).flag("linearBeforeReset", lbr)
-                        .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff)
-                        .run2(hs, batch, 16, 1);
-                if (!lbr) {
-                    // drh = dA_h[n]·W_hn, W_hn being rows 2H.. of W_hh
-                    ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1, drh, 0, hs, null, false);
-                    reset.fresh().i("B", batch).i("H", hs).i("stepIndex", k).mem("lengths", plan.lengths)
-                            .mem("drh", drh).mem("gates", res.gates).i("gOff", daOff)
-                            .mem("hs", res.hs).i("hIn", hIn)
-                            .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff).mem("dhNext", dhNext)
-                            .run2(hs, batch, 16, 1);
-                }
-                if (layer.wHhColumnPanels != null) {
-                    ops.gemmPackedB(batch, hs, direct, g3, dAh, daOff, g3, 1, layer.wHhColumnPanels, dhNext, 0, hs, null, true);
-                } else {
-                    ops.gemm(batch, hs, direct, dAh, daOff, g3, 1, layer.wHh, 0, hs, 1, dhNext, 0, hs, null, true);
-                }
+        boolean oneGroup = lbr && ops.oneGroupSweep(batch, hs, false);
+        if (oneGroup) {
+            ClOps.Step all = ops.sweep("gru_backward.cl", "gru_backward_sweep_vec", batch, hs);
+            all.run(all.args().i("B", batch).i("H", hs).i("steps", steps).flag("reverse", plan.reverse)
+                    .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
+                    .mem("dh0", dhCur).mem("dh1", dhNext)
+                    .mem("gates", res.gates).mem("hs", res.hs).mem("hnSave", res.hn).mem("whh", layer.wHh)
+                    .mem("dAx", dAx).mem("dAh", dAh));
+            if (steps % 2 == 1) {
                 cl_mem t = dhCur;
                 dhCur = dhNext;
                 dhNext = t;
             }
-            g = be.newGradients(pr, s, batch);
-            be.ctx.copy(dhCur, 0, LstmSweep.mem(g.dh0()), 0, (long) batch * hs, pr);
-
-            cl_mem xk = plan.stepOrderedX(ops, ((ClTensor) sweep.x()).mem, in);
-            ops.gemm(g3, in, rows, dAx, 0, 1, g3, xk, 0, in, 1, LstmSweep.mem(g.dWih()), 0, in, null, false);
-            cl_mem dWhh = LstmSweep.mem(g.dWhh());
-            ops.gemm(direct, hs, rows, dAh, 0, 1, g3, res.hs, 0, hs, 1, dWhh, 0, hs, null, false);
-            if (!lbr) ops.gemm(hs, hs, rows, dAh, 2 * hs, 1, g3, res.rh, 0, hs, 1, dWhh, 2 * hs * hs, hs, null, false);
-            ops.columnSums(rows, g3, dAx, 0, LstmSweep.mem(g.dBih()));
-            ops.columnSums(rows, g3, dAh, 0, LstmSweep.mem(g.dBhh()));
-            LstmSweep.addInputGradient(ops, plan, dAx, g3, layer, in, dx.mem);
-            be.ctx.finish();
-            return g;
-        } catch (RuntimeException e) {
-            if (g != null) g.close();
-            throw e;
         }
+        Launch gate = ops.elementwise("gru_backward.cl", "gru_backward_step");
+        Launch reset = lbr ? null : ops.elementwise("gru_backward.cl", "gru_backward_reset");
+        for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
+            int daOff = k * batch * g3, hIn = k * batch * hs;
+            gate.fresh().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
+                    .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
+                    .mem("dhRec", dhCur).mem("dhNext", dhNext)
+                    .mem("gates", res.gates).i("gOff", daOff)
+                    .mem("hs", res.hs).i("hIn", hIn)
+                    .mem("hnSave", res.hn).i("hnOff", hIn).flag("linearBeforeReset", lbr)
+                    .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff)
+                    .run2(hs, batch, 16, 1);
+            if (!lbr) {
+                // drh = dA_h[n]·W_hn, W_hn being rows 2H.. of W_hh
+                ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1, drh, 0, hs, null, false);
+                reset.fresh().i("B", batch).i("H", hs).i("stepIndex", k).mem("lengths", plan.lengths)
+                        .mem("drh", drh).mem("gates", res.gates).i("gOff", daOff)
+                        .mem("hs", res.hs).i("hIn", hIn)
+                        .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff).mem("dhNext", dhNext)
+                        .run2(hs, batch, 16, 1);
+            }
+            addRecurrentGradient(dAh, daOff, direct, dhNext);
+            cl_mem t = dhCur;
+            dhCur = dhNext;
+            dhNext = t;
+        }
+        be.ctx.copy(dhCur, 0, mem(g.dh0()), 0, (long) batch * hs, pr);
+
+        cl_mem xk = plan.stepOrderedX(ops, mem(sweep.x()), in);
+        ops.gemm(g3, in, rows, dAx, 0, 1, g3, xk, 0, in, 1, mem(g.dWih()), 0, in, null, false);
+        cl_mem dWhh = mem(g.dWhh());
+        ops.gemm(direct, hs, rows, dAh, 0, 1, g3, res.hs, 0, hs, 1, dWhh, 0, hs, null, false);
+        if (!lbr) ops.gemm(hs, hs, rows, dAh, 2 * hs, 1, g3, res.rh, 0, hs, 1, dWhh, 2 * hs * hs, hs, null, false);
+        ops.columnSums(rows, g3, dAx, 0, mem(g.dBih()));
+        ops.columnSums(rows, g3, dAh, 0, mem(g.dBhh()));
+        addInputGradient(plan, dAx, dx.mem);
     }
 }

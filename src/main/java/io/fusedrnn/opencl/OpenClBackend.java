@@ -115,20 +115,18 @@ public final class OpenClBackend extends Backend {
 
     @Override
     protected synchronized SweepResult doForward(PreparedLayer layer, Sweep sweep, Tensor y, int yColumn, boolean training) {
-        ClLayer l = (ClLayer) layer;
-        if (l.spec().cell() == Cell.LSTM) return LstmSweep.forward(this, l, sweep, (ClTensor) y, yColumn, training);
-        return GruSweep.forward(this, l, sweep, (ClTensor) y, yColumn, training);
+        return cellSweep(layer, sweep).forward((ClTensor) y, yColumn, training);
     }
 
     @Override
     protected synchronized Gradients doBackward(PreparedLayer layer, Sweep sweep, Reserve reserve, Tensor dy, int dyColumn,
                                                 Tensor dhN, Tensor dcN, Tensor dx) {
+        return cellSweep(layer, sweep).backward((ClReserve) reserve, (ClTensor) dy, dyColumn, (ClTensor) dhN, (ClTensor) dcN, (ClTensor) dx);
+    }
+
+    private CellSweep cellSweep(PreparedLayer layer, Sweep sweep) {
         ClLayer l = (ClLayer) layer;
-        ClReserve r = (ClReserve) reserve;
-        if (l.spec().cell() == Cell.LSTM) {
-            return LstmSweep.backward(this, l, sweep, r, (ClTensor) dy, dyColumn, (ClTensor) dhN, (ClTensor) dcN, (ClTensor) dx);
-        }
-        return GruSweep.backward(this, l, sweep, r, (ClTensor) dy, dyColumn, (ClTensor) dhN, (ClTensor) dx);
+        return l.spec().cell() == Cell.LSTM ? new LstmSweep(this, l, sweep) : new GruSweep(this, l, sweep);
     }
 
     /** Zeroed gradient tensors shaped as {@link Gradients} documents. */

@@ -8,7 +8,9 @@
  * driver, source hash and options; build logs in errors), {@code ClStatus} (status names),
  * {@code Launch} and {@code KernelSignature} (arguments bound by name and kind, checked against the
  * kernel's signature, then enqueued), {@code ClOps} (which kernel rung runs, with which -D options and
- * sizes), {@code LstmSweep}/{@code GruSweep} (the sweeps, host side), {@code ClLayer},
+ * sizes), {@code CellSweep} (what a sweep of either cell shares: sizes, state slots, the forward and
+ * backward frame, the dh_prev and dx GEMMs) with {@code LstmSweep}/{@code GruSweep} (each cell's
+ * kernels, host side), {@code ClLayer},
  * {@code ClTensor}, {@code ClReserve} (device-side data), {@code DeviceSweep} (one sweep's step
  * order and temporaries).
  *

@@ -1,5 +1,6 @@
 package io.fusedrnn.vector;
 
+import io.fusedrnn.benchmarks.ceiling.FmaPeak;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,7 +15,7 @@ import java.util.Locale;
  * accumulators, more than latency × pipes on AVX2 and AVX-512 machines (4 cycles × 2 pipes).
  */
 public final class PeakBench {
-    private static final VectorSpecies<Float> P = FloatVector.SPECIES_PREFERRED, N = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> N = FloatVector.SPECIES_256;
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
     public static void main(String[] args) {
@@ -42,36 +43,16 @@ public final class PeakBench {
         for (int i = -5; i < t.length; i++) {
             long t0 = MX.getCurrentThreadCpuTime();
             if (narrow) fma256(n, r);
-            else fmaPreferred(n, r);
+            else r[0] += FmaPeak.chains(n, 1f);
             if (i >= 0) t[i] = (MX.getCurrentThreadCpuTime() - t0) / 1e9;
         }
         Arrays.sort(t);
-        double flop = 2.0 * 12 * n * s.length();
+        double flop = 2.0 * FmaPeak.CHAINS * n * s.length();
         System.out.println(String.format(Locale.ROOT, "FMA peak %s: %.1f GFLOP/s per core (best %.1f)", s,
                 flop / t[t.length / 2] / 1e9, flop / t[0] / 1e9));
     }
 
-    private static void fmaPreferred(long n, float[] out) {
-        FloatVector m = FloatVector.broadcast(P, 0.999999f), a = FloatVector.broadcast(P, 1e-7f);
-        FloatVector c0 = FloatVector.broadcast(P, 1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-        FloatVector c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
-        for (long i = 0; i < n; i++) {
-            c0 = c0.fma(m, a);
-            c1 = c1.fma(m, a);
-            c2 = c2.fma(m, a);
-            c3 = c3.fma(m, a);
-            c4 = c4.fma(m, a);
-            c5 = c5.fma(m, a);
-            c6 = c6.fma(m, a);
-            c7 = c7.fma(m, a);
-            c8 = c8.fma(m, a);
-            c9 = c9.fma(m, a);
-            c10 = c10.fma(m, a);
-            c11 = c11.fma(m, a);
-        }
-        c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11).intoArray(out, 0);
-    }
-
+    /** {@link FmaPeak#chains}' loop on 256-bit vectors (the species must be a constant for C2 to vectorize). */
     private static void fma256(long n, float[] out) {
         FloatVector m = FloatVector.broadcast(N, 0.999999f), a = FloatVector.broadcast(N, 1e-7f);
         FloatVector c0 = FloatVector.broadcast(N, 1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;

@@ -176,20 +176,12 @@ public final class BenchCli implements Callable<Integer> {
 
     @Option(names = "--precision", order = 5, paramLabel = "fp32|fp64", description = "(default: fp32)")
     void precision(String value) {
-        precision = switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "fp32" -> Precision.FP32;
-            case "fp64" -> Precision.FP64;
-            default -> throw bad("--precision", "fp32 or fp64", "'" + value + "'");
-        };
+        precision = choice("--precision", value, Precision.class);
     }
 
     @Option(names = "--mode", order = 6, paramLabel = "infer|train", description = "forward only, or forward + backward (default: infer)")
     void mode(String value) {
-        mode = switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "infer" -> Mode.INFER;
-            case "train" -> Mode.TRAIN;
-            default -> throw bad("--mode", "infer or train", "'" + value + "'");
-        };
+        mode = choice("--mode", value, Mode.class);
     }
 
     @Option(names = "--warmup", order = 7, paramLabel = "N", description = "untimed runs per backend and case (default: 3, and at least 1.5 s)")
@@ -232,6 +224,18 @@ public final class BenchCli implements Callable<Integer> {
     @Option(names = "--no-ceilings", order = 12, description = "skip measuring the machine's FMA peak and GEMM rate (about 2 s) before the cases")
     void noCeilings(boolean value) {
         noCeilings = value;
+    }
+
+    /** The constant of {@code type} whose name is {@code value} in any case (e.g. fp32 or fp64), else the option's error. */
+    private <E extends Enum<E>> E choice(String option, String value, Class<E> type) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        List<String> expected = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            String name = e.name().toLowerCase(Locale.ROOT);
+            if (name.equals(v)) return e;
+            expected.add(name);
+        }
+        throw bad(option, String.join(" or ", expected), "'" + value + "'");
     }
 
     private List<String> names(String option, String value, List<String> known, boolean openclSelector) {

@@ -22,6 +22,13 @@ public record Problem(BenchCase benchCase, LayerWeights weights, double[] x, dou
         return new Problem(c, w, x, dy);
     }
 
+    /** x rounded to float32, for the peers that take fp32 input. */
+    public float[] floatX() {
+        float[] f = new float[x.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) x[i];
+        return f;
+    }
+
     public int steps() {
         return benchCase.shape().steps();
     }

@@ -3,8 +3,6 @@ package io.fusedrnn.benchmarks.jmh;
 import io.fusedrnn.benchmarks.ceiling.FmaPeak;
 import io.fusedrnn.vector.GemmProbe;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -22,12 +20,10 @@ import java.util.concurrent.TimeUnit;
  * {@link FmaPeak#flops}) / the average time. Replaces the old {@code GemmBench} main.
  */
 @State(Scope.Thread)
-@BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class CeilingBenchmark {
+public class CeilingBenchmark extends JmhDefaults {
     /** FMA rounds per call: 12 chains × lanes × 2 FLOPs each. */
     public static final long FMA_ITERATIONS = 1 << 15;
 

@@ -14,8 +14,6 @@ import io.fusedrnn.benchmarks.harness.Peers;
 import io.fusedrnn.benchmarks.harness.Problem;
 import io.fusedrnn.benchmarks.harness.Trial;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -40,7 +38,6 @@ import java.util.concurrent.TimeUnit;
  * {@code -p contender=reference} for the scalar oracle (seconds per call beyond latency).
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 // Warm-up: C2 compiles the hot loops within the first second or two; 3 x 2 s covers that even on the
 // large shape, where one call takes about a second.
@@ -48,11 +45,9 @@ import java.util.concurrent.TimeUnit;
 // Measurement: 5 iterations give JMH's error bar something to work with on a shared 2-core machine
 // while keeping the whole grid to minutes.
 @Measurement(iterations = 5, time = 2)
-// One fork: a fresh JVM per contender/shape keeps one's JIT profile from shaping another's.
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 // One calling thread: the contenders bring their own worker threads, which need the cores.
 @Threads(1)
-public class ContenderBenchmark {
+public class ContenderBenchmark extends JmhDefaults {
     @Param({"lstm", "gru"})
     public String cell;
 

@@ -2,13 +2,9 @@ package io.fusedrnn.benchmarks.onednn;
 
 import io.fusedrnn.BackendUnavailableException;
 import io.fusedrnn.Cell;
-import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.LayerSpec;
 import io.fusedrnn.LayerWeights;
-import io.fusedrnn.Precision;
-import io.fusedrnn.benchmarks.harness.BenchCase;
-import io.fusedrnn.benchmarks.harness.Contender;
-import io.fusedrnn.benchmarks.harness.Mode;
+import io.fusedrnn.benchmarks.harness.InferencePeer;
 import io.fusedrnn.benchmarks.harness.Problem;
 import io.fusedrnn.benchmarks.harness.Trial;
 import org.bytedeco.dnnl.IntMemoryMap;
@@ -49,7 +45,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_version;
  * runs best. Gate order: oneDNN's LSTM is i, f, c̃, o like PyTorch's i, f, g, o; its GRU is u, r, o
  * against PyTorch's r, z, n (u = z, o = n).
  */
-public final class OneDnnPeer implements Contender {
+public final class OneDnnPeer extends InferencePeer {
     /** oneDNN GRU gate k takes PyTorch block GRU_FROM_TORCH[k]: u, r, o from r, z, n. */
     static final int[] GRU_FROM_TORCH = {Cell.Z, Cell.R, Cell.N};
     /** LSTM gates are in the same order in both. */
@@ -70,6 +66,8 @@ public final class OneDnnPeer implements Contender {
 
     /** Loads oneDNN's natives and opens a CPU engine; {@link BackendUnavailableException} if they do not load. */
     public OneDnnPeer() {
+        super("onednn", "the oneDNN peer times forward inference only",
+                "oneDNN's CPU RNN primitives run fp32 (and low precisions), not fp64");
         if (System.getenv("OMP_WAIT_POLICY") == null) setEnvironment("GOMP_SPINCOUNT", SPIN_COUNT); // read when libgomp loads
         try {
             eng = new engine(engine.kind.cpu, 0);
@@ -83,16 +81,6 @@ public final class OneDnnPeer implements Contender {
     }
 
     @Override
-    public String name() {
-        return "onednn";
-    }
-
-    @Override
-    public boolean isPeer() {
-        return true;
-    }
-
-    @Override
     public String description() {
         String spin = System.getenv("OMP_WAIT_POLICY") != null ? "OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")
                 : "GOMP_SPINCOUNT=" + (System.getenv("GOMP_SPINCOUNT") != null ? System.getenv("GOMP_SPINCOUNT") : SPIN_COUNT);
@@ -101,19 +89,8 @@ public final class OneDnnPeer implements Contender {
     }
 
     @Override
-    public String cannotRun(BenchCase c) {
-        if (c.mode() == Mode.TRAIN) return "the oneDNN peer times forward inference only";
-        if (c.precision() != Precision.FP32) return "oneDNN's CPU RNN primitives run fp32 (and low precisions), not fp64";
-        return null;
-    }
-
-    @Override
-    public Trial open(Problem p) {
-        try {
-            return new OneDnnTrial(p);
-        } catch (RuntimeException e) {
-            throw new FusedRnnException("onednn: " + e.getMessage(), e);
-        }
+    protected Trial openTrial(Problem p) {
+        return new OneDnnTrial(p);
     }
 
     @Override
@@ -166,7 +143,7 @@ public final class OneDnnPeer implements Contender {
                 prim = own(new gru_forward(d));
             }
 
-            memory x = filled(xd, toFloats(p.x()));
+            memory x = filled(xd, p.floatX());
             memory wx = packed(desc(memory.format_tag.ldigo, 1, 1, in, gates, hidden), own(pd.weights_layer_desc()),
                     ldigo(w.wIh(), in, gates, order));
             memory wh = packed(desc(memory.format_tag.ldigo, 1, 1, hidden, gates, hidden), own(pd.weights_iter_desc()),
@@ -288,12 +265,6 @@ public final class OneDnnPeer implements Contender {
         } catch (Throwable t) {
             // without it oneDNN runs with GOMP's default spinning; the run still measures correctly
         }
-    }
-
-    private static float[] toFloats(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
-        return f;
     }
 
     private static double[] toDoubles(float[] a) {

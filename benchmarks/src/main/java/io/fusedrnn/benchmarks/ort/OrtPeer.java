@@ -8,8 +8,7 @@ import ai.onnxruntime.OrtSession;
 import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.Precision;
 import io.fusedrnn.benchmarks.harness.BenchCase;
-import io.fusedrnn.benchmarks.harness.Contender;
-import io.fusedrnn.benchmarks.harness.Mode;
+import io.fusedrnn.benchmarks.harness.InferencePeer;
 import io.fusedrnn.benchmarks.harness.Problem;
 import io.fusedrnn.benchmarks.harness.Trial;
 
@@ -22,23 +21,14 @@ import java.util.Map;
  * LSTM/GRU model, intra-op threads = cores. The only class that touches {@code ai.onnxruntime}; it is
  * loaded reflectively ({@link io.fusedrnn.benchmarks.harness.Peers}) so fusedrnn runs without the ORT jar.
  */
-public final class OrtPeer implements Contender {
+public final class OrtPeer extends InferencePeer {
     private final OrtEnvironment env;
     private final int threads;
 
     public OrtPeer() {
+        super("onnxruntime", "ONNX Runtime's LSTM/GRU operators run inference only", "ONNX Runtime's CPU LSTM/GRU kernels are float32 only");
         env = OrtEnvironment.getEnvironment();
         threads = Runtime.getRuntime().availableProcessors();
-    }
-
-    @Override
-    public String name() {
-        return "onnxruntime";
-    }
-
-    @Override
-    public boolean isPeer() {
-        return true;
     }
 
     @Override
@@ -47,19 +37,8 @@ public final class OrtPeer implements Contender {
     }
 
     @Override
-    public String cannotRun(BenchCase c) {
-        if (c.mode() == Mode.TRAIN) return "ONNX Runtime's LSTM/GRU operators run inference only";
-        if (c.precision() != Precision.FP32) return "ONNX Runtime's CPU LSTM/GRU kernels are float32 only";
-        return null;
-    }
-
-    @Override
-    public Trial open(Problem p) {
-        try {
-            return new OrtTrial(p);
-        } catch (OrtException e) {
-            throw new FusedRnnException("onnxruntime: " + e.getMessage(), e);
-        }
+    protected Trial openTrial(Problem p) throws OrtException {
+        return new OrtTrial(p);
     }
 
     @Override
@@ -86,9 +65,7 @@ public final class OrtPeer implements Contender {
             session = env.createSession(OnnxRnnModel.build(p.weights(), c.precision()), options);
             long[] shape = {p.steps(), p.batch(), c.shape().inputSize()};
             if (c.precision() == Precision.FP32) {
-                float[] xf = new float[p.x().length];
-                for (int i = 0; i < xf.length; i++) xf[i] = (float) p.x()[i];
-                x = OnnxTensor.createTensor(env, FloatBuffer.wrap(xf), shape);
+                x = OnnxTensor.createTensor(env, FloatBuffer.wrap(p.floatX()), shape);
             } else {
                 x = OnnxTensor.createTensor(env, DoubleBuffer.wrap(p.x()), shape);
             }
