@@ -23,17 +23,12 @@ final class GruRecurrence<A> extends Recurrence<A> {
     }
 
     @Override
-    void forwardJob(int w) {
-        inputProjection(w);
-        for (int kk = 0; kk < times.maxLen; kk++) {
-            int step = kk;
-            A hCur = hAt(kk), hNext = hAt(kk + 1);
-            if (layer.lbr) {
-                first.run(w, kk, c -> linearBeforeReset(c, step, hCur, hNext));
-            } else {
-                first.run(w, kk, c -> resetGates(c, step, hCur));
-                second.run(w, kk, c -> resetOutput(c, step, hCur, hNext));
-            }
+    void forwardStep(int w, int kk, A hCur, A hNext) {
+        if (layer.lbr) {
+            first.run(w, kk, c -> linearBeforeReset(c, kk, hCur, hNext));
+        } else {
+            first.run(w, kk, c -> resetGates(c, kk, hCur));
+            second.run(w, kk, c -> resetOutput(c, kk, hCur, hNext));
         }
     }
 

@@ -20,14 +20,9 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     }
 
     @Override
-    void forwardJob(int w) {
-        inputProjection(w);
-        for (int kk = 0; kk < times.maxLen; kk++) {
-            int step = kk;
-            A hCur = hAt(kk), hNext = hAt(kk + 1);
-            first.run(w, kk, c -> cells(c, step, hCur, hNext));
-            if (proj > 0) second.run(w, kk, c -> project(c, step, hCur, hNext));
-        }
+    void forwardStep(int w, int kk, A hCur, A hNext) {
+        first.run(w, kk, c -> cells(c, kk, hCur, hNext));
+        if (proj > 0) second.run(w, kk, c -> project(c, kk, hCur, hNext));
     }
 
     /**

@@ -147,7 +147,14 @@ abstract class Recurrence<A> {
     /** Makes the per-step phases of a forward or backward job. */
     abstract void makeStepPhases(boolean backward);
 
-    abstract void forwardJob(int w);
+    /** The forward job of worker w: the input projection, then every step. */
+    final void forwardJob(int w) {
+        inputProjection(w);
+        for (int kk = 0; kk < times.maxLen; kk++) forwardStep(w, kk, hAt(kk), hAt(kk + 1));
+    }
+
+    /** Worker w's part of step kk, from h in hCur to h' in hNext. */
+    abstract void forwardStep(int w, int kk, A hCur, A hNext);
 
     abstract void backwardJob(int w);
 
@@ -199,21 +206,24 @@ abstract class Recurrence<A> {
     }
 
     private int gradientChunks() {
-        return 2 * gemmCols(in).count() + gemmCols(out).count() + (proj > 0 ? gemmCols(hs).count() : 0) + 2 * workers;
+        return 2 * gemmCols(in).count() + gemmCols(out).count() + (proj > 0 ? gemmCols(hs).count() : 0);
     }
 
     /**
-     * dW_ih, dx, the h-side weight gradients, dW_hr and the biases, after the last step. The
-     * pre-activation gradients are transposed first, then every GEMM's panels are chunks of one phase.
+     * The biases, dW_ih, dx, the h-side weight gradients and dW_hr, after the last step. The
+     * pre-activation gradients are transposed first, summing the bias gradients on the way (one
+     * pass over dA, not two); then every GEMM's panels are chunks of one phase.
      */
     final void weightGradients(int w) {
         int tc = 2 * workers;
         tPhase.run(w, 0, c -> {
-            math.transpose(bk.dAx, rows, gh, split(gh, c, tc), split(gh, c + 1, tc), bk.dAxT);
-            if (bk.dAhT != bk.dAxT) math.transpose(bk.dAh, rows, gh, split(gh, c, tc), split(gh, c + 1, tc), bk.dAhT);
+            int j0 = split(gh, c, tc), j1 = split(gh, c + 1, tc);
+            math.transposeSums(bk.dAx, rows, gh, j0, j1, bk.dAxT, dBih);
+            if (bk.dAhT != bk.dAxT) math.transposeSums(bk.dAh, rows, gh, j0, j1, bk.dAhT, dBhh);
+            else System.arraycopy(dBih, j0, dBhh, j0, j1 - j0); // LSTM: both biases see dA
         });
         Cols xc = gemmCols(in), hc = gemmCols(out), mc = proj > 0 ? gemmCols(hs) : null;
-        int cx = xc.count(), ch = hc.count(), cm = mc == null ? 0 : mc.count();
+        int cx = xc.count(), ch = hc.count();
         gPhase.run(w, 0, c -> {
             if (c < cx) {
                 int p0 = xc.p0(c), p1 = xc.p1(c);
@@ -225,16 +235,11 @@ abstract class Recurrence<A> {
                 int p0 = hc.p0(c), p1 = hc.p1(c);
                 math.pack(res.hIn, 0, out, 1, rows, out, bk.hPk, p0, p1);
                 recurrentWeightGradient(p0, p1);
-            } else if ((c -= ch) < cm) {
+            } else {
+                c -= ch;
                 int p0 = mc.p0(c), p1 = mc.p1(c);
                 math.pack(res.m, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
                 math.gemm(bk.dhs, 0, 1, proj, proj, rows, bk.mPk, 0, hs, p0, p1, dWhr, 0, hs, false, null);
-            } else {
-                c -= cm;
-                int j0 = split(gh, c, tc), j1 = split(gh, c + 1, tc);
-                math.columnSums(bk.dAx, 0, gh, rows, j0, j1, dBih, 0);
-                if (bk.dAh == bk.dAx) System.arraycopy(dBih, j0, dBhh, j0, j1 - j0); // LSTM: both biases see dA
-                else math.columnSums(bk.dAh, 0, gh, rows, j0, j1, dBhh, 0);
             }
         });
     }

@@ -8,8 +8,8 @@ import io.fusedrnn.Precision;
 import io.fusedrnn.PreparedLayer;
 
 /**
- * One layer-direction's weights packed once into the panels the GEMMs stream, plus the workspace of
- * the last (T, B) it ran, so repeated sweeps allocate nothing but their outputs.
+ * One layer-direction's weights packed once into the panels the GEMMs stream, plus a workspace sized
+ * for the largest (T·B, B) it has run, so sweeps of any shape up to that allocate nothing but their outputs.
  */
 final class VecLayer<A> extends PreparedLayer {
     final VecMath<A> math;
@@ -86,19 +86,30 @@ final class VecLayer<A> extends PreparedLayer {
         }
     }
 
-    /** The workspace for (T, B), reused while the shape repeats. */
+    /**
+     * The workspace for a sweep of (T, B): the current one while T·B and B fit in it, else one sized
+     * for the largest rows and batch seen so far. Called only under the backend's lock.
+     */
     Workspace<A> workspace(int steps, int batch) {
         Workspace<A> w = work;
-        if (w == null || w.steps != steps || w.batch != batch) work = w = new Workspace<>(this, steps, batch);
+        int rows = steps * batch;
+        if (w == null) work = w = new Workspace<>(this, rows, batch);
+        else if (!w.fits(rows, batch)) work = w = new Workspace<>(this, Math.max(rows, w.rows), Math.max(batch, w.batch));
         return w;
     }
 
-    /** A reserve for (T, B), on the arrays of the last closed one when the shape matches. */
+    /** The workspace the last sweep used (for tests), or null. */
+    Workspace<A> lastWorkspace() {
+        return work;
+    }
+
+    /** A reserve for (T, B), on the arrays of the last closed one when T·B fits in them. */
     synchronized VecReserve<A> reserve(int steps, int batch) {
         VecReserve.Store<A> s = spare;
         spare = null;
-        if (s == null || s.steps != steps || s.batch != batch) s = new VecReserve.Store<>(this, steps, batch);
-        return new VecReserve<>(this, s);
+        int rows = steps * batch;
+        if (s == null || s.rows < rows) s = new VecReserve.Store<>(this, Math.max(rows, s == null ? 0 : s.rows));
+        return new VecReserve<>(this, s, steps, batch);
     }
 
     synchronized void recycle(VecReserve.Store<A> s) {

@@ -55,11 +55,11 @@ abstract class VecMath<A> {
     abstract void gemm(A a, int aOff, int ars, int acs, int m, int k, A b, int bOff, int n, int p0, int p1,
                        A c, int cOff, int ldc, boolean accumulate, A bias);
 
-    /** dst[j·rows + i] = src[i·cols + j] for columns j0..j1 of a [rows, cols] matrix. */
-    abstract void transpose(A src, int rows, int cols, int j0, int j1, A dst);
-
-    /** dst[dOff + j] += Σ_i src[off + i·ld + j] for j in j0..j1 (bias gradients). */
-    abstract void columnSums(A src, int off, int ld, int rows, int j0, int j1, A dst, int dOff);
+    /**
+     * dst[j·rows + i] = src[i·cols + j] for columns j0..j1 of a [rows, cols] matrix, and in the same
+     * pass sums[j] += Σ_i src[i·cols + j], added row by row in order (the bias gradients).
+     */
+    abstract void transposeSums(A src, int rows, int cols, int j0, int j1, A dst, A sums);
 
     // ---- cells: one row, units u0..u1 of every gate; formulas: docs/DESIGN.md, Semantics; gate order as in Cell ----
 

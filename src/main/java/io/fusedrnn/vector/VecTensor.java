@@ -25,30 +25,28 @@ final class VecTensor extends Tensor {
     @Override
     protected void writeBlock(MemorySegment src, Block b) {
         ValueLayout layout = elementLayout();
-        long bytes = layout.byteSize();
-        for (long r = 0; r < b.rows(); r++) {
-            int d = Math.toIntExact(b.dstOffset() + r * b.dstPitch());
-            MemorySegment.copy(src, layout, (b.srcOffset() + r * b.srcPitch()) * bytes, data, d, (int) b.length());
-        }
+        eachRow(b, (s, d, n) -> MemorySegment.copy(src, layout, s * layout.byteSize(), data, Math.toIntExact(d), n));
     }
 
     @Override
     protected void readBlock(MemorySegment dst, Block b) {
         ValueLayout layout = elementLayout();
-        long bytes = layout.byteSize();
-        for (long r = 0; r < b.rows(); r++) {
-            int s = Math.toIntExact(b.srcOffset() + r * b.srcPitch());
-            MemorySegment.copy(data, s, dst, layout, (b.dstOffset() + r * b.dstPitch()) * bytes, (int) b.length());
-        }
+        eachRow(b, (s, d, n) -> MemorySegment.copy(data, Math.toIntExact(s), dst, layout, d * layout.byteSize(), n));
     }
 
     @Override
     protected void copyBlock(Tensor src, Block b) {
         Object from = ((VecTensor) src).data;
-        for (long r = 0; r < b.rows(); r++) {
-            System.arraycopy(from, Math.toIntExact(b.srcOffset() + r * b.srcPitch()), data,
-                    Math.toIntExact(b.dstOffset() + r * b.dstPitch()), (int) b.length());
-        }
+        eachRow(b, (s, d, n) -> System.arraycopy(from, Math.toIntExact(s), data, Math.toIntExact(d), n));
+    }
+
+    /** One row of a block: n elements from source element s to destination element d. */
+    private interface RowCopy {
+        void copy(long s, long d, int n);
+    }
+
+    private static void eachRow(Block b, RowCopy row) {
+        for (long r = 0; r < b.rows(); r++) row.copy(b.srcOffset() + r * b.srcPitch(), b.dstOffset() + r * b.dstPitch(), (int) b.length());
     }
 
     @Override

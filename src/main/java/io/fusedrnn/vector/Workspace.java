@@ -1,8 +1,14 @@
 package io.fusedrnn.vector;
 
-/** Scratch arrays of one (T, B) shape for a layer; backward's are made on the first backward. */
+/**
+ * Scratch arrays of a layer, sized for the largest (T·B rows, B) it has run; a smaller shape uses a
+ * prefix of each (every index is computed from the sweep's own T and B), so a server whose batches
+ * change shape sweep by sweep allocates nothing after the largest. Backward's are made on the first
+ * backward. Only the sweep holding the backend's lock uses it (Backend serializes sweeps).
+ */
 final class Workspace<A> {
-    final int steps, batch;
+    /** Capacity: T·B rows and B. */
+    final int rows, batch;
     /** Input projections of all steps [T·B, G·H]. */
     final A xp;
     /** Recurrent pre-activations of one step [B, G·H] and a step's gate scratch (GRU reset-before). */
@@ -12,12 +18,12 @@ final class Workspace<A> {
     private final VecLayer<A> l;
     private Back<A> back;
 
-    Workspace(VecLayer<A> l, int steps, int batch) {
+    Workspace(VecLayer<A> l, int rows, int batch) {
         this.l = l;
-        this.steps = steps;
+        this.rows = rows;
         this.batch = batch;
         VecMath<A> k = l.math;
-        xp = k.alloc(steps * batch * l.gh);
+        xp = k.alloc(rows * l.gh);
         hp = k.alloc(batch * l.gh);
         gs = k.alloc(batch * l.gh);
         h0 = k.alloc(batch * l.out);
@@ -27,12 +33,17 @@ final class Workspace<A> {
         rh = k.alloc(batch * l.hs);
     }
 
+    /** Whether a sweep of T·B = rows and B = batch fits in this workspace's prefix. */
+    boolean fits(int rows, int batch) {
+        return rows <= this.rows && batch <= this.batch;
+    }
+
     Back<A> back() {
-        if (back == null) back = new Back<>(l, steps, batch);
+        if (back == null) back = new Back<>(l, rows, batch);
         return back;
     }
 
-    /** Backward scratch. */
+    /** Backward scratch, of the same capacity. */
     static final class Back<A> {
         /** Pre-activation gradients per (t, b) row [T·B, G·H]: input side and recurrent side (GRU). */
         final A dAx, dAh;
@@ -49,9 +60,8 @@ final class Workspace<A> {
         /** Packed B operands of the weight-gradient GEMMs: x, h_in, and m or r ⊙ h, each [T·B, ·]. */
         final A xPk, hPk, mPk;
 
-        Back(VecLayer<A> l, int steps, int batch) {
+        Back(VecLayer<A> l, int rows, int batch) {
             VecMath<A> k = l.math;
-            int rows = steps * batch;
             boolean lstm = l.spec().hasCellState();
             dAx = k.alloc(rows * l.gh);
             dAh = lstm ? dAx : k.alloc(rows * l.gh);
