@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Spark measurement of issue 13 (benchmarks/RESULTS.md, "Spark, round 3"), one command:
-#   MAVEN_OPTS=-Dmaven.repo.local=REPO spark/bench.sh [DIR] [ROUNDS]      (defaults /tmp/fusedrnn-spark-bench, 2)
+#   MAVEN_OPTS=-Dmaven.repo.local=REPO spark/bench.sh [DIR] [ROUNDS] [PARTS]  (defaults /tmp/fusedrnn-spark-bench, 2, all;
+#   PARTS: all, inprocess or e2e)
 # 1. prepares (once) DIR/big: 20000 rows, T uniform in 8..40, and DIR/small: 2500 rows, same T and
 #    model (LSTM I=64 H=256, seeded), each as Parquet and as padded .npy plus lengths for `infer`;
 # 2. in process, session start excluded: transform + write Parquet at local[1] and local[2],
@@ -12,10 +13,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-/tmp/fusedrnn-spark-bench}"
 rounds="${2:-2}"
+parts="${3:-all}"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 mkdir -p "$dir"
-log="$dir/bench.log"
-: >"$log"
+log="$dir/bench-$(date -u +%Y%m%dT%H%M%S).log"
+touch "$log"
 say() { echo "$@" | tee -a "$log"; }
 
 # build: the library and spark/target (as the launcher does), then spark's test classes (SparkScaling)
@@ -29,8 +31,11 @@ scaling() { "$JAVA" @"$root/spark/jvm.options" -cp "$cp" io.fusedrnn.spark.bench
 [ -f "$dir/small/rows" ] || scaling prepare "$dir/small" 2500 8 40 | tee -a "$log"
 
 say "== $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores: $(lscpu | sed -n 's/^Model name: *//p')"
-say "== in process (session start excluded): transform + write Parquet, $rounds rounds"
-scaling time "$dir/big" "$rounds" 'local[1],local[2]' | tee -a "$log"
+if [ "$parts" != e2e ]; then
+  say "== in process (session start excluded): transform + write Parquet, $rounds rounds"
+  scaling time "$dir/big" "$rounds" 'local[1],local[2]' | tee -a "$log"
+fi
+[ "$parts" = inprocess ] && exit 0
 
 run() { # name set command...: one end-to-end run, timed
   local name="$1" set="$2"; shift 2

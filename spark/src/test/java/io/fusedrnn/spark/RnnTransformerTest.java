@@ -14,10 +14,8 @@ import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,21 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** RnnTransformer on local[2]: every row equals its sequence run alone; bad rows fail with one line; Pipelines save and load. */
 class RnnTransformerTest {
-    static SparkSession spark;
-    @TempDir
-    static Path dir;
-    static Path lstm;
-    static Path gru;
+    static TestSpark.Fixture f;
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.session("local[2]");
-        lstm = TestModels.save(RnnConfig.lstm(5, 7, 3, 2, true), 11, dir, "lstm");
-        gru = TestModels.save(RnnConfig.gru(5, 6, 1, false, true), 12, dir, "gru");
+        f = TestSpark.fixture("transformer", RnnConfig.lstm(5, 7, 3, 2, true), 11, RnnConfig.gru(5, 6, 1, false, true), 12);
     }
 
     static Dataset<Row> table(List<Row> rows) {
-        return spark.createDataFrame(rows, TestModels.SCHEMA);
+        return f.spark().createDataFrame(rows, TestModels.SCHEMA);
     }
 
     /** Checks every output row against its sequence run alone on the vector backend, and that id and tag passed through. */
@@ -89,25 +81,25 @@ class RnnTransformerTest {
     void lstmRowsEqualEachSequenceRunAlone() {
         // bidirectional, 2 layers, projection: lengths and the reverse direction's start per row matter
         List<Row> rows = TestModels.rows(37, 5, 13, 1);
-        RnnTransformer t = new RnnTransformer().setWeights(lstm.toString()).setBackend("vector").setCnCol("c_n")
+        RnnTransformer t = new RnnTransformer().setWeights(f.lstm().toString()).setBackend("vector").setCnCol("c_n")
                 .setBatchSize(4).setSortWindow(3);
         List<Row> out = t.transform(table(rows)).collectAsList();
-        assertEachRowRunsAlone(lstm, rows, out, true);
+        assertEachRowRunsAlone(f.lstm(), rows, out, true);
     }
 
     @Test
     void gruRowsEqualEachSequenceRunAloneWithoutSorting() {
         List<Row> rows = TestModels.rows(23, 5, 9, 2);
-        RnnTransformer t = new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setBatchSize(5).setSortWindow(1);
+        RnnTransformer t = new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setBatchSize(5).setSortWindow(1);
         Dataset<Row> out = t.transform(table(rows));
         assertEquals(List.of("id", "tag", "x", "y", "h_n"), List.of(out.schema().fieldNames()));
-        assertEachRowRunsAlone(gru, rows, out.collectAsList(), false);
+        assertEachRowRunsAlone(f.gru(), rows, out.collectAsList(), false);
     }
 
     @Test
     void fp64GivesDoubleColumnsCloseToFp32() {
         List<Row> rows = TestModels.rows(6, 5, 4, 3);
-        Dataset<Row> out = new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setPrecision("fp64").transform(table(rows));
+        Dataset<Row> out = new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setPrecision("fp64").transform(table(rows));
         assertEquals("array<array<double>>", out.schema().apply("y").dataType().simpleString());
         assertEquals(6, out.count());
     }
@@ -127,7 +119,7 @@ class RnnTransformerTest {
     }
 
     private static RnnTransformer withIds() {
-        return new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setIdCol("id");
+        return new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setIdCol("id");
     }
 
     @Test
@@ -144,7 +136,7 @@ class RnnTransformerTest {
 
     @Test
     void aNullSequenceIsNamedByPositionWithoutAnIdColumn() {
-        FusedRnnException e = failure(() -> new RnnTransformer().setWeights(gru.toString()).setBackend("vector")
+        FusedRnnException e = failure(() -> new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector")
                 .transform(table(withRow(null)).coalesce(1)).count());
         assertEquals("row 5 of partition 0, column 'x': expected a sequence [T][5], found null", e.getMessage());
     }
@@ -175,27 +167,27 @@ class RnnTransformerTest {
 
     @Test
     void aPipelineHoldingTheTransformerSavesAndLoads() throws Exception {
-        RnnTransformer t = new RnnTransformer().setWeights(lstm.toString()).setBackend("vector").setCnCol("c_n")
+        RnnTransformer t = new RnnTransformer().setWeights(f.lstm().toString()).setBackend("vector").setCnCol("c_n")
                 .setBatchSize(3).setOutputCol("out").setIdCol("id");
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {t});
         Dataset<Row> data = table(TestModels.rows(9, 5, 6, 6));
         PipelineModel fitted = pipeline.fit(data);
-        fitted.write().overwrite().save(dir.resolve("model").toString());
-        pipeline.write().overwrite().save(dir.resolve("pipeline").toString());
+        fitted.write().overwrite().save(f.dir().resolve("model").toString());
+        pipeline.write().overwrite().save(f.dir().resolve("pipeline").toString());
 
-        PipelineModel loaded = PipelineModel.load(dir.resolve("model").toString());
+        PipelineModel loaded = PipelineModel.load(f.dir().resolve("model").toString());
         RnnTransformer back = (RnnTransformer) loaded.stages()[0];
         assertEquals(t.uid(), back.uid());
         assertEquals(3, (Integer) back.getOrDefault(back.batchSize()));
         assertEquals("out", back.getOrDefault(back.outputCol()));
-        assertEquals(lstm.toString(), back.getOrDefault(back.weights()));
+        assertEquals(f.lstm().toString(), back.getOrDefault(back.weights()));
         List<Row> want = fitted.transform(data).orderBy("id").collectAsList();
         List<Row> got = loaded.transform(data).orderBy("id").collectAsList();
         for (int k = 0; k < want.size(); k++) {
             assertArrayEquals(TestModels.matrix(want.get(k), "out"), TestModels.matrix(got.get(k), "out"));
             assertArrayEquals(TestModels.matrix(want.get(k), "c_n"), TestModels.matrix(got.get(k), "c_n"));
         }
-        Pipeline again = Pipeline.load(dir.resolve("pipeline").toString());
+        Pipeline again = Pipeline.load(f.dir().resolve("pipeline").toString());
         assertEquals(t.uid(), again.getStages()[0].uid());
     }
 }

@@ -67,7 +67,7 @@ public final class SparkScaling {
         Random r = new Random(1);
         List<Row> rows = new ArrayList<>();
         float[] padded = new float[Math.multiplyExact(maxT * rowCount, INPUT)];
-        double[] lengths = new double[rowCount];
+        long[] lengths = new long[rowCount];
         long steps = 0;
         for (int b = 0; b < rowCount; b++) {
             int t = minT + r.nextInt(maxT - minT + 1);
@@ -83,7 +83,7 @@ public final class SparkScaling {
             rows.add(RowFactory.create((long) b, x));
         }
         NpyWriter.write(dir.resolve("x.npy"), MemorySegment.ofArray(padded), Precision.FP32, maxT, rowCount, INPUT);
-        NpyWriter.write(dir.resolve("lengths.npy"), new NdArray(new int[] {rowCount}, lengths), Precision.FP64);
+        NpyWriter.writeLongs(dir.resolve("lengths.npy"), lengths, rowCount);
         StructType schema = new StructType().add("id", DataTypes.LongType, false)
                 .add("x", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), false);
         SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
