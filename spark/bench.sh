@@ -14,7 +14,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-/tmp/fusedrnn-spark-bench}"
 rounds="${2:-2}"
 parts="${3:-all}"
-JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"   # JDK 25, for mvn as well
+JAVA="$JAVA_HOME/bin/java"
 mkdir -p "$dir"
 log="$dir/bench-$(date -u +%Y%m%dT%H%M%S).log"
 touch "$log"
@@ -23,7 +24,7 @@ say() { echo "$@" | tee -a "$log"; }
 # build: the library and spark/target (as the launcher does), then spark's test classes (SparkScaling)
 "$root/fusedrnn" spark-infer --help >/dev/null
 "$root/fusedrnn" version >/dev/null
-mvn -B -ntp -q -f "$root/spark/pom.xml" -DskipTests -Dmaven.javadoc.skip=true test-compile >/dev/null
+mvn -B -ntp -q -f "$root/spark/pom.xml" -DskipTests -Dmaven.javadoc.skip=true test-compile >"$dir/build.log" 2>&1 || { cat "$dir/build.log" >&2; exit 1; }
 cp="$root/spark/target/classes:$root/spark/target/test-classes:$root/spark/target/lib/*"
 scaling() { "$JAVA" @"$root/spark/jvm.options" -cp "$cp" io.fusedrnn.spark.bench.SparkScaling "$@" 2>/dev/null; }
 
