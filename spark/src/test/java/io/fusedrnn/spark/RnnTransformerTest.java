@@ -14,6 +14,7 @@ import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -44,8 +45,7 @@ class RnnTransformerTest {
     /** Checks every output row against its sequence run alone on the vector backend, and that id and tag passed through. */
     static void assertEachRowRunsAlone(Path weights, List<Row> input, List<Row> output, boolean cn) {
         assertEquals(input.size(), output.size());
-        List<Row> sorted = new ArrayList<>(output);
-        sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
+        List<Row> sorted = sortedById(output);
         try (Backend be = Backends.open("vector");
              PreparedRnn rnn = RnnModel.load(weights).prepare(be, Precision.FP32)) {
             for (int k = 0; k < input.size(); k++) {
@@ -102,6 +102,29 @@ class RnnTransformerTest {
         Dataset<Row> out = new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setPrecision("fp64").transform(table(rows));
         assertEquals("array<array<double>>", out.schema().apply("y").dataType().simpleString());
         assertEquals(6, out.count());
+    }
+
+    @Test
+    void integerDecimalAndDoubleColumnsGiveTheSameRowsAsFloat() {
+        Dataset<Row> base = table(TestModels.rows(9, 5, 6, 7)); // values in (-1, 1): scaled to the integers -8..8, exact in every type
+        RnnTransformer t = new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setBatchSize(4);
+        List<Row> want = sortedById(t.transform(base.withColumn("x", functions.expr(
+                "transform(x, s -> transform(s, v -> cast(round(v * 8) as float)))"))).collectAsList());
+        for (String type : List.of("int", "bigint", "smallint", "tinyint", "decimal(6,2)", "double")) {
+            Dataset<Row> in = base.withColumn("x", functions.expr("transform(x, s -> transform(s, v -> cast(round(v * 8) as " + type + ")))"));
+            assertEquals("array<array<" + type + ">>", in.schema().apply("x").dataType().simpleString());
+            List<Row> got = sortedById(t.transform(in).collectAsList());
+            for (int k = 0; k < want.size(); k++) {
+                assertClose(TestModels.matrix(want.get(k), "y"), TestModels.matrix(got.get(k), "y"), type + " row " + k + ": y");
+                assertClose(TestModels.matrix(want.get(k), "h_n"), TestModels.matrix(got.get(k), "h_n"), type + " row " + k + ": h_n");
+            }
+        }
+    }
+
+    private static List<Row> sortedById(List<Row> rows) {
+        List<Row> sorted = new ArrayList<>(rows);
+        sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
+        return sorted;
     }
 
     static FusedRnnException failure(Runnable r) {
