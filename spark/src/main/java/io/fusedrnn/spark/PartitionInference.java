@@ -5,9 +5,11 @@ import io.fusedrnn.Precision;
 
 import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.resource.ResourceInformation;
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.util.TaskCompletionListener;
 
 import java.nio.file.Files;
@@ -16,22 +18,25 @@ import java.util.Iterator;
 
 /**
  * What runs on the executors for {@link RnnTransformer}: the settings (shipped with the task) and the
- * per-partition entry point, which borrows this JVM's prepared model for the task and returns it when
- * the task completes.
+ * per-partition entry point over Spark's internal rows, which borrows this JVM's prepared model for
+ * the task and returns it when the task completes.
  *
  * @param weights    the model file as the driver named it; an executor without that path looks for
  *                   its file name among the files shipped with {@code --files} ({@link SparkFiles})
  * @param backend    a backend name for {@code Backends.open}; {@code {gpu}} is replaced by the
  *                   task's first GPU address (Spark resource scheduling), e.g. {@code opencl:0:{gpu}}
- * @param columns    the number of output columns (input columns plus y, h_n, c_n as enabled)
  * @param sortWindow rows read ahead, in batches, and ordered by length before batching (1 = none)
+ * @param element    the number type of the input column's values
+ * @param idType     the id column's type (null when there is none)
+ * @param columns    the number of output columns (input columns plus y, h_n, c_n as enabled)
  */
 record PartitionInference(String weights, String prefix, String node, String backend, Precision precision,
-                          int batchSize, int sortWindow, String inputCol, int inputIndex, String idCol, int idIndex,
-                          boolean hn, boolean cn, int columns) implements MapPartitionsFunction<Row, Row> {
+                          int batchSize, int sortWindow, String inputCol, int inputIndex, NumericType element,
+                          String idCol, int idIndex, DataType idType, boolean hn, boolean cn, int columns)
+        implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
+    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
         if (!rows.hasNext()) return rows;
         TaskContext task = TaskContext.get();
         int threads = task == null ? 1 : task.cpus();

@@ -15,9 +15,10 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -253,17 +254,29 @@ public final class RnnTransformer extends Transformer implements MLWritable {
         return out;
     }
 
+    /**
+     * Runs the model over the dataset's rows. The rows stay in Spark's internal form (no conversion
+     * to {@link Row} and back): the input is planned here, as {@code Dataset.rdd()} would, so a
+     * shuffle in the input's plan may run when this is called rather than when the result is used.
+     */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType in = dataset.schema();
         StructType out = transformSchema(in);
         checkModelHere();
+        if (!(dataset.toDF() instanceof org.apache.spark.sql.classic.Dataset<Row> df)) {
+            throw new FusedRnnException("dataset: expected a Spark SQL Dataset of this JVM's session, found " + dataset.getClass().getName()
+                    + " (Spark Connect clients cannot run a Java Transformer)");
+        }
         String id = value(idCol);
+        int idIndex = id.isEmpty() ? -1 : SequenceColumn.index(in, id, "idCol");
+        int input = SequenceColumn.index(in, value(inputCol), "column");
         PartitionInference plan = new PartitionInference(value(weights), value(prefix), value(node), value(backend), precisionValue(),
-                (Integer) getOrDefault(batchSize), (Integer) getOrDefault(sortWindow), value(inputCol),
-                SequenceColumn.index(in, value(inputCol), "column"), id, id.isEmpty() ? -1 : SequenceColumn.index(in, id, "idCol"),
+                (Integer) getOrDefault(batchSize), (Integer) getOrDefault(sortWindow), value(inputCol), input,
+                SequenceColumn.checkType(in, value(inputCol)), id, idIndex, idIndex < 0 ? null : in.fields()[idIndex].dataType(),
                 !value(hnCol).isEmpty(), !value(cnCol).isEmpty(), out.size());
-        return dataset.toDF().mapPartitions(plan, Encoders.row(out));
+        RDD<InternalRow> rows = df.queryExecution().toRdd().toJavaRDD().mapPartitions(plan).rdd();
+        return df.sparkSession().internalCreateDataFrame(rows, out, false);
     }
 
     /** Where the driver can read the weights too, a bad file or a c_n column on a GRU fails here, before any task. */

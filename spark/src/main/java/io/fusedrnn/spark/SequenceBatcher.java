@@ -7,14 +7,19 @@ import io.fusedrnn.model.PreparedRnn;
 import io.fusedrnn.model.RnnConfig;
 import io.fusedrnn.model.RnnOutput;
 
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.unsafe.Platform;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import java.util.stream.IntStream;
 
 /**
  * Runs one partition's rows through a prepared model in batched sweeps. It reads a window of rows,
@@ -22,30 +27,41 @@ import java.util.stream.IntStream;
  * lengths (padded to the batch's longest row), and hands the rows back in their original order with
  * y, h_n (and c_n) appended. Each row's result is that of its sequence run alone: lengths stop its
  * state at its own last step and the reverse direction starts there.
+ *
+ * <p>Rows stay in Spark's internal form: the input is read from its {@link ArrayData} straight into
+ * the batch's buffer, each output matrix is an array of {@link UnsafeArrayData} copied from the
+ * sweep's result in one block per step, and the input row is passed through as it is
+ * ({@link JoinedRow}); the buffers are reused from batch to batch.
  */
-final class SequenceBatcher implements Iterator<Row> {
-    private final Iterator<Row> input;
+final class SequenceBatcher implements Iterator<InternalRow> {
+    private final Iterator<InternalRow> input;
     private final PreparedRnn rnn;
     private final PartitionInference plan;
     private final int partition;
     private final int inputSize;
-    private final Row[] window;
-    private final double[][] sequences;
-    private final Row[] done;
+    private final boolean fp32;
+    private final InternalRow[] window;
+    private final ArrayData[] sequences;
+    private final long[] order;
+    private final InternalRow[] done;
+    private Object buffer;
     private int count;
     private int next;
-    private long rowsRead;
+    private long firstRow;
 
-    SequenceBatcher(Iterator<Row> input, PreparedRnn rnn, PartitionInference plan, int partition) {
+    SequenceBatcher(Iterator<InternalRow> input, PreparedRnn rnn, PartitionInference plan, int partition) {
         this.input = input;
         this.rnn = rnn;
         this.plan = plan;
         this.partition = partition;
         this.inputSize = rnn.config().inputSize();
+        this.fp32 = rnn.precision() == Precision.FP32;
+        this.buffer = fp32 ? new float[0] : new double[0];
         int size = Math.multiplyExact(plan.batchSize(), plan.sortWindow());
-        this.window = new Row[size];
-        this.sequences = new double[size][];
-        this.done = new Row[size];
+        this.window = new InternalRow[size];
+        this.sequences = new ArrayData[size];
+        this.order = new long[size];
+        this.done = new InternalRow[size];
     }
 
     @Override
@@ -57,86 +73,101 @@ final class SequenceBatcher implements Iterator<Row> {
     }
 
     @Override
-    public Row next() {
+    public InternalRow next() {
         if (!hasNext()) throw new NoSuchElementException();
-        Row r = done[next];
+        InternalRow r = done[next];
         done[next++] = null;
         return r;
     }
 
     /** Reads the next window of rows, runs it sorted by length in batches, keeps the results in input order. */
     private void fill() {
+        firstRow += count;
         count = 0;
         next = 0;
         while (count < window.length && input.hasNext()) {
-            Row row = input.next();
+            InternalRow row = input.next().copy(); // the scan reuses its row object
             window[count] = row;
-            sequences[count] = SequenceColumn.read(row, plan.inputIndex(), plan.inputCol(), inputSize, where(row));
+            if (row.isNullAt(plan.inputIndex())) {
+                throw SequenceColumn.bad(where(count), plan.inputCol(), "expected a sequence [T][" + inputSize + "], found null");
+            }
+            sequences[count] = row.getArray(plan.inputIndex());
+            // longest first, ties in input order: (Integer.MAX_VALUE - T) in the high half, the position in the low
+            order[count] = (long) (Integer.MAX_VALUE - sequences[count].numElements()) << 32 | count;
             count++;
-            rowsRead++;
         }
-        Integer[] order = IntStream.range(0, count).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> sequences[i].length).reversed());
+        Arrays.sort(order, 0, count);
         for (int from = 0; from < count; from += plan.batchSize()) {
-            run(order, from, Math.min(count, from + plan.batchSize()));
+            run(from, Math.min(count, from + plan.batchSize()));
         }
         Arrays.fill(window, 0, count, null);
         Arrays.fill(sequences, 0, count, null);
     }
 
-    private String where(Row row) {
-        if (plan.idIndex() >= 0) return "row " + plan.idCol() + "=" + row.get(plan.idIndex());
-        return "row " + rowsRead + " of partition " + partition;
+    /** Names window position {@code at} in an error: its id, else its position in the partition. */
+    private String where(int at) {
+        if (plan.idIndex() >= 0) {
+            InternalRow row = window[at];
+            Object id = row.isNullAt(plan.idIndex()) ? null
+                    : CatalystTypeConverters.convertToScala(row.get(plan.idIndex(), plan.idType()), plan.idType());
+            return "row " + plan.idCol() + "=" + id;
+        }
+        return "row " + (firstRow + at) + " of partition " + partition;
     }
 
-    /** One batched sweep over the rows order[from..to). */
-    private void run(Integer[] order, int from, int to) {
+    /** One batched sweep over the rows at order[from..to). */
+    private void run(int from, int to) {
         int batch = to - from;
         int[] lengths = new int[batch];
         int steps = 1; // a batch of empty sequences still runs one (masked) step
         for (int b = 0; b < batch; b++) {
-            lengths[b] = sequences[order[from + b]].length / inputSize;
+            lengths[b] = sequences[(int) order[from + b]].numElements();
             steps = Math.max(steps, lengths[b]);
         }
-        double[] x = new double[steps * batch * inputSize]; // [T, B, I], zero past each row's length
+        int n = Math.multiplyExact(steps * batch, inputSize);
+        if ((fp32 ? ((float[]) buffer).length : ((double[]) buffer).length) < n) {
+            buffer = fp32 ? new float[n] : new double[n];
+        } else if (fp32) {
+            Arrays.fill((float[]) buffer, 0, n, 0f); // [T, B, I], zero past each row's length
+        } else {
+            Arrays.fill((double[]) buffer, 0, n, 0d);
+        }
         for (int b = 0; b < batch; b++) {
-            double[] s = sequences[order[from + b]];
-            for (int t = 0; t < lengths[b]; t++) System.arraycopy(s, t * inputSize, x, (t * batch + b) * inputSize, inputSize);
+            int at = (int) order[from + b];
+            SequenceColumn.copy(sequences[at], plan.element(), inputSize, buffer, batch, b, plan.inputCol(), this::where, at);
         }
         Backend backend = rnn.backend();
         Precision p = rnn.precision();
+        MemorySegment x = (fp32 ? MemorySegment.ofArray((float[]) buffer) : MemorySegment.ofArray((double[]) buffer))
+                .asSlice(0, (long) n * p.bytes());
         try (Tensor xt = backend.upload(p, x, steps, batch, inputSize);
              RnnOutput out = rnn.forward(xt, null, null, lengths)) {
-            boolean fp32 = p == Precision.FP32;
             Object y = fp32 ? out.y().toFloatArray() : out.y().toDoubleArray();
             Object hN = plan.hn() ? (fp32 ? out.hN().toFloatArray() : out.hN().toDoubleArray()) : null;
             Object cN = plan.cn() ? (fp32 ? out.cN().toFloatArray() : out.cN().toDoubleArray()) : null;
             RnnConfig cfg = rnn.config();
             int width = cfg.directions() * cfg.outputSize(), sweeps = cfg.sweeps();
             for (int b = 0; b < batch; b++) {
-                int at = order[from + b];
-                Object[] values = new Object[plan.columns()];
-                Row row = window[at];
-                for (int c = 0; c < row.length(); c++) values[c] = row.get(c);
-                int k = row.length();
-                values[k++] = rows(y, lengths[b], batch, b, width);
-                if (hN != null) values[k++] = rows(hN, sweeps, batch, b, cfg.outputSize());
-                if (cN != null) values[k] = rows(cN, sweeps, batch, b, cfg.hiddenSize());
-                done[at] = RowFactory.create(values);
+                int at = (int) order[from + b];
+                Object[] values = new Object[plan.columns() - window[at].numFields()];
+                int k = 0;
+                values[k++] = matrix(y, lengths[b], batch, b, width);
+                if (hN != null) values[k++] = matrix(hN, sweeps, batch, b, cfg.outputSize());
+                if (cN != null) values[k] = matrix(cN, sweeps, batch, b, cfg.hiddenSize());
+                done[at] = new JoinedRow(window[at], new GenericInternalRow(values));
             }
         }
     }
 
-    /** Row b of a [n, batch, width] array as [rows][width] (rows ≤ n: a row's own length for y). */
-    private static Object rows(Object flat, int rows, int batch, int b, int width) {
-        if (flat instanceof float[] f) {
-            float[][] out = new float[rows][];
-            for (int t = 0; t < rows; t++) out[t] = Arrays.copyOfRange(f, (t * batch + b) * width, (t * batch + b + 1) * width);
-            return out;
+    /** Row b of a [n, batch, width] float[] or double[] as [rows][width] (rows ≤ n: a row's own length for y). */
+    private static ArrayData matrix(Object flat, int rows, int batch, int b, int width) {
+        boolean f = flat instanceof float[];
+        int bytes = f ? Float.BYTES : Double.BYTES;
+        long base = f ? Platform.FLOAT_ARRAY_OFFSET : Platform.DOUBLE_ARRAY_OFFSET;
+        Object[] out = new Object[rows];
+        for (int t = 0; t < rows; t++) {
+            out[t] = UnsafeArrayData.fromPrimitiveArray(flat, Math.toIntExact(base + (long) (t * batch + b) * width * bytes), width, bytes);
         }
-        double[] d = (double[]) flat;
-        double[][] out = new double[rows][];
-        for (int t = 0; t < rows; t++) out[t] = Arrays.copyOfRange(d, (t * batch + b) * width, (t * batch + b + 1) * width);
-        return out;
+        return new GenericArrayData(out);
     }
 }

@@ -5,6 +5,7 @@ import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.model.RnnModel;
 
 import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -117,12 +118,16 @@ public final class SparkInferCommand implements Callable<Integer> {
             Dataset<Row> out = rnn.transform(in);
             if (spread) out = out.drop(ORDER);
             String writeAs = outputFormat == null ? inputFormat() : format(outputFormat, "--output-format");
+            DataFrameWriter<Row> writer = out.write().format(writeAs);
+            for (String col : new String[] {column, "y", "h_n", "c_n"}) { // Parquet: no dictionary for the float matrices (it only costs; RESULTS.md)
+                writer = writer.option("parquet.enable.dictionary#" + col + ".list.element.list.element", "false");
+            }
             if (output == null) { // a URI: Spark's commit protocol publishes the files only when the job succeeds
-                out.write().format(writeAs).save(outputName);
+                writer.save(outputName);
                 return 0;
             }
             tmp = temporaryBeside(output);
-            out.write().format(writeAs).save(tmp.toString());
+            writer.save(tmp.toString());
             move(tmp, output);
             tmp = null;
             return 0;

@@ -14,10 +14,9 @@ import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,28 +31,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** RnnTransformer on local[2]: every row equals its sequence run alone; bad rows fail with one line; Pipelines save and load. */
 class RnnTransformerTest {
-    static SparkSession spark;
-    @TempDir
-    static Path dir;
-    static Path lstm;
-    static Path gru;
+    static TestSpark.Fixture f;
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.session("local[2]");
-        lstm = TestModels.save(RnnConfig.lstm(5, 7, 3, 2, true), 11, dir, "lstm");
-        gru = TestModels.save(RnnConfig.gru(5, 6, 1, false, true), 12, dir, "gru");
+        f = TestSpark.fixture("transformer", RnnConfig.lstm(5, 7, 3, 2, true), 11, RnnConfig.gru(5, 6, 1, false, true), 12);
     }
 
     static Dataset<Row> table(List<Row> rows) {
-        return spark.createDataFrame(rows, TestModels.SCHEMA);
+        return f.spark().createDataFrame(rows, TestModels.SCHEMA);
     }
 
     /** Checks every output row against its sequence run alone on the vector backend, and that id and tag passed through. */
     static void assertEachRowRunsAlone(Path weights, List<Row> input, List<Row> output, boolean cn) {
         assertEquals(input.size(), output.size());
-        List<Row> sorted = new ArrayList<>(output);
-        sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
+        List<Row> sorted = sortedById(output);
         try (Backend be = Backends.open("vector");
              PreparedRnn rnn = RnnModel.load(weights).prepare(be, Precision.FP32)) {
             for (int k = 0; k < input.size(); k++) {
@@ -89,27 +81,50 @@ class RnnTransformerTest {
     void lstmRowsEqualEachSequenceRunAlone() {
         // bidirectional, 2 layers, projection: lengths and the reverse direction's start per row matter
         List<Row> rows = TestModels.rows(37, 5, 13, 1);
-        RnnTransformer t = new RnnTransformer().setWeights(lstm.toString()).setBackend("vector").setCnCol("c_n")
+        RnnTransformer t = new RnnTransformer().setWeights(f.lstm().toString()).setBackend("vector").setCnCol("c_n")
                 .setBatchSize(4).setSortWindow(3);
         List<Row> out = t.transform(table(rows)).collectAsList();
-        assertEachRowRunsAlone(lstm, rows, out, true);
+        assertEachRowRunsAlone(f.lstm(), rows, out, true);
     }
 
     @Test
     void gruRowsEqualEachSequenceRunAloneWithoutSorting() {
         List<Row> rows = TestModels.rows(23, 5, 9, 2);
-        RnnTransformer t = new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setBatchSize(5).setSortWindow(1);
+        RnnTransformer t = new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setBatchSize(5).setSortWindow(1);
         Dataset<Row> out = t.transform(table(rows));
         assertEquals(List.of("id", "tag", "x", "y", "h_n"), List.of(out.schema().fieldNames()));
-        assertEachRowRunsAlone(gru, rows, out.collectAsList(), false);
+        assertEachRowRunsAlone(f.gru(), rows, out.collectAsList(), false);
     }
 
     @Test
     void fp64GivesDoubleColumnsCloseToFp32() {
         List<Row> rows = TestModels.rows(6, 5, 4, 3);
-        Dataset<Row> out = new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setPrecision("fp64").transform(table(rows));
+        Dataset<Row> out = new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setPrecision("fp64").transform(table(rows));
         assertEquals("array<array<double>>", out.schema().apply("y").dataType().simpleString());
         assertEquals(6, out.count());
+    }
+
+    @Test
+    void integerDecimalAndDoubleColumnsGiveTheSameRowsAsFloat() {
+        Dataset<Row> base = table(TestModels.rows(9, 5, 6, 7)); // values in (-1, 1): scaled to the integers -8..8, exact in every type
+        RnnTransformer t = new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setBatchSize(4);
+        List<Row> want = sortedById(t.transform(base.withColumn("x", functions.expr(
+                "transform(x, s -> transform(s, v -> cast(round(v * 8) as float)))"))).collectAsList());
+        for (String type : List.of("int", "bigint", "smallint", "tinyint", "decimal(6,2)", "double")) {
+            Dataset<Row> in = base.withColumn("x", functions.expr("transform(x, s -> transform(s, v -> cast(round(v * 8) as " + type + ")))"));
+            assertEquals("array<array<" + type + ">>", in.schema().apply("x").dataType().simpleString());
+            List<Row> got = sortedById(t.transform(in).collectAsList());
+            for (int k = 0; k < want.size(); k++) {
+                assertClose(TestModels.matrix(want.get(k), "y"), TestModels.matrix(got.get(k), "y"), type + " row " + k + ": y");
+                assertClose(TestModels.matrix(want.get(k), "h_n"), TestModels.matrix(got.get(k), "h_n"), type + " row " + k + ": h_n");
+            }
+        }
+    }
+
+    private static List<Row> sortedById(List<Row> rows) {
+        List<Row> sorted = new ArrayList<>(rows);
+        sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
+        return sorted;
     }
 
     static FusedRnnException failure(Runnable r) {
@@ -127,7 +142,7 @@ class RnnTransformerTest {
     }
 
     private static RnnTransformer withIds() {
-        return new RnnTransformer().setWeights(gru.toString()).setBackend("vector").setIdCol("id");
+        return new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector").setIdCol("id");
     }
 
     @Test
@@ -144,7 +159,7 @@ class RnnTransformerTest {
 
     @Test
     void aNullSequenceIsNamedByPositionWithoutAnIdColumn() {
-        FusedRnnException e = failure(() -> new RnnTransformer().setWeights(gru.toString()).setBackend("vector")
+        FusedRnnException e = failure(() -> new RnnTransformer().setWeights(f.gru().toString()).setBackend("vector")
                 .transform(table(withRow(null)).coalesce(1)).count());
         assertEquals("row 5 of partition 0, column 'x': expected a sequence [T][5], found null", e.getMessage());
     }
@@ -175,27 +190,27 @@ class RnnTransformerTest {
 
     @Test
     void aPipelineHoldingTheTransformerSavesAndLoads() throws Exception {
-        RnnTransformer t = new RnnTransformer().setWeights(lstm.toString()).setBackend("vector").setCnCol("c_n")
+        RnnTransformer t = new RnnTransformer().setWeights(f.lstm().toString()).setBackend("vector").setCnCol("c_n")
                 .setBatchSize(3).setOutputCol("out").setIdCol("id");
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {t});
         Dataset<Row> data = table(TestModels.rows(9, 5, 6, 6));
         PipelineModel fitted = pipeline.fit(data);
-        fitted.write().overwrite().save(dir.resolve("model").toString());
-        pipeline.write().overwrite().save(dir.resolve("pipeline").toString());
+        fitted.write().overwrite().save(f.dir().resolve("model").toString());
+        pipeline.write().overwrite().save(f.dir().resolve("pipeline").toString());
 
-        PipelineModel loaded = PipelineModel.load(dir.resolve("model").toString());
+        PipelineModel loaded = PipelineModel.load(f.dir().resolve("model").toString());
         RnnTransformer back = (RnnTransformer) loaded.stages()[0];
         assertEquals(t.uid(), back.uid());
         assertEquals(3, (Integer) back.getOrDefault(back.batchSize()));
         assertEquals("out", back.getOrDefault(back.outputCol()));
-        assertEquals(lstm.toString(), back.getOrDefault(back.weights()));
+        assertEquals(f.lstm().toString(), back.getOrDefault(back.weights()));
         List<Row> want = fitted.transform(data).orderBy("id").collectAsList();
         List<Row> got = loaded.transform(data).orderBy("id").collectAsList();
         for (int k = 0; k < want.size(); k++) {
             assertArrayEquals(TestModels.matrix(want.get(k), "out"), TestModels.matrix(got.get(k), "out"));
             assertArrayEquals(TestModels.matrix(want.get(k), "c_n"), TestModels.matrix(got.get(k), "c_n"));
         }
-        Pipeline again = Pipeline.load(dir.resolve("pipeline").toString());
+        Pipeline again = Pipeline.load(f.dir().resolve("pipeline").toString());
         assertEquals(t.uid(), again.getStages()[0].uid());
     }
 }

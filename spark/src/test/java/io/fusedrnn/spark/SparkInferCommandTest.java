@@ -3,7 +3,6 @@ package io.fusedrnn.spark;
 import io.fusedrnn.model.RnnConfig;
 
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -24,17 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** spark-infer on the shared local[2] session: outputs equal each sequence run alone; bad input exits 2 with one line and no output. */
 class SparkInferCommandTest {
-    static SparkSession spark;
-    static Path dir;
-    static Path lstm;
-    static Path gru;
+    static TestSpark.Fixture f;
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.session("local[2]");
-        dir = TestSpark.temp("cli");
-        lstm = TestModels.save(RnnConfig.lstm(5, 6, 0, 1, true), 21, dir, "lstm");
-        gru = TestModels.save(RnnConfig.gru(5, 4, 2, false, true), 22, dir, "gru");
+        f = TestSpark.fixture("cli", RnnConfig.lstm(5, 6, 0, 1, true), 21, RnnConfig.gru(5, 4, 2, false, true), 22);
     }
 
     /** Runs the command on the shared session; returns {exit status, stderr}. */
@@ -42,7 +35,7 @@ class SparkInferCommandTest {
         SparkInferCommand cmd = new SparkInferCommand();
         new CommandLine(cmd).parseArgs(args);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = cmd.run(spark, new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = cmd.run(f.spark(), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Object[] {status, err.toString(StandardCharsets.UTF_8)};
     }
 
@@ -55,40 +48,40 @@ class SparkInferCommandTest {
     @Test
     void parquetInParquetOutEqualsEachSequenceRunAlone() {
         List<Row> rows = TestModels.rows(29, 5, 11, 7);
-        Path in = dir.resolve("in.parquet"), out = dir.resolve("out-lstm");
-        spark.createDataFrame(rows, TestModels.SCHEMA).write().parquet(in.toString());
-        Object[] r = run("--weights", lstm.toString(), "--input", in.toString(), "--output", out.toString(),
+        Path in = f.dir().resolve("in.parquet"), out = f.dir().resolve("out-lstm");
+        f.spark().createDataFrame(rows, TestModels.SCHEMA).write().parquet(in.toString());
+        Object[] r = run("--weights", f.lstm().toString(), "--input", in.toString(), "--output", out.toString(),
                 "--backend", "vector", "--batch-size", "4", "--id-column", "id");
         assertEquals(0, r[0], (String) r[1]);
         assertEquals("", r[1]);
-        List<Row> got = spark.read().parquet(out.toString()).collectAsList();
-        assertEquals(List.of("id", "tag", "x", "y", "h_n", "c_n"), List.of(spark.read().parquet(out.toString()).schema().fieldNames()));
-        RnnTransformerTest.assertEachRowRunsAlone(lstm, rows, got, true);
+        List<Row> got = f.spark().read().parquet(out.toString()).collectAsList();
+        assertEquals(List.of("id", "tag", "x", "y", "h_n", "c_n"), List.of(f.spark().read().parquet(out.toString()).schema().fieldNames()));
+        RnnTransformerTest.assertEachRowRunsAlone(f.lstm(), rows, got, true);
     }
 
     @Test
     void oneJsonFileIsSpreadOverTheCoresAndWrittenAsJson() throws IOException {
         List<Row> rows = TestModels.rows(17, 5, 6, 8);
-        Path staged = dir.resolve("staged-json"), in = dir.resolve("in.json"), out = dir.resolve("out-gru");
-        spark.createDataFrame(rows, TestModels.SCHEMA).coalesce(1).write().json(staged.toString());
+        Path staged = f.dir().resolve("staged-json"), in = f.dir().resolve("in.json"), out = f.dir().resolve("out-gru");
+        f.spark().createDataFrame(rows, TestModels.SCHEMA).coalesce(1).write().json(staged.toString());
         try (Stream<Path> parts = Files.list(staged)) {
             Files.copy(parts.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow(), in);
         }
-        Object[] r = run("--weights", gru.toString(), "--input", in.toString(), "--output", out.toString(),
+        Object[] r = run("--weights", f.gru().toString(), "--input", in.toString(), "--output", out.toString(),
                 "--backend", "vector", "--output-format", "json");
         assertEquals(0, r[0], (String) r[1]);
         List<Row> got = new ArrayList<>();
-        for (Row row : spark.read().json(out.toString()).select("id", "tag", "x", "y", "h_n").collectAsList()) got.add(row);
-        assertFalse(List.of(spark.read().json(out.toString()).schema().fieldNames()).contains("c_n"));
-        RnnTransformerTest.assertEachRowRunsAlone(gru, rows, got, false);
+        for (Row row : f.spark().read().json(out.toString()).select("id", "tag", "x", "y", "h_n").collectAsList()) got.add(row);
+        assertFalse(List.of(f.spark().read().json(out.toString()).schema().fieldNames()).contains("c_n"));
+        RnnTransformerTest.assertEachRowRunsAlone(f.gru(), rows, got, false);
     }
 
     @Test
     void aBadRowExitsTwoWithOneLineAndNoOutput() throws IOException {
-        Path in = dir.resolve("bad.parquet"), out = dir.resolve("out-bad");
-        spark.createDataFrame(RnnTransformerTest.withRow(new float[][] {new float[5], new float[3]}), TestModels.SCHEMA)
+        Path in = f.dir().resolve("bad.parquet"), out = f.dir().resolve("out-bad");
+        f.spark().createDataFrame(RnnTransformerTest.withRow(new float[][] {new float[5], new float[3]}), TestModels.SCHEMA)
                 .write().parquet(in.toString());
-        Object[] r = run("--weights", gru.toString(), "--input", in.toString(), "--output", out.toString(), "--id-column", "id",
+        Object[] r = run("--weights", f.gru().toString(), "--input", in.toString(), "--output", out.toString(), "--id-column", "id",
                 "--backend", "vector");
         assertEquals(2, r[0]);
         assertEquals("fusedrnn spark-infer: row id=77, column 'x': step 1: expected 5 values (the model's input size), found 3 "
@@ -98,9 +91,9 @@ class SparkInferCommandTest {
 
     @Test
     void aMissingColumnExitsTwoBeforeAnyJob() throws IOException {
-        Path in = dir.resolve("cols.parquet"), out = dir.resolve("out-cols");
-        spark.createDataFrame(TestModels.rows(3, 5, 3, 9), TestModels.SCHEMA).write().parquet(in.toString());
-        Object[] r = run("--weights", gru.toString(), "--input", in.toString(), "--output", out.toString(), "--column", "seq");
+        Path in = f.dir().resolve("cols.parquet"), out = f.dir().resolve("out-cols");
+        f.spark().createDataFrame(TestModels.rows(3, 5, 3, 9), TestModels.SCHEMA).write().parquet(in.toString());
+        Object[] r = run("--weights", f.gru().toString(), "--input", in.toString(), "--output", out.toString(), "--column", "seq");
         assertEquals(2, r[0]);
         assertEquals("fusedrnn spark-infer: column 'seq': not found; the input has columns [id, tag, x]\n", r[1]);
         assertEquals(List.of(), siblings(out));
@@ -108,8 +101,8 @@ class SparkInferCommandTest {
 
     @Test
     void anExistingOutputIsRefused() throws IOException {
-        Path out = Files.createDirectories(dir.resolve("taken"));
-        Object[] r = run("--weights", gru.toString(), "--input", dir.toString(), "--output", out.toString(), "--format", "parquet");
+        Path out = Files.createDirectories(f.dir().resolve("taken"));
+        Object[] r = run("--weights", f.gru().toString(), "--input", f.dir().toString(), "--output", out.toString(), "--format", "parquet");
         assertEquals(2, r[0]);
         assertTrue(((String) r[1]).contains("already exists"), (String) r[1]);
     }

@@ -1,5 +1,7 @@
 package io.fusedrnn.spark;
 
+import io.fusedrnn.model.RnnConfig;
+
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
@@ -31,6 +33,16 @@ final class TestSpark {
         current = b.getOrCreate();
         currentMaster = master;
         return current;
+    }
+
+    /** A test class's session (local[2]) with an LSTM and a GRU saved in a fresh folder. */
+    record Fixture(SparkSession spark, Path dir, Path lstm, Path gru) {
+    }
+
+    /** The shared local[2] session, a fresh folder named after {@code name}, and the two models saved in it (seeded). */
+    static Fixture fixture(String name, RnnConfig lstm, long lstmSeed, RnnConfig gru, long gruSeed) {
+        Path dir = temp(name);
+        return new Fixture(session("local[2]"), dir, TestModels.save(lstm, lstmSeed, dir, "lstm"), TestModels.save(gru, gruSeed, dir, "gru"));
     }
 
     static Path temp(String name) {

@@ -17,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,25 +28,31 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The Spark measurement (benchmarks/RESULTS.md): {@code prepare DIR} writes a seeded LSTM, a Parquet
- * table of variable-length sequences and the same rows as padded .npy plus lengths for
- * {@code fusedrnn infer}; {@code time DIR ROUNDS} times transform-and-write-Parquet at local[1] and
- * local[2], interleaved, session start excluded, and prints rows/s per run.
- * Run with the test class path (see RESULTS.md for the command).
+ * The Spark measurement (benchmarks/RESULTS.md, spark/bench.sh): {@code prepare DIR [ROWS [MIN_T MAX_T]]}
+ * writes a seeded LSTM (I=64, H=256), a Parquet table of ROWS variable-length sequences and the same
+ * rows as padded .npy plus lengths for {@code fusedrnn infer}; {@code time DIR ROUNDS [MASTERS]}
+ * times transform-and-write-Parquet at each master (default local[1],local[2]), interleaved, session
+ * start excluded, and prints wall, rows/s and process CPU per run. Run with the test class path.
  */
 public final class SparkScaling {
-    static final int ROWS = 3000, INPUT = 64, HIDDEN = 256, MIN_T = 16, MAX_T = 64;
+    static final int INPUT = 64, HIDDEN = 256;
+    /** The output format of {@code time} (-Dsparkscaling.format: parquet, orc, json or noop to write nothing). */
+    static final String FORMAT = System.getProperty("sparkscaling.format", "parquet");
 
     private SparkScaling() {
     }
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[1]);
-        if (args[0].equals("prepare")) prepare(dir);
-        else time(dir, Integer.parseInt(args[2]));
+        if (args[0].equals("prepare")) {
+            prepare(dir, args.length > 2 ? Integer.parseInt(args[2]) : 3000, args.length > 3 ? Integer.parseInt(args[3]) : 16,
+                    args.length > 4 ? Integer.parseInt(args[4]) : 64);
+        } else {
+            time(dir, Integer.parseInt(args[2]), args.length > 3 ? args[3].split(",") : new String[] {"local[1]", "local[2]"});
+        }
     }
 
-    static void prepare(Path dir) throws Exception {
+    static void prepare(Path dir, int rowCount, int minT, int maxT) throws Exception {
         Files.createDirectories(dir);
         RnnConfig config = RnnConfig.lstm(INPUT, HIDDEN, 0, 1, false);
         RnnModel m = RnnModel.random(config, 5);
@@ -59,28 +66,32 @@ public final class SparkScaling {
 
         Random r = new Random(1);
         List<Row> rows = new ArrayList<>();
-        double[] padded = new double[MAX_T * ROWS * INPUT];
-        double[] lengths = new double[ROWS];
-        for (int b = 0; b < ROWS; b++) {
-            int t = MIN_T + r.nextInt(MAX_T - MIN_T + 1);
+        float[] padded = new float[Math.multiplyExact(maxT * rowCount, INPUT)];
+        long[] lengths = new long[rowCount];
+        long steps = 0;
+        for (int b = 0; b < rowCount; b++) {
+            int t = minT + r.nextInt(maxT - minT + 1);
             lengths[b] = t;
+            steps += t;
             float[][] x = new float[t][INPUT];
             for (int s = 0; s < t; s++) {
                 for (int i = 0; i < INPUT; i++) {
                     x[s][i] = r.nextFloat() * 2 - 1;
-                    padded[(s * ROWS + b) * INPUT + i] = x[s][i];
+                    padded[(s * rowCount + b) * INPUT + i] = x[s][i];
                 }
             }
             rows.add(RowFactory.create((long) b, x));
         }
-        NpyWriter.write(dir.resolve("x.npy"), new NdArray(new int[] {MAX_T, ROWS, INPUT}, padded), Precision.FP32);
-        NpyWriter.write(dir.resolve("lengths.npy"), new NdArray(new int[] {ROWS}, lengths), Precision.FP64);
+        NpyWriter.write(dir.resolve("x.npy"), MemorySegment.ofArray(padded), Precision.FP32, maxT, rowCount, INPUT);
+        NpyWriter.writeLongs(dir.resolve("lengths.npy"), lengths, rowCount);
         StructType schema = new StructType().add("id", DataTypes.LongType, false)
                 .add("x", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), false);
         SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
         spark.createDataFrame(rows, schema).repartition(8).write().parquet(dir.resolve("x.parquet").toString());
         spark.stop();
-        System.out.println("prepared " + ROWS + " rows, T in " + MIN_T + ".." + MAX_T + ", LSTM I=" + INPUT + " H=" + HIDDEN + " in " + dir);
+        Files.writeString(dir.resolve("rows"), Integer.toString(rowCount));
+        System.out.printf("prepared %d rows, T in %d..%d (%d steps, %.0f GFLOP), LSTM I=%d H=%d in %s%n", rowCount, minT, maxT, steps,
+                8.0 * steps * HIDDEN * (INPUT + HIDDEN) / 1e9, INPUT, HIDDEN, dir);
     }
 
     /** CPU time of the whole process (all threads), which the load of other processes on the host inflates far less than wall time. */
@@ -88,12 +99,14 @@ public final class SparkScaling {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    static void time(Path dir, int rounds) throws Exception {
-        String[] masters = {"local[1]", "local[2]"};
+    static void time(Path dir, int rounds, String[] masters) throws Exception {
+        int rowCount = Integer.parseInt(Files.readString(dir.resolve("rows")).trim());
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         for (String m : masters) seconds.put(m, new ArrayList<>());
         for (int round = 0; round < rounds; round++) {
-            for (String master : round % 2 == 0 ? masters : new String[] {masters[1], masters[0]}) {
+            List<String> order = new ArrayList<>(List.of(masters));
+            if (round % 2 == 1) java.util.Collections.reverse(order);
+            for (String master : order) {
                 SparkSession spark = SparkSession.builder().master(master).config("spark.ui.enabled", "false")
                         .config("spark.ui.showConsoleProgress", "false").getOrCreate();
                 Dataset<Row> in = spark.read().parquet(dir.resolve("x.parquet").toString());
@@ -103,17 +116,24 @@ public final class SparkScaling {
                 Path out = Files.createTempDirectory(dir, "out");
                 Files.delete(out);
                 long t0 = System.nanoTime(), c0 = cpuNanos();
-                rnn.transform(in).write().parquet(out.toString());
+                var writer = rnn.transform(in).write().format(FORMAT).mode("overwrite");
+                for (String col : new String[] {"x", "y", "h_n", "c_n"}) { // as spark-infer writes: no dictionary for the float matrices
+                    writer = writer.option("parquet.enable.dictionary#" + col + ".list.element.list.element", "false");
+                }
+                writer.save(out.toString());
                 double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
                 seconds.get(master).add(s);
-                System.out.printf("round %d %s: %.2f s wall, %.0f rows/s; process CPU %.2f s (%.2f cores busy on average)%n",
-                        round, master, s, ROWS / s, cpu, cpu / s);
+                System.out.printf("round %d %s: %.2f s wall, %.0f rows/s; process CPU %.2f s (%.2f cores busy on average, %.0f us CPU per row)%n",
+                        round, master, s, rowCount / s, cpu, cpu / s, cpu / rowCount * 1e6);
                 spark.stop();
+                if (Files.exists(out)) try (var files = Files.walk(out)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
             }
         }
         for (String m : masters) {
             double[] v = seconds.get(m).stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            System.out.printf("%s median %.2f s (%.0f rows/s), runs %s%n", m, v[v.length / 2], ROWS / v[v.length / 2], Arrays.toString(v));
+            System.out.printf("%s median %.2f s (%.0f rows/s), runs %s%n", m, v[v.length / 2], rowCount / v[v.length / 2], Arrays.toString(v));
         }
     }
 }
