@@ -5,19 +5,13 @@ import java.util.Locale;
 /** The scalar type a tensor is stored and computed in. */
 public enum Precision {
     /** 32-bit IEEE floats (Java {@code float}). */
-    FP32(4),
+    FP32,
     /** 64-bit IEEE floats (Java {@code double}). */
-    FP64(8);
+    FP64;
 
-    private final int bytes;
-
-    Precision(int bytes) {
-        this.bytes = bytes;
-    }
-
-    /** {@return bytes per element} */
+    /** {@return bytes per element: 4 or 8} */
     public int bytes() {
-        return bytes;
+        return this == FP32 ? Float.BYTES : Double.BYTES;
     }
 
     /**

@@ -4,27 +4,22 @@ import io.fusedrnn.FusedRnnException;
 
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /** An output a request may ask for, with its name in the HTTP API: {@code y}, {@code h_n}, {@code c_n} (LSTM only). */
 public enum Output {
     /** y [T][D·H_out]: every step's output. */
-    Y("y"),
+    Y,
     /** h_n [L·D][H_out]: the state after the last step of each layer-direction. */
-    H_N("h_n"),
+    H_N,
     /** c_n [L·D][H]: the LSTM cell state after the last step. */
-    C_N("c_n");
+    C_N;
 
-    private final String key;
-
-    Output(String key) {
-        this.key = key;
-    }
-
-    /** {@return the JSON name: {@code y}, {@code h_n} or {@code c_n}} */
+    /** {@return the JSON name: {@code y}, {@code h_n} or {@code c_n}, the constant's name in lower case} */
     public String key() {
-        return key;
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -45,8 +40,8 @@ public enum Output {
      * @throws FusedRnnException naming {@code field} when the name is unknown
      */
     public static Output parse(String field, String key) {
-        for (Output o : values()) if (o.key.equals(key)) return o;
+        for (Output o : values()) if (o.key().equals(key)) return o;
         throw new FusedRnnException(field + ": expected one of "
-                + Arrays.stream(values()).map(o -> "\"" + o.key + "\"").collect(Collectors.joining(", ")) + ", found \"" + key + "\"");
+                + Arrays.stream(values()).map(o -> "\"" + o.key() + "\"").collect(Collectors.joining(", ")) + ", found \"" + key + "\"");
     }
 }

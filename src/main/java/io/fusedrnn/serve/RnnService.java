@@ -64,11 +64,6 @@ public final class RnnService implements AutoCloseable {
         return cfg;
     }
 
-    /** {@return the options this service batches with} */
-    public ServiceOptions options() {
-        return options;
-    }
-
     /** {@return live counters} */
     public ServiceStats stats() {
         return stats;
