@@ -87,6 +87,27 @@ class LauncherTest {
         assertTrue(missing.err().endsWith("fusedrnn infer: --input nothere.npy: no such file\n"), missing.err());
     }
 
+    /**
+     * The launcher reads a JDK's version from its release file instead of starting it: a JAVA_HOME whose
+     * release file says 17 is passed over without its java ever running, and a JDK 25 is still found
+     * (JAVA_HOME is tried first, then java on PATH, then /usr/lib/jvm/*).
+     */
+    @Test
+    void theLauncherReadsTheJdkVersionWithoutStartingIt() throws Exception {
+        Path fake = dir.resolve("jdk17");
+        Files.createDirectories(fake.resolve("bin"));
+        Files.writeString(fake.resolve("release"), "JAVA_VERSION=\"17.0.15\"\n");
+        Path marker = dir.resolve("fake-java-ran");
+        Path java = fake.resolve("bin/java");
+        Files.writeString(java, "#!/bin/sh\ntouch " + marker + "\nexec " + java() + " \"$@\"\n");
+        assertTrue(java.toFile().setExecutable(true));
+        Ran r = run(List.of("bash", Path.of("fusedrnn").toAbsolutePath().toString(), "--version"),
+                Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", fake.toString(),
+                        "PATH", Path.of(System.getProperty("java.home"), "bin") + ":/usr/bin:/bin"));
+        assertEquals(0, r.status(), r.err());
+        assertFalse(Files.exists(marker), "the JDK 17 named by JAVA_HOME was started to read its version");
+    }
+
     private static List<String> checkoutListing() throws IOException {
         try (var s = Files.list(Path.of("").toAbsolutePath())) {
             List<String> names = new ArrayList<>(s.map(q -> q.getFileName().toString()).filter(n -> !n.equals("target")).toList());
