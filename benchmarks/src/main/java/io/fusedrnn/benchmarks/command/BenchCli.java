@@ -184,7 +184,7 @@ public final class BenchCli implements Callable<Integer> {
         mode = choice("--mode", value, Mode.class);
     }
 
-    @Option(names = "--warmup", order = 7, paramLabel = "N", description = "untimed runs per backend and case (default: 3, and at least 1.5 s)")
+    @Option(names = "--warmup", order = 7, paramLabel = "N", description = "untimed runs per backend and case (default: 3, and at least 1.5 s, and until the JIT has compiled nothing for 0.4 s, at most 10 s)")
     void warmup(String value) {
         warmup = integer("--warmup", value, 0);
     }

@@ -148,6 +148,19 @@ public final class BenchEngine {
      */
     /** Least time each contender runs untimed before timing (capped by a quarter of its budget). */
     static final long WARMUP_NANOS = 1_500_000_000L;
+    /**
+     * After the least warm-up, the warm-up goes on until the JIT has compiled nothing for this long (at
+     * most {@link #WARMUP_MAX_NANOS}): under {@code -XX:UseAVX=2} C2 took longer than 1.5 s to compile
+     * the 256-bit paths and LSTM latency was timed 2.5× too slow (RESULTS, round 3).
+     */
+    static final long JIT_QUIET_NANOS = 400_000_000L;
+    static final long WARMUP_MAX_NANOS = 10_000_000_000L;
+    private static final java.lang.management.CompilationMXBean JIT = jit();
+
+    private static java.lang.management.CompilationMXBean jit() {
+        var b = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return b != null && b.isCompilationTimeMonitoringSupported() ? b : null;
+    }
 
     private void time(int index, BenchCase c, List<Entry> entries, List<ResultRow> rows) {
         long budget = (long) (options.maxSeconds() * 1e9);
@@ -155,10 +168,19 @@ public final class BenchEngine {
         // (the JIT compiles Vector API loops only after many iterations; 3 runs of 2 ms are not enough),
         // but never more than a quarter of the contender's budget once it has run once.
         long warm = budget > 0 ? Math.min(WARMUP_NANOS, budget / 4) : WARMUP_NANOS;
+        long most = budget > 0 ? Math.min(WARMUP_MAX_NANOS, budget / 4) : WARMUP_MAX_NANOS;
+        long compiled = JIT == null ? 0 : JIT.getTotalCompilationTime(), compiledAt = System.nanoTime();
         for (int w = 0; !entries.isEmpty(); w++) {
             boolean any = false;
+            long now = System.nanoTime();
+            if (JIT != null && JIT.getTotalCompilationTime() != compiled) {
+                compiled = JIT.getTotalCompilationTime();
+                compiledAt = now;
+            }
+            boolean jitBusy = JIT != null && now - compiledAt < JIT_QUIET_NANOS;
             for (Entry e : List.copyOf(entries)) {
-                boolean more = w < options.warmup() ? !(w > 0 && budget > 0 && e.spent > budget / 4) : e.spent < warm;
+                boolean more = w < options.warmup() ? !(w > 0 && budget > 0 && e.spent > budget / 4)
+                        : e.spent < warm || (jitBusy && e.spent < most);
                 if (!more) continue;
                 any = true;
                 progress.update(index, c, 0.15 + 0.15 * Math.min(1.0, (double) e.spent / warm), "warm-up " + e.contender.name());
