@@ -48,7 +48,7 @@ public record ContractCase(LayerSpec spec, int steps, int batch, boolean reverse
         c.add(new ContractCase(LayerSpec.gru(5, 8, false), 9, 7, false, true, true, 41));
         c.add(new ContractCase(LayerSpec.gru(1, 13, false), 9, 2, true, true, true, 42));
         c.add(new ContractCase(LayerSpec.gru(33, 67, false), 2, 1, false, true, false, 43));
-        // Blocked reductions: K > 256 (the vector GEMM's K block, OpenCL gemm_vec's K slice) and T·B > 64
+        // Blocked reductions: K > 256 (OpenCL gemm_vec's K slice; the vector GEMM's K block is 1024, GemmBlockingTest) and T·B > 64
         c.add(new ContractCase(LayerSpec.lstm(300, 16), 5, 3, false, true, true, 51));          // K = I = 300
         c.add(new ContractCase(LayerSpec.lstm(9, 72), 33, 3, true, true, true, 52));            // K = 4H = 288, T·B = 99
         c.add(new ContractCase(LayerSpec.gru(7, 96, false), 40, 7, true, true, true, 53));      // K = 3H = 288, T·B = 280

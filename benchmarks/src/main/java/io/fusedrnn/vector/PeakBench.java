@@ -13,6 +13,9 @@ import java.util.Locale;
  * The per-core FMA ceiling and the GEMM tile's rate with its data in L1 (not a test): one thread, thread
  * CPU time, medians of 15 runs. Usage: PeakBench [l1|peak|all]. The FMA loop keeps 12 independent
  * accumulators, more than latency × pipes on AVX2 and AVX-512 machines (4 cycles × 2 pipes).
+ * {@code PeakBench gemm MxKxN[/R] ...} times the given GEMM shapes instead (each repeated to about 4 GFLOP a
+ * run); with /R the products cycle through R different B matrices, as a worker's recurrent step cycles
+ * through its gates' slices of W_hh (so B comes from where R of them fit, not from L1 or L2).
  */
 public final class PeakBench {
     private static final VectorSpecies<Float> N = FloatVector.SPECIES_256;
@@ -21,6 +24,14 @@ public final class PeakBench {
     public static void main(String[] args) {
         String what = args.length > 0 ? args[0] : "all";
         System.out.println("preferred species " + FloatVector.SPECIES_PREFERRED + ", GEMM tile " + FloatGemm.describe());
+        if (what.equals("gemm")) {
+            for (int i = 1; i < args.length; i++) {
+                String[] r = args[i].split("/"), d = r[0].split("x");
+                int m = Integer.parseInt(d[0]), k = Integer.parseInt(d[1]), n = Integer.parseInt(d[2]);
+                tile(m, k, n, (int) Math.max(1, 4e9 / (2.0 * m * k * n)), r.length > 1 ? Integer.parseInt(r[1]) : 1);
+            }
+            return;
+        }
         if (!what.equals("l1")) {
             peak(FloatVector.SPECIES_PREFERRED, false);
             if (FloatVector.SPECIES_PREFERRED.vectorBitSize() > 256) peak(FloatVector.SPECIES_256, true);
@@ -75,21 +86,26 @@ public final class PeakBench {
     }
 
     private static void tile(int m, int k, int n, int reps) {
+        tile(m, k, n, reps, 1);
+    }
+
+    private static void tile(int m, int k, int n, int reps, int rot) {
         FloatMath f = new FloatMath();
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (i % 7) * 0.1f;
         for (int i = 0; i < b.length; i++) b[i] = (i % 5) * 0.1f;
-        float[] bp = new float[f.packedSize(k, n)];
-        f.pack(b, 0, n, 1, k, n, bp, 0, f.panels(n));
+        float[][] bp = new float[rot][f.packedSize(k, n)];
+        for (float[] p : bp) f.pack(b, 0, n, 1, k, n, p, 0, f.panels(n));
         double[] t = new double[15];
         for (int i = -10; i < t.length; i++) {
             long t0 = MX.getCurrentThreadCpuTime();
-            for (int r = 0; r < reps; r++) f.gemm(a, 0, k, 1, m, k, bp, 0, n, 0, f.panels(n), c, 0, n, false, null);
+            for (int r = 0; r < reps; r++) f.gemm(a, 0, k, 1, m, k, bp[r % rot], 0, n, 0, f.panels(n), c, 0, n, false, null);
             if (i >= 0) t[i] = (MX.getCurrentThreadCpuTime() - t0) / 1e9;
         }
         Arrays.sort(t);
         double flop = 2.0 * m * k * n * reps;
-        System.out.println(String.format(Locale.ROOT, "GEMM M=%d K=%d N=%d: %.1f GFLOP/s per core (best %.1f)", m, k, n,
+        System.out.println(String.format(Locale.ROOT, "GEMM M=%d K=%d N=%d%s: %.1f GFLOP/s per core (best %.1f)", m, k, n,
+                rot > 1 ? " over " + rot + " B" : "",
                 flop / t[t.length / 2] / 1e9, flop / t[0] / 1e9));
     }
 }

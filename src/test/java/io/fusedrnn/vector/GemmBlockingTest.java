@@ -1,0 +1,157 @@
+package io.fusedrnn.vector;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.Array;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The vector GEMM on shapes that reach every one of its paths, whatever the machine's tiles: three K
+ * blocks (the last one short), three M blocks (full ones of the widest tile, then a last one that takes an
+ * 8-row tile, a 4-row tile and three 1-row strips), whole panels and a partial last one, with and without
+ * accumulating into C and a bias, A row-major and transposed. Checked bitwise against a scalar model of the
+ * summation order (per K block, fused multiply-adds in K order from zero, then the bias or zero, then the
+ * old C), and against itself: each row computed alone (the strips) equals its row in the blocked product
+ * (the tiles), the panels in two calls equal one call, and transposed A equals row-major A.
+ * The contract cases no longer reach a second K block (K &le; 1024 there), so this is where it is tested.
+ */
+class GemmBlockingTest {
+    static Stream<Arguments> cases() {
+        Stream.Builder<Arguments> s = Stream.builder();
+        for (String type : new String[]{"float", "double"}) {
+            for (boolean acc : new boolean[]{false, true}) {
+                for (boolean bias : new boolean[]{false, true}) {
+                    for (int tail : new int[]{3, -3}) s.add(Arguments.of(type, acc, bias, tail));
+                }
+            }
+        }
+        return s.build();
+    }
+
+    /** The tile follows the register file: 8 rows with 512-bit vectors, 4 with -XX:UseAVX=2 (the pom's avx2 run). */
+    @Test
+    void theTileFollowsTheVectorWidth() {
+        String avx = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("UseAVX").getValue();
+        System.out.println("UseAVX=" + avx + ", tile " + FloatGemm.describe());
+        int bits = FloatGemm.S.vectorBitSize();
+        if (Integer.parseInt(avx) <= 2) assertTrue(bits <= 256, "UseAVX=" + avx + " but " + bits + "-bit vectors");
+        assertEquals(bits >= 512 ? 8 : 4, FloatGemm.MR, FloatGemm.describe());
+        assertEquals(FloatGemm.MR, DoubleGemm.MR, "float and double tiles");
+    }
+
+    /**
+     * @param tail columns of the last, partial panel: 3, or (negative) one vector and 3 more
+     */
+    @ParameterizedTest(name = "{0} accumulate={1} bias={2} tail={3}")
+    @MethodSource("cases")
+    void everyPathAgreesWithTheSumAndWithItself(String type, boolean acc, boolean bias, int tail) {
+        if (type.equals("float")) check(new FloatMath(), Float.BYTES, FloatGemm.L, acc, bias, tail);
+        else check(new DoubleMath(), Double.BYTES, DoubleGemm.L, acc, bias, tail);
+    }
+
+    private static <A> void check(VecMath<A> math, int bytes, int lanes, boolean acc, boolean withBias, int tail) {
+        int nr = math.panelWidth();
+        int k = 2 * FloatGemm.KC + 37;
+        // rows per M block, as gemm sizes it (a multiple of the widest tile's rows)
+        int mc = FloatGemm.A_BLOCK_BYTES / (bytes * FloatGemm.KC) / FloatGemm.MR * FloatGemm.MR; // DoubleGemm's are the same
+        int m = 2 * mc + 8 + 4 + 3;
+        int n = 5 * nr + (tail > 0 ? tail : lanes - tail);
+        Random rnd = new Random(11 + bytes + (acc ? 2 : 0) + (withBias ? 4 : 0) + tail);
+        double[] a = gaussian(rnd, m * k), b = gaussian(rnd, k * n), c0 = gaussian(rnd, m * n);
+        double[] bias = withBias ? gaussian(rnd, n) : null;
+        double[] aT = new double[m * k];
+        for (int i = 0; i < m; i++) for (int kk = 0; kk < k; kk++) aT[kk * m + i] = a[i * k + kk];
+        // the test's values, rounded to the type once
+        A av = math.fromDoubles(a, 0, a.length), aTv = math.fromDoubles(aT, 0, aT.length), bv = math.fromDoubles(b, 0, b.length);
+        A biasV = withBias ? math.fromDoubles(bias, 0, n) : null;
+        A bp = math.alloc(math.packedSize(k, n));
+        int panels = math.panels(n);
+        math.pack(bv, 0, n, 1, k, n, bp, 0, panels);
+
+        double[] ar = values(av), br = values(bv), c0r = values(math.fromDoubles(c0, 0, c0.length));
+        double[] biasR = withBias ? values(biasV) : new double[n];
+        A whole = math.fromDoubles(c0, 0, c0.length);
+        math.gemm(av, 0, k, 1, m, k, bp, 0, n, 0, panels, whole, 0, n, acc, biasV);
+
+        // the documented order, in scalar code: per K block of KC, one fused multiply-add per k from
+        // zero, plus the bias (first block) or zero, plus what C held before (later blocks, or accumulate)
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double want = bytes == Float.BYTES ? floatModel(ar, br, i, j, k, n, biasR[j], c0r[i * n + j], acc)
+                        : doubleModel(ar, br, i, j, k, n, biasR[j], c0r[i * n + j], acc);
+                assertEquals(bits(want), bits(get(whole, i * n + j)), "C[" + i + ", " + j + "]: " + get(whole, i * n + j)
+                        + " against the scalar model's " + want);
+            }
+        }
+
+        // each row alone (1-row strips) equals its row of the blocked product (tiles), bit for bit
+        for (int i = 0; i < m; i++) {
+            A row = math.fromDoubles(c0, i * n, n);
+            math.gemm(av, i * k, k, 1, 1, k, bp, 0, n, 0, panels, row, 0, n, acc, biasV);
+            for (int j = 0; j < n; j++) {
+                assertEquals(bits(get(whole, i * n + j)), bits(get(row, j)), "row " + i + " alone, column " + j);
+            }
+        }
+
+        // the panels in two calls, and A given transposed, equal the one call bit for bit
+        A split = math.fromDoubles(c0, 0, c0.length), transposed = math.fromDoubles(c0, 0, c0.length);
+        math.gemm(av, 0, k, 1, m, k, bp, 0, n, 0, 2, split, 0, n, acc, biasV);
+        math.gemm(av, 0, k, 1, m, k, bp, 0, n, 2, panels, split, 0, n, acc, biasV);
+        math.gemm(aTv, 0, 1, m, m, k, bp, 0, n, 0, panels, transposed, 0, n, acc, biasV);
+        for (int i = 0; i < m * n; i++) {
+            assertEquals(bits(get(whole, i)), bits(get(split, i)), "panels in two calls, element " + i);
+            assertEquals(bits(get(whole, i)), bits(get(transposed, i)), "A transposed, element " + i);
+        }
+    }
+
+    private static float floatModel(double[] a, double[] b, int i, int j, int k, int n, double bias, double old, boolean acc) {
+        float c = (float) old;
+        for (int k0 = 0; k0 < k; k0 += FloatGemm.KC) {
+            float s = 0;
+            for (int kk = k0; kk < Math.min(k, k0 + FloatGemm.KC); kk++) s = Math.fma((float) a[i * k + kk], (float) b[kk * n + j], s);
+            s += k0 == 0 ? (float) bias : 0f;
+            c = k0 > 0 || acc ? s + c : s;
+        }
+        return c;
+    }
+
+    private static double doubleModel(double[] a, double[] b, int i, int j, int k, int n, double bias, double old, boolean acc) {
+        double c = old;
+        for (int k0 = 0; k0 < k; k0 += DoubleGemm.KC) {
+            double s = 0;
+            for (int kk = k0; kk < Math.min(k, k0 + DoubleGemm.KC); kk++) s = Math.fma(a[i * k + kk], b[kk * n + j], s);
+            s += k0 == 0 ? bias : 0d;
+            c = k0 > 0 || acc ? s + c : s;
+        }
+        return c;
+    }
+
+    private static double[] values(Object array) {
+        double[] v = new double[Array.getLength(array)];
+        for (int i = 0; i < v.length; i++) v[i] = Array.getDouble(array, i);
+        return v;
+    }
+
+    private static double get(Object array, int i) {
+        return Array.getDouble(array, i);
+    }
+
+    private static long bits(double v) {
+        return Double.doubleToRawLongBits(v);
+    }
+
+    private static double[] gaussian(Random rnd, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = rnd.nextGaussian();
+        return v;
+    }
+}
