@@ -44,7 +44,9 @@ public final class SparkScaling {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[1]);
-        if (args[0].equals("prepare")) {
+        if (args[0].equals("writes")) {
+            writes(dir, Integer.parseInt(args[2]), args.length > 3 ? args[3] : "local[1]", Arrays.copyOfRange(args, 4, args.length));
+        } else if (args[0].equals("prepare")) {
             prepare(dir, args.length > 2 ? Integer.parseInt(args[2]) : 3000, args.length > 3 ? Integer.parseInt(args[3]) : 16,
                     args.length > 4 ? Integer.parseInt(args[4]) : 64);
         } else {
@@ -92,6 +94,53 @@ public final class SparkScaling {
         Files.writeString(dir.resolve("rows"), Integer.toString(rowCount));
         System.out.printf("prepared %d rows, T in %d..%d (%d steps, %.0f GFLOP), LSTM I=%d H=%d in %s%n", rowCount, minT, maxT, steps,
                 8.0 * steps * HIDDEN * (INPUT + HIDDEN) / 1e9, INPUT, HIDDEN, dir);
+    }
+
+    /**
+     * Write variants on one session at {@code master}: each VARIANT is {@code name=format[,key=value...]}
+     * (format: parquet, orc, noop or a class name such as io.fusedrnn.spark.ColumnParquetFormat; the
+     * keys are writer options). Each round runs transform + write once per variant, in rotated order,
+     * after a warm-up round on 2000 rows; prints wall and process CPU per run and the medians.
+     */
+    static void writes(Path dir, int rounds, String master, String[] variants) throws Exception {
+        int rowCount = Integer.parseInt(Files.readString(dir.resolve("rows")).trim());
+        SparkSession spark = SparkSession.builder().master(master).config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false").getOrCreate();
+        Dataset<Row> in = spark.read().parquet(dir.resolve("x.parquet").toString());
+        RnnTransformer rnn = new RnnTransformer().setWeights(dir.resolve("lstm.safetensors").toString())
+                .setBackend("vector").setCnCol("c_n").setBatchSize(64);
+        Map<String, List<double[]>> runs = new LinkedHashMap<>();
+        for (String v : variants) runs.put(v.substring(0, v.indexOf('=')), new ArrayList<>());
+        for (int round = -1; round < rounds; round++) {
+            for (int k = 0; k < variants.length; k++) {
+                String v = variants[Math.floorMod(k + round, variants.length)];
+                String name = v.substring(0, v.indexOf('='));
+                String[] parts = v.substring(v.indexOf('=') + 1).split(",");
+                Path out = Files.createTempDirectory(dir, "out");
+                Files.delete(out);
+                long t0 = System.nanoTime(), c0 = cpuNanos();
+                var writer = rnn.transform(round < 0 ? in.limit(2000) : in).write().format(parts[0]).mode("overwrite");
+                for (int i = 1; i < parts.length; i++) writer = writer.option(parts[i].substring(0, parts[i].indexOf('=')), parts[i].substring(parts[i].indexOf('=') + 1));
+                writer.save(out.toString());
+                double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
+                long bytes = 0;
+                if (Files.exists(out)) try (var files = Files.walk(out)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        if (Files.isRegularFile(f)) bytes += Files.size(f);
+                        f.toFile().delete();
+                    }
+                }
+                if (round < 0) continue;
+                runs.get(name).add(new double[] {s, cpu});
+                System.out.printf("round %d %-14s %6.2f s wall %6.2f s CPU %5.0f MB%n", round, name, s, cpu, bytes / 1e6);
+            }
+        }
+        for (var e : runs.entrySet()) {
+            double[] w = e.getValue().stream().mapToDouble(x -> x[0]).sorted().toArray();
+            double[] c = e.getValue().stream().mapToDouble(x -> x[1]).sorted().toArray();
+            System.out.printf("%-14s median %6.2f s wall %6.2f s CPU (%s rows at %s)%n", e.getKey(), w[w.length / 2], c[c.length / 2], rowCount, master);
+        }
+        spark.stop();
     }
 
     /** CPU time of the whole process (all threads), which the load of other processes on the host inflates far less than wall time. */
