@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
 import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
+import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -27,6 +28,11 @@ public class ColumnParquetFormat extends ParquetFileFormat {
                                             StructType dataSchema) {
         OutputWriterFactory spark = super.prepareWrite(session, job, options, dataSchema); // sets the job's Parquet configuration
         if (!ColumnShredder.supports(dataSchema.fields())) return spark;
+        try { // the levels this writer computes are those of the schema Spark writes with this configuration (legacy format included)
+            ColumnShredder.of(dataSchema.fields(), new SparkToParquetSchemaConverter(job.getConfiguration()).convert(dataSchema).getColumns());
+        } catch (IllegalStateException e) {
+            return spark;
+        }
         return new Factory(spark, session.version());
     }
 

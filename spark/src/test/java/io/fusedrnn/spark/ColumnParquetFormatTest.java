@@ -203,6 +203,22 @@ class ColumnParquetFormatTest {
     }
 
     @Test
+    void sparksLegacyListLayoutIsWrittenAsSparkWritesIt() throws IOException {
+        List<Row> rows = rows(120, 5);
+        Path theirs = dir.resolve("legacy-spark"), ours = dir.resolve("legacy-ours");
+        spark.conf().set("spark.sql.parquet.writeLegacyFormat", "true");
+        try {
+            spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(theirs.toString());
+            spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME).save(ours.toString());
+        } finally {
+            spark.conf().unset("spark.sql.parquet.writeLegacyFormat");
+        }
+        assertEquals(footer(parts(theirs).getFirst()).getFileMetaData().getSchema(), footer(parts(ours).getFirst()).getFileMetaData().getSchema());
+        assertSameRows(readBack(theirs, false), readBack(ours, false), "legacy lists, parquet-mr's record reader");
+        assertSameRows(readBack(theirs, true), readBack(ours, true), "legacy lists, Spark's vectorized reader");
+    }
+
+    @Test
     void aColumnOfAnotherTypeGoesThroughSparksWriter() {
         StructType schema = new StructType().add("id", DataTypes.LongType).add("when", DataTypes.TimestampType)
                 .add("pair", new StructType().add("a", DataTypes.IntegerType));
