@@ -54,7 +54,8 @@ public final class AotTraining {
                     .add("x", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), false);
             spark.createDataFrame(rows, schema).repartition(2).write().parquet(dir.resolve("x.parquet").toString());
             status = new picocli.CommandLine(new SparkInferCommand()).execute("--weights", weights.toString(), "--input",
-                    dir.resolve("x.parquet").toString(), "--output", dir.resolve("out.parquet").toString(), "--id-column", "id");
+                    dir.resolve("x.parquet").toString(), "--output", dir.resolve("out.parquet").toString(), "--id-column", "id",
+                    "--backend", "vector"); // not auto: two tasks opening OpenCL at once crashed PoCL here (clGetDeviceInfo, SIGSEGV)
         } finally {
             try (Stream<Path> all = Files.walk(dir)) {
                 for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
