@@ -133,7 +133,7 @@ public final class SparkInferCommand implements Callable<Integer> {
             Dataset<Row> out = rnn.transform(in);
             if (spread) out = out.drop(ORDER);
             String writeAs = outputFormat == null ? inputFormat() : format(outputFormat, "--output-format");
-            // Parquet: our column-level writer (same files, about N× less CPU than Spark's; RESULTS.md, "Spark, round 4")
+            // Parquet: our column-level writer (the files Spark writes, for 33–55% less write CPU; RESULTS.md, "Spark, round 4")
             DataFrameWriter<Row> writer = out.write().format(writeAs.equals("parquet") ? ColumnParquetFormat.NAME : writeAs);
             if (compression != null) writer = writer.option("compression", compression);
             else if (writeAs.equals("parquet")) writer = writer.option("compression", "none");
