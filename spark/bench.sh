@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# The Spark measurement of issue 13 (benchmarks/RESULTS.md, "Spark, round 3"), one command:
+# The Spark measurement of issue 13 (benchmarks/RESULTS.md, "Spark, round 4"), one command:
 #   MAVEN_OPTS=-Dmaven.repo.local=REPO spark/bench.sh [DIR] [ROUNDS] [PARTS]  (defaults /tmp/fusedrnn-spark-bench, 2, all;
-#   PARTS: all, inprocess or e2e)
+#   PARTS: all, inprocess, writes or e2e)
 # 1. prepares (once) DIR/big: 20000 rows, T uniform in 8..40, and DIR/small: 2500 rows, same T and
 #    model (LSTM I=64 H=256, seeded), each as Parquet and as padded .npy plus lengths for `infer`;
-# 2. in process, session start excluded: transform + write Parquet at local[1] and local[2],
-#    interleaved (SparkScaling time), wall, rows/s and process CPU per run;
-# 3. end to end, interleaved per round: ./fusedrnn spark-infer at local[1] and local[2] and
-#    ./fusedrnn infer on the same rows from .npy (big), then both on the small set (for the fixed
-#    cost: time = fixed + rows x per-row); /usr/bin/time's wall and user+sys CPU per run, medians last.
+# 2. in process, session start excluded: transform + write Parquet as spark-infer does, at local[1]
+#    and local[2], one untimed warm-up run, then ROUNDS+1 rounds in alternating order (SparkScaling
+#    time): wall, rows/s and process CPU per run, medians and their ratio;
+# 3. the writers, in process at local[1] (SparkScaling writes, ROUNDS rounds, rotated): transform only
+#    (noop), Spark's Parquet writer (snappy as Spark's default, and uncompressed) and spark-infer's
+#    (ColumnParquetFormat, uncompressed and snappy); the difference to noop is the write;
+# 4. end to end, interleaved per round: ./fusedrnn spark-infer at local[1] and local[2] (with its AOT
+#    cache, and local[2] without: FUSEDRNN_AOT=0) and ./fusedrnn infer (as shipped, and with its opt-in
+#    AOT cache: FUSEDRNN_AOT=1) on the same rows from .npy (big), then spark-infer local[2] and infer on
+#    the small set (for the fixed cost: time = fixed + rows x per-row); /usr/bin/time's wall and
+#    user+sys CPU per run, medians last.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-/tmp/fusedrnn-spark-bench}"
@@ -32,11 +38,17 @@ scaling() { "$JAVA" @"$root/spark/jvm.options" -cp "$cp" io.fusedrnn.spark.bench
 [ -f "$dir/small/rows" ] || scaling prepare "$dir/small" 2500 8 40 | tee -a "$log"
 
 say "== $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores: $(lscpu | sed -n 's/^Model name: *//p')"
-if [ "$parts" != e2e ]; then
-  say "== in process (session start excluded): transform + write Parquet, $rounds rounds"
-  scaling time "$dir/big" "$rounds" 'local[1],local[2]' | tee -a "$log"
+if [ "$parts" = all ] || [ "$parts" = inprocess ]; then
+  say "== in process (session start excluded): transform + write Parquet as spark-infer does, warm-up + $((rounds + 1)) rounds"
+  scaling time "$dir/big" "$((rounds + 1))" 'local[1],local[2]' | tee -a "$log"
 fi
-[ "$parts" = inprocess ] && exit 0
+if [ "$parts" = all ] || [ "$parts" = writes ]; then
+  say "== the writers, in process at local[1] (transform + write; noop = transform only), $rounds rounds"
+  c=io.fusedrnn.spark.ColumnParquetFormat nd=parquet.enable.dictionary=false
+  scaling writes "$dir/big" "$rounds" 'local[1]' noop=noop spark-snappy=parquet,$nd spark-none=parquet,$nd,compression=none \
+    ours-none=$c,$nd,compression=none ours-snappy=$c,$nd,compression=snappy | tee -a "$log"
+fi
+[ "$parts" = inprocess ] || [ "$parts" = writes ] && exit 0
 
 run() { # name set command...: one end-to-end run, timed
   local name="$1" set="$2"; shift 2
@@ -44,24 +56,29 @@ run() { # name set command...: one end-to-end run, timed
   /usr/bin/time -o "$dir/time" -f '%e %U %S' "$@" >/dev/null 2>"$dir/err" || { cat "$dir/err" >&2; exit 1; }
   # shellcheck disable=SC2046
   set -- $(tail -n1 "$dir/time")
-  say "$(printf 'e2e %-8s %-22s %7.2f s wall %7.2f s CPU' "$set" "$name" "$1" "$(echo "$2 + $3" | bc)")"
+  say "$(printf 'e2e %-8s %-29s %7.2f s wall %7.2f s CPU' "$set" "$name" "$1" "$(echo "$2 + $3" | bc)")"
 }
 say "== end to end (JVM and Spark start included), $rounds rounds, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# infer's opt-in AOT cache is recorded by its first run after a build: do that one untimed
+FUSEDRNN_AOT=1 "$root/fusedrnn" infer --weights "$dir/small/lstm.safetensors" --input "$dir/small/x.npy" --lengths "$dir/small/lengths.npy" \
+  --output "$dir/y.npy" --backend vector >/dev/null 2>&1 || true
 for ((r = 0; r < rounds; r++)); do
   for set in big small; do
     d="$dir/$set"
     spark=("$root/fusedrnn" spark-infer --weights "$d/lstm.safetensors" --input "$d/x.parquet" --output "$dir/out.parquet" --backend vector)
     infer=("$root/fusedrnn" infer --weights "$d/lstm.safetensors" --input "$d/x.npy" --lengths "$d/lengths.npy"
       --output "$dir/y.npy" --hn "$dir/hn.npy" --cn "$dir/cn.npy" --backend vector)
-    if ((r % 2 == 0)); then
-      run "spark-infer local[2]" "$set" "${spark[@]}" --master 'local[2]'
-      [ "$set" = big ] && run "spark-infer local[1]" "$set" "${spark[@]}" --master 'local[1]'
-      run "infer" "$set" "${infer[@]}"
-    else
-      run "infer" "$set" "${infer[@]}"
-      [ "$set" = big ] && run "spark-infer local[1]" "$set" "${spark[@]}" --master 'local[1]'
-      run "spark-infer local[2]" "$set" "${spark[@]}" --master 'local[2]'
-    fi
+    cmds=("spark-infer local[2]" "spark-infer local[2] no AOT" "spark-infer local[1]" "infer" "infer AOT")
+    ((r % 2 == 1)) && cmds=("infer AOT" "infer" "spark-infer local[1]" "spark-infer local[2] no AOT" "spark-infer local[2]")
+    for c in "${cmds[@]}"; do
+      case "$c" in
+        "spark-infer local[2]") run "$c" "$set" "${spark[@]}" --master 'local[2]' ;;
+        "spark-infer local[2] no AOT") [ "$set" = big ] && run "$c" "$set" env FUSEDRNN_AOT=0 "${spark[@]}" --master 'local[2]' ;;
+        "spark-infer local[1]") [ "$set" = big ] && run "$c" "$set" "${spark[@]}" --master 'local[1]' ;;
+        "infer") run "$c" "$set" "${infer[@]}" ;;
+        "infer AOT") run "$c" "$set" env FUSEDRNN_AOT=1 "${infer[@]}" ;;
+      esac
+    done
   done
 done
 rm -rf "$dir/out.parquet" "$dir"/y.npy "$dir"/hn.npy "$dir"/cn.npy

@@ -84,6 +84,9 @@ final class ModelCache {
         return MODELS.computeIfAbsent(key, k -> RnnModel.load(Path.of(k.path()), new LoadOptions(k.prefix(), k.node())));
     }
 
+    /** Held while a backend opens. */
+    private static final Object OPENING = new Object();
+
     /** An idle prepared instance for this key, or a new one; close the lease to give it back. */
     static Lease borrow(Key key) {
         ConcurrentLinkedDeque<Lease> idle = IDLE.get(key);
@@ -112,7 +115,10 @@ final class ModelCache {
      * workers, the task's share of the executor's cores, instead of one per processor.
      */
     static Backend open(String name, int threads) {
-        Backend b = Backends.open(name);
+        Backend b;
+        synchronized (OPENING) { // one at a time: two task threads enumerating OpenCL devices at once crashed PoCL (SIGSEGV in clGetDeviceInfo)
+            b = Backends.open(name);
+        }
         if (!b.name().equals("vector") || threads >= Runtime.getRuntime().availableProcessors()) return b;
         b.close();
         try {

@@ -65,10 +65,16 @@ public final class SparkInferCommand implements Callable<Integer> {
     String precision;
     @Option(names = "--batch-size", defaultValue = "64", description = "rows per batched sweep (default: ${DEFAULT-VALUE})")
     int batchSize;
+    @Option(names = "--compression", description = "output codec, as Spark names them (Parquet: none, snappy, lz4_raw, zstd, gzip; "
+            + "default none for Parquet, whose float outputs do not compress, else Spark's default)")
+    String compression;
     @Option(names = "--prefix", description = "key prefix of the RNN in the weights file")
     String prefix;
     @Option(names = "--verbose", description = "Spark's log and progress, and stack traces with errors")
     boolean verbose;
+
+    /** Wall-clock marks of the run's phases, printed with --verbose. */
+    private final Phases phases = new Phases();
 
     /** Entry point of {@code ./fusedrnn spark-infer}. */
     public static void main(String[] args) {
@@ -91,10 +97,13 @@ public final class SparkInferCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             return fail(err, e);
         }
+        phases.mark("session");
         try {
             return run(spark, err);
         } finally {
             spark.stop();
+            phases.mark("stop");
+            if (verbose) err.println("fusedrnn spark-infer: " + phases);
         }
     }
 
@@ -104,13 +113,19 @@ public final class SparkInferCommand implements Callable<Integer> {
         try {
             check();
             RnnModel model = ModelCache.model(ModelCache.fileKey(weights, PartitionInference.blankToNull(prefix), null));
-            Dataset<Row> in = spark.read().format(inputFormat()).load(input == null ? inputName : input.toString());
+            var reader = spark.read().format(inputFormat());
+            if (input != null && inputFormat().equals("parquet")) { // the schema from a footer here: no Spark job for it
+                var schema = ParquetFooters.schema(input);
+                if (schema.isPresent()) reader = reader.schema(schema.get());
+            }
+            Dataset<Row> in = reader.load(input == null ? inputName : input.toString());
             RnnTransformer rnn = new RnnTransformer().setWeights(weights.toString()).setPrefix(prefix == null ? "" : prefix)
                     .setInputCol(column).setIdCol(idColumn == null ? "" : idColumn).setBackend(backend).setPrecision(precision)
                     .setBatchSize(batchSize).setOutputCol("y").setHnCol("h_n").setCnCol(model.config().cell().gates() == 4 ? "c_n" : "");
             rnn.transformSchema(in.schema()); // bad columns fail here, before any job
             int cores = spark.sparkContext().defaultParallelism();
-            boolean spread = in.rdd().getNumPartitions() < cores;
+            // the partitions of the plan transform runs (planned once, shared with it), not of in.rdd()'s second plan
+            boolean spread = ((org.apache.spark.sql.classic.Dataset<Row>) in).queryExecution().toRdd().getNumPartitions() < cores;
             if (spread) { // fewer partitions than cores: spread the rows, keeping their order in the output
                 in = in.withColumn(ORDER, functions.monotonically_increasing_id())
                         .repartitionByRange(cores, functions.col(ORDER)).sortWithinPartitions(ORDER);
@@ -118,16 +133,23 @@ public final class SparkInferCommand implements Callable<Integer> {
             Dataset<Row> out = rnn.transform(in);
             if (spread) out = out.drop(ORDER);
             String writeAs = outputFormat == null ? inputFormat() : format(outputFormat, "--output-format");
-            DataFrameWriter<Row> writer = out.write().format(writeAs);
+            // Parquet: our column-level writer (the files Spark writes, for 33–55% less write CPU; RESULTS.md, "Spark, round 4")
+            DataFrameWriter<Row> writer = out.write().format(writeAs.equals("parquet") ? ColumnParquetFormat.NAME : writeAs);
+            if (compression != null) writer = writer.option("compression", compression);
+            else if (writeAs.equals("parquet")) writer = writer.option("compression", "none");
+            if (compression != null) writer = writer.option("compression", compression);
+            else if (writeAs.equals("parquet")) writer = writer.option("compression", "none");
             for (String col : new String[] {column, "y", "h_n", "c_n"}) { // Parquet: no dictionary for the float matrices (it only costs; RESULTS.md)
                 writer = writer.option("parquet.enable.dictionary#" + col + ".list.element.list.element", "false");
             }
+            phases.mark("planned");
             if (output == null) { // a URI: Spark's commit protocol publishes the files only when the job succeeds
                 writer.save(outputName);
                 return 0;
             }
             tmp = temporaryBeside(output);
             writer.save(tmp.toString());
+            phases.mark("job");
             move(tmp, output);
             tmp = null;
             return 0;

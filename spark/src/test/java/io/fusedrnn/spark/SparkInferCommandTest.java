@@ -3,6 +3,7 @@ package io.fusedrnn.spark;
 import io.fusedrnn.model.RnnConfig;
 
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -57,6 +58,23 @@ class SparkInferCommandTest {
         List<Row> got = f.spark().read().parquet(out.toString()).collectAsList();
         assertEquals(List.of("id", "tag", "x", "y", "h_n", "c_n"), List.of(f.spark().read().parquet(out.toString()).schema().fieldNames()));
         RnnTransformerTest.assertEachRowRunsAlone(f.lstm(), rows, got, true);
+        assertTrue(Files.exists(out.resolve("_SUCCESS")));
+        try (Stream<Path> parts = Files.list(out)) { // spark-infer's Parquet: uncompressed unless --compression says
+            Path part = parts.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
+            assertEquals("UNCOMPRESSED", ColumnParquetFormatTest.footer(part).getBlocks().getFirst().getColumns().getFirst().getCodec().name());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void theSchemaReadFromAFooterIsTheOneSparkInfers() {
+        Path in = f.dir().resolve("footer.parquet");
+        f.spark().createDataFrame(TestModels.rows(6, 5, 4, 3), TestModels.SCHEMA).repartition(2).write().parquet(in.toString());
+        StructType footer = ParquetFooters.schema(in).orElseThrow();
+        assertEquals(f.spark().read().parquet(in.toString()).schema(), f.spark().read().schema(footer).parquet(in.toString()).schema());
+        assertEquals(TestModels.SCHEMA.fieldNames().length, footer.fields().length);
+        assertTrue(ParquetFooters.schema(f.dir().resolve("nothing-here")).isEmpty());
     }
 
     @Test

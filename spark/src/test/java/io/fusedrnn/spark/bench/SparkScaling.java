@@ -1,13 +1,10 @@
 package io.fusedrnn.spark.bench;
 
 import io.fusedrnn.Precision;
-import io.fusedrnn.io.NdArray;
 import io.fusedrnn.io.NpyWriter;
-import io.fusedrnn.io.SafetensorsDType;
-import io.fusedrnn.io.SafetensorsWriter;
-import io.fusedrnn.LayerWeights;
 import io.fusedrnn.model.RnnConfig;
-import io.fusedrnn.model.RnnModel;
+import io.fusedrnn.spark.AotTraining;
+import io.fusedrnn.spark.ColumnParquetFormat;
 import io.fusedrnn.spark.RnnTransformer;
 
 import org.apache.spark.sql.Dataset;
@@ -36,15 +33,20 @@ import java.util.Random;
  */
 public final class SparkScaling {
     static final int INPUT = 64, HIDDEN = 256;
-    /** The output format of {@code time} (-Dsparkscaling.format: parquet, orc, json or noop to write nothing). */
-    static final String FORMAT = System.getProperty("sparkscaling.format", "parquet");
+    /**
+     * The output format of {@code time} (-Dsparkscaling.format: parquet for Spark's writer, orc, json, noop
+     * to write nothing; default spark-infer's: ColumnParquetFormat, no compression).
+     */
+    static final String FORMAT = System.getProperty("sparkscaling.format", ColumnParquetFormat.NAME);
 
     private SparkScaling() {
     }
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[1]);
-        if (args[0].equals("prepare")) {
+        if (args[0].equals("writes")) {
+            writes(dir, Integer.parseInt(args[2]), args.length > 3 ? args[3] : "local[1]", Arrays.copyOfRange(args, 4, args.length));
+        } else if (args[0].equals("prepare")) {
             prepare(dir, args.length > 2 ? Integer.parseInt(args[2]) : 3000, args.length > 3 ? Integer.parseInt(args[3]) : 16,
                     args.length > 4 ? Integer.parseInt(args[4]) : 64);
         } else {
@@ -54,15 +56,7 @@ public final class SparkScaling {
 
     static void prepare(Path dir, int rowCount, int minT, int maxT) throws Exception {
         Files.createDirectories(dir);
-        RnnConfig config = RnnConfig.lstm(INPUT, HIDDEN, 0, 1, false);
-        RnnModel m = RnnModel.random(config, 5);
-        LayerWeights w = m.weights().getFirst();
-        Map<String, NdArray> sd = new LinkedHashMap<>();
-        sd.put("weight_ih_l0", new NdArray(new int[] {4 * HIDDEN, INPUT}, w.wIh()));
-        sd.put("weight_hh_l0", new NdArray(new int[] {4 * HIDDEN, HIDDEN}, w.wHh()));
-        sd.put("bias_ih_l0", new NdArray(new int[] {4 * HIDDEN}, w.bIh()));
-        sd.put("bias_hh_l0", new NdArray(new int[] {4 * HIDDEN}, w.bHh()));
-        SafetensorsWriter.write(dir.resolve("lstm.safetensors"), sd, SafetensorsDType.F32);
+        AotTraining.writeLstm(dir.resolve("lstm.safetensors"), RnnConfig.lstm(INPUT, HIDDEN, 0, 1, false), 5);
 
         Random r = new Random(1);
         List<Row> rows = new ArrayList<>();
@@ -94,6 +88,53 @@ public final class SparkScaling {
                 8.0 * steps * HIDDEN * (INPUT + HIDDEN) / 1e9, INPUT, HIDDEN, dir);
     }
 
+    /**
+     * Write variants on one session at {@code master}: each VARIANT is {@code name=format[,key=value...]}
+     * (format: parquet, orc, noop or a class name such as io.fusedrnn.spark.ColumnParquetFormat; the
+     * keys are writer options). Each round runs transform + write once per variant, in rotated order,
+     * after a warm-up round on 2000 rows; prints wall and process CPU per run and the medians.
+     */
+    static void writes(Path dir, int rounds, String master, String[] variants) throws Exception {
+        int rowCount = Integer.parseInt(Files.readString(dir.resolve("rows")).trim());
+        SparkSession spark = SparkSession.builder().master(master).config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false").getOrCreate();
+        Dataset<Row> in = spark.read().parquet(dir.resolve("x.parquet").toString());
+        RnnTransformer rnn = new RnnTransformer().setWeights(dir.resolve("lstm.safetensors").toString())
+                .setBackend("vector").setCnCol("c_n").setBatchSize(64);
+        Map<String, List<double[]>> runs = new LinkedHashMap<>();
+        for (String v : variants) runs.put(v.substring(0, v.indexOf('=')), new ArrayList<>());
+        for (int round = -1; round < rounds; round++) {
+            for (int k = 0; k < variants.length; k++) {
+                String v = variants[Math.floorMod(k + round, variants.length)];
+                String name = v.substring(0, v.indexOf('='));
+                String[] parts = v.substring(v.indexOf('=') + 1).split(",");
+                Path out = Files.createTempDirectory(dir, "out");
+                Files.delete(out);
+                long t0 = System.nanoTime(), c0 = cpuNanos();
+                var writer = rnn.transform(round < 0 ? in.limit(2000) : in).write().format(parts[0]).mode("overwrite");
+                for (int i = 1; i < parts.length; i++) writer = writer.option(parts[i].substring(0, parts[i].indexOf('=')), parts[i].substring(parts[i].indexOf('=') + 1));
+                writer.save(out.toString());
+                double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
+                long bytes = 0;
+                if (Files.exists(out)) try (var files = Files.walk(out)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        if (Files.isRegularFile(f)) bytes += Files.size(f);
+                        f.toFile().delete();
+                    }
+                }
+                if (round < 0) continue;
+                runs.get(name).add(new double[] {s, cpu});
+                System.out.printf("round %d %-14s %6.2f s wall %6.2f s CPU %5.0f MB%n", round, name, s, cpu, bytes / 1e6);
+            }
+        }
+        for (var e : runs.entrySet()) {
+            double[] w = e.getValue().stream().mapToDouble(x -> x[0]).sorted().toArray();
+            double[] c = e.getValue().stream().mapToDouble(x -> x[1]).sorted().toArray();
+            System.out.printf("%-14s median %6.2f s wall %6.2f s CPU (%s rows at %s)%n", e.getKey(), w[w.length / 2], c[c.length / 2], rowCount, master);
+        }
+        spark.stop();
+    }
+
     /** CPU time of the whole process (all threads), which the load of other processes on the host inflates far less than wall time. */
     static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
@@ -103,37 +144,42 @@ public final class SparkScaling {
         int rowCount = Integer.parseInt(Files.readString(dir.resolve("rows")).trim());
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         for (String m : masters) seconds.put(m, new ArrayList<>());
-        for (int round = 0; round < rounds; round++) {
+        // round -1, untimed: the whole job once at the last master, so that no timed run pays for the JIT
+        for (int round = -1; round < rounds; round++) {
             List<String> order = new ArrayList<>(List.of(masters));
-            if (round % 2 == 1) java.util.Collections.reverse(order);
+            if (round % 2 != 0) java.util.Collections.reverse(order);
+            if (round < 0) order = List.of(order.getFirst());
             for (String master : order) {
                 SparkSession spark = SparkSession.builder().master(master).config("spark.ui.enabled", "false")
                         .config("spark.ui.showConsoleProgress", "false").getOrCreate();
                 Dataset<Row> in = spark.read().parquet(dir.resolve("x.parquet").toString());
                 RnnTransformer rnn = new RnnTransformer().setWeights(dir.resolve("lstm.safetensors").toString())
                         .setBackend("vector").setCnCol("c_n").setBatchSize(64);
-                rnn.transform(in.limit(200)).write().format("noop").mode("overwrite").save(); // warm-up: JIT, model load
+                rnn.transform(in.limit(200)).write().format("noop").mode("overwrite").save(); // this session's model and first job
                 Path out = Files.createTempDirectory(dir, "out");
                 Files.delete(out);
                 long t0 = System.nanoTime(), c0 = cpuNanos();
-                var writer = rnn.transform(in).write().format(FORMAT).mode("overwrite");
+                var writer = rnn.transform(in).write().format(FORMAT).mode("overwrite").option("compression", "none");
                 for (String col : new String[] {"x", "y", "h_n", "c_n"}) { // as spark-infer writes: no dictionary for the float matrices
                     writer = writer.option("parquet.enable.dictionary#" + col + ".list.element.list.element", "false");
                 }
                 writer.save(out.toString());
                 double s = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - c0) / 1e9;
-                seconds.get(master).add(s);
-                System.out.printf("round %d %s: %.2f s wall, %.0f rows/s; process CPU %.2f s (%.2f cores busy on average, %.0f us CPU per row)%n",
-                        round, master, s, rowCount / s, cpu, cpu / s, cpu / rowCount * 1e6);
+                if (round >= 0) seconds.get(master).add(s);
+                System.out.printf("%s %s: %.2f s wall, %.0f rows/s; process CPU %.2f s (%.2f cores busy on average, %.0f us CPU per row)%n",
+                        round < 0 ? "warm-up" : "round " + round, master, s, rowCount / s, cpu, cpu / s, cpu / rowCount * 1e6);
                 spark.stop();
                 if (Files.exists(out)) try (var files = Files.walk(out)) {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }
             }
         }
-        for (String m : masters) {
-            double[] v = seconds.get(m).stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            System.out.printf("%s median %.2f s (%.0f rows/s), runs %s%n", m, v[v.length / 2], rowCount / v[v.length / 2], Arrays.toString(v));
+        double[] medians = new double[masters.length];
+        for (int k = 0; k < masters.length; k++) {
+            double[] v = seconds.get(masters[k]).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            medians[k] = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+            System.out.printf("%s median %.2f s (%.0f rows/s), runs %s%n", masters[k], medians[k], rowCount / medians[k], Arrays.toString(v));
         }
+        if (masters.length == 2) System.out.printf("%s / %s, rows/s of the medians: %.2fx%n", masters[1], masters[0], medians[0] / medians[1]);
     }
 }
