@@ -36,8 +36,17 @@ final class InferJson {
     private InferJson() {
     }
 
-    /** Parses and checks one request body against the model. */
+    /**
+     * Parses and checks one request body against the model: {@link RequestScanner} reads a well-formed
+     * body; anything else goes through Jackson, which names the problem.
+     */
     static RnnRequest read(byte[] body, RnnConfig cfg, int maxSteps) {
+        RnnRequest fast = RequestScanner.read(body, body.length, cfg, maxSteps);
+        return fast != null ? fast : readJackson(body, cfg, maxSteps);
+    }
+
+    /** {@link #read} with Jackson's streaming parser only (the reference the scanner is tested against). */
+    static RnnRequest readJackson(byte[] body, RnnConfig cfg, int maxSteps) {
         float[][] x = null, h0 = null, c0 = null;
         Set<Output> outputs = null;
         try (JsonParser p = JSON.createParser(body)) {
