@@ -31,10 +31,21 @@ class RequestScannerTest {
         return RequestScanner.read(b, b.length, LSTM, 100);
     }
 
+    private static RnnRequest readJackson(String body) {
+        byte[] b = bytes(body);
+        return InferJson.readJackson(b, b.length, LSTM, 100);
+    }
+
+    /** {@link InferJson#read} of the body in a larger buffer: bytes past the length are ignored. */
+    private static RnnRequest read(String body) {
+        byte[] b = bytes(body + "]]]garbage");
+        return InferJson.read(b, b.length - "]]]garbage".length(), LSTM, 100);
+    }
+
     private static void assertSameAsJackson(String body) {
         RnnRequest fast = fast(body);
         assertNotNull(fast, () -> "the scanner gave up on " + body);
-        RnnRequest slow = InferJson.readJackson(bytes(body), LSTM, 100);
+        RnnRequest slow = readJackson(body);
         assertBits(slow.x(), fast.x(), body);
         assertBits(slow.h0(), fast.h0(), body);
         assertBits(slow.c0(), fast.c0(), body);
@@ -131,21 +142,20 @@ class RequestScannerTest {
                 "0x10", "1_000", "1e5e5", "1,5", "\"1\"", "true", "null", "[1]", "1 2")) {
             String body = "{\"x\":[[1,2,3," + number + "]]}";
             assertNull(fast(body), () -> "the scanner accepted " + body);
-            assertThrows(HttpError.class, () -> InferJson.readJackson(bytes(body), LSTM, 100), body);
+            assertThrows(HttpError.class, () -> readJackson(body), body);
         }
     }
 
     @Test
     void readTakesTheFastPathAndFallsBackForTheRest() {
-        byte[] plain = bytes("{\"x\":[[1,2,3,4]],\"outputs\":[\"h_n\"]}");
-        RnnRequest r = InferJson.read(plain, LSTM, 100);
+        RnnRequest r = read("{\"x\":[[1,2,3,4]],\"outputs\":[\"h_n\"]}");
         assertArrayEquals(new float[] {1, 2, 3, 4}, r.x()[0]);
         // an escape the scanner leaves to Jackson: the same request
-        RnnRequest escaped = InferJson.read(bytes("{\"x\":[[1,2,3,4]],\"outputs\":[\"h\\u005fn\"]}"), LSTM, 100);
+        RnnRequest escaped = read("{\"x\":[[1,2,3,4]],\"outputs\":[\"h\\u005fn\"]}");
         assertEquals(r.outputs(), escaped.outputs());
-        HttpError e = assertThrows(HttpError.class, () -> InferJson.read(bytes("{\"x\":[[1,2,3]]}"), LSTM, 100));
+        HttpError e = assertThrows(HttpError.class, () -> read("{\"x\":[[1,2,3]]}"));
         assertEquals("x[0]: expected 4 numbers (I), found 3", e.getMessage());
-        HttpError tooLong = assertThrows(HttpError.class, () -> InferJson.read(bytes("{\"x\":[" + "[1,2,3,4],".repeat(100) + "[1,2,3,4]]}"), LSTM, 100));
+        HttpError tooLong = assertThrows(HttpError.class, () -> read("{\"x\":[" + "[1,2,3,4],".repeat(100) + "[1,2,3,4]]}"));
         assertEquals(413, tooLong.status);
     }
 }
