@@ -151,15 +151,17 @@ final class RequestScanner {
         m = run;
         int intDigits = p - intStart;
         if (intDigits == 0 || (intDigits > 1 && a[intStart] == '0')) return false; // JSON has no leading zeros
-        int fracDigits = 0;
+        int fracDigits = 0, significant = m == 0 ? 0 : intDigits; // digits in m that are not leading zeros
         boolean isFloat = false;
         if (p < end && a[p] == '.') {
             isFloat = true;
-            int fracStart = p + 1;
+            int fracStart = p + 1, from = fracStart;
+            if (m == 0) while (from < end && a[from] == '0') from++; // 0.000123: the zeros are not significant
             run = m;
-            p = digits(fracStart);
+            p = digits(from);
             m = run;
             fracDigits = p - fracStart;
+            significant += p - from;
             if (fracDigits == 0) return false;
         }
         int exponent = 0;
@@ -177,7 +179,7 @@ final class RequestScanner {
         }
         i = p;
         if (p - start > MAX_NUMBER_CHARS) return false;
-        boolean exact = intDigits + fracDigits <= 18; // then m holds every digit without overflow
+        boolean exact = significant <= 18; // then m holds every digit without overflow
         if (!isFloat) {
             if (!exact) return false; // Jackson reads it as a BigInteger
             value = (float) (negative ? -m : m); // int and long to float round once, like Jackson's (float) of its int or long
@@ -186,16 +188,33 @@ final class RequestScanner {
         int e10 = exponent - fracDigits;
         if (exact && m == 0) {
             value = negative ? -0f : 0f;
-        } else if (exact && m < EXACT && e10 >= -22 && e10 <= 22) {
-            // m and 10^|e10| are exact doubles, so the quotient or product is the correctly rounded double,
-            // and rounding that to float gives the correctly rounded float: double rounding is harmless
-            // for one division or multiplication when 53 >= 2·24 + 2 (Figueroa, 1995)
-            double v = e10 < 0 ? m / POW10[-e10] : m * POW10[e10];
-            value = (float) (negative ? -v : v);
-        } else {
-            value = NumberInput.parseFloat(new String(a, start, p - start, StandardCharsets.ISO_8859_1), true);
+            return true;
         }
+        if (exact && e10 >= -22 && e10 <= 22) {
+            double v = e10 < 0 ? m / POW10[-e10] : m * POW10[e10];
+            // m < 2^53: m and 10^|e10| are exact doubles, so v is the correctly rounded double, and
+            // rounding it to float gives the correctly rounded float: double rounding is harmless for one
+            // division or multiplication when 53 >= 2·24 + 2 (Figueroa, 1995). A larger m (17 or 18
+            // digits, as Python writes a float32) rounds once more: v is then within 2 ulps of the
+            // decimal, which is enough unless v lies near a midpoint between two floats
+            if (m < EXACT || roundsLikeTheDecimal(v)) {
+                value = (float) (negative ? -v : v);
+                return true;
+            }
+        }
+        value = NumberInput.parseFloat(new String(a, start, p - start, StandardCharsets.ISO_8859_1), true);
         return true;
+    }
+
+    /**
+     * Whether {@code v}, a positive double within 2 ulps of a decimal, rounds to the float that the
+     * decimal rounds to: v is a normal float's magnitude and more than 8 ulps from every midpoint
+     * between two floats (the 29 bits a float drops are then not within 8 of 1000…0).
+     */
+    private static boolean roundsLikeTheDecimal(double v) {
+        if (!(v >= Float.MIN_NORMAL && v <= Float.MAX_VALUE)) return false;
+        long dropped = Double.doubleToRawLongBits(v) & ((1L << 29) - 1);
+        return Math.abs(dropped - (1L << 28)) > 8;
     }
 
     /**

@@ -3,6 +3,8 @@ package io.fusedrnn.serve;
 import io.fusedrnn.model.RnnConfig;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +117,26 @@ class RequestScannerTest {
             fastHits++;
         }
         assertEquals(numbers.size() / 4, fastHits);
+    }
+
+    /**
+     * Decimals of 17 and 18 digits near the midpoint between two floats, where a double computed from
+     * them may round to the other float: the scanner must notice and take the exact path.
+     */
+    @Test
+    void decimalsNearAMidpointBetweenFloatsReadToJacksonsFloat() {
+        Random r = new Random(5);
+        List<String> numbers = new ArrayList<>();
+        for (int k = 0; k < 3000; k++) {
+            float f = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+            BigDecimal mid = new BigDecimal((double) f).add(new BigDecimal(Math.ulp(f)).divide(BigDecimal.TWO)); // exact
+            int digits = 17 + r.nextInt(2);
+            BigDecimal rounded = mid.round(new MathContext(digits));
+            for (int units : new int[] {0, 1, -1, 3, -3, 10, -10, 30, -30, 100, -100}) {
+                numbers.add(rounded.add(rounded.ulp().multiply(BigDecimal.valueOf(units))).toString());
+            }
+        }
+        for (int k = 0; k + 4 <= numbers.size(); k += 4) assertSameAsJackson("{\"x\": [[" + String.join(",", numbers.subList(k, k + 4)) + "]]}");
     }
 
     @Test
