@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import io.fusedrnn.model.RnnConfig;
 
 import java.io.ByteArrayOutputStream;
@@ -31,16 +32,28 @@ final class InferJson {
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
+            // handlers run on virtual threads, a new one per request: Jackson's default thread-local pool
+            // would allocate its buffers afresh for every request
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
             .build();
 
     private InferJson() {
     }
 
-    /** Parses and checks one request body against the model. */
-    static RnnRequest read(byte[] body, RnnConfig cfg, int maxSteps) {
+    /**
+     * Parses and checks one request body, {@code body[0, length)}, against the model: {@link RequestScanner} reads a well-formed
+     * body; anything else goes through Jackson, which names the problem.
+     */
+    static RnnRequest read(byte[] body, int length, RnnConfig cfg, int maxSteps) {
+        RnnRequest fast = RequestScanner.read(body, length, cfg, maxSteps);
+        return fast != null ? fast : readJackson(body, length, cfg, maxSteps);
+    }
+
+    /** {@link #read} of {@code body[0, length)} with Jackson's streaming parser only (the reference the scanner is tested against). */
+    static RnnRequest readJackson(byte[] body, int length, RnnConfig cfg, int maxSteps) {
         float[][] x = null, h0 = null, c0 = null;
         Set<Output> outputs = null;
-        try (JsonParser p = JSON.createParser(body)) {
+        try (JsonParser p = JSON.createParser(body, 0, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw bad("body: expected a JSON object, found " + found(p));
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();

@@ -12,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,12 +30,19 @@ import java.util.concurrent.TimeoutException;
  */
 public final class RnnHttpServer implements AutoCloseable {
     private static final String JSON_TYPE = "application/json";
+    /** Bodies up to this size are read into reused buffers; larger ones (rare) get their own array. */
+    private static final int POOLED_BODY_BYTES = 1 << 20;
 
     private final RnnService service;
     private final HttpOptions options;
     private final HttpServer server;
     private final ExecutorService threads;
     private final HttpMetrics metrics = new HttpMetrics();
+    /**
+     * Request body buffers, reused: a body (34 KB at T = 50, I = 64) is garbage as soon as it is parsed.
+     * A buffer is held only from reading the body to the end of its parse, so a few cover many clients.
+     */
+    private final BlockingQueue<byte[]> bodyBuffers = new ArrayBlockingQueue<>(16);
     private volatile boolean stopping;
 
     static {
@@ -136,10 +145,15 @@ public final class RnnHttpServer implements AutoCloseable {
     }
 
     private void infer(HttpExchange ex) {
-        byte[] body = readBody(ex);
-        // the service owns the timeout: it completes the future with TimeoutException, leaves the
-        // request out of its batch if it has not started, and counts it (fusedrnn_timed_out_total)
-        RnnRequest request = InferJson.read(body, service.config(), options.maxSteps()).withTimeout(options.timeout());
+        Body body = readBody(ex);
+        RnnRequest request;
+        try {
+            // the service owns the timeout: it completes the future with TimeoutException, leaves the
+            // request out of its batch if it has not started, and counts it (fusedrnn_timed_out_total)
+            request = InferJson.read(body.bytes(), body.length(), service.config(), options.maxSteps()).withTimeout(options.timeout());
+        } finally {
+            giveBack(body.bytes()); // the request holds floats, not the bytes
+        }
         Future<RnnResult> answer;
         try {
             answer = service.submit(request);
@@ -166,7 +180,11 @@ public final class RnnHttpServer implements AutoCloseable {
         send(ex, 200, JSON_TYPE, InferJson.write(result));
     }
 
-    private byte[] readBody(HttpExchange ex) {
+    /** A request body: {@code bytes[0, length)}. */
+    private record Body(byte[] bytes, int length) {
+    }
+
+    private Body readBody(HttpExchange ex) {
         long limit = options.maxBodyBytes();
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
         long length = -1;
@@ -180,18 +198,28 @@ public final class RnnHttpServer implements AutoCloseable {
             if (length > limit) throw tooLarge(declared);
         }
         try (InputStream in = ex.getRequestBody()) {
-            if (length >= 0) { // one array of the declared size, no copies
-                byte[] body = new byte[(int) length];
-                int n = in.readNBytes(body, 0, body.length);
-                if (n != body.length) throw new UncheckedIOException(new EOFException("body: " + n + " of " + length + " bytes before the connection closed"));
-                return body;
+            if (length >= 0) { // one array of at least the declared size, no copies
+                byte[] body = borrow((int) length);
+                int n = in.readNBytes(body, 0, (int) length);
+                if (n != length) throw new UncheckedIOException(new EOFException("body: " + n + " of " + length + " bytes before the connection closed"));
+                return new Body(body, n);
             }
             byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1)); // chunked: read up to the limit
             if (body.length > limit) throw tooLarge("more");
-            return body;
+            return new Body(body, body.length);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A buffer of at least {@code size} bytes: a pooled one when it is large enough. */
+    private byte[] borrow(int size) {
+        byte[] b = size > POOLED_BODY_BYTES ? null : bodyBuffers.poll();
+        return b != null && b.length >= size ? b : new byte[Math.max(size, 64 << 10)];
+    }
+
+    private void giveBack(byte[] buffer) {
+        if (buffer.length <= POOLED_BODY_BYTES) bodyBuffers.offer(buffer);
     }
 
     private HttpError tooLarge(String found) {

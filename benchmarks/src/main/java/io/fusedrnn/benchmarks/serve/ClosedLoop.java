@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -51,9 +53,10 @@ final class ClosedLoop {
      * @param cpuMs       process CPU per request (server and client, all threads)
      * @param allocKb     bytes allocated per request (all platform threads, incl. carriers), KiB
      * @param gcMsPerS    GC pause time per second of the window
+     * @param cpuSplit    CPU per request by thread group (clients and handlers, sweeps, dispatcher, VM)
      */
     record Row(String mode, int clients, String policy, double perSecond, double cpuMs, double p50, double p99, double mean,
-               double queueMs, double sweepMs, double rowsPerSweep, double allocKb, double gcMsPerS, long n) {
+               double queueMs, double sweepMs, double rowsPerSweep, double allocKb, double gcMsPerS, long n, String cpuSplit) {
         String key() {
             return mode + "|" + clients + "|" + policy;
         }
@@ -121,12 +124,43 @@ final class ClosedLoop {
                     perCount(s1.queueSum - s0.queueSum, s1.queueCount - s0.queueCount) * 1e3,
                     perCount(s1.computeSum - s0.computeSum, s1.computeCount - s0.computeCount) * 1e3,
                     perCount(s1.rowsSum - s0.rowsSum, s1.rowsCount - s0.rowsCount),
-                    (s1.alloc - s0.alloc) / 1024.0 / n, (s1.gcMs - s0.gcMs) / elapsed, lat.length);
+                    (s1.alloc - s0.alloc) / 1024.0 / n, (s1.gcMs - s0.gcMs) / elapsed, lat.length, cpuSplit(s0, s1, n));
             System.err.printf(Locale.ROOT, "%s clients=%d %s: %.0f req/s, %.3f CPU-ms/req, p50 %.2f p99 %.2f mean %.2f ms; queue %.2f ms, sweep %.2f ms × %.1f rows; "
-                            + "%.0f KiB/req, GC %.1f ms/s (%d)%n", mode, clients, policy, row.perSecond, row.cpuMs, row.p50, row.p99, row.mean,
-                    row.queueMs, row.sweepMs, row.rowsPerSweep, row.allocKb, row.gcMsPerS, row.n);
+                            + "%.0f KiB/req, GC %.1f ms/s (%d); CPU-ms/req by thread: %s%n", mode, clients, policy, row.perSecond, row.cpuMs, row.p50, row.p99, row.mean,
+                    row.queueMs, row.sweepMs, row.rowsPerSweep, row.allocKb, row.gcMsPerS, row.n, row.cpuSplit);
             return row;
         }
+    }
+
+    /**
+     * Thread CPU per request by group: {@code carriers} (the virtual threads: clients, HTTP handlers and
+     * JSON), {@code batcher} and {@code vector} (the sweeps: the batcher thread is worker 0),
+     * {@code dispatcher} (the JDK server's selector thread), {@code vm} (the rest of the process: GC, JIT).
+     */
+    private static String cpuSplit(Snapshot s0, Snapshot s1, int n) {
+        StringBuilder b = new StringBuilder();
+        double threads = 0;
+        for (var e : s1.threadCpu.entrySet()) {
+            double ms = (e.getValue() - s0.threadCpu.getOrDefault(e.getKey(), 0L)) * 1e-6 / n;
+            threads += ms;
+            if (ms >= 0.0005) b.append(String.format(Locale.ROOT, "%s %.3f, ", e.getKey(), ms));
+        }
+        return b.append(String.format(Locale.ROOT, "vm %.3f", (s1.cpu - s0.cpu) * 1e3 / n - threads)).toString();
+    }
+
+    /** CPU nanoseconds of the live platform threads, summed by group (see {@link #cpuSplit}). */
+    private static Map<String, Long> threadCpu() {
+        Map<String, Long> m = new TreeMap<>();
+        for (long id : THREADS.getAllThreadIds()) {
+            var info = THREADS.getThreadInfo(id);
+            long ns = THREADS.getThreadCpuTime(id);
+            if (info == null || ns < 0) continue;
+            String name = info.getThreadName();
+            String group = name.startsWith("ForkJoinPool") ? "carriers" : name.startsWith("fusedrnn-batcher") ? "batcher"
+                    : name.startsWith("fusedrnn-vector") ? "vector" : name.startsWith("HTTP-Dispatcher") ? "dispatcher" : "other";
+            m.merge(group, ns, Long::sum);
+        }
+        return m;
     }
 
     private static double perCount(double sum, long count) {
@@ -141,6 +175,7 @@ final class ClosedLoop {
     /** Counters at one instant. */
     private static final class Snapshot {
         final long nanos = System.nanoTime();
+        final Map<String, Long> threadCpu = threadCpu();
         final double cpu = cpuSeconds();
         final long alloc = THREADS.getTotalThreadAllocatedBytes();
         final long gcMs = gcMillis();

@@ -143,6 +143,14 @@ public final class ServeBenchmark {
                     median(same, ClosedLoop.Row::gcMsPerS), same.stream().mapToLong(ClosedLoop.Row::n).sum());
         }
         System.out.println();
+        System.out.println("CPU-ms per request by thread, in the round of median throughput (carriers: clients, HTTP handlers and JSON; "
+                + "batcher + vector: the sweeps; dispatcher: the HTTP server's selector; vm: GC, JIT and the rest):");
+        for (List<ClosedLoop.Row> same : byKey.values()) {
+            List<ClosedLoop.Row> sorted = same.stream().sorted(java.util.Comparator.comparingDouble(ClosedLoop.Row::perSecond)).toList();
+            ClosedLoop.Row mid = sorted.get(sorted.size() / 2);
+            System.out.printf(Locale.ROOT, "- %s, %d clients, %s: %s%n", mid.mode(), mid.clients(), mid.policy(), mid.cpuSplit());
+        }
+        System.out.println();
         for (String mode : List.of("in-process", "http", "http-jdkclient")) {
             double[] one = med.get(mode + "|1|" + DEFAULT_POLICY), many = med.get(mode + "|64|" + DEFAULT_POLICY);
             if (one == null || many == null) continue;
