@@ -6,9 +6,11 @@ import static io.fusedrnn.vector.StepTimes.split;
  * One sweep of one layer-direction on the worker pool: what LSTM and GRU share. The sweep is one
  * pool job: the input projection of all steps (one GEMM), then the recurrent steps, each a
  * {@link Phase} (or two or three) over chunks of hidden units of every gate (whole panels of W_hhᵀ;
- * a worker takes its own chunks first, so its slice of W_hh stays in its cache for all T steps).
- * Backward ends with the weight gradients as GEMMs over all T·B rows. Every piece of work is handed
- * out in chunks, so a worker slowed by other load on the machine delays the rest by one chunk.
+ * a worker takes its own chunks first, so its slice of W_hh stays in its cache for all T steps; at a
+ * small batch it takes only its own, see {@link #OWNED_BELOW}).
+ * Backward ends with the weight gradients as GEMMs over all T·B rows. Every piece of work but a
+ * small batch's steps is handed out in chunks, so a worker slowed by other load on the machine delays
+ * the rest by one chunk.
  */
 abstract class Recurrence<A> {
     final VecLayer<A> layer;
@@ -76,9 +78,25 @@ abstract class Recurrence<A> {
         }
     }
 
-    /** Chunks for a recurrent step: up to 4 panels (the 1-row strip's width), at least two per worker. */
+    /**
+     * Below this batch a step is bound by streaming W_hh (2·B FLOPs per weight read), and its phases
+     * are owned, one chunk per worker ({@link Phase#owned}); from it on they are claimed.
+     */
+    static final int OWNED_BELOW = 8;
+
+    /** Whether this sweep's step phases are owned (small batch). */
+    final boolean owned() {
+        return batch < OWNED_BELOW;
+    }
+
+    /**
+     * Chunks for a recurrent step. Owned: one run of whole panels per worker (an even split, so a
+     * worker's GEMM is one call over its slice). Claimed: up to 4 panels (the 1-row strip's width),
+     * at least two per worker.
+     */
     final Cols stepCols(int n) {
         int np = math.panels(n);
+        if (owned()) return new Cols(n, np, Math.max(1, (np + workers - 1) / workers), nr);
         return new Cols(n, np, Math.max(1, Math.min(4, np / (2 * workers))), nr);
     }
 
@@ -88,8 +106,9 @@ abstract class Recurrence<A> {
         return new Cols(n, np, Math.max(1, (np + 6 * workers - 1) / (6 * workers)), nr);
     }
 
+    /** The phase of a recurrent step over chunks c (made by {@link #stepCols}). */
     final Phase phase(Cols c) {
-        return new Phase(pool, c.count());
+        return owned() ? Phase.owned(pool, c.count()) : new Phase(pool, c.count());
     }
 
     /** The h buffer step kk reads (step kk writes the other one). */
@@ -180,7 +199,7 @@ abstract class Recurrence<A> {
     /** Makes the one-shot phases before a job starts (every worker must see the same objects). */
     private void makeOneShotPhases(boolean backward) {
         if (!backward) {
-            xPhase = phase(gemmCols(gh));
+            xPhase = new Phase(pool, gemmCols(gh).count());
         } else {
             tPhase = new Phase(pool, 2 * workers);
             gPhase = new Phase(pool, gradientChunks());

@@ -89,6 +89,15 @@ final class WorkerPool {
         }
     }
 
+    /** Waits until counter[index] reaches target (or another worker fails). */
+    void await(int worker, AtomicIntegerArray counter, int index, int target) {
+        int spins = 0;
+        while (counter.get(index) < target) {
+            if (failure.get() != null) throw new Aborted();
+            spins = pause(worker, spins);
+        }
+    }
+
     /** Wakes the workers that gave up spinning. */
     void wakeParked() {
         wakeAll();
