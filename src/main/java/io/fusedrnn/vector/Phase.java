@@ -1,18 +1,18 @@
 package io.fusedrnn.vector;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A piece of work done once per step in chunks (e.g. panels of hidden units), shared by the workers
- * in one of two ways. Claimed ({@link #Phase}): each worker claims its own chunks first (so its slice
- * of W_hh stays in its cache), then any chunk still unclaimed, and the step is over when all chunks
- * are done; a worker descheduled by other load on the machine delays a step by at most the chunk it
- * holds, the others take over the rest, and it catches up by finding the chunks of past steps taken.
- * Owned ({@link #owned}): worker w runs chunk w and nothing else, then waits for every other worker
- * to arrive; no claims, and each worker signals on a cache line of its own, which the others only
- * read. For small batches, where a chunk is a few microseconds of streaming its W_hh slice from the
- * owner's L2: a chunk taken over would cost as much to fetch from the other core as to wait for.
+ * without a barrier of its own: each worker claims its own chunks first (so its slice of W_hh stays
+ * in its cache), then any chunk still unclaimed, and the step is over when all chunks are done. A
+ * worker descheduled by other load on the machine therefore delays a step by at most the chunk it
+ * holds; the others take over the rest, and it catches up by finding the chunks of past steps taken.
+ * A patient phase ({@link #patient}, small batches) takes another worker's chunk only once that
+ * worker is late by the time this one's own chunks took: at B = 1 a chunk is a few microseconds of
+ * streaming its slice of W_hh from the owner's L2, and taken over it would cost as much to fetch from
+ * the other core as to wait for. Every chunk's claim and completion counters sit on cache lines of
+ * their own, so a worker writes only lines the others read, not one line all of them write.
  */
 final class Phase {
     /** Work on one chunk at one step. */
@@ -20,56 +20,62 @@ final class Phase {
         void run(int chunk);
     }
 
-    /** ints between two workers' arrival counters: 128 bytes, past the adjacent-line prefetch. */
+    /** ints between two chunks' counters: 128 bytes, past the adjacent-line prefetch. */
     private static final int PAD = 32;
+    /** A patient worker waits at least this long for another worker's chunk. */
+    private static final long MIN_PATIENCE_NANOS = 2_000;
 
     final int chunks;
     private final int workers;
     private final WorkerPool pool;
-    /** Claimed: per chunk, how many steps have claimed it, so step k claims it by moving k to k + 1. */
+    private final boolean patient;
+    /** At (c + 1)·PAD: how many steps have claimed chunk c, so step k claims it by moving k to k + 1. */
     private final AtomicIntegerArray stamp;
-    /** Claimed: chunks finished over all steps. */
-    private final AtomicInteger done;
-    /** Owned: at (w + 1)·PAD, the steps worker w has finished. */
-    private final AtomicIntegerArray arrived;
+    /** At (c + 1)·PAD: how many steps have finished chunk c. */
+    private final AtomicIntegerArray finished;
 
-    /** A claimed phase of the given number of chunks. */
+    /** A phase whose chunks are taken over as soon as they are free (the other workers' last). */
     Phase(WorkerPool pool, int chunks) {
         this(pool, chunks, false);
     }
 
-    private Phase(WorkerPool pool, int chunks, boolean owned) {
+    private Phase(WorkerPool pool, int chunks, boolean patient) {
         this.pool = pool;
         this.workers = pool.size();
         this.chunks = chunks;
-        if (owned && chunks > workers) throw new IllegalArgumentException("owned phase: " + chunks + " chunks for " + workers + " workers");
-        this.stamp = owned ? null : new AtomicIntegerArray(chunks);
-        this.done = owned ? null : new AtomicInteger();
-        this.arrived = owned ? new AtomicIntegerArray((workers + 2) * PAD) : null;
+        this.patient = patient;
+        this.stamp = new AtomicIntegerArray((chunks + 2) * PAD);
+        this.finished = new AtomicIntegerArray((chunks + 2) * PAD);
     }
 
-    /** An owned phase: chunk w is worker w's (at most one chunk per worker). */
-    static Phase owned(WorkerPool pool, int chunks) {
+    /** A phase whose chunks another worker takes over only when their own worker is late. */
+    static Phase patient(WorkerPool pool, int chunks) {
         return new Phase(pool, chunks, true);
     }
 
-    /** Runs step k on worker w: its chunks (owned), or claims and runs chunks until none is left (claimed); then waits for the others. */
+    /** Runs step k on worker w: claims and runs chunks until none is left, then waits for the others'. */
     void run(int w, int k, Body body) {
-        if (arrived != null) {
-            if (w < chunks) body.run(w);
-            arrived.set((w + 1) * PAD, k + 1);
-            pool.wakeParked();
-            for (int v = 0; v < workers; v++) if (v != w) pool.await(w, arrived, (v + 1) * PAD, k + 1);
-            return;
-        }
-        int own = StepTimes.split(chunks, w, workers);
-        for (int i = 0; i < chunks; i++) {
+        int own = StepTimes.split(chunks, w, workers), end = StepTimes.split(chunks, w + 1, workers);
+        long t0 = patient ? System.nanoTime() : 0;
+        for (int c = own; c < end; c++) claim(c, k, body);
+        long patience = patient ? Math.max(MIN_PATIENCE_NANOS, System.nanoTime() - t0) : 0;
+        for (int i = end - own; i < chunks; i++) {
             int c = own + i < chunks ? own + i : own + i - chunks;
-            if (stamp.get(c) == k && stamp.compareAndSet(c, k, k + 1)) {
-                body.run(c);
-                if (done.incrementAndGet() == chunks * (k + 1)) pool.wakeParked();
+            if (patient) {
+                long t1 = System.nanoTime();
+                while (stamp.get((c + 1) * PAD) == k && System.nanoTime() - t1 < patience) Thread.onSpinWait();
             }
+            claim(c, k, body);
         }
-        pool.await(w, done, chunks * (k + 1));
+        for (int c = 0; c < chunks; c++) pool.await(w, finished, (c + 1) * PAD, k + 1);
+    }
+
+    private void claim(int c, int k, Body body) {
+        int at = (c + 1) * PAD;
+        if (stamp.get(at) == k && stamp.compareAndSet(at, k, k + 1)) {
+            body.run(c);
+            finished.set(at, k + 1);
+            pool.wakeParked();
+        }
     }
 }
