@@ -20,7 +20,8 @@ import java.util.Random;
  * and the rest (waiting for the other worker, claiming chunks, the hand-over of h). The replica runs
  * the library's own pieces (pool, GEMM, cell) in the step layout the library uses, so its figures
  * and the sweep's must agree; the sweep is the one that counts. Medians over {@code reps}.
- * Usage: {@code StepProbe [lstm|gru] [H] [T] [reps]} (defaults: lstm 256 100 41).
+ * Usage: {@code StepProbe [lstm|gru|kernels] [H] [T] [reps] [split]} (defaults: lstm 256 100 41; the
+ * replica and the kernels alone only with {@code split}, or {@code kernels} for the kernels alone).
  */
 public final class StepProbe {
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -36,6 +37,7 @@ public final class StepProbe {
         int t = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         int reps = args.length > 3 ? Integer.parseInt(args[3]) : 41;
         boolean lstm = cell.equals("lstm");
+        if (!lstm && !cell.equals("gru") && !cell.equals("kernels")) throw new IllegalArgumentException("cell: expected lstm, gru or kernels, found " + cell);
         if (cell.equals("kernels")) {
             kernels(h, reps);
             return;
@@ -64,16 +66,16 @@ public final class StepProbe {
         }
         System.out.printf("library sweep, 1 worker : %7.1f us (%5.2f us per step)%n", med(one) / 1e3, med(one) / 1e3 / t);
         System.out.printf("library sweep, 2 workers: %7.1f us (%5.2f us per step)%n", med(two) / 1e3, med(two) / 1e3 / t);
-        if (lstm) {
+        if (lstm && args.length > 4 && args[4].equals("split")) {
             kernels(h, reps);
             split(h, t, reps);
         }
     }
 
-    /** The fastest of 20 sweeps, in ns (the host is shared: the minimum of a short burst is the sweep's own cost). */
+    /** The fastest of 50 sweeps, in ns (the host is shared: the minimum of a short burst is the sweep's own cost). */
     private static long best(Backend be, PreparedLayer l, Tensor x, Tensor y) {
         long b = Long.MAX_VALUE;
-        for (int i = 0; i < 20; i++) b = Math.min(b, sweep(be, l, x, y));
+        for (int i = 0; i < 50; i++) b = Math.min(b, sweep(be, l, x, y));
         return b;
     }
 
