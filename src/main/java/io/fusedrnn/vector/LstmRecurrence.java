@@ -1,9 +1,14 @@
 package io.fusedrnn.vector;
 
+import static io.fusedrnn.Cell.F;
+import static io.fusedrnn.Cell.G;
+import static io.fusedrnn.Cell.I;
+import static io.fusedrnn.Cell.O;
+
 /**
  * LSTM (optionally projected) on the worker pool; formulas and gate order as in docs/DESIGN.md, Semantics ({@code Cell}).
- * Forward step: one phase over chunks of units, each h·W_hhᵀ for those units of all four gates and
- * then the fused cell on them; with projection a second phase computes h = W_hr m by chunks of h's
+ * Forward step: one phase over chunks of units, each h·W_hhᵀ for those units of all four gates (one
+ * GEMM call: W_hhᵀ is packed by units, see {@link VecLayer#whhT}) and then the fused cell on them; with projection a second phase computes h = W_hr m by chunks of h's
  * columns. Backward step: dA by chunks of units, then dh_prev = dA·W_hh by chunks of h's columns.
  */
 final class LstmRecurrence<A> extends Recurrence<A> {
@@ -37,12 +42,10 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         return res != null ? res.gates : ws.xp;
     }
 
-    /** Units of chunk c at step kk: recurrent GEMM for the four gates, then the cell for every row. */
+    /** Units of chunk c at step kk: recurrent GEMM for the four gates (one run of panels), then the cell for every row. */
     private void cells(int c, int kk, A hCur, A hNext) {
-        int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
-        for (int g = 0; g < 4; g++) {
-            math.gemm(hCur, 0, out, 1, batch, out, layer.whhT, g * layer.gateStride, hs, p0, p1, ws.hp, g * hs, gh, false, null);
-        }
+        int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, hw = layer.hpWidth;
+        math.gemm(hCur, 0, out, 1, batch, out, layer.whhT, 0, hw, 4 * p0, 4 * p1, ws.hp, 0, hw, false, null);
         A xp = inputPreactivations();
         for (int b = 0; b < batch; b++) {
             if (!times.active(kk, b)) {
@@ -51,7 +54,7 @@ final class LstmRecurrence<A> extends Recurrence<A> {
             }
             int r = times.row(kk, b);
             if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cIn, r * hs + u0, nu);
-            math.lstmGates(hs, u0, u1, xp, r * gh, ws.hp, b * gh);
+            activations(xp, r * gh, b * hw, p0, p1);
             math.lstmCell(hs, u0, u1, xp, r * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs);
             if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cOut, r * hs + u0, nu);
             if (proj == 0) {
@@ -60,6 +63,20 @@ final class LstmRecurrence<A> extends Recurrence<A> {
             } else if (res != null) {
                 System.arraycopy(ws.m, b * hs + u0, res.m, r * hs + u0, nu);
             }
+        }
+    }
+
+    /**
+     * The gates' activations of one row for unit panels p0..p1, in place in xp (gate-major, as the
+     * input projection wrote it): xp + hp, where hp holds each panel's four gates side by side.
+     */
+    private void activations(A xp, int xo, int hpo, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int u = p * nr, n = Math.min(nr, hs - u), q = hpo + 4 * u;
+            math.sigmoidOfSum(xp, xo + I * hs + u, ws.hp, q + I * nr, n);
+            math.sigmoidOfSum(xp, xo + F * hs + u, ws.hp, q + F * nr, n);
+            math.tanhOfSum(xp, xo + G * hs + u, ws.hp, q + G * nr, n);
+            math.sigmoidOfSum(xp, xo + O * hs + u, ws.hp, q + O * nr, n);
         }
     }
 

@@ -80,10 +80,10 @@ final class WorkerPool {
         }
     }
 
-    /** Waits until counter reaches target (or another worker fails). */
-    void await(int worker, AtomicInteger counter, int target) {
+    /** Waits until counter[index] reaches target (or another worker fails). */
+    void await(int worker, AtomicIntegerArray counter, int index, int target) {
         int spins = 0;
-        while (counter.get() < target) {
+        while (counter.get(index) < target) {
             if (failure.get() != null) throw new Aborted();
             spins = pause(worker, spins);
         }

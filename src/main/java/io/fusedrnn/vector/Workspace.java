@@ -11,7 +11,7 @@ final class Workspace<A> {
     final int rows, batch;
     /** Input projections of all steps [T·B, G·H]. */
     final A xp;
-    /** Recurrent pre-activations of one step [B, G·H] and a step's gate scratch (GRU reset-before). */
+    /** Recurrent pre-activations of one step [B, hpWidth] and a step's gate scratch [B, G·H] (GRU reset-before). */
     final A hp, gs;
     /** h double buffer [B, H_out], c [B, H], m = o ⊙ tanh(c) [B, H] (projection), r ⊙ h [B, H]. */
     final A h0, h1, c, m, rh;
@@ -24,7 +24,7 @@ final class Workspace<A> {
         this.batch = batch;
         VecMath<A> k = l.math;
         xp = k.alloc(rows * l.gh);
-        hp = k.alloc(batch * l.gh);
+        hp = k.alloc(batch * l.hpWidth);
         gs = k.alloc(batch * l.gh);
         h0 = k.alloc(batch * l.out);
         h1 = k.alloc(batch * l.out);
