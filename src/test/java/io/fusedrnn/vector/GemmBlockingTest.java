@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The vector GEMM on shapes that reach every one of its paths, whatever the machine's tiles: three K
  * blocks (the last one short), three M blocks (full ones of the widest tile, then a last one that takes an
- * 8-row tile, a 4-row tile and three 1-row strips), whole panels and a partial last one, with and without
+ * 8-row tile, a 4-row tile and three 1-row strips of 8, 4 and 1 panels), whole panels and a partial last one, with and without
  * accumulating into C and a bias, A row-major and transposed. Checked bitwise against a scalar model of the
  * summation order (per K block, fused multiply-adds in K order from zero, then the bias or zero, then the
  * old C), and against itself: each row computed alone (the strips) equals its row in the blocked product
@@ -64,7 +64,7 @@ class GemmBlockingTest {
         // rows per M block, as gemm sizes it (a multiple of the widest tile's rows)
         int mc = FloatGemm.A_BLOCK_BYTES / (bytes * FloatGemm.KC) / FloatGemm.MR * FloatGemm.MR; // DoubleGemm's are the same
         int m = 2 * mc + 8 + 4 + 3;
-        int n = 5 * nr + (tail > 0 ? tail : lanes - tail);
+        int n = 9 * nr + (tail > 0 ? tail : lanes - tail); // 10 panels: an 8-panel strip and single panels after it
         Random rnd = new Random(11 + bytes + (acc ? 2 : 0) + (withBias ? 4 : 0) + tail);
         double[] a = gaussian(rnd, m * k), b = gaussian(rnd, k * n), c0 = gaussian(rnd, m * n);
         double[] bias = withBias ? gaussian(rnd, n) : null;
