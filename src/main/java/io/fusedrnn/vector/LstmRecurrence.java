@@ -1,10 +1,5 @@
 package io.fusedrnn.vector;
 
-import static io.fusedrnn.Cell.F;
-import static io.fusedrnn.Cell.G;
-import static io.fusedrnn.Cell.I;
-import static io.fusedrnn.Cell.O;
-
 /**
  * LSTM (optionally projected) on the worker pool; formulas and gate order as in docs/DESIGN.md, Semantics ({@code Cell}).
  * Forward step: one phase over chunks of units, each h·W_hhᵀ for those units of all four gates (one
@@ -72,11 +67,8 @@ final class LstmRecurrence<A> extends Recurrence<A> {
      */
     private void activations(A xp, int xo, int hpo, int p0, int p1) {
         for (int p = p0; p < p1; p++) {
-            int u = p * nr, n = Math.min(nr, hs - u), q = hpo + 4 * u;
-            math.sigmoidOfSum(xp, xo + I * hs + u, ws.hp, q + I * nr, n);
-            math.sigmoidOfSum(xp, xo + F * hs + u, ws.hp, q + F * nr, n);
-            math.tanhOfSum(xp, xo + G * hs + u, ws.hp, q + G * nr, n);
-            math.sigmoidOfSum(xp, xo + O * hs + u, ws.hp, q + O * nr, n);
+            int u = p * nr;
+            math.lstmGates(hs, u, Math.min(hs, u + nr), xp, xo, ws.hp, hpo + 4 * u, nr);
         }
     }
 

@@ -64,18 +64,19 @@ abstract class VecMath<A> {
     // ---- cells: one row, units u0..u1 of every gate; formulas: docs/DESIGN.md, Semantics; gate order as in Cell ----
 
     /**
-     * LSTM forward, first half: pre-activations are xp (x·W_ihᵀ + both biases) + hp (h·W_hhᵀ); overwrites
-     * xp[xo..] (the workspace's, or the reserve's gate row in training) with the activations i, f, g, o.
+     * LSTM forward, first half: pre-activations are xp (x·W_ihᵀ + both biases, gate g of unit u at
+     * xo + g·hs + u) + hp (h·W_hhᵀ, gate g of unit u0 + j at hpo + g·hpGate + j); overwrites xp (the
+     * workspace's, or the reserve's gate row in training) with the activations i, f, g, o.
      * One activation pass per gate, not one fused kernel: a method with four activations was too big
      * for both JIT tiers (C1 gave up, "out of virtual registers", and C2 ran past its inlining node
      * budget and boxed the vectors), so it ran interpreted or boxed.
      */
-    final void lstmGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo) {
+    final void lstmGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, int hpGate) {
         int n = u1 - u0;
-        sigmoidOfSum(xp, xo + I * hs + u0, hp, hpo + I * hs + u0, n);
-        sigmoidOfSum(xp, xo + F * hs + u0, hp, hpo + F * hs + u0, n);
-        tanhOfSum(xp, xo + G * hs + u0, hp, hpo + G * hs + u0, n);
-        sigmoidOfSum(xp, xo + O * hs + u0, hp, hpo + O * hs + u0, n);
+        sigmoidOfSum(xp, xo + I * hs + u0, hp, hpo + I * hpGate, n);
+        sigmoidOfSum(xp, xo + F * hs + u0, hp, hpo + F * hpGate, n);
+        tanhOfSum(xp, xo + G * hs + u0, hp, hpo + G * hpGate, n);
+        sigmoidOfSum(xp, xo + O * hs + u0, hp, hpo + O * hpGate, n);
     }
 
     /** a[ao + j] = σ(a[ao + j] + b[bo + j]) for j &lt; n. */
