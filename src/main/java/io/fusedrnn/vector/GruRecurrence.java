@@ -32,20 +32,17 @@ final class GruRecurrence<A> extends Recurrence<A> {
         }
     }
 
-    private void recurrentGemm(int c, A h, int gate) {
-        math.gemm(h, 0, hs, 1, batch, hs, layer.whhT, gate * layer.gateStride, hs, units.p0(c), units.p1(c), ws.hp, gate * hs, gh, false, null);
+    /** One gate's recurrent pre-activations for the units of chunk c, for the rows still running. */
+    private void recurrentGemm(int c, int live, A h, int gate) {
+        math.gemm(h, 0, hs, 1, live, hs, layer.whhT, gate * layer.gateStride, hs, units.p0(c), units.p1(c), ws.hp, gate * hs, gh, false, null);
     }
 
     private void linearBeforeReset(int c, int kk, A hCur, A hNext) {
-        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
-        for (int g = 0; g < 3; g++) recurrentGemm(c, hCur, g);
-        for (int b = 0; b < batch; b++) {
-            if (!times.active(kk, b)) {
-                System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
-                continue;
-            }
-            int r = times.row(kk, b);
-            math.gruForward(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, layer.bhn, hCur, b * hs, hNext, b * hs);
+        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, live = times.live(kk);
+        for (int g = 0; g < 3; g++) recurrentGemm(c, live, hCur, g);
+        for (int b = 0; b < live; b++) { // b: the slot
+            int r = times.slotRow(kk, b);
+            math.gruForward(hs, u0, u1, ws.xp, xpRow(kk, b) * gh, ws.hp, b * gh, layer.bhn, hCur, b * hs, hNext, b * hs);
             if (res != null) {
                 for (int g = 0; g < 3; g++) System.arraycopy(ws.xp, r * gh + g * hs + u0, res.gates, r * gh + g * hs + u0, nu);
                 System.arraycopy(ws.hp, b * gh + N * hs + u0, res.hn, r * hs + u0, nu);
@@ -56,25 +53,19 @@ final class GruRecurrence<A> extends Recurrence<A> {
 
     /** Reset-before, first phase: r and z, and r ⊙ h for the second phase's W_hn. */
     private void resetGates(int c, int kk, A hCur) {
-        int u0 = units.j0(c), u1 = units.j1(c);
-        for (int g = 0; g < 2; g++) recurrentGemm(c, hCur, g);
-        for (int b = 0; b < batch; b++) {
-            if (times.active(kk, b)) {
-                math.gruResetGates(hs, u0, u1, ws.xp, times.row(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.gs, b * gh, ws.rh, b * hs);
-            }
+        int u0 = units.j0(c), u1 = units.j1(c), live = times.live(kk);
+        for (int g = 0; g < 2; g++) recurrentGemm(c, live, hCur, g);
+        for (int b = 0; b < live; b++) { // b: the slot
+            math.gruResetGates(hs, u0, u1, ws.xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.gs, b * gh, ws.rh, b * hs);
         }
     }
 
     private void resetOutput(int c, int kk, A hCur, A hNext) {
-        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
-        recurrentGemm(c, ws.rh, N);
-        for (int b = 0; b < batch; b++) {
-            if (!times.active(kk, b)) {
-                System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
-                continue;
-            }
-            int r = times.row(kk, b);
-            math.gruResetOutput(hs, u0, u1, ws.xp, r * gh, ws.hp, b * gh, ws.gs, b * gh, hCur, b * hs, hNext, b * hs);
+        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, live = times.live(kk);
+        recurrentGemm(c, live, ws.rh, N);
+        for (int b = 0; b < live; b++) { // b: the slot
+            int r = times.slotRow(kk, b);
+            math.gruResetOutput(hs, u0, u1, ws.xp, xpRow(kk, b) * gh, ws.hp, b * gh, ws.gs, b * gh, hCur, b * hs, hNext, b * hs);
             if (res != null) {
                 for (int g = 0; g < 3; g++) System.arraycopy(ws.gs, b * gh + g * hs + u0, res.gates, r * gh + g * hs + u0, nu);
                 System.arraycopy(ws.rh, b * hs + u0, res.rh, r * hs + u0, nu);
@@ -95,33 +86,31 @@ final class GruRecurrence<A> extends Recurrence<A> {
         for (int kk = times.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
             int step = kk;
             first.run(w, n, c -> {
-                int u0 = units.j0(c), u1 = units.j1(c);
-                for (int b = 0; b < batch; b++) {
-                    if (!times.active(step, b)) continue;
-                    int r = times.row(step, b);
+                int u0 = units.j0(c), u1 = units.j1(c), live = times.live(step);
+                for (int b = 0; b < live; b++) { // b: the slot
+                    int r = times.slotRow(step, b);
                     math.gruBackward(lbr, hs, u0, u1, bk.dh, b * hs, res.gates, res.hn, res.hIn, r, bk.dAx, bk.dAh, r * gh,
                             bk.dAs, b * gh, bk.dhz, b * hs);
                 }
             });
             if (lbr) {
                 second.run(w, n, c -> {
-                    math.gemm(bk.dAs, 0, gh, 1, batch, gh, layer.whh, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
+                    math.gemm(bk.dAs, 0, gh, 1, times.live(step), gh, layer.whh, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
                     carry(step, units.j0(c), units.j1(c), bk.dhz);
                 });
             } else {
                 // dL/d(r ⊙ h) = dA_n · W_hn, then the r block, then the r and z rows' share of dh_prev
                 second.run(w, n, c -> {
-                    int u0 = units.j0(c), u1 = units.j1(c);
-                    math.gemm(bk.dAs, N * hs, gh, 1, batch, hs, layer.whhN, 0, hs, units.p0(c), units.p1(c), bk.drh, 0, hs, false, null);
-                    for (int b = 0; b < batch; b++) {
-                        if (!times.active(step, b)) continue;
-                        int r = times.row(step, b);
+                    int u0 = units.j0(c), u1 = units.j1(c), live = times.live(step);
+                    math.gemm(bk.dAs, N * hs, gh, 1, live, hs, layer.whhN, 0, hs, units.p0(c), units.p1(c), bk.drh, 0, hs, false, null);
+                    for (int b = 0; b < live; b++) { // b: the slot
+                        int r = times.slotRow(step, b);
                         math.gruResetBackward(hs, u0, u1, bk.drh, b * hs, res.gates, res.hIn, r, bk.dAx, bk.dAh, r * gh,
                                 bk.dAs, b * gh, bk.dhz, b * hs, bk.dhp, b * hs);
                     }
                 });
                 third.run(w, n, c -> {
-                    math.gemm(bk.dAs, R * hs, gh, 1, batch, 2 * hs, layer.whhRZ, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
+                    math.gemm(bk.dAs, R * hs, gh, 1, times.live(step), 2 * hs, layer.whhRZ, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
                     carry(step, units.j0(c), units.j1(c), bk.dhp);
                 });
             }

@@ -40,17 +40,14 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     /** Units of chunk c at step kk: recurrent GEMM for the four gates (one run of panels), then the cell for every row. */
     private void cells(int c, int kk, A hCur, A hNext) {
         int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, hw = layer.hpWidth;
-        math.gemm(hCur, 0, out, 1, batch, out, layer.whhT, 0, hw, 4 * p0, 4 * p1, ws.hp, 0, hw, false, null);
+        int live = times.live(kk);
+        math.gemm(hCur, 0, out, 1, live, out, layer.whhT, 0, hw, 4 * p0, 4 * p1, ws.hp, 0, hw, false, null);
         A xp = inputPreactivations();
-        for (int b = 0; b < batch; b++) {
-            if (!times.active(kk, b)) {
-                if (proj == 0) System.arraycopy(hCur, b * hs + u0, hNext, b * hs + u0, nu);
-                continue;
-            }
-            int r = times.row(kk, b);
+        for (int b = 0; b < live; b++) { // b: the slot
+            int r = times.slotRow(kk, b), xr = xpRow(kk, b);
             if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cIn, r * hs + u0, nu);
-            activations(xp, r * gh, b * hw, p0, p1);
-            math.lstmCell(hs, u0, u1, xp, r * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs);
+            activations(xp, xr * gh, b * hw, p0, p1);
+            math.lstmCell(hs, u0, u1, xp, xr * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs);
             if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cOut, r * hs + u0, nu);
             if (proj == 0) {
                 System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
@@ -74,14 +71,10 @@ final class LstmRecurrence<A> extends Recurrence<A> {
 
     /** Columns of chunk c of h = W_hr m at step kk. */
     private void project(int c, int kk, A hCur, A hNext) {
-        int j0 = outs.j0(c), nj = outs.j1(c) - j0;
-        math.gemm(ws.m, 0, hs, 1, batch, hs, layer.whrT, 0, proj, outs.p0(c), outs.p1(c), hNext, 0, proj, false, null);
-        for (int b = 0; b < batch; b++) {
-            if (!times.active(kk, b)) {
-                System.arraycopy(hCur, b * proj + j0, hNext, b * proj + j0, nj);
-                continue;
-            }
-            int r = times.row(kk, b);
+        int j0 = outs.j0(c), nj = outs.j1(c) - j0, live = times.live(kk);
+        math.gemm(ws.m, 0, hs, 1, live, hs, layer.whrT, 0, proj, outs.p0(c), outs.p1(c), hNext, 0, proj, false, null);
+        for (int b = 0; b < live; b++) { // b: the slot
+            int r = times.slotRow(kk, b);
             System.arraycopy(hNext, b * proj + j0, y, r * yWidth + yCol + j0, nj);
             if (res != null) System.arraycopy(hCur, b * proj + j0, res.hIn, r * proj + j0, nj);
         }
@@ -94,7 +87,7 @@ final class LstmRecurrence<A> extends Recurrence<A> {
             first.run(w, n, c -> gateGradients(c, step));
             second.run(w, n, c -> {
                 int j0 = outs.j0(c), j1 = outs.j1(c);
-                math.gemm(bk.dAs, 0, gh, 1, batch, gh, layer.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, 0, out, false, null);
+                math.gemm(bk.dAs, 0, gh, 1, times.live(step), gh, layer.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, 0, out, false, null);
                 carry(step, j0, j1, null);
             });
         }
@@ -103,15 +96,14 @@ final class LstmRecurrence<A> extends Recurrence<A> {
 
     /** dA for the units of chunk c at step kk (dm = dh · W_hr first, with projection). */
     private void gateGradients(int c, int kk) {
-        int u0 = units.j0(c), u1 = units.j1(c);
+        int u0 = units.j0(c), u1 = units.j1(c), live = times.live(kk);
         A dm = bk.dh;
         if (proj > 0) {
-            math.gemm(bk.dh, 0, proj, 1, batch, proj, layer.whr, 0, hs, units.p0(c), units.p1(c), bk.dm, 0, hs, false, null);
+            math.gemm(bk.dh, 0, proj, 1, live, proj, layer.whr, 0, hs, units.p0(c), units.p1(c), bk.dm, 0, hs, false, null);
             dm = bk.dm;
         }
-        for (int b = 0; b < batch; b++) {
-            if (!times.active(kk, b)) continue;
-            int r = times.row(kk, b);
+        for (int b = 0; b < live; b++) { // b: the slot
+            int r = times.slotRow(kk, b);
             math.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs, bk.dAx, r * gh);
             for (int g = 0; g < 4; g++) System.arraycopy(bk.dAx, r * gh + g * hs + u0, bk.dAs, b * gh + g * hs + u0, u1 - u0);
         }

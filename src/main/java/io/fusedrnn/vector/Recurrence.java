@@ -26,6 +26,12 @@ abstract class Recurrence<A> {
     final Cols units, outs;
 
     // forward operands
+    /**
+     * A ragged inference projects only the steps it computes: x's computed rows gathered step by step
+     * ({@link StepTimes#compact}), and xp in that order ({@link #xpRow}); training keeps xp in
+     * [T·B] order, as the reserve holds it.
+     */
+    boolean compact;
     A y;
     int yWidth, yCol;
     VecReserve.Store<A> res;
@@ -122,8 +128,10 @@ abstract class Recurrence<A> {
         this.yWidth = yWidth;
         this.yCol = yCol;
         this.res = res;
-        start(h0, ws.h0, batch * out);
-        start(c0, ws.c, batch * hs);
+        compact = res == null && times.ragged();
+        if (compact) times.compact(input, ws.compactInput(), in);
+        start(h0, ws.h0, out);
+        start(c0, ws.c, hs);
         times.zeroPadding(math, y, yWidth, yCol, out);
         if (res != null) {
             // rows a sweep never visits still enter the weight-gradient GEMMs (times a zero gradient)
@@ -134,8 +142,9 @@ abstract class Recurrence<A> {
         makeOneShotPhases(false);
         makeStepPhases(false);
         pool.run(this::forwardJob);
-        System.arraycopy(times.maxLen % 2 == 0 ? ws.h0 : ws.h1, 0, hN, 0, batch * out);
-        if (cN != null) System.arraycopy(ws.c, 0, cN, 0, batch * hs);
+        // a row's h stands in the buffer its last step wrote: step k writes hAt(k + 1)
+        for (int b = 0; b < batch; b++) System.arraycopy(hAt(times.len[b]), times.slot(b) * out, hN, b * out, out);
+        if (cN != null) times.fromSlots(ws.c, cN, hs);
     }
 
     /** Runs the backward from dh_n/dc_n (null for zeros); leaves dL/dh0 and dL/dc0 in bk.dh and bk.dc. */
@@ -152,15 +161,21 @@ abstract class Recurrence<A> {
         this.dBhh = dBhh;
         this.dWhr = dWhr;
         bk = ws.back();
-        start(dhN, bk.dh, batch * out);
-        start(dcN, bk.dc, batch * hs);
+        start(dhN, bk.dh, out);
+        start(dcN, bk.dc, hs);
         times.zeroPadding(math, bk.dAx, gh, 0, gh);
         if (bk.dAh != bk.dAx) times.zeroPadding(math, bk.dAh, gh, 0, gh);
         if (bk.dhs != null) times.zeroPadding(math, bk.dhs, proj, 0, proj);
-        for (int b = 0; b < batch; b++) if (times.active(times.maxLen - 1, b)) addDy(times.maxLen - 1, b, 0, out);
+        for (int i = 0; i < times.live(times.maxLen - 1); i++) addDy(times.maxLen - 1, i, 0, out);
         makeOneShotPhases(true);
         makeStepPhases(true);
         pool.run(this::backwardJob);
+    }
+
+    /** After {@link #backward}: dL/dh0 and dL/dc0 (null for GRU) in row order. */
+    final void initialStateGradients(A dh0, A dc0) {
+        times.fromSlots(bk.dh, dh0, out);
+        if (dc0 != null) times.fromSlots(bk.dc, dc0, hs);
     }
 
     /** Makes the per-step phases of a forward or backward job. */
@@ -177,9 +192,15 @@ abstract class Recurrence<A> {
 
     abstract void backwardJob(int w);
 
+    /** A [B, n] state into its slots (zeros for null). */
     private void start(A from, A to, int n) {
-        if (from == null) math.zero(to, 0, n);
-        else System.arraycopy(from, 0, to, 0, n);
+        if (from == null) math.zero(to, 0, batch * n);
+        else times.toSlots(from, to, n);
+    }
+
+    /** The row of xp that holds slot i's step kk. */
+    final int xpRow(int kk, int i) {
+        return compact ? times.compactRow(kk, i) : times.slotRow(kk, i);
     }
 
     /** Where the input projection goes, [T·B, G·H]: the workspace's xp unless the cell overrides it. */
@@ -189,16 +210,17 @@ abstract class Recurrence<A> {
 
     /** Runs the input projection x·W_ihᵀ + bias for all T·B rows, sharing its chunks with the other workers. */
     final void inputProjection(int w) {
-        A xp = inputPreactivations();
+        A xp = inputPreactivations(), x = compact ? ws.compactInput() : input;
+        int m = compact ? times.realRows : rows;
         if (projectionByUnits()) {
             // chunk i: gate i % G of step chunk i / G's units, so a worker projects the columns its own steps read
             int np = math.panels(hs), g = layer.gates;
-            xPhase.run(w, 0, i -> math.gemm(input, 0, in, 1, rows, in, layer.wihT, 0, gh, i % g * np + units.p0(i / g),
+            xPhase.run(w, 0, i -> math.gemm(x, 0, in, 1, m, in, layer.wihT, 0, gh, i % g * np + units.p0(i / g),
                     i % g * np + units.p1(i / g), xp, 0, gh, false, layer.biasX));
             return;
         }
         Cols c = gemmCols(gh);
-        xPhase.run(w, 0, i -> math.gemm(input, 0, in, 1, rows, in, layer.wihT, 0, gh, c.p0(i), c.p1(i), xp, 0, gh, false, layer.biasX));
+        xPhase.run(w, 0, i -> math.gemm(x, 0, in, 1, m, in, layer.wihT, 0, gh, c.p0(i), c.p1(i), xp, 0, gh, false, layer.biasX));
     }
 
     /**
@@ -222,22 +244,21 @@ abstract class Recurrence<A> {
         }
     }
 
-    /** Adds dy of row b's step kk into dh columns j0..j1 (and keeps it per row for dW_hr). */
-    final void addDy(int kk, int b, int j0, int j1) {
-        int r = times.row(kk, b);
-        math.add(dy, r * dyWidth + dyCol + j0, bk.dh, b * out + j0, j1 - j0);
-        if (bk.dhs != null) System.arraycopy(bk.dh, b * out + j0, bk.dhs, r * proj + j0, j1 - j0);
+    /** Adds dy of slot i's step kk into dh columns j0..j1 (and keeps it per row for dW_hr). */
+    final void addDy(int kk, int i, int j0, int j1) {
+        int r = times.slotRow(kk, i);
+        math.add(dy, r * dyWidth + dyCol + j0, bk.dh, i * out + j0, j1 - j0);
+        if (bk.dhs != null) System.arraycopy(bk.dh, i * out + j0, bk.dhs, r * proj + j0, j1 - j0);
     }
 
     /** Moves the GEMM's dh_prev into dh for rows that stepped at kk, then adds dy of step kk-1. */
     final void carry(int kk, int j0, int j1, A extra) {
-        for (int b = 0; b < batch; b++) {
-            if (times.active(kk, b)) {
-                System.arraycopy(bk.dhNew, b * out + j0, bk.dh, b * out + j0, j1 - j0);
-                if (extra != null) math.add(extra, b * out + j0, bk.dh, b * out + j0, j1 - j0);
-            }
-            if (times.active(kk - 1, b)) addDy(kk - 1, b, j0, j1);
+        int stepped = times.live(kk), next = times.live(kk - 1);
+        for (int i = 0; i < stepped; i++) {
+            System.arraycopy(bk.dhNew, i * out + j0, bk.dh, i * out + j0, j1 - j0);
+            if (extra != null) math.add(extra, i * out + j0, bk.dh, i * out + j0, j1 - j0);
         }
+        for (int i = 0; i < next; i++) addDy(kk - 1, i, j0, j1);
     }
 
     private int gradientChunks() {

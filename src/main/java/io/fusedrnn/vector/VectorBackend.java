@@ -94,8 +94,7 @@ public final class VectorBackend extends Backend {
         Recurrence<A> r = recurrence(l, new StepTimes(sweep), data(sweep.x()));
         r.backward(((VecReserve<A>) reserve).s, data(dy), dy.dim(2), dyColumn, data(dhN), data(dcN), data(dx),
                 data(g.dWih()), data(g.dWhh()), data(g.dBih()), data(g.dBhh()), data(g.dWhr()));
-        System.arraycopy(r.bk.dh, 0, data(g.dh0()), 0, batch * spec.outputSize());
-        if (g.dc0() != null) System.arraycopy(r.bk.dc, 0, data(g.dc0()), 0, batch * spec.hiddenSize());
+        r.initialStateGradients(data(g.dh0()), data(g.dc0()));
         return g;
     }
 

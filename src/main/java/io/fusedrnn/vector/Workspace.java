@@ -17,6 +17,7 @@ final class Workspace<A> {
     final A h0, h1, c, m, rh;
     private final VecLayer<A> l;
     private Back<A> back;
+    private A xc;
 
     Workspace(VecLayer<A> l, int rows, int batch) {
         this.l = l;
@@ -36,6 +37,12 @@ final class Workspace<A> {
     /** Whether a sweep of T·B = rows and B = batch fits in this workspace's prefix. */
     boolean fits(int rows, int batch) {
         return rows <= this.rows && batch <= this.batch;
+    }
+
+    /** The computed rows of a ragged inference's x, gathered [Σ lengths, I] (made on first use). */
+    A compactInput() {
+        if (xc == null) xc = l.math.alloc(rows * l.in);
+        return xc;
     }
 
     Back<A> back() {

@@ -25,20 +25,26 @@ import static org.junit.jupiter.api.Assertions.fail;
  * steps, one chunk per worker, the input projection chunked by the steps' units) give the bits the
  * same rows give inside a batch of nine (chunks claimed when free), forward (y, h_n, c_n) and backward
  * (dx, dh0, dc0), for every cell, both precisions, hidden sizes on whole panels (64) and not (40),
- * two and three workers.
+ * two and three workers; and with per-row lengths (0 to T, forward and reverse), where the batch's
+ * steps cover only the rows still running, kept in slots by length ({@link StepTimes}).
  */
 class VectorStepTest {
     private static final int T = 5, IN = 6, BIG = 9;
     private static final int ATTEMPTS = 3;
-    /** Steps of each output: y, h_n, c_n, dx, dh0, dc0. */
-    private static final int[] STEPS = {T, 1, 1, T, 1, 1};
+    /** Steps of each output: y, h_n, c_n, dx, dh0, dc0 of a training sweep, then y, h_n, c_n of an inference sweep. */
+    private static final int[] STEPS = {T, 1, 1, T, 1, 1, T, 1, 1};
+
+    /** Per-row lengths of the ragged batch: every length from 0 to T, not sorted. */
+    private static final int[] LENGTHS = {3, 5, 1, 4, 0, 2, 5, 3, 2};
 
     static Stream<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
         for (String cell : new String[] {"lstm", "lstmp", "gru", "gru-reset-before"}) {
             for (Precision p : new Precision[] {Precision.FP32, Precision.FP64}) {
                 for (int h : new int[] {64, 40}) {
-                    for (int workers : new int[] {2, 3}) a.add(Arguments.of(cell, p, h, workers));
+                    for (int workers : new int[] {2, 3}) a.add(Arguments.of(cell, p, h, workers, "full"));
+                    a.add(Arguments.of(cell, p, h, 2, "ragged"));
+                    a.add(Arguments.of(cell, p, h, 2, "ragged-reverse"));
                 }
             }
         }
@@ -47,7 +53,7 @@ class VectorStepTest {
 
     @ParameterizedTest
     @MethodSource("cases")
-    void rowsAloneOrInAFewGiveTheBitsOfTheSameRowsInABatch(String cell, Precision p, int h, int workers) {
+    void rowsAloneOrInAFewGiveTheBitsOfTheSameRowsInABatch(String cell, Precision p, int h, int workers, String lengths) {
         LayerSpec s = switch (cell) {
             case "lstm" -> LayerSpec.lstm(IN, h);
             case "lstmp" -> LayerSpec.lstm(IN, h, 24);
@@ -57,18 +63,25 @@ class VectorStepTest {
         // EXP is SVML once C2 compiles a kernel and Math.exp before: a comparison spanning a
         // compilation can differ in a last bit, so only a difference in every attempt fails
         String mismatch = null;
-        for (int attempt = 0; attempt < ATTEMPTS && (attempt == 0 || mismatch != null); attempt++) mismatch = compare(s, p, workers);
-        if (mismatch != null) fail(cell + " " + p + " H=" + h + " workers=" + workers + ": " + mismatch + " (in each of " + ATTEMPTS + " attempts)");
+        int[] len = lengths.equals("full") ? null : LENGTHS;
+        boolean reverse = lengths.endsWith("reverse");
+        for (int attempt = 0; attempt < ATTEMPTS && (attempt == 0 || mismatch != null); attempt++) mismatch = compare(s, p, workers, len, reverse);
+        if (mismatch != null) {
+            fail(cell + " " + p + " H=" + h + " workers=" + workers + " " + lengths + ": " + mismatch + " (in each of " + ATTEMPTS + " attempts)");
+        }
     }
 
-    private static String compare(LayerSpec s, Precision p, int workers) {
+    private static String compare(LayerSpec s, Precision p, int workers, int[] len, boolean reverse) {
         Random rnd = new Random(5);
         int out = s.outputSize(), hs = s.hiddenSize();
         double[] x = gauss(rnd, T * BIG * IN), h0 = gauss(rnd, BIG * out), c0 = gauss(rnd, BIG * hs), dy = gauss(rnd, T * BIG * out);
         try (Backend be = new VectorBackend(workers); PreparedLayer layer = be.prepare(LayerWeights.random(s, 3), p)) {
-            List<double[]> all = run(be, layer, s, p, x, h0, c0, dy, 0, BIG);
-            for (int[] rows : new int[][] {{0, 1}, {4, 1}, {8, 1}, {2, 3}}) {
-                List<double[]> part = run(be, layer, s, p, x, h0, c0, dy, rows[0], rows[1]);
+            List<double[]> all = run(be, layer, s, p, x, h0, c0, dy, len, reverse, 0, BIG);
+            for (int i = 0; i < 3; i++) {
+                if (all.get(i) != null && !java.util.Arrays.equals(all.get(i), all.get(6 + i))) return "output " + i + ": inference differs from the training forward";
+            }
+            for (int[] rows : new int[][] {{0, 1}, {4, 1}, {8, 1}, {2, 3}, {5, 3}}) {
+                List<double[]> part = run(be, layer, s, p, x, h0, c0, dy, len, reverse, rows[0], rows[1]);
                 for (int i = 0; i < part.size(); i++) {
                     double[] whole = all.get(i), got = part.get(i);
                     if (got == null) continue;
@@ -87,9 +100,13 @@ class VectorStepTest {
         return null;
     }
 
-    /** Rows r0..r0+n of the batch as a sweep of their own: y, h_n, c_n, dx, dh0, dc0 (the c ones null for GRU). */
+    /**
+     * Rows r0..r0+n of the batch as a sweep of their own: y, h_n, c_n, dx, dh0, dc0 of a training sweep
+     * (the c ones null for GRU), then y, h_n, c_n of an inference sweep (a ragged one projects only the
+     * steps it computes), which must be the training forward's bits.
+     */
     private static List<double[]> run(Backend be, PreparedLayer layer, LayerSpec s, Precision p, double[] x, double[] h0, double[] c0,
-                                      double[] dy, int r0, int n) {
+                                      double[] dy, int[] len, boolean reverse, int r0, int n) {
         int out = s.outputSize(), hs = s.hiddenSize();
         List<double[]> r = new ArrayList<>();
         try (Tensor xt = be.upload(p, rows(x, T, IN, r0, n), T, n, IN);
@@ -98,7 +115,7 @@ class VectorStepTest {
              Tensor y = be.allocate(p, T, n, out);
              Tensor dyt = be.upload(p, rows(dy, T, out, r0, n), T, n, out);
              Tensor dx = be.allocate(p, T, n, IN)) {
-            Sweep sw = new Sweep(xt, h, c, null, false);
+            Sweep sw = new Sweep(xt, h, c, len == null ? null : java.util.Arrays.copyOfRange(len, r0, r0 + n), reverse);
             try (SweepResult f = be.forward(layer, sw, y, 0, true)) {
                 r.add(y.toDoubleArray());
                 r.add(f.hN().toDoubleArray());
@@ -108,6 +125,11 @@ class VectorStepTest {
                     r.add(g.dh0().toDoubleArray());
                     r.add(g.dc0() != null ? g.dc0().toDoubleArray() : null);
                 }
+            }
+            try (SweepResult f = be.forward(layer, sw, y, 0, false)) {
+                r.add(y.toDoubleArray());
+                r.add(f.hN().toDoubleArray());
+                r.add(f.cN() != null ? f.cN().toDoubleArray() : null);
             }
         }
         return r;
