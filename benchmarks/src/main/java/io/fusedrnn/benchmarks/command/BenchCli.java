@@ -154,7 +154,7 @@ public final class BenchCli implements Callable<Integer> {
 
     @Option(names = "--shapes", order = 2, paramLabel = "latency,batch,large",
             description = "standard shapes and/or custom B=..,T=..,I=..,H=.. (default: all three: latency B1 T100 I=H256, "
-                    + "batch B64 T50 512, large B256 T25 1024)")
+                    + "batch B64 T50 512, large B256 T25 1024; ragged, B64 T20..80 I64 H256 with per-row lengths, only when named)")
     void shapes(String value) {
         try {
             shapes = List.copyOf(new LinkedHashSet<>(BenchShape.parseList(value)));

@@ -78,7 +78,7 @@ public final class BackendContender implements Contender {
                 closeAll(made); // a failed setup (out of device memory) leaves nothing behind
                 throw e;
             }
-            sweep = Sweep.of(x);
+            sweep = new Sweep(x, null, null, c.shape().lengths(), false);
         }
 
         private static <T extends AutoCloseable> T keep(List<AutoCloseable> made, T t) {

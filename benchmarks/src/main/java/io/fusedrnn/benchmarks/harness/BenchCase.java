@@ -11,9 +11,13 @@ public record BenchCase(BenchCell cell, BenchShape shape, Precision precision, M
         return cell.spec(shape.inputSize(), shape.hiddenSize());
     }
 
-    /** FLOPs of one timed run (training counts 3x the forward, as docs/DESIGN.md, Performance model does). */
+    /**
+     * FLOPs of one timed run (training counts 3x the forward, as docs/DESIGN.md, Performance model
+     * does); a ragged shape counts only its real steps.
+     */
     public double flops() {
-        return spec().forwardFlops(shape.steps(), shape.batch()) * mode.flopFactor();
+        double real = (double) shape.realSteps() / ((long) shape.steps() * shape.batch());
+        return spec().forwardFlops(shape.steps(), shape.batch()) * mode.flopFactor() * real;
     }
 
     /** {@code lstm latency}. */

@@ -5,12 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * One benchmark problem size: batch B, steps T, input size I, hidden size H, under a name (the
  * standard shapes of docs/DESIGN.md, Performance model, or {@code B=..,T=..,I=..,H=..} for a custom one).
+ * A ragged shape ({@code minSteps < steps}) gives its rows lengths drawn from minSteps..T (the first
+ * row runs all T), as the batches of a server or a Spark task are: its FLOPs count the real steps.
  */
-public record BenchShape(String name, int batch, int steps, int inputSize, int hiddenSize) {
+public record BenchShape(String name, int batch, int steps, int inputSize, int hiddenSize, int minSteps) {
 
     /** latency: one sequence, long; the recurrent weights must stay close to the arithmetic. */
     public static final BenchShape LATENCY = new BenchShape("latency", 1, 100, 256, 256);
@@ -18,18 +21,53 @@ public record BenchShape(String name, int batch, int steps, int inputSize, int h
     public static final BenchShape BATCH = new BenchShape("batch", 64, 50, 512, 512);
     /** large: GEMM-bound, big batch and wide layers. */
     public static final BenchShape LARGE = new BenchShape("large", 256, 25, 1024, 1024);
+    /**
+     * ragged: a serving batch (issue 14's model, I=64 H=256) of 64 rows with lengths 20..80. Not run
+     * by default; ONNX Runtime takes the lengths as sequence_lens, oneDNN's RNN has none.
+     */
+    public static final BenchShape RAGGED = new BenchShape("ragged", 64, 80, 64, 256, 20);
 
     /** The standard shapes in the order they are run by default. */
     public static final List<BenchShape> STANDARD = List.of(LATENCY, BATCH, LARGE);
+    /** Every named shape: the standard ones, then those run only when asked for. */
+    public static final List<BenchShape> NAMED = List.of(LATENCY, BATCH, LARGE, RAGGED);
 
     /** What --shapes accepts, for error messages. */
-    public static final String EXPECTED = "a comma list of latency, batch, large or B=..,T=..,I=..,H=..";
+    public static final String EXPECTED = "a comma list of latency, batch, large, ragged or B=..,T=..,I=..,H=..";
 
     public BenchShape {
-        if (batch < 1 || steps < 1 || inputSize < 1 || hiddenSize < 1) {
-            throw new IllegalArgumentException("shape sizes must be >= 1, found B=" + batch + " T=" + steps
-                    + " I=" + inputSize + " H=" + hiddenSize);
+        if (batch < 1 || steps < 1 || inputSize < 1 || hiddenSize < 1 || minSteps < 1 || minSteps > steps) {
+            throw new IllegalArgumentException("shape sizes must be >= 1 (and the shortest length at most T), found B=" + batch + " T=" + steps
+                    + " I=" + inputSize + " H=" + hiddenSize + " shortest " + minSteps);
         }
+    }
+
+    /** A shape whose rows all run T steps. */
+    public BenchShape(String name, int batch, int steps, int inputSize, int hiddenSize) {
+        this(name, batch, steps, inputSize, hiddenSize, steps);
+    }
+
+    /** Whether rows have lengths of their own. */
+    public boolean ragged() {
+        return minSteps < steps;
+    }
+
+    /** Each row's length, the same on every call (row 0 runs all T), or null when every row runs T. */
+    public int[] lengths() {
+        if (!ragged()) return null;
+        SplittableRandom rnd = new SplittableRandom(0x1E46L * 31 + batch * 7919L + steps);
+        int[] len = new int[batch];
+        for (int b = 0; b < batch; b++) len[b] = b == 0 ? steps : rnd.nextInt(minSteps, steps + 1);
+        return len;
+    }
+
+    /** The (step, row) pairs computed: Σ lengths, or T·B. */
+    public long realSteps() {
+        int[] len = lengths();
+        if (len == null) return (long) steps * batch;
+        long n = 0;
+        for (int l : len) n += l;
+        return n;
     }
 
     /** True for the standard {@code large} shape (the scalar reference is left out of it by default). */
@@ -37,9 +75,9 @@ public record BenchShape(String name, int batch, int steps, int inputSize, int h
         return this.equals(LARGE);
     }
 
-    /** {@code B1 T100 I256 H256}. */
+    /** {@code B1 T100 I256 H256}, or {@code B64 T20..80 I64 H256} for a ragged shape. */
     public String dims() {
-        return "B" + batch + " T" + steps + " I" + inputSize + " H" + hiddenSize;
+        return "B" + batch + " T" + (ragged() ? minSteps + ".." : "") + steps + " I" + inputSize + " H" + hiddenSize;
     }
 
     /**
@@ -79,7 +117,7 @@ public record BenchShape(String name, int batch, int steps, int inputSize, int h
     }
 
     private static BenchShape standard(String name) {
-        for (BenchShape s : STANDARD) if (s.name.equalsIgnoreCase(name)) return s;
+        for (BenchShape s : NAMED) if (s.name.equalsIgnoreCase(name)) return s;
         throw new IllegalArgumentException("'" + name + "'");
     }
 

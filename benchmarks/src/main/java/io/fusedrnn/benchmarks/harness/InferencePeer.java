@@ -8,17 +8,19 @@ import io.fusedrnn.Precision;
  * for the cases it cannot run, and a setup failure as one line that names the peer.
  */
 public abstract class InferencePeer implements Contender {
-    private final String name, noTraining, noFp64;
+    private final String name, noTraining, noFp64, noLengths;
 
     /**
      * @param name       the peer's name in tables ({@code onnxruntime})
      * @param noTraining why it cannot run a training step
      * @param noFp64     why it cannot run fp64
+     * @param noLengths  why it cannot run rows of different lengths, or null when it can
      */
-    protected InferencePeer(String name, String noTraining, String noFp64) {
+    protected InferencePeer(String name, String noTraining, String noFp64, String noLengths) {
         this.name = name;
         this.noTraining = noTraining;
         this.noFp64 = noFp64;
+        this.noLengths = noLengths;
     }
 
     @Override
@@ -35,6 +37,7 @@ public abstract class InferencePeer implements Contender {
     public final String cannotRun(BenchCase c) {
         if (c.mode() == Mode.TRAIN) return noTraining;
         if (c.precision() != Precision.FP32) return noFp64;
+        if (c.shape().ragged()) return noLengths;
         return null;
     }
 

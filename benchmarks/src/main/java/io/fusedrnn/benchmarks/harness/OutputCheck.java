@@ -19,6 +19,7 @@ import io.fusedrnn.reference.ReferenceBackend;
  * when the corner is the whole problem), and then, on the whole output, with a trusted contender.
  * In training mode dx and dh0 are checked alike: on the first {@link #GRADIENT_ROWS} rows over all
  * steps (a row's input gradients depend only on that row), then in whole against the trusted one.
+ * A ragged shape's rows keep their lengths in both reference runs (cut to the corner's steps).
  */
 public final class OutputCheck {
     /** Steps and rows of the corner run by the float64 reference (cheap even on the large shape). */
@@ -47,7 +48,7 @@ public final class OutputCheck {
              PreparedLayer layer = ref.prepare(p.weights(), Precision.FP64);
              Tensor xt = ref.upload(Precision.FP64, x, steps, rows, in);
              Tensor y = ref.allocate(Precision.FP64, steps, rows, width);
-             SweepResult r = ref.forward(layer, Sweep.of(xt), y, 0, false)) {
+             SweepResult r = ref.forward(layer, new Sweep(xt, null, null, lengths(rows, steps), false), y, 0, false)) {
             refY = y.toDoubleArray();
             refH = r.hN().toDoubleArray();
         }
@@ -94,11 +95,20 @@ public final class OutputCheck {
              Tensor y = ref.allocate(Precision.FP64, steps, r, width);
              Tensor dyt = ref.upload(Precision.FP64, dy, steps, r, width);
              Tensor dx = ref.allocate(Precision.FP64, steps, r, in);
-             SweepResult fwd = ref.forward(layer, Sweep.of(xt), y, 0, true);
-             Gradients g = ref.backward(layer, Sweep.of(xt), fwd.reserve(), dyt, 0, null, null, dx)) {
+             SweepResult fwd = ref.forward(layer, new Sweep(xt, null, null, lengths(r, steps), false), y, 0, true);
+             Gradients g = ref.backward(layer, new Sweep(xt, null, null, lengths(r, steps), false), fwd.reserve(), dyt, 0, null, null, dx)) {
             refDx = dx.toDoubleArray();
             refDh0 = g.dh0().toDoubleArray();
         }
+    }
+
+    /** The first n rows' lengths cut to the first {@code steps} steps, or null when every row runs them all. */
+    private int[] lengths(int n, int steps) {
+        int[] all = problem.benchCase().shape().lengths();
+        if (all == null) return null;
+        int[] len = new int[n];
+        for (int b = 0; b < n; b++) len[b] = Math.min(all[b], steps);
+        return len;
     }
 
     /** Worst relative L2 error of the whole dx and dh0 against another contender's. */

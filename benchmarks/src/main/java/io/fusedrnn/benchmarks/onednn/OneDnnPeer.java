@@ -67,7 +67,8 @@ public final class OneDnnPeer extends InferencePeer {
     /** Loads oneDNN's natives and opens a CPU engine; {@link BackendUnavailableException} if they do not load. */
     public OneDnnPeer() {
         super("onednn", "the oneDNN peer times forward inference only",
-                "oneDNN's CPU RNN primitives run fp32 (and low precisions), not fp64");
+                "oneDNN's CPU RNN primitives run fp32 (and low precisions), not fp64",
+                "oneDNN's RNN primitives have no per-row lengths (every row would run T steps and end in the wrong h_n)");
         if (System.getenv("OMP_WAIT_POLICY") == null) setEnvironment("GOMP_SPINCOUNT", SPIN_COUNT); // read when libgomp loads
         try {
             eng = new engine(engine.kind.cpu, 0);

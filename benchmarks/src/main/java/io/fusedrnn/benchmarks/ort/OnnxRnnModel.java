@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
 
 /**
  * Builds a one-node ONNX model (an LSTM or GRU operator, forward direction) from fusedrnn's
- * PyTorch-layout weights, as protobuf bytes ONNX Runtime can load. Inputs: X [T, B, I]; outputs:
+ * PyTorch-layout weights, as protobuf bytes ONNX Runtime can load. Inputs: X [T, B, I] (and
+ * sequence_lens [B], int32, when asked for); outputs:
  * Y [T, 1, B, H], Y_h [1, B, H] (and Y_c for LSTM), with T and B left symbolic.
  *
  * <p>Gate order: PyTorch stacks LSTM blocks i, f, g, o and ONNX i, o, f, c; PyTorch GRU r, z, n and
@@ -27,15 +28,15 @@ public final class OnnxRnnModel {
     private static final int IR_VERSION = 8;
     private static final int OPSET = 17;
     // onnx.proto TensorProto.DataType
-    private static final int FLOAT = 1, DOUBLE = 11;
+    private static final int FLOAT = 1, INT32 = 6, DOUBLE = 11;
     // onnx.proto AttributeProto.AttributeType
     private static final int ATTR_INT = 2, ATTR_STRING = 3;
 
     private OnnxRnnModel() {
     }
 
-    /** The model's bytes; weights are rounded to float32 for {@code FP32}. */
-    public static byte[] build(LayerWeights w, Precision precision) {
+    /** The model's bytes; weights are rounded to float32 for {@code FP32}; with {@code lengths} it takes sequence_lens. */
+    public static byte[] build(LayerWeights w, Precision precision, boolean lengths) {
         LayerSpec s = w.spec();
         if (s.projSize() > 0) throw new FusedRnnException("onnx model: ONNX LSTM has no projection, found proj size " + s.projSize());
         int type = precision == Precision.FP32 ? FLOAT : DOUBLE;
@@ -46,8 +47,9 @@ public final class OnnxRnnModel {
         System.arraycopy(reorder(w.bHh(), order, h, 1), 0, bias, rows, rows);
 
         ProtoWriter node = new ProtoWriter()
-                .string(1, "X").string(1, "W").string(1, "R").string(1, "B")   // input
-                .string(2, "Y").string(2, "Y_h");                              // output
+                .string(1, "X").string(1, "W").string(1, "R").string(1, "B");  // input
+        if (lengths) node.string(1, "sequence_lens");
+        node.string(2, "Y").string(2, "Y_h");                                  // output
         if (s.cell() == Cell.LSTM) node.string(2, "Y_c");
         node.string(3, "rnn").string(4, s.cell() == Cell.LSTM ? "LSTM" : "GRU")  // name, op_type
                 .message(5, intAttribute("hidden_size", h))
@@ -61,9 +63,9 @@ public final class OnnxRnnModel {
                 .message(5, tensor("W", type, reorder(w.wIh(), order, h, s.inputSize()), 1, rows, s.inputSize()))
                 .message(5, tensor("R", type, reorder(w.wHh(), order, h, s.outputSize()), 1, rows, s.outputSize()))
                 .message(5, tensor("B", type, bias, 1, 2L * rows))
-                .message(11, valueInfo("X", type, "T", "B", s.inputSize()))
-                .message(12, valueInfo("Y", type, "T", 1, "B", h))
-                .message(12, valueInfo("Y_h", type, 1, "B", h));
+                .message(11, valueInfo("X", type, "T", "B", s.inputSize()));
+        if (lengths) graph.message(11, valueInfo("sequence_lens", INT32, "B"));
+        graph.message(12, valueInfo("Y", type, "T", 1, "B", h)).message(12, valueInfo("Y_h", type, 1, "B", h));
         if (s.cell() == Cell.LSTM) graph.message(12, valueInfo("Y_c", type, 1, "B", h));
 
         return new ProtoWriter()

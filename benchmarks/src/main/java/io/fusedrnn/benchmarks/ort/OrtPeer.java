@@ -14,6 +14,7 @@ import io.fusedrnn.benchmarks.harness.Trial;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Map;
 
 /**
@@ -26,7 +27,8 @@ public final class OrtPeer extends InferencePeer {
     private final int threads;
 
     public OrtPeer() {
-        super("onnxruntime", "ONNX Runtime's LSTM/GRU operators run inference only", "ONNX Runtime's CPU LSTM/GRU kernels are float32 only");
+        super("onnxruntime", "ONNX Runtime's LSTM/GRU operators run inference only", "ONNX Runtime's CPU LSTM/GRU kernels are float32 only",
+                null); // per-row lengths are the operators' sequence_lens
         env = OrtEnvironment.getEnvironment();
         threads = Runtime.getRuntime().availableProcessors();
     }
@@ -50,7 +52,8 @@ public final class OrtPeer extends InferencePeer {
     private final class OrtTrial implements Trial {
         private final OrtSession session;
         private final OrtSession.SessionOptions options;
-        private final OnnxTensor x;
+        private final OnnxTensor x, lengths;
+        private final Map<String, OnnxTensor> inputs;
 
         OrtTrial(Problem p) throws OrtException {
             BenchCase c = p.benchCase();
@@ -62,18 +65,21 @@ public final class OrtPeer extends InferencePeer {
             // Spin while Run() works (ORT's default speed), stop when it returns: an idle pool that keeps
             // spinning would take a core from the next contender in this process.
             options.addConfigEntry("session.force_spinning_stop", "1");
-            session = env.createSession(OnnxRnnModel.build(p.weights(), c.precision()), options);
+            int[] len = c.shape().lengths();
+            session = env.createSession(OnnxRnnModel.build(p.weights(), c.precision(), len != null), options);
             long[] shape = {p.steps(), p.batch(), c.shape().inputSize()};
             if (c.precision() == Precision.FP32) {
                 x = OnnxTensor.createTensor(env, FloatBuffer.wrap(p.floatX()), shape);
             } else {
                 x = OnnxTensor.createTensor(env, DoubleBuffer.wrap(p.x()), shape);
             }
+            lengths = len == null ? null : OnnxTensor.createTensor(env, IntBuffer.wrap(len), new long[] {len.length});
+            inputs = lengths == null ? Map.of("X", x) : Map.of("X", x, "sequence_lens", lengths);
         }
 
         @Override
         public Outputs outputs() {
-            try (OrtSession.Result r = session.run(Map.of("X", x))) {
+            try (OrtSession.Result r = session.run(inputs)) {
                 return new Outputs(doubles(r, "Y"), doubles(r, "Y_h"));
             } catch (OrtException e) {
                 throw new FusedRnnException("onnxruntime: " + e.getMessage(), e);
@@ -82,7 +88,7 @@ public final class OrtPeer extends InferencePeer {
 
         @Override
         public void run() {
-            try (OrtSession.Result r = session.run(Map.of("X", x))) {
+            try (OrtSession.Result r = session.run(inputs)) {
                 doubles(r, "Y_h");
             } catch (OrtException e) {
                 throw new FusedRnnException("onnxruntime: " + e.getMessage(), e);
@@ -112,6 +118,7 @@ public final class OrtPeer extends InferencePeer {
         @Override
         public void close() {
             x.close();
+            if (lengths != null) lengths.close();
             try {
                 session.close();
             } catch (OrtException e) {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +25,26 @@ class BenchShapeTest {
         assertEquals(BenchShape.LATENCY, s.get(0));
         assertEquals(new BenchShape("B=2,T=5,I=8,H=16", 2, 5, 8, 16), s.get(1));
         assertEquals(1, s.get(2).hiddenSize());
+    }
+
+    @Test
+    void theRaggedShapeHasFixedLengthsInItsRangeAndCountsOnlyItsRealSteps() {
+        BenchShape r = BenchShape.parseList("ragged").get(0);
+        assertEquals(BenchShape.RAGGED, r);
+        assertTrue(r.ragged() && !BenchShape.BATCH.ragged());
+        int[] len = r.lengths();
+        assertArrayEquals(len, r.lengths(), "the same lengths on every call");
+        assertEquals(r.steps(), len[0], "row 0 runs all T");
+        long sum = 0;
+        for (int l : len) {
+            assertTrue(l >= 20 && l <= 80, "length " + l);
+            sum += l;
+        }
+        assertEquals(sum, r.realSteps());
+        assertEquals("B64 T20..80 I64 H256", r.dims());
+        assertEquals(null, BenchShape.BATCH.lengths());
+        BenchCase c = new BenchCase(BenchCell.LSTM, r, io.fusedrnn.Precision.FP32, Mode.INFER);
+        assertEquals(c.spec().forwardFlops(80, 64) * sum / (80.0 * 64), c.flops(), 1e-6 * c.flops());
     }
 
     @Test

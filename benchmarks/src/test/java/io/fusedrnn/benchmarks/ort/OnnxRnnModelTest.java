@@ -15,6 +15,7 @@ import io.fusedrnn.reference.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Map;
 import java.util.Random;
 
@@ -33,6 +34,13 @@ class OnnxRnnModelTest {
         check(LayerSpec.gru(I, H, true), 12);
     }
 
+    /** With sequence_lens (the bench's ragged shape): y is zero past each row's length and h_n is its last valid step, as ours. */
+    @Test
+    void modelsWithSequenceLengthsMatchTheReference() throws Exception {
+        check(LayerSpec.lstm(I, H), 14, new int[] {T, 2, 5});
+        check(LayerSpec.gru(I, H, true), 15, new int[] {3, T, 1});
+    }
+
     @Test
     void gruResetBeforeLinearModelMatchesTheReference() throws Exception {
         check(LayerSpec.gru(I, H, false), 13);
@@ -43,6 +51,10 @@ class OnnxRnnModelTest {
      * y and h_n agree to float32 rounding. ONNX Runtime's CPU LSTM/GRU kernels are float32 only.
      */
     private static void check(LayerSpec spec, long seed) throws Exception {
+        check(spec, seed, null);
+    }
+
+    private static void check(LayerSpec spec, long seed, int[] lengths) throws Exception {
         LayerWeights w = LayerWeights.random(spec, seed);
         double[] x = new double[T * B * I];
         Random rnd = new Random(seed);
@@ -53,16 +65,17 @@ class OnnxRnnModelTest {
              PreparedLayer layer = ref.prepare(w, Precision.FP32);
              Tensor xt = ref.upload(Precision.FP32, x, T, B, I);
              Tensor y = ref.allocate(Precision.FP32, T, B, H);
-             SweepResult r = ref.forward(layer, Sweep.of(xt), y, 0, false)) {
+             SweepResult r = ref.forward(layer, new Sweep(xt, null, null, lengths, false), y, 0, false)) {
             refY = y.toDoubleArray();
             refH = r.hN().toDoubleArray();
         }
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-             OrtSession s = env.createSession(OnnxRnnModel.build(w, Precision.FP32), o);
+             OrtSession s = env.createSession(OnnxRnnModel.build(w, Precision.FP32, lengths != null), o);
              OnnxTensor xt = OnnxTensor.createTensor(env, FloatBuffer.wrap(floats(x)), new long[] {T, B, I});
-             OrtSession.Result r = s.run(Map.of("X", xt))) {
+             OnnxTensor lt = lengths == null ? null : OnnxTensor.createTensor(env, IntBuffer.wrap(lengths), new long[] {B});
+             OrtSession.Result r = s.run(lt == null ? Map.of("X", xt) : Map.of("X", xt, "sequence_lens", lt))) {
             double[] y = doubles(r, "Y"), h = doubles(r, "Y_h");
             double e = Math.max(OutputCheck.relL2(y, refY), OutputCheck.relL2(h, refH));
             assertTrue(e < 1e-5, spec.describe() + " seed " + seed + ": ONNX Runtime differs from the reference by rel L2 " + e);
