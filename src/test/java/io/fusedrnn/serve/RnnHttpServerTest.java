@@ -133,6 +133,7 @@ class RnnHttpServerTest {
             }
         }
         assertEquals(before + requests.size(), server.answered(200), "every request answered once");
+        assertFrontEndIdle(service);
     }
 
     @Test
@@ -172,6 +173,17 @@ class RnnHttpServerTest {
         assertEquals(404, missing.statusCode());
         assertEquals("path: expected /v1/infer, /health or /metrics, found /v2/infer", JSON.readTree(missing.body()).get("error").asText());
         assertEquals(405, send(server, "POST", "/metrics", "{}").statusCode());
+        assertFrontEndIdle(service);
+    }
+
+    /**
+     * Every exchange the server counted as front-end work (RnnService#frontEndWork) was counted out
+     * again: a count left above zero would make the batcher hold every later batch.
+     */
+    static void assertFrontEndIdle(RnnService s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); // the last exchange's task may still be ending
+        while (s.frontEndWork.get() != 0 && System.nanoTime() < deadline) Thread.sleep(1);
+        assertEquals(0, s.frontEndWork.get(), "front-end work counted in and out");
     }
 
     private static String abbreviate(String s) {
