@@ -39,8 +39,10 @@ import java.util.Random;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * io.fusedrnn.benchmarks.serve.ServeBenchmark [short] [seconds=S] [warmup=S] [rounds=R] [backend=B]
- * [only=in-process|http] [clients=1,8,64] [policies] [httpclient]}; {@code short} is 2 s per run,
- * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute. Old form: {@code [seconds] [rounds] [backend]}.
+ * [only=in-process|http] [clients=1,8,64] [policies] [httpclient] [hold=MS,…]}; {@code short} is 2 s per run,
+ * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute; {@code hold=0} adds, beside each
+ * HTTP row, one with that {@link ServiceOptions#maxHold} (an A/B of the hold in one run). Old form:
+ * {@code [seconds] [rounds] [backend]}.
  */
 public final class ServeBenchmark {
     private static final int I = 64, H = 256, T_MIN = 20, T_MAX = 80, POOL = 512;
