@@ -14,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Scores sequences as they arrive, batching concurrent requests into one sweep: the in-process
@@ -151,6 +152,7 @@ public final class RnnService implements AutoCloseable {
             long deadline = first.queuedNanos() + maxWait;
             long holdUntil = System.nanoTime() + Math.min(maxHold, lastBatchNanos), busyAt = 0;
             boolean busy = false;
+            LongAdder launch = stats.launchedFull;
             while (batch.size() < options.maxBatch()) {
                 Pending next = queue.poll();
                 if (next == null) {
@@ -162,7 +164,10 @@ public final class RnnService implements AutoCloseable {
                     }
                     boolean hold = busy && now - holdUntil < 0 && now - busyAt < SETTLE_NANOS;
                     long wait = Math.max(deadline - now, hold ? Math.min(HOLD_POLL_NANOS, holdUntil - now) : 0);
-                    if (wait <= 0) break;
+                    if (wait <= 0) {
+                        launch = !busy ? stats.launchedWaited : now - holdUntil >= 0 ? stats.launchedBound : stats.launchedIdle;
+                        break;
+                    }
                     try {
                         next = queue.poll(wait, TimeUnit.NANOSECONDS);
                     } catch (InterruptedException e) {
@@ -172,6 +177,7 @@ public final class RnnService implements AutoCloseable {
                 }
                 if (!skipped(next)) batch.add(next);
             }
+            launch.increment();
             long start = System.nanoTime();
             runBatch(batch);
             lastBatchNanos = System.nanoTime() - start;

@@ -200,7 +200,7 @@ class RnnHttpServerTest {
         HttpResponse<String> m = send(server, "GET", "/metrics", null);
         assertEquals(200, m.statusCode());
         assertEquals("text/plain; version=0.0.4; charset=utf-8", m.headers().firstValue("Content-Type").orElse(""));
-        Pattern sample = Pattern.compile("(fusedrnn_[a-z_]+)(\\{(code|le)=\"([^\"]+)\"\\})? (\\S+)");
+        Pattern sample = Pattern.compile("(fusedrnn_[a-z_]+)(\\{(code|le|started)=\"([^\"]+)\"\\})? (\\S+)");
         Map<String, String> types = new HashMap<>();
         Map<String, Double> values = new HashMap<>();
         double lastBucket = -1;
@@ -236,6 +236,9 @@ class RnnHttpServerTest {
         assertEquals(1.0, values.get("fusedrnn_http_in_flight"), "the metrics request itself");
         assertEquals(values.get("fusedrnn_batch_size_count"), values.get("fusedrnn_batch_size_bucket{+Inf}"));
         assertEquals(values.get("fusedrnn_requests_total"), values.get("fusedrnn_queue_seconds_count"));
+        double batches = 0;
+        for (String why : List.of("full", "max_wait", "front_end_idle", "hold_limit")) batches += values.get("fusedrnn_batches_total{" + why + "}");
+        assertTrue(batches >= 1 && batches <= values.get("fusedrnn_sweeps_total"), "each batch counted once, by why it started: " + m.body());
     }
 
     @Test

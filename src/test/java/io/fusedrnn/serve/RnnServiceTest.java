@@ -214,6 +214,7 @@ class RnnServiceTest {
             first.get(10, TimeUnit.SECONDS);
             second.get(10, TimeUnit.SECONDS);
             assertEquals(2, service.stats().counts().sweeps(), "the request submitted during the hold joined the held batch");
+            assertEquals(new ServiceStats.Launches(0, 1, 1, 0), service.stats().launches(), "the slow batch by max wait, the held one once the front end was idle");
 
             service.frontEndWork.incrementAndGet(); // stuck above zero: the previous batch (two short rows) bounds the hold
             long t1 = System.nanoTime();
@@ -221,6 +222,7 @@ class RnnServiceTest {
             assertTrue(System.nanoTime() - t1 < 5e9, "held " + (System.nanoTime() - t1) / 1e6 + " ms, expected about the previous batch's time");
             service.close();
             assertEquals(4, service.stats().counts().answered());
+            assertEquals(new ServiceStats.Launches(0, 1, 1, 1), service.stats().launches(), "the third batch held to the limit");
 
             RnnService never = new RnnService(rnn, new ServiceOptions(8, Duration.ZERO, 10, 8, Duration.ZERO));
             never.submit(ServeFixtures.matrix(r, 2000, 64)).get(30, TimeUnit.SECONDS);
