@@ -47,7 +47,7 @@ public final class ServeCommand implements Callable<Integer> {
     double maxWaitMs;
     @Option(names = "--sweep-cost", defaultValue = "64", description = "a sweep's fixed cost in rows: batches sorted by length split where padding costs more; 64 keeps a batch of 64 in one sweep (default: ${DEFAULT-VALUE})")
     int sweepCost;
-    @Option(names = "--max-hold-ms", defaultValue = "20", description = "how long a ready batch may wait while the server is still reading requests or writing answers, at most the previous batch's time; 0: never (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-hold-ms", defaultValue = "50", description = "how long a ready batch may wait while the server is still reading requests or writing answers, at most the previous batch's time; 0: never (default: ${DEFAULT-VALUE})")
     double maxHoldMs;
     @Option(names = "--queue", defaultValue = "10000", description = "most requests waiting; more get 503 (default: ${DEFAULT-VALUE})")
     int queue;

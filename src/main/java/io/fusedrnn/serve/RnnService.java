@@ -151,7 +151,7 @@ public final class RnnService implements AutoCloseable {
             batch.add(first);
             long deadline = first.queuedNanos() + maxWait;
             long holdUntil = System.nanoTime() + Math.min(maxHold, lastBatchNanos), busyAt = 0;
-            boolean busy = false;
+            boolean busy = false, held = false; // held: waited past the deadline for the front end
             LongAdder launch = stats.launchedFull;
             while (batch.size() < options.maxBatch()) {
                 Pending next = queue.poll();
@@ -165,9 +165,10 @@ public final class RnnService implements AutoCloseable {
                     boolean hold = busy && now - holdUntil < 0 && now - busyAt < SETTLE_NANOS;
                     long wait = Math.max(deadline - now, hold ? Math.min(HOLD_POLL_NANOS, holdUntil - now) : 0);
                     if (wait <= 0) {
-                        launch = !busy ? stats.launchedWaited : now - holdUntil >= 0 ? stats.launchedBound : stats.launchedIdle;
+                        launch = !held ? stats.launchedWaited : now - holdUntil >= 0 ? stats.launchedBound : stats.launchedIdle;
                         break;
                     }
+                    held |= hold && deadline - now <= 0;
                     try {
                         next = queue.poll(wait, TimeUnit.NANOSECONDS);
                     } catch (InterruptedException e) {

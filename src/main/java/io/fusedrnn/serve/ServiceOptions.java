@@ -24,9 +24,9 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
     /**
      * The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 64 rows (so a
      * batch of up to 64 runs as one sweep; measured: benchmarks/RESULTS.md, "Serving, round 3"), hold
-     * up to 20 ms ("Serving, round 5").
+     * up to 50 ms and the previous batch's time ("Serving, round 5").
      */
-    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64, Duration.ofMillis(20));
+    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64, Duration.ofMillis(50));
 
     /** Checks each field; a bad one is a {@link FusedRnnException} naming it. */
     public ServiceOptions {
@@ -46,7 +46,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @param sweepCost     the fixed cost of one sweep in rows
      */
     public ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost) {
-        this(maxBatch, maxWait, queueCapacity, sweepCost, Duration.ofMillis(20));
+        this(maxBatch, maxWait, queueCapacity, sweepCost, Duration.ofMillis(50));
     }
 
     /**
