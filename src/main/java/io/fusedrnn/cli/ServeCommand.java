@@ -47,6 +47,8 @@ public final class ServeCommand implements Callable<Integer> {
     double maxWaitMs;
     @Option(names = "--sweep-cost", defaultValue = "64", description = "a sweep's fixed cost in rows: batches sorted by length split where padding costs more; 64 keeps a batch of 64 in one sweep (default: ${DEFAULT-VALUE})")
     int sweepCost;
+    @Option(names = "--max-hold-ms", defaultValue = "50", description = "how long a ready batch may wait while the server is still reading requests or writing answers, at most the previous batch's time; 0: never (default: ${DEFAULT-VALUE})")
+    double maxHoldMs;
     @Option(names = "--queue", defaultValue = "10000", description = "most requests waiting; more get 503 (default: ${DEFAULT-VALUE})")
     int queue;
     @Option(names = "--timeout-ms", defaultValue = "30000", description = "per-request limit; later answers are 504 (default: ${DEFAULT-VALUE})")
@@ -79,7 +81,8 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxWaitMs < 0 || Double.isNaN(maxWaitMs)) throw new FusedRnnException("--max-wait-ms: expected >= 0, found " + maxWaitMs);
         if (timeoutMs < 1) throw new FusedRnnException("--timeout-ms: expected >= 1, found " + timeoutMs);
         if (maxBodyMb < 1) throw new FusedRnnException("--max-body-mb: expected >= 1, found " + maxBodyMb);
-        ServiceOptions so = new ServiceOptions(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), queue, sweepCost);
+        if (maxHoldMs < 0 || Double.isNaN(maxHoldMs)) throw new FusedRnnException("--max-hold-ms: expected >= 0, found " + maxHoldMs);
+        ServiceOptions so = new ServiceOptions(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), queue, sweepCost, Duration.ofNanos((long) (maxHoldMs * 1e6)));
         HttpOptions ho = new HttpOptions(host, port, (long) maxBodyMb << 20, maxSteps, Duration.ofMillis(timeoutMs));
         RnnModel model = RnnModel.load(weights, LoadOptions.prefix(prefix));
         Backend be = Backends.open(backend);
@@ -113,7 +116,7 @@ public final class ServeCommand implements Callable<Integer> {
                 Runtime.getRuntime().halt(0);
             }));
             err.println("fusedrnn serve: " + model.config().describe() + " on " + be.name() + " " + p + " (" + be.description() + "), max batch "
-                    + maxBatch + ", max wait " + maxWaitMs + " ms, queue " + queue);
+                    + maxBatch + ", max wait " + maxWaitMs + " ms, max hold " + maxHoldMs + " ms, queue " + queue);
             out.println("listening on " + server.url());
             out.flush();
             stopped.await();

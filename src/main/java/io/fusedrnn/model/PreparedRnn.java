@@ -22,15 +22,22 @@ import java.util.List;
  * between layers. The [L·D, B, n] state tensors are split and joined by copies on the backend; no
  * state travels through the host.
  *
- * <p>Threads: a prepared model holds no per-call state, so several threads may call it at once (the
- * backend runs their sweeps one at a time); a {@link RnnStream} or {@link RnnTrace} belongs to one thread.
+ * <p>Threads: a prepared model holds no per-call state (the scratch y of {@link #forwardStates} is held
+ * by one call at a time), so several threads may call it at once (the backend runs their sweeps one at
+ * a time); a {@link RnnStream} or {@link RnnTrace} belongs to one thread.
  */
 public final class PreparedRnn implements AutoCloseable {
     private final RnnConfig config;
     private final Backend backend;
     private final Precision precision;
     private final PreparedLayer[] layers;
+    /** The last layer's y of {@link #forwardStates}, kept for its next call of the same shape. */
+    private final ScratchTensors scratchY = new ScratchTensors(SCRATCH_KEPT, SCRATCH_MAX_BYTES);
     private boolean closed;
+
+    /** {@link #forwardStates} keeps up to this many y tensors (shapes), each of at most SCRATCH_MAX_BYTES. */
+    private static final int SCRATCH_KEPT = 4;
+    private static final long SCRATCH_MAX_BYTES = 16L << 20;
 
     private PreparedRnn(RnnConfig config, Backend backend, Precision precision, PreparedLayer[] layers) {
         this.config = config;
@@ -76,7 +83,24 @@ public final class PreparedRnn implements AutoCloseable {
      */
     public RnnOutput forward(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
         // in inference mode the trace holds nothing but its output (no reserves, inner layers freed)
-        return run(x, h0, c0, lengths, false).output;
+        return run(x, h0, c0, lengths, false, false).output;
+    }
+
+    /**
+     * Inference for the final states only: h_n and c_n as {@link #forward} computes them, and no y
+     * ({@link RnnOutput#y()} is null). The backends' sweeps still write the last layer's y; it goes
+     * into a scratch tensor that this model keeps for its next call of the same [T, B] (a few shapes,
+     * up to 16 MiB each, freed by {@link #close}), so a server that asks only for h_n allocates no y
+     * per call.
+     *
+     * @param x input [T, B, I]
+     * @param h0 initial hidden state [L·D, B, H_out], or null for zeros
+     * @param c0 initial cell state [L·D, B, H] (LSTM), or null for zeros
+     * @param lengths valid steps of each row, or null for all T
+     * @return h_n and c_n (null for GRU), new tensors the caller closes; y is null
+     */
+    public RnnOutput forwardStates(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
+        return run(x, h0, c0, lengths, false, true).output;
     }
 
     /**
@@ -117,7 +141,7 @@ public final class PreparedRnn implements AutoCloseable {
      * @return the trace for {@link #backward}
      */
     public RnnTrace forwardTraining(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
-        return run(x, h0, c0, lengths, true);
+        return run(x, h0, c0, lengths, true, false);
     }
 
     /**
@@ -208,12 +232,20 @@ public final class PreparedRnn implements AutoCloseable {
      * {@link #forward}, {@link #forwardTraining} and {@link RnnStream}; returns per-sweep results.
      */
     SweepResult[] runLayers(Tensor x, Tensor[] h0, Tensor[] c0, int[] lengths, boolean training, Tensor[] layerOutputs, Sweep[] sweeps) {
+        return runLayers(x, h0, c0, lengths, training, layerOutputs, sweeps, false);
+    }
+
+    /** {@link #runLayers}, the last layer's y from {@link #scratchY} when {@code scratchLast}. */
+    private SweepResult[] runLayers(Tensor x, Tensor[] h0, Tensor[] c0, int[] lengths, boolean training, Tensor[] layerOutputs, Sweep[] sweeps,
+                                    boolean scratchLast) {
         int steps = x.dim(0), batch = x.dim(1), d = config.directions(), out = config.outputSize();
         SweepResult[] results = new SweepResult[config.sweeps()];
         try {
             Tensor input = x;
             for (int layer = 0; layer < config.numLayers(); layer++) {
-                Tensor y = backend.allocate(precision, steps, batch, d * out);
+                Tensor y = scratchLast && layer == config.numLayers() - 1
+                        ? scratchY.take(backend, precision, steps, batch, d * out)
+                        : backend.allocate(precision, steps, batch, d * out);
                 layerOutputs[layer] = y;
                 for (int dir = 0; dir < d; dir++) {
                     int i = layer * d + dir;
@@ -246,7 +278,8 @@ public final class PreparedRnn implements AutoCloseable {
         States.check("x", x, backend, precision, x.shape());
     }
 
-    private RnnTrace run(Tensor x, Tensor h0, Tensor c0, int[] lengths, boolean training) {
+    /** The forward of every mode; with {@code noY} (inference only) y goes back to {@link #scratchY} and the output's y is null. */
+    private RnnTrace run(Tensor x, Tensor h0, Tensor c0, int[] lengths, boolean training, boolean noY) {
         checkInput(x, "T", "B", "");
         checkStates(x.dim(1), h0, c0);
         int n = config.sweeps();
@@ -263,13 +296,17 @@ public final class PreparedRnn implements AutoCloseable {
         Sweep[] sweeps = new Sweep[n];
         SweepResult[] res;
         try {
-            res = runLayers(x, h, c, lengths == null ? null : lengths.clone(), training, layerOutputs, sweeps);
+            res = runLayers(x, h, c, lengths == null ? null : lengths.clone(), training, layerOutputs, sweeps, noY);
         } catch (RuntimeException e) {
             States.close(initial);
             throw e;
         }
         Tensor y = layerOutputs[config.numLayers() - 1];
         layerOutputs[config.numLayers() - 1] = null;
+        if (noY) {
+            scratchY.giveBack(y);
+            y = null;
+        }
         Reserve[] reserves = new Reserve[n];
         Tensor[] hN = new Tensor[n], cN = new Tensor[n];
         for (int i = 0; i < n; i++) {
@@ -318,6 +355,7 @@ public final class PreparedRnn implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        scratchY.close();
         States.close(layers);
     }
 }

@@ -44,6 +44,12 @@ final class HttpMetrics {
         counter(b, "fusedrnn_cancelled_total", "Requests cancelled by their caller.", n.cancelled());
         counter(b, "fusedrnn_failed_total", "Requests whose sweep failed.", n.failed());
         counter(b, "fusedrnn_sweeps_total", "Batched sweeps run.", n.sweeps());
+        ServiceStats.Launches l = s.launches();
+        header(b, "fusedrnn_batches_total", "counter", "Batches started, by why: full, max wait over, held until the front end was idle, held to the limit.");
+        b.append("fusedrnn_batches_total{started=\"full\"} ").append(l.full()).append('\n');
+        b.append("fusedrnn_batches_total{started=\"max_wait\"} ").append(l.waited()).append('\n');
+        b.append("fusedrnn_batches_total{started=\"front_end_idle\"} ").append(l.idle()).append('\n');
+        b.append("fusedrnn_batches_total{started=\"hold_limit\"} ").append(l.bound()).append('\n');
         histogram(b, "fusedrnn_batch_size", "Rows per batched sweep.", s.batchRows());
         histogram(b, "fusedrnn_queue_seconds", "Seconds from submit to the start of the request's sweep.", s.queueSeconds());
         histogram(b, "fusedrnn_compute_seconds", "Seconds per sweep (upload, forward, download).", s.computeSeconds());

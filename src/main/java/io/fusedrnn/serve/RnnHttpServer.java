@@ -14,10 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -56,7 +56,23 @@ public final class RnnHttpServer implements AutoCloseable {
         this.options = options;
         this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
         this.threads = Executors.newVirtualThreadPerTaskExecutor();
-        server.setExecutor(threads);
+        // an exchange is front-end work from its dispatch to its end, except while its request is in
+        // the service (RnnService#frontEndWork; infer takes it out and puts it back)
+        server.setExecutor(task -> {
+            service.frontEndWork.incrementAndGet();
+            try {
+                threads.execute(() -> {
+                    try {
+                        task.run();
+                    } finally {
+                        service.frontEndWork.decrementAndGet();
+                    }
+                });
+            } catch (RuntimeException e) {
+                service.frontEndWork.decrementAndGet();
+                throw e;
+            }
+        });
         server.createContext("/", this::handle);
     }
 
@@ -154,9 +170,13 @@ public final class RnnHttpServer implements AutoCloseable {
         } finally {
             giveBack(body.bytes()); // the request holds floats, not the bytes
         }
-        Future<RnnResult> answer;
+        CompletableFuture<RnnResult> answer;
         try {
             answer = service.submit(request);
+            // in the service now, and front-end work again once answered (counted by the thread that
+            // completes the future, so the batcher sees the answers to write before it gathers again)
+            service.frontEndWork.decrementAndGet();
+            answer.whenComplete((r, e) -> service.frontEndWork.incrementAndGet());
         } catch (QueueFullException e) {
             throw new HttpError(503, e.getMessage());
         } catch (IllegalStateException e) {

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Scores sequences as they arrive, batching concurrent requests into one sweep: the in-process
@@ -20,7 +22,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>{@link #submit} checks the request in the caller's thread and queues it. One batcher thread
  * takes the oldest request, gathers more until {@link ServiceOptions#maxBatch} or until the oldest has
- * waited {@link ServiceOptions#maxWait}, sorts the batch by length, splits it into sweeps where that
+ * waited {@link ServiceOptions#maxWait} (and, behind {@link RnnHttpServer}, while the front end still has
+ * requests to read or answers to write, up to {@link ServiceOptions#maxHold}), sorts the batch by length, splits it into sweeps where that
  * saves padding ({@link ServiceOptions#sweepCost}) and runs each sweep with per-row lengths. Each answer
  * is that sequence's result as if it ran alone (bitwise on the reference and vector backends, tested).
  *
@@ -31,6 +34,13 @@ import java.util.concurrent.TimeoutException;
  */
 public final class RnnService implements AutoCloseable {
     private static final long IDLE_POLL_MS = 50;
+    /** While holding, the batcher re-reads the front end's count this often. */
+    private static final long HOLD_POLL_NANOS = 100_000;
+    /**
+     * A hold lasts this long after the front end's count was last seen above zero: between the last answer
+     * written and a closed-loop client's next request reaching the server the count is briefly zero.
+     */
+    private static final long SETTLE_NANOS = 500_000;
 
     private final PreparedRnn model;
     private final RnnConfig cfg;
@@ -41,6 +51,15 @@ public final class RnnService implements AutoCloseable {
     private final Thread batcher;
     private final Object submitLock = new Object();
     private volatile boolean closed;
+    /**
+     * Work the HTTP front end has in hand ({@link RnnHttpServer} counts it): exchanges dispatched whose
+     * request is not yet submitted, and answered requests whose answer is not yet written. Sweeps run
+     * on every core, so a sweep started beside that work waits on it; the batcher holds a ready batch
+     * while this is above zero ({@link ServiceOptions#maxHold}).
+     */
+    final AtomicInteger frontEndWork = new AtomicInteger();
+    /** Wall time of the batcher's previous batch: no batch is held longer. */
+    private long lastBatchNanos;
 
     /**
      * Starts the batcher thread.
@@ -113,7 +132,7 @@ public final class RnnService implements AutoCloseable {
 
     private void loop() {
         List<Pending> batch = new ArrayList<>(options.maxBatch());
-        long maxWait = options.maxWait().toNanos();
+        long maxWait = options.maxWait().toNanos(), maxHold = options.maxHold().toNanos();
         while (true) {
             Pending first;
             try {
@@ -122,27 +141,47 @@ public final class RnnService implements AutoCloseable {
                 continue; // only close() stops the loop, once the queue is empty
             }
             if (first == null) {
-                if (closed && queue.isEmpty()) return;
+                if (closed && queue.isEmpty()) {
+                    runner.close();
+                    return;
+                }
                 continue;
             }
             if (skipped(first)) continue;
             batch.add(first);
             long deadline = first.queuedNanos() + maxWait;
+            long holdUntil = System.nanoTime() + Math.min(maxHold, lastBatchNanos), busyAt = 0;
+            boolean busy = false, held = false; // held: waited past the deadline for the front end
+            LongAdder launch = stats.launchedFull;
             while (batch.size() < options.maxBatch()) {
                 Pending next = queue.poll();
                 if (next == null) {
-                    long wait = deadline - System.nanoTime();
-                    if (wait <= 0 || closed) break;
+                    if (closed) break;
+                    long now = System.nanoTime();
+                    if (frontEndWork.get() > 0) {
+                        busy = true;
+                        busyAt = now;
+                    }
+                    boolean hold = busy && now - holdUntil < 0 && now - busyAt < SETTLE_NANOS;
+                    long wait = Math.max(deadline - now, hold ? Math.min(HOLD_POLL_NANOS, holdUntil - now) : 0);
+                    if (wait <= 0) {
+                        launch = !held ? stats.launchedWaited : now - holdUntil >= 0 ? stats.launchedBound : stats.launchedIdle;
+                        break;
+                    }
+                    held |= hold && deadline - now <= 0;
                     try {
                         next = queue.poll(wait, TimeUnit.NANOSECONDS);
                     } catch (InterruptedException e) {
                         break;
                     }
-                    if (next == null) break;
+                    if (next == null) continue; // the deadline or a hold poll: look again
                 }
                 if (!skipped(next)) batch.add(next);
             }
+            launch.increment();
+            long start = System.nanoTime();
             runBatch(batch);
+            lastBatchNanos = System.nanoTime() - start;
             batch.clear();
         }
     }

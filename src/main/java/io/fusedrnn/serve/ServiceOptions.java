@@ -13,14 +13,20 @@ import java.time.Duration;
  * @param sweepCost     the fixed cost of one sweep in rows' worth of work: a batch sorted by length is
  *                      split into sweeps where the padding saved outweighs this ({@code 0}: one sweep per
  *                      distinct length; {@link Integer#MAX_VALUE}: always one sweep)
+ * @param maxHold       how long a batch that is ready may still be held while the HTTP front end
+ *                      ({@link RnnHttpServer}) is reading requests or writing answers, so that the sweep
+ *                      does not share the cores with that work and the requests being read join it; never
+ *                      longer than the previous batch took ({@link Duration#ZERO}: never hold; in-process
+ *                      callers are never held)
  */
-public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost) {
+public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost, Duration maxHold) {
 
     /**
      * The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 64 rows (so a
-     * batch of up to 64 runs as one sweep; measured: benchmarks/RESULTS.md, "Serving, round 3").
+     * batch of up to 64 runs as one sweep; measured: benchmarks/RESULTS.md, "Serving, round 3"), hold
+     * up to 50 ms and the previous batch's time ("Serving, round 5").
      */
-    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64);
+    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64, Duration.ofMillis(50));
 
     /** Checks each field; a bad one is a {@link FusedRnnException} naming it. */
     public ServiceOptions {
@@ -28,6 +34,19 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
         if (maxWait == null || maxWait.isNegative()) throw new FusedRnnException("max wait: expected >= 0, found " + maxWait);
         if (queueCapacity < 1) throw new FusedRnnException("queue capacity: expected >= 1, found " + queueCapacity);
         if (sweepCost < 0) throw new FusedRnnException("sweep cost: expected >= 0, found " + sweepCost);
+        if (maxHold == null || maxHold.isNegative()) throw new FusedRnnException("max hold: expected >= 0, found " + maxHold);
+    }
+
+    /**
+     * Options with the default hold ({@link #DEFAULTS}' {@code maxHold}).
+     *
+     * @param maxBatch      most requests in one batch (≥ 1)
+     * @param maxWait       how long the oldest waiting request may wait for others
+     * @param queueCapacity most requests waiting at once
+     * @param sweepCost     the fixed cost of one sweep in rows
+     */
+    public ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost) {
+        this(maxBatch, maxWait, queueCapacity, sweepCost, Duration.ofMillis(50));
     }
 
     /**
@@ -37,7 +56,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new maximum
      */
     public ServiceOptions withMaxBatch(int n) {
-        return new ServiceOptions(n, maxWait, queueCapacity, sweepCost);
+        return new ServiceOptions(n, maxWait, queueCapacity, sweepCost, maxHold);
     }
 
     /**
@@ -47,7 +66,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new wait
      */
     public ServiceOptions withMaxWait(Duration d) {
-        return new ServiceOptions(maxBatch, d, queueCapacity, sweepCost);
+        return new ServiceOptions(maxBatch, d, queueCapacity, sweepCost, maxHold);
     }
 
     /**
@@ -57,7 +76,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new capacity
      */
     public ServiceOptions withQueueCapacity(int n) {
-        return new ServiceOptions(maxBatch, maxWait, n, sweepCost);
+        return new ServiceOptions(maxBatch, maxWait, n, sweepCost, maxHold);
     }
 
     /**
@@ -67,6 +86,16 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new cost
      */
     public ServiceOptions withSweepCost(int rows) {
-        return new ServiceOptions(maxBatch, maxWait, queueCapacity, rows);
+        return new ServiceOptions(maxBatch, maxWait, queueCapacity, rows, maxHold);
+    }
+
+    /**
+     * These options with another hold limit.
+     *
+     * @param d how long a ready batch may wait for the HTTP front end's work in hand ({@link Duration#ZERO}: never)
+     * @return a copy with the new limit
+     */
+    public ServiceOptions withMaxHold(Duration d) {
+        return new ServiceOptions(maxBatch, maxWait, queueCapacity, sweepCost, d);
     }
 }

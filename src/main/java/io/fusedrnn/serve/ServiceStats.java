@@ -14,6 +14,10 @@ public final class ServiceStats {
     final LongAdder timedOut = new LongAdder();
     final LongAdder cancelled = new LongAdder();
     final LongAdder sweeps = new LongAdder();
+    final LongAdder launchedFull = new LongAdder();
+    final LongAdder launchedWaited = new LongAdder();
+    final LongAdder launchedIdle = new LongAdder();
+    final LongAdder launchedBound = new LongAdder();
     private final Histogram batchRows = new Histogram(1, 2, 4, 8, 16, 32, 64, 128, 256);
     private final Histogram queueSeconds = new Histogram(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5);
     private final Histogram computeSeconds = new Histogram(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5);
@@ -39,6 +43,22 @@ public final class ServiceStats {
     /** {@return the request counters now} */
     public Counts counts() {
         return new Counts(accepted.sum(), rejected.sum(), answered.sum(), failed.sum(), timedOut.sum(), cancelled.sum(), sweeps.sum());
+    }
+
+    /**
+     * Why batches started, counted once per batch.
+     *
+     * @param full   the batch reached {@link ServiceOptions#maxBatch}
+     * @param waited the oldest request had waited {@link ServiceOptions#maxWait} and the HTTP front end had no work
+     * @param idle   held for the HTTP front end until it had no work left ({@link ServiceOptions#maxHold})
+     * @param bound  held for the HTTP front end until the hold's limit (max hold, or the previous batch's time)
+     */
+    public record Launches(long full, long waited, long idle, long bound) {
+    }
+
+    /** {@return why batches started, so far} */
+    public Launches launches() {
+        return new Launches(launchedFull.sum(), launchedWaited.sum(), launchedIdle.sum(), launchedBound.sum());
     }
 
     /** {@return rows per sweep} */

@@ -213,5 +213,6 @@ class RealClientsTest {
             assertArrayEquals(expectedHn(x), hN(read(s.getInputStream())));
         }
         assertTrue(served.server().metricsText().contains("fusedrnn_http_aborted_total " + (aborted + 1)), served.server().metricsText());
+        RnnHttpServerTest.assertFrontEndIdle(served.service());
     }
 }

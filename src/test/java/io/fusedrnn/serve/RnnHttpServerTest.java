@@ -133,6 +133,7 @@ class RnnHttpServerTest {
             }
         }
         assertEquals(before + requests.size(), server.answered(200), "every request answered once");
+        assertFrontEndIdle(service);
     }
 
     @Test
@@ -172,6 +173,17 @@ class RnnHttpServerTest {
         assertEquals(404, missing.statusCode());
         assertEquals("path: expected /v1/infer, /health or /metrics, found /v2/infer", JSON.readTree(missing.body()).get("error").asText());
         assertEquals(405, send(server, "POST", "/metrics", "{}").statusCode());
+        assertFrontEndIdle(service);
+    }
+
+    /**
+     * Every exchange the server counted as front-end work (RnnService#frontEndWork) was counted out
+     * again: a count left above zero would make the batcher hold every later batch.
+     */
+    static void assertFrontEndIdle(RnnService s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); // the last exchange's task may still be ending
+        while (s.frontEndWork.get() != 0 && System.nanoTime() < deadline) Thread.sleep(1);
+        assertEquals(0, s.frontEndWork.get(), "front-end work counted in and out");
     }
 
     private static String abbreviate(String s) {
@@ -188,7 +200,7 @@ class RnnHttpServerTest {
         HttpResponse<String> m = send(server, "GET", "/metrics", null);
         assertEquals(200, m.statusCode());
         assertEquals("text/plain; version=0.0.4; charset=utf-8", m.headers().firstValue("Content-Type").orElse(""));
-        Pattern sample = Pattern.compile("(fusedrnn_[a-z_]+)(\\{(code|le)=\"([^\"]+)\"\\})? (\\S+)");
+        Pattern sample = Pattern.compile("(fusedrnn_[a-z_]+)(\\{(code|le|started)=\"([^\"]+)\"\\})? (\\S+)");
         Map<String, String> types = new HashMap<>();
         Map<String, Double> values = new HashMap<>();
         double lastBucket = -1;
@@ -224,6 +236,9 @@ class RnnHttpServerTest {
         assertEquals(1.0, values.get("fusedrnn_http_in_flight"), "the metrics request itself");
         assertEquals(values.get("fusedrnn_batch_size_count"), values.get("fusedrnn_batch_size_bucket{+Inf}"));
         assertEquals(values.get("fusedrnn_requests_total"), values.get("fusedrnn_queue_seconds_count"));
+        double batches = 0;
+        for (String why : List.of("full", "max_wait", "front_end_idle", "hold_limit")) batches += values.get("fusedrnn_batches_total{" + why + "}");
+        assertTrue(batches >= 1 && batches <= values.get("fusedrnn_sweeps_total"), "each batch counted once, by why it started: " + m.body());
     }
 
     @Test

@@ -192,6 +192,48 @@ class RnnServiceTest {
         }
     }
 
+    /**
+     * The hold: with the front end's count above zero a ready batch waits (maxWait is 0 here), requests
+     * submitted meanwhile join it, and it starts once the count falls to zero; with the count stuck it
+     * waits no longer than the previous batch took, and with maxHold 0 it does not wait.
+     */
+    @Test
+    void aReadyBatchWaitsForTheFrontEndButNoLongerThanThePreviousBatchTook() throws Exception {
+        try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.lstm(64, 64, 0, 1, false), 1).prepare(be, Precision.FP32)) {
+            Random r = new Random(5);
+            RnnService service = new RnnService(rnn, new ServiceOptions(8, Duration.ZERO, 10, 8, Duration.ofSeconds(30)));
+            long t0 = System.nanoTime();
+            service.submit(ServeFixtures.matrix(r, 2000, 64)).get(30, TimeUnit.SECONDS); // a slow batch: the next may be held as long
+            long slowNanos = System.nanoTime() - t0;
+            service.frontEndWork.incrementAndGet(); // as if the HTTP server were reading a request
+            CompletableFuture<RnnResult> first = service.submit(ServeFixtures.matrix(r, 3, 64));
+            Thread.sleep(Math.min(50, slowNanos / 4_000_000));
+            assertTrue(!first.isDone(), "held while the front end has work");
+            CompletableFuture<RnnResult> second = service.submit(ServeFixtures.matrix(r, 5, 64));
+            service.frontEndWork.decrementAndGet();
+            first.get(10, TimeUnit.SECONDS);
+            second.get(10, TimeUnit.SECONDS);
+            assertEquals(2, service.stats().counts().sweeps(), "the request submitted during the hold joined the held batch");
+            assertEquals(new ServiceStats.Launches(0, 1, 1, 0), service.stats().launches(), "the slow batch by max wait, the held one once the front end was idle");
+
+            service.frontEndWork.incrementAndGet(); // stuck above zero: the previous batch (two short rows) bounds the hold
+            long t1 = System.nanoTime();
+            service.submit(ServeFixtures.matrix(r, 3, 64)).get(10, TimeUnit.SECONDS);
+            assertTrue(System.nanoTime() - t1 < 5e9, "held " + (System.nanoTime() - t1) / 1e6 + " ms, expected about the previous batch's time");
+            service.close();
+            assertEquals(4, service.stats().counts().answered());
+            assertEquals(new ServiceStats.Launches(0, 1, 1, 1), service.stats().launches(), "the third batch held to the limit");
+
+            RnnService never = new RnnService(rnn, new ServiceOptions(8, Duration.ZERO, 10, 8, Duration.ZERO));
+            never.submit(ServeFixtures.matrix(r, 2000, 64)).get(30, TimeUnit.SECONDS);
+            never.frontEndWork.incrementAndGet();
+            long t2 = System.nanoTime();
+            never.submit(ServeFixtures.matrix(r, 3, 64)).get(10, TimeUnit.SECONDS);
+            assertTrue(System.nanoTime() - t2 < slowNanos / 2, "maxHold 0: not held (" + (System.nanoTime() - t2) / 1e6 + " ms)");
+            never.close();
+        }
+    }
+
     @Test
     void closeAnswersEverythingAcceptedAndRejectsLaterSubmits() throws Exception {
         try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.gru(4, 6, 1, false, true), 1).prepare(be, Precision.FP32)) {

@@ -128,6 +128,9 @@ final class ClosedLoop {
             System.err.printf(Locale.ROOT, "%s clients=%d %s: %.0f req/s, %.3f CPU-ms/req, p50 %.2f p99 %.2f mean %.2f ms; queue %.2f ms, sweep %.2f ms × %.1f rows; "
                             + "%.0f KiB/req, GC %.1f ms/s (%d); CPU-ms/req by thread: %s%n", mode, clients, policy, row.perSecond, row.cpuMs, row.p50, row.p99, row.mean,
                     row.queueMs, row.sweepMs, row.rowsPerSweep, row.allocKb, row.gcMsPerS, row.n, row.cpuSplit);
+            System.err.printf(Locale.ROOT, "  batches started: full %d, max wait %d, held until the front end was idle %d, held to the limit %d%n",
+                    s1.launches.full() - s0.launches.full(), s1.launches.waited() - s0.launches.waited(),
+                    s1.launches.idle() - s0.launches.idle(), s1.launches.bound() - s0.launches.bound());
             return row;
         }
     }
@@ -181,8 +184,10 @@ final class ClosedLoop {
         final long gcMs = gcMillis();
         final double queueSum, computeSum, rowsSum;
         final long queueCount, computeCount, rowsCount;
+        final ServiceStats.Launches launches;
 
         Snapshot(ServiceStats s) {
+            launches = s.launches();
             Histogram q = s.queueSeconds(), c = s.computeSeconds(), r = s.batchRows();
             queueSum = q.sum();
             queueCount = q.count();

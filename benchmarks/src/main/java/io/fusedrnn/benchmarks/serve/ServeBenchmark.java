@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -38,8 +39,10 @@ import java.util.Random;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * io.fusedrnn.benchmarks.serve.ServeBenchmark [short] [seconds=S] [warmup=S] [rounds=R] [backend=B]
- * [only=in-process|http] [clients=1,8,64] [policies] [httpclient]}; {@code short} is 2 s per run,
- * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute. Old form: {@code [seconds] [rounds] [backend]}.
+ * [only=in-process|http] [clients=1,8,64] [policies] [httpclient] [hold=MS,…]}; {@code short} is 2 s per run,
+ * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute; {@code hold=0} adds, beside each
+ * HTTP row, one with that {@link ServiceOptions#maxHold} (an A/B of the hold in one run). Old form:
+ * {@code [seconds] [rounds] [backend]}.
  */
 public final class ServeBenchmark {
     private static final int I = 64, H = 256, T_MIN = 20, T_MAX = 80, POOL = 512;
@@ -60,6 +63,7 @@ public final class ServeBenchmark {
         String backendName = "vector", only = "";
         int[] clientCounts = {1, 8, 64};
         boolean policies = true, httpClient = true;
+        List<Double> holds = new ArrayList<>(); // extra HTTP rows with another max hold (ms), for A/B runs
         int positional = 0;
         for (String a : args) {
             if (a.equals("short")) {
@@ -69,6 +73,7 @@ public final class ServeBenchmark {
                 httpClient = false;
             } else if (a.equals("policies")) policies = true;
             else if (a.equals("httpclient")) httpClient = true;
+            else if (a.startsWith("hold=")) for (String h : a.substring(5).split(",")) holds.add(Double.parseDouble(h));
             else if (a.startsWith("warmup=")) warmUp = Double.parseDouble(a.substring(7));
             else if (a.startsWith("seconds=")) seconds = Double.parseDouble(a.substring(8));
             else if (a.startsWith("rounds=")) rounds = Integer.parseInt(a.substring(7));
@@ -108,7 +113,11 @@ public final class ServeBenchmark {
                 for (int c : clientCounts) {
                     if (!only.equals("http")) rows.add(inProcess(rnn, xs, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
                     if (!only.equals("in-process")) {
-                        rows.add(http(rnn, bodies, c, warmUp, seconds));
+                        rows.add(http(rnn, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
+                        for (double h : holds) {
+                            rows.add(http(rnn, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withMaxHold(Duration.ofNanos((long) (h * 1e6))),
+                                    String.format(Locale.ROOT, "max hold %.0f ms", h)));
+                        }
                         if (httpClient) rows.add(httpJdkClient(rnn, bodies, c, warmUp, seconds));
                     }
                 }
@@ -205,12 +214,13 @@ public final class ServeBenchmark {
     }
 
     /** Raw-socket keep-alive clients writing pre-built request bytes. */
-    private static ClosedLoop.Row http(PreparedRnn rnn, String[] bodies, int clients, double warmUp, double seconds) throws Exception {
-        try (RnnService service = new RnnService(rnn, ServiceOptions.DEFAULTS);
+    private static ClosedLoop.Row http(PreparedRnn rnn, String[] bodies, int clients, double warmUp, double seconds, ServiceOptions opts, String policy)
+            throws Exception {
+        try (RnnService service = new RnnService(rnn, opts);
              RnnHttpServer server = RnnHttpServer.start(service, HttpOptions.DEFAULTS.at("127.0.0.1", 0))) {
             byte[][] requests = new byte[bodies.length][];
             for (int k = 0; k < bodies.length; k++) requests[k] = RawHttpClient.request("127.0.0.1", "/v1/infer", bodies[k]);
-            return ClosedLoop.run("http", DEFAULT_POLICY, clients, warmUp, seconds, service.stats(), c -> {
+            return ClosedLoop.run("http", policy, clients, warmUp, seconds, service.stats(), c -> {
                 RawHttpClient conn = new RawHttpClient(server.address());
                 return new ClosedLoop.Connection() {
                     @Override
