@@ -24,8 +24,9 @@ import java.util.List;
 
 /**
  * Writes one top-level column of Spark's internal rows straight into its Parquet leaf column
- * (parquet-mr's {@link ColumnWriter}), computing each value's repetition and definition levels for
- * the schema Spark itself writes (a nullable field is optional; an array is a 3-level LIST whose
+ * (parquet-mr's {@link ColumnWriter}, or {@link FloatPages}, which takes a float array at once),
+ * computing each value's repetition and definition levels for the schema Spark itself writes (a
+ * nullable field is optional; an array is a 3-level LIST whose
  * element is optional when the array may hold nulls). Supports numbers, booleans, strings, binary
  * and arrays of those to any depth: one leaf per column.
  */
@@ -104,7 +105,7 @@ final class ColumnShredder {
         };
     }
 
-    /** Binds this column to the leaf writer of the current row group. */
+    /** Binds this column to the leaf writer of the current row group (parquet-mr's, or {@link FloatPages} for a float leaf). */
     void bind(ColumnWriter writer) {
         out = writer;
     }
@@ -130,6 +131,10 @@ final class ColumnShredder {
         boolean optional = containsNull[level];
         int inner = dl + 1, d = optional ? inner + 1 : inner, again = level + 1;
         if (again == containsNull.length && leaf == FLOAT) { // the float matrices: the hot loop
+            if (out instanceof FloatPages bulk && !(optional && anyNull(a, n))) { // the whole array at once
+                bulk.values(a, n, rl, again, d);
+                return;
+            }
             for (int j = 0; j < n; j++) {
                 int r = j == 0 ? rl : again;
                 if (optional && a.isNullAt(j)) out.writeNull(r, inner);
@@ -143,6 +148,13 @@ final class ColumnShredder {
             else if (again < containsNull.length) array(a.getArray(j), again, r, d);
             else value(a, j, r, d);
         }
+    }
+
+    private static boolean anyNull(ArrayData a, int n) {
+        for (int j = 0; j < n; j++) {
+            if (a.isNullAt(j)) return true;
+        }
+        return false;
     }
 
     private void value(SpecializedGetters g, int i, int rl, int dl) {

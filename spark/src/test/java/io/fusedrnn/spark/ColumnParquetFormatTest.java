@@ -1,8 +1,12 @@
 package io.fusedrnn.spark;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.column.statistics.SizeStatistics;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.internal.column.columnindex.OffsetIndex;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,12 +30,17 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * ColumnParquetFormat writes what Spark's Parquet writer writes: the same rows come back, through
  * Spark's vectorized reader and through parquet-mr's record reader, with the same Parquet schema and
- * Spark metadata in every footer, nulls and empty arrays at every level included.
+ * Spark metadata in every footer, nulls and empty arrays at every level included. Float columns
+ * without dictionary go through FloatPages (bulk pages): the same rows, and the same column-chunk
+ * statistics, encodings and level histograms as parquet-mr's per-value writer, over many pages and
+ * row groups, NaN and signed zeros included.
  */
 class ColumnParquetFormatTest {
     static SparkSession spark;
@@ -184,17 +193,96 @@ class ColumnParquetFormatTest {
     @Test
     void manyRowGroupsAndOptionsAreHonoured() throws IOException {
         List<Row> rows = rows(400, 4);
-        Path ours = dir.resolve("groups");
-        spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME)
-                .option("parquet.block.size", "4096").option("compression", "zstd").save(ours.toString());
-        ParquetMetadata m = footer(parts(ours).getFirst());
-        assertTrue(m.getBlocks().size() > 3, "row groups: " + m.getBlocks().size());
-        assertEquals(400, m.getBlocks().stream().mapToLong(b -> b.getRowCount()).sum());
-        assertEquals("ZSTD", m.getBlocks().getFirst().getColumns().getFirst().getCodec().name());
-        assertTrue(parts(ours).getFirst().getFileName().toString().endsWith(".zstd.parquet"));
         Path theirs = dir.resolve("groups-spark");
         spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(theirs.toString());
-        assertSameRows(readBack(theirs, true), readBack(ours, true), "row groups of 4 KiB, zstd");
+        for (String dictionary : new String[] {"true", "false"}) { // false: the float columns in bulk pages
+            Path ours = dir.resolve("groups-" + dictionary);
+            spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", dictionary)
+                    .option("parquet.block.size", "4096").option("compression", "zstd").save(ours.toString());
+            ParquetMetadata m = footer(parts(ours).getFirst());
+            assertTrue(m.getBlocks().size() > 3, "row groups: " + m.getBlocks().size());
+            assertEquals(400, m.getBlocks().stream().mapToLong(b -> b.getRowCount()).sum());
+            assertEquals("ZSTD", m.getBlocks().getFirst().getColumns().getFirst().getCodec().name());
+            assertTrue(parts(ours).getFirst().getFileName().toString().endsWith(".zstd.parquet"));
+            assertSameRows(readBack(theirs, true), readBack(ours, true), "row groups of 4 KiB, zstd, dictionary " + dictionary);
+            assertSameRows(readBack(theirs, false), readBack(ours, false), "row groups of 4 KiB, zstd, dictionary " + dictionary + ", parquet-mr");
+        }
+    }
+
+    /** Pages of the column {@code column} in row group {@code group} of {@code file}, from its offset index. */
+    static OffsetIndex pages(Path file, int group, String column) throws IOException {
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+            BlockMetaData block = r.getFooter().getBlocks().get(group);
+            for (ColumnChunkMetaData c : block.getColumns()) {
+                if (c.getPath().toDotString().startsWith(column + ".") || c.getPath().toDotString().equals(column)) return r.readOffsetIndex(c);
+            }
+            throw new AssertionError("no column " + column);
+        }
+    }
+
+    /** The column chunks of two one-row-group files agree on statistics, encodings, value counts and level histograms. */
+    static void assertSameChunks(ParquetMetadata want, ParquetMetadata got) {
+        assertEquals(1, want.getBlocks().size());
+        assertEquals(1, got.getBlocks().size());
+        List<ColumnChunkMetaData> a = want.getBlocks().getFirst().getColumns(), b = got.getBlocks().getFirst().getColumns();
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            String c = a.get(i).getPath().toDotString();
+            assertEquals(a.get(i).getStatistics(), b.get(i).getStatistics(), c + ": statistics");
+            assertEquals(a.get(i).getStatistics().getNumNulls(), b.get(i).getStatistics().getNumNulls(), c + ": nulls");
+            assertEquals(a.get(i).getEncodings(), b.get(i).getEncodings(), c + ": encodings");
+            assertEquals(a.get(i).getValueCount(), b.get(i).getValueCount(), c + ": values");
+            SizeStatistics sa = a.get(i).getSizeStatistics(), sb = b.get(i).getSizeStatistics();
+            assertNotNull(sb, c + ": size statistics");
+            assertEquals(sa.getRepetitionLevelHistogram(), sb.getRepetitionLevelHistogram(), c + ": repetition levels");
+            assertEquals(sa.getDefinitionLevelHistogram(), sb.getDefinitionLevelHistogram(), c + ": definition levels");
+        }
+    }
+
+    @Test
+    void floatColumnsWrittenInBulkMatchParquetMrsPerValueWriter() throws IOException {
+        List<Row> rows = rows(300, 6);
+        Dataset<Row> df = spark.createDataFrame(rows, SCHEMA).coalesce(1);
+        Path bulk = dir.resolve("bulk"), perValue = dir.resolve("per-value"), theirs = dir.resolve("bulk-spark");
+        df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").option("parquet.page.size", "512")
+                .save(bulk.toString());
+        df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").option("parquet.page.size", "512")
+                .option(ColumnParquetWriter.BULK, "false").save(perValue.toString());
+        df.write().option("parquet.enable.dictionary", "false").option("parquet.page.size", "512").parquet(theirs.toString());
+        List<String> want = readBack(theirs, true);
+        assertSameRows(want, readBack(bulk, true), "bulk floats, Spark's vectorized reader");
+        assertSameRows(want, readBack(bulk, false), "bulk floats, parquet-mr's record reader");
+        assertSameChunks(footer(parts(perValue).getFirst()), footer(parts(bulk).getFirst()));
+        assertEquals(footer(parts(theirs).getFirst()).getFileMetaData().getKeyValueMetaData(),
+                footer(parts(bulk).getFirst()).getFileMetaData().getKeyValueMetaData());
+        OffsetIndex ours = pages(parts(bulk).getFirst(), 0, "y"), parquetMr = pages(parts(perValue).getFirst(), 0, "y");
+        assertTrue(ours.getPageCount() > 10, "pages of y: " + ours.getPageCount());
+        assertNotEquals(parquetMr.getPageCount(), ours.getPageCount(), "the option switches the writer (pages are cut differently)");
+        for (int p = 1; p < ours.getPageCount(); p++) { // each page starts a row and ends once it holds 512 bytes
+            assertTrue(ours.getFirstRowIndex(p) > ours.getFirstRowIndex(p - 1), "page " + p + " starts a later row");
+        }
+    }
+
+    @Test
+    void bulkFloatStatisticsKeepNanAndSignedZerosAsParquetMrDoes() throws IOException {
+        StructType schema = new StructType().add("id", DataTypes.LongType, false)
+                .add("m", array(array(DataTypes.FloatType, false), false), false).add("v", DataTypes.FloatType, true);
+        float[][] special = {{-0f, 0f}, {0f, -0f}, {Float.NaN, 1f}, {2f, Float.NaN, -3f}, {Float.POSITIVE_INFINITY, -1f},
+                {Float.NEGATIVE_INFINITY}, {Float.NaN}, {5f, 0f}};
+        for (int mask : new int[] {0b11111111, 0b01000100, 0b10110011}) { // all; NaN first; signed zeros and infinities: a file each
+            List<Row> rows = new ArrayList<>();
+            for (int k = 0; k < special.length; k++) {
+                if ((mask >> k & 1) != 0) rows.add(RowFactory.create((long) k, new float[][] {special[k], {0.5f}}, k % 3 == 0 ? null : special[k][0]));
+            }
+            Dataset<Row> df = spark.createDataFrame(rows, schema).coalesce(1);
+            Path bulk = dir.resolve("nan-" + mask), perValue = dir.resolve("nan-pv-" + mask);
+            df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").save(bulk.toString());
+            df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").option(ColumnParquetWriter.BULK, "false")
+                    .save(perValue.toString());
+            assertSameChunks(footer(parts(perValue).getFirst()), footer(parts(bulk).getFirst()));
+            assertSameRows(readBack(perValue, true), readBack(bulk, true), "special floats " + mask + ", vectorized");
+            assertSameRows(readBack(perValue, false), readBack(bulk, false), "special floats " + mask + ", parquet-mr");
+        }
     }
 
     static void assertSameRows(List<String> want, List<String> got, String what) {
@@ -205,17 +293,21 @@ class ColumnParquetFormatTest {
     @Test
     void sparksLegacyListLayoutIsWrittenAsSparkWritesIt() throws IOException {
         List<Row> rows = rows(120, 5);
-        Path theirs = dir.resolve("legacy-spark"), ours = dir.resolve("legacy-ours");
+        Path theirs = dir.resolve("legacy-spark"), ours = dir.resolve("legacy-ours"), bulk = dir.resolve("legacy-bulk");
         spark.conf().set("spark.sql.parquet.writeLegacyFormat", "true");
         try {
             spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(theirs.toString());
             spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME).save(ours.toString());
+            spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false")
+                    .save(bulk.toString());
         } finally {
             spark.conf().unset("spark.sql.parquet.writeLegacyFormat");
         }
         assertEquals(footer(parts(theirs).getFirst()).getFileMetaData().getSchema(), footer(parts(ours).getFirst()).getFileMetaData().getSchema());
         assertSameRows(readBack(theirs, false), readBack(ours, false), "legacy lists, parquet-mr's record reader");
         assertSameRows(readBack(theirs, true), readBack(ours, true), "legacy lists, Spark's vectorized reader");
+        assertSameRows(readBack(theirs, false), readBack(bulk, false), "legacy lists, bulk floats, parquet-mr's record reader");
+        assertSameRows(readBack(theirs, true), readBack(bulk, true), "legacy lists, bulk floats, Spark's vectorized reader");
     }
 
     @Test
