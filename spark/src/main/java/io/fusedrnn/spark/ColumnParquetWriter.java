@@ -38,7 +38,7 @@ import java.util.Map;
 final class ColumnParquetWriter extends OutputWriter {
     /** Rows between checks of the buffered size against the row-group size. */
     private static final int CHECK_EVERY = 64;
-    /** The write option (Hadoop configuration key) that sends float columns through parquet-mr's per-value writer instead of {@link FloatPages}. */
+    /** The write option (Hadoop configuration key) or system property that, false, sends float columns through parquet-mr's per-value writer. */
     static final String BULK = "fusedrnn.parquet.bulkFloats";
 
     private final String path;
@@ -80,7 +80,7 @@ final class ColumnParquetWriter extends OutputWriter {
         this.bulk = new FloatPages[leaves.size()];
         List<Type> rest = new ArrayList<>();
         for (int i = 0; i < bulk.length; i++) { // one leaf per top-level field (ColumnShredder checked it)
-            if (conf.getBoolean(BULK, true) && FloatPages.handles(leaves.get(i), props)) bulk[i] = new FloatPages(leaves.get(i), props);
+            if (bulk(conf) && FloatPages.handles(leaves.get(i), props)) bulk[i] = new FloatPages(leaves.get(i), props);
             else rest.add(schema.getType(i));
         }
         this.perValue = rest.isEmpty() ? null : new MessageType(schema.getName(), rest);
@@ -97,6 +97,11 @@ final class ColumnParquetWriter extends OutputWriter {
             throw new UncheckedIOException(e);
         }
         startRowGroup();
+    }
+
+    /** Whether float columns go to {@link FloatPages}: the write option {@value #BULK}, else the system property of that name, else true. */
+    private static boolean bulk(Configuration conf) {
+        return conf.getBoolean(BULK, Boolean.parseBoolean(System.getProperty(BULK, "true")));
     }
 
     private void startRowGroup() {

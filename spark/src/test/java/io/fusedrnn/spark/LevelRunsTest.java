@@ -20,8 +20,8 @@ class LevelRunsTest {
             LevelRuns runs = new LevelRuns(maxLevel);
             List<Integer> want = new ArrayList<>();
             long[] histogram = new long[maxLevel + 1];
-            for (int k = 0; k < 500; k++) {
-                int level = r.nextInt(maxLevel + 1), count = r.nextInt(8) == 0 ? 1 + r.nextInt(70000) : 1 + r.nextInt(3);
+            for (int k = 0; k < 300; k++) {
+                int level = r.nextInt(maxLevel + 1), count = r.nextInt(8) == 0 ? 1 + r.nextInt(5000) : 1 + r.nextInt(3);
                 runs.add(level, count);
                 for (int c = 0; c < count; c++) want.add(level);
                 histogram[level] += count;
