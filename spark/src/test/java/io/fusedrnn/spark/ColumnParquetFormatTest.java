@@ -264,25 +264,31 @@ class ColumnParquetFormatTest {
     }
 
     @Test
-    void bulkFloatStatisticsKeepNanAndSignedZerosAsParquetMrDoes() throws IOException {
+    void bulkFloatsKeepNanSignedZerosAndInfinitiesAsParquetMrsWriter() throws IOException { // page statistics: FloatPagesTest
         StructType schema = new StructType().add("id", DataTypes.LongType, false)
                 .add("m", array(array(DataTypes.FloatType, false), false), false).add("v", DataTypes.FloatType, true);
         float[][] special = {{-0f, 0f}, {0f, -0f}, {Float.NaN, 1f}, {2f, Float.NaN, -3f}, {Float.POSITIVE_INFINITY, -1f},
                 {Float.NEGATIVE_INFINITY}, {Float.NaN}, {5f, 0f}};
-        for (int mask : new int[] {0b11111111, 0b01000100, 0b10110011}) { // all; NaN first; signed zeros and infinities: a file each
-            List<Row> rows = new ArrayList<>();
-            for (int k = 0; k < special.length; k++) {
-                if ((mask >> k & 1) != 0) rows.add(RowFactory.create((long) k, new float[][] {special[k], {0.5f}}, k % 3 == 0 ? null : special[k][0]));
+        int[] masks = {0b11111111, 0b01000100, 0b10110011}; // all; NaN first; signed zeros and infinities: a file each
+        List<Row> rows = new ArrayList<>();
+        for (int g = 0; g < masks.length; g++) { // 8 rows per file, cycling through the file's arrays
+            int mask = masks[g];
+            int[] members = java.util.stream.IntStream.range(0, special.length).filter(k -> (mask >> k & 1) != 0).toArray();
+            for (int i = 0; i < 8; i++) {
+                int k = members[i % members.length];
+                rows.add(RowFactory.create(100L * g + i, new float[][] {special[k], {0.5f}}, k % 3 == 0 ? null : special[k][0]));
             }
-            Dataset<Row> df = spark.createDataFrame(rows, schema).coalesce(1);
-            Path bulk = dir.resolve("nan-" + mask), perValue = dir.resolve("nan-pv-" + mask);
-            df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").save(bulk.toString());
-            df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").option(ColumnParquetWriter.BULK, "false")
-                    .save(perValue.toString());
-            assertSameChunks(footer(parts(perValue).getFirst()), footer(parts(bulk).getFirst()));
-            assertSameRows(readBack(perValue, true), readBack(bulk, true), "special floats " + mask + ", vectorized");
-            assertSameRows(readBack(perValue, false), readBack(bulk, false), "special floats " + mask + ", parquet-mr");
         }
+        var sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Dataset<Row> df = spark.createDataFrame(sc.parallelize(rows, masks.length), schema); // partition g holds file g's rows
+        Path bulk = dir.resolve("nan"), perValue = dir.resolve("nan-per-value");
+        df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").save(bulk.toString());
+        df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").option(ColumnParquetWriter.BULK, "false")
+                .save(perValue.toString());
+        assertEquals(masks.length, parts(bulk).size());
+        for (int g = 0; g < masks.length; g++) assertSameChunks(footer(parts(perValue).get(g)), footer(parts(bulk).get(g)));
+        assertSameRows(readBack(perValue, true), readBack(bulk, true), "special floats, vectorized");
+        assertSameRows(readBack(perValue, false), readBack(bulk, false), "special floats, parquet-mr");
     }
 
     static void assertSameRows(List<String> want, List<String> got, String what) {
