@@ -5,6 +5,7 @@ import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
@@ -18,6 +19,7 @@ import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.unsafe.Platform;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -151,6 +153,12 @@ final class ColumnShredder {
     }
 
     private static boolean anyNull(ArrayData a, int n) {
+        if (a instanceof UnsafeArrayData u) { // its null bits, a word at a time
+            for (int w = 0; w < (n + 63) / 64; w++) {
+                if (Platform.getLong(u.getBaseObject(), u.getBaseOffset() + 8 + 8L * w) != 0) return true;
+            }
+            return false;
+        }
         for (int j = 0; j < n; j++) {
             if (a.isNullAt(j)) return true;
         }
