@@ -290,6 +290,21 @@ class ColumnParquetFormatTest {
         for (int g = 0; g < masks.length; g++) assertSameChunks(footer(parts(perValue).get(g)), footer(parts(bulk).get(g)));
         assertSameRows(readBack(perValue, true), readBack(bulk, true), "special floats, vectorized");
         assertSameRows(readBack(perValue, false), readBack(bulk, false), "special floats, parquet-mr");
+        Path only = dir.resolve("nan-only-floats"); // every column in bulk pages: no parquet-mr column writer at all
+        df.select("m", "v").coalesce(1).write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").save(only.toString());
+        for (boolean vectorized : new boolean[] {true, false}) {
+            spark.conf().set("spark.sql.parquet.enableVectorizedReader", Boolean.toString(vectorized));
+            try {
+                List<String> want = new ArrayList<>(), got = new ArrayList<>();
+                for (Row row : spark.read().parquet(perValue.toString()).select("m", "v").collectAsList()) want.add(show(row));
+                for (Row row : spark.read().parquet(only.toString()).collectAsList()) got.add(show(row));
+                want.sort(null);
+                got.sort(null);
+                assertSameRows(want, got, "floats only, vectorized " + vectorized);
+            } finally {
+                spark.conf().unset("spark.sql.parquet.enableVectorizedReader");
+            }
+        }
     }
 
     static void assertSameRows(List<String> want, List<String> got, String what) {
