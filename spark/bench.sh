@@ -8,10 +8,12 @@
 #    and local[2], one untimed warm-up run, then ROUNDS+1 rounds in alternating order (SparkScaling
 #    time): wall, rows/s and process CPU per run, medians and their ratio;
 # 3. the writers, in process at local[1] (SparkScaling writes, ROUNDS rounds, rotated): transform only
-#    (noop), Spark's Parquet writer (snappy as Spark's default, and uncompressed) and spark-infer's
-#    (ColumnParquetFormat, uncompressed and snappy); the difference to noop is the write;
+#    (noop), Spark's Parquet writer and spark-infer's (ColumnParquetFormat) with parquet-mr's per-value
+#    float writer (round 4) and with its bulk float pages (round 5, the default), all uncompressed and
+#    without dictionary; the difference to noop is the write;
 # 4. end to end, interleaved per round: ./fusedrnn spark-infer at local[1] and local[2] (with its AOT
-#    cache, and local[2] without: FUSEDRNN_AOT=0) and ./fusedrnn infer (as shipped, and with its opt-in
+#    cache; and local[2] writing floats with parquet-mr's per-value writer, as round 4 did:
+#    -Dfusedrnn.parquet.bulkFloats=false) and ./fusedrnn infer (as shipped, and with its opt-in
 #    AOT cache: FUSEDRNN_AOT=1) on the same rows from .npy (big), then spark-infer local[2] and infer on
 #    the small set (for the fixed cost: time = fixed + rows x per-row); /usr/bin/time's wall and
 #    user+sys CPU per run, medians last.
@@ -45,8 +47,8 @@ fi
 if [ "$parts" = all ] || [ "$parts" = writes ]; then
   say "== the writers, in process at local[1] (transform + write; noop = transform only), $rounds rounds"
   c=io.fusedrnn.spark.ColumnParquetFormat nd=parquet.enable.dictionary=false
-  scaling writes "$dir/big" "$rounds" 'local[1]' noop=noop spark-snappy=parquet,$nd spark-none=parquet,$nd,compression=none \
-    ours-none=$c,$nd,compression=none ours-snappy=$c,$nd,compression=snappy | tee -a "$log"
+  scaling writes "$dir/big" "$rounds" 'local[1]' noop=noop spark-none=parquet,$nd,compression=none \
+    ours-per-value=$c,$nd,compression=none,fusedrnn.parquet.bulkFloats=false ours-bulk=$c,$nd,compression=none | tee -a "$log"
 fi
 [ "$parts" = inprocess ] || [ "$parts" = writes ] && exit 0
 
@@ -68,12 +70,12 @@ for ((r = 0; r < rounds; r++)); do
     spark=("$root/fusedrnn" spark-infer --weights "$d/lstm.safetensors" --input "$d/x.parquet" --output "$dir/out.parquet" --backend vector)
     infer=("$root/fusedrnn" infer --weights "$d/lstm.safetensors" --input "$d/x.npy" --lengths "$d/lengths.npy"
       --output "$dir/y.npy" --hn "$dir/hn.npy" --cn "$dir/cn.npy" --backend vector)
-    cmds=("spark-infer local[2]" "spark-infer local[2] no AOT" "spark-infer local[1]" "infer" "infer AOT")
-    ((r % 2 == 1)) && cmds=("infer AOT" "infer" "spark-infer local[1]" "spark-infer local[2] no AOT" "spark-infer local[2]")
+    cmds=("spark-infer local[2]" "spark-infer local[2] per-value" "spark-infer local[1]" "infer" "infer AOT")
+    ((r % 2 == 1)) && cmds=("infer AOT" "infer" "spark-infer local[1]" "spark-infer local[2] per-value" "spark-infer local[2]")
     for c in "${cmds[@]}"; do
       case "$c" in
         "spark-infer local[2]") run "$c" "$set" "${spark[@]}" --master 'local[2]' ;;
-        "spark-infer local[2] no AOT") [ "$set" = big ] && run "$c" "$set" env FUSEDRNN_AOT=0 "${spark[@]}" --master 'local[2]' ;;
+        "spark-infer local[2] per-value") [ "$set" = big ] && run "$c" "$set" env FUSEDRNN_JAVA_OPTS=-Dfusedrnn.parquet.bulkFloats=false "${spark[@]}" --master 'local[2]' ;;
         "spark-infer local[1]") [ "$set" = big ] && run "$c" "$set" "${spark[@]}" --master 'local[1]' ;;
         "infer") run "$c" "$set" "${infer[@]}" ;;
         "infer AOT") run "$c" "$set" env FUSEDRNN_AOT=1 "${infer[@]}" ;;

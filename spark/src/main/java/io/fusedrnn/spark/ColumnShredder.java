@@ -5,6 +5,7 @@ import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
@@ -18,14 +19,16 @@ import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.unsafe.Platform;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Writes one top-level column of Spark's internal rows straight into its Parquet leaf column
- * (parquet-mr's {@link ColumnWriter}), computing each value's repetition and definition levels for
- * the schema Spark itself writes (a nullable field is optional; an array is a 3-level LIST whose
+ * (parquet-mr's {@link ColumnWriter}, or {@link FloatPages}, which takes a float array at once),
+ * computing each value's repetition and definition levels for the schema Spark itself writes (a
+ * nullable field is optional; an array is a 3-level LIST whose
  * element is optional when the array may hold nulls). Supports numbers, booleans, strings, binary
  * and arrays of those to any depth: one leaf per column.
  */
@@ -104,7 +107,7 @@ final class ColumnShredder {
         };
     }
 
-    /** Binds this column to the leaf writer of the current row group. */
+    /** Binds this column to the leaf writer of the current row group (parquet-mr's, or {@link FloatPages} for a float leaf). */
     void bind(ColumnWriter writer) {
         out = writer;
     }
@@ -130,6 +133,10 @@ final class ColumnShredder {
         boolean optional = containsNull[level];
         int inner = dl + 1, d = optional ? inner + 1 : inner, again = level + 1;
         if (again == containsNull.length && leaf == FLOAT) { // the float matrices: the hot loop
+            if (out instanceof FloatPages bulk && !(optional && anyNull(a, n))) { // the whole array at once
+                bulk.values(a, n, rl, again, d);
+                return;
+            }
             for (int j = 0; j < n; j++) {
                 int r = j == 0 ? rl : again;
                 if (optional && a.isNullAt(j)) out.writeNull(r, inner);
@@ -143,6 +150,19 @@ final class ColumnShredder {
             else if (again < containsNull.length) array(a.getArray(j), again, r, d);
             else value(a, j, r, d);
         }
+    }
+
+    private static boolean anyNull(ArrayData a, int n) {
+        if (a instanceof UnsafeArrayData u) { // its null bits, a word at a time
+            for (int w = 0; w < (n + 63) / 64; w++) {
+                if (Platform.getLong(u.getBaseObject(), u.getBaseOffset() + 8 + 8L * w) != 0) return true;
+            }
+            return false;
+        }
+        for (int j = 0; j < n; j++) {
+            if (a.isNullAt(j)) return true;
+        }
+        return false;
     }
 
     private void value(SpecializedGetters g, int i, int rl, int dl) {

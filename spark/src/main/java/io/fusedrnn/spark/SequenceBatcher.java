@@ -13,7 +13,6 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.unsafe.Platform;
 
 import java.lang.foreign.MemorySegment;
@@ -29,8 +28,8 @@ import java.util.NoSuchElementException;
  * state at its own last step and the reverse direction starts there.
  *
  * <p>Rows stay in Spark's internal form: the input is read from its {@link ArrayData} straight into
- * the batch's buffer, each output matrix is an array of {@link UnsafeArrayData} copied from the
- * sweep's result in one block per step, and the input row is passed through as it is
+ * the batch's buffer, each output matrix is one {@link UnsafeArrayData} copied from the sweep's
+ * result in one block per step, and the input row is passed through as it is
  * ({@link JoinedRow}); the buffers are reused from batch to batch.
  */
 final class SequenceBatcher implements Iterator<InternalRow> {
@@ -159,15 +158,30 @@ final class SequenceBatcher implements Iterator<InternalRow> {
         }
     }
 
-    /** Row b of a [n, batch, width] float[] or double[] as [rows][width] (rows ≤ n: a row's own length for y). */
-    private static ArrayData matrix(Object flat, int rows, int batch, int b, int width) {
+    /**
+     * Row b of a [n, batch, width] float[] or double[] as [rows][width] (rows ≤ n: a row's own length
+     * for y): one {@link UnsafeArrayData} in Spark's layout (the outer array's header and each step's
+     * offset and size, then each step as an array of its own), filled with one copy per step, so
+     * Spark's projection of the output row copies the whole matrix at once.
+     */
+    static ArrayData matrix(Object flat, int rows, int batch, int b, int width) {
         boolean f = flat instanceof float[];
         int bytes = f ? Float.BYTES : Double.BYTES;
-        long base = f ? Platform.FLOAT_ARRAY_OFFSET : Platform.DOUBLE_ARRAY_OFFSET;
-        Object[] out = new Object[rows];
+        long from = f ? Platform.FLOAT_ARRAY_OFFSET : Platform.DOUBLE_ARRAY_OFFSET;
+        int outer = UnsafeArrayData.calculateHeaderPortionInBytes(rows), inner = UnsafeArrayData.calculateHeaderPortionInBytes(width);
+        int step = Math.toIntExact(inner + ((long) width * bytes + 7) / 8 * 8); // each step's array, padded to whole words
+        int size = Math.toIntExact(outer + 8L * rows + (long) rows * step);
+        byte[] m = new byte[size]; // zeroed: no null bits
+        long to = Platform.BYTE_ARRAY_OFFSET;
+        Platform.putLong(m, to, rows);
         for (int t = 0; t < rows; t++) {
-            out[t] = UnsafeArrayData.fromPrimitiveArray(flat, Math.toIntExact(base + (long) (t * batch + b) * width * bytes), width, bytes);
+            long at = outer + 8L * rows + (long) t * step;
+            Platform.putLong(m, to + outer + 8L * t, at << 32 | step);
+            Platform.putLong(m, to + at, width);
+            Platform.copyMemory(flat, from + (long) (t * batch + b) * width * bytes, m, to + at + inner, (long) width * bytes);
         }
-        return new GenericArrayData(out);
+        UnsafeArrayData a = new UnsafeArrayData();
+        a.pointTo(m, to, size);
+        return a;
     }
 }

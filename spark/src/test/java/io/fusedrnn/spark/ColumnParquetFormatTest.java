@@ -1,8 +1,12 @@
 package io.fusedrnn.spark;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.column.statistics.SizeStatistics;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.internal.column.columnindex.OffsetIndex;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,12 +30,17 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * ColumnParquetFormat writes what Spark's Parquet writer writes: the same rows come back, through
  * Spark's vectorized reader and through parquet-mr's record reader, with the same Parquet schema and
- * Spark metadata in every footer, nulls and empty arrays at every level included.
+ * Spark metadata in every footer, nulls and empty arrays at every level included. Float columns
+ * without dictionary go through FloatPages (bulk pages): the same rows, and the same column-chunk
+ * statistics, encodings and level histograms as parquet-mr's per-value writer, over many pages and
+ * row groups, NaN and signed zeros included.
  */
 class ColumnParquetFormatTest {
     static SparkSession spark;
@@ -184,17 +193,118 @@ class ColumnParquetFormatTest {
     @Test
     void manyRowGroupsAndOptionsAreHonoured() throws IOException {
         List<Row> rows = rows(400, 4);
-        Path ours = dir.resolve("groups");
-        spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME)
-                .option("parquet.block.size", "4096").option("compression", "zstd").save(ours.toString());
-        ParquetMetadata m = footer(parts(ours).getFirst());
-        assertTrue(m.getBlocks().size() > 3, "row groups: " + m.getBlocks().size());
-        assertEquals(400, m.getBlocks().stream().mapToLong(b -> b.getRowCount()).sum());
-        assertEquals("ZSTD", m.getBlocks().getFirst().getColumns().getFirst().getCodec().name());
-        assertTrue(parts(ours).getFirst().getFileName().toString().endsWith(".zstd.parquet"));
         Path theirs = dir.resolve("groups-spark");
         spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(theirs.toString());
-        assertSameRows(readBack(theirs, true), readBack(ours, true), "row groups of 4 KiB, zstd");
+        for (String dictionary : new String[] {"false"}) { // the float columns in bulk pages, the others through parquet-mr's writers
+            Path ours = dir.resolve("groups-" + dictionary);
+            spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", dictionary)
+                    .option("parquet.block.size", "4096").option("compression", "zstd").save(ours.toString());
+            ParquetMetadata m = footer(parts(ours).getFirst());
+            assertTrue(m.getBlocks().size() > 3, "row groups: " + m.getBlocks().size());
+            assertEquals(400, m.getBlocks().stream().mapToLong(b -> b.getRowCount()).sum());
+            assertEquals("ZSTD", m.getBlocks().getFirst().getColumns().getFirst().getCodec().name());
+            assertTrue(parts(ours).getFirst().getFileName().toString().endsWith(".zstd.parquet"));
+            assertSameRows(readBack(theirs, true), readBack(ours, true), "row groups of 4 KiB, zstd, dictionary " + dictionary);
+            assertSameRows(readBack(theirs, false), readBack(ours, false), "row groups of 4 KiB, zstd, dictionary " + dictionary + ", parquet-mr");
+        }
+    }
+
+    /** Pages of the column {@code column} in row group {@code group} of {@code file}, from its offset index. */
+    static OffsetIndex pages(Path file, int group, String column) throws IOException {
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+            BlockMetaData block = r.getFooter().getBlocks().get(group);
+            for (ColumnChunkMetaData c : block.getColumns()) {
+                if (c.getPath().toDotString().startsWith(column + ".") || c.getPath().toDotString().equals(column)) return r.readOffsetIndex(c);
+            }
+            throw new AssertionError("no column " + column);
+        }
+    }
+
+    /** The column chunks of two one-row-group files agree on statistics, encodings, value counts and level histograms. */
+    static void assertSameChunks(ParquetMetadata want, ParquetMetadata got) {
+        assertEquals(1, want.getBlocks().size());
+        assertEquals(1, got.getBlocks().size());
+        List<ColumnChunkMetaData> a = want.getBlocks().getFirst().getColumns(), b = got.getBlocks().getFirst().getColumns();
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            String c = a.get(i).getPath().toDotString();
+            assertEquals(a.get(i).getStatistics(), b.get(i).getStatistics(), c + ": statistics");
+            assertEquals(a.get(i).getStatistics().getNumNulls(), b.get(i).getStatistics().getNumNulls(), c + ": nulls");
+            assertEquals(a.get(i).getEncodings(), b.get(i).getEncodings(), c + ": encodings");
+            assertEquals(a.get(i).getValueCount(), b.get(i).getValueCount(), c + ": values");
+            SizeStatistics sa = a.get(i).getSizeStatistics(), sb = b.get(i).getSizeStatistics();
+            assertNotNull(sb, c + ": size statistics");
+            assertEquals(sa.getRepetitionLevelHistogram(), sb.getRepetitionLevelHistogram(), c + ": repetition levels");
+            assertEquals(sa.getDefinitionLevelHistogram(), sb.getDefinitionLevelHistogram(), c + ": definition levels");
+        }
+    }
+
+    @Test
+    void floatColumnsWrittenInBulkMatchParquetMrsPerValueWriter() throws IOException {
+        List<Row> rows = rows(300, 6);
+        Dataset<Row> df = spark.createDataFrame(rows, SCHEMA).coalesce(1);
+        Path bulk = dir.resolve("bulk"), perValue = dir.resolve("per-value");
+        df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").option("parquet.page.size", "512")
+                .save(bulk.toString());
+        df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").option("parquet.page.size", "512")
+                .option(ColumnParquetWriter.BULK, "false").save(perValue.toString());
+        List<String> want = readBack(perValue, true); // parquet-mr's per-value writer, whose files are Spark's (the test above)
+        assertSameRows(want, readBack(bulk, true), "bulk floats, Spark's vectorized reader");
+        assertSameRows(want, readBack(bulk, false), "bulk floats, parquet-mr's record reader");
+        assertSameChunks(footer(parts(perValue).getFirst()), footer(parts(bulk).getFirst()));
+        var pv = footer(parts(perValue).getFirst()).getFileMetaData();
+        var b = footer(parts(bulk).getFirst()).getFileMetaData();
+        assertEquals(pv.getSchema(), b.getSchema());
+        assertEquals(pv.getKeyValueMetaData(), b.getKeyValueMetaData());
+        OffsetIndex ours = pages(parts(bulk).getFirst(), 0, "y"), parquetMr = pages(parts(perValue).getFirst(), 0, "y");
+        assertTrue(ours.getPageCount() > 10, "pages of y: " + ours.getPageCount());
+        assertNotEquals(parquetMr.getPageCount(), ours.getPageCount(), "the option switches the writer (pages are cut differently)");
+        for (int p = 1; p < ours.getPageCount(); p++) { // each page starts a row and ends once it holds 512 bytes
+            assertTrue(ours.getFirstRowIndex(p) > ours.getFirstRowIndex(p - 1), "page " + p + " starts a later row");
+        }
+    }
+
+    @Test
+    void bulkFloatsKeepNanSignedZerosAndInfinitiesAsParquetMrsWriter() throws IOException { // page statistics: FloatPagesTest
+        StructType schema = new StructType().add("id", DataTypes.LongType, false)
+                .add("m", array(array(DataTypes.FloatType, false), false), false).add("v", DataTypes.FloatType, true);
+        float[][] special = {{-0f, 0f}, {0f, -0f}, {Float.NaN, 1f}, {2f, Float.NaN, -3f}, {Float.POSITIVE_INFINITY, -1f},
+                {Float.NEGATIVE_INFINITY}, {Float.NaN}, {5f, 0f}};
+        int[] masks = {0b11111111, 0b01000100, 0b10110011}; // all; NaN first; signed zeros and infinities: a file each
+        List<Row> rows = new ArrayList<>();
+        for (int g = 0; g < masks.length; g++) { // 8 rows per file, cycling through the file's arrays
+            int mask = masks[g];
+            int[] members = java.util.stream.IntStream.range(0, special.length).filter(k -> (mask >> k & 1) != 0).toArray();
+            for (int i = 0; i < 8; i++) {
+                int k = members[i % members.length];
+                rows.add(RowFactory.create(100L * g + i, new float[][] {special[k], {0.5f}}, k % 3 == 0 ? null : special[k][0]));
+            }
+        }
+        var sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Dataset<Row> df = spark.createDataFrame(sc.parallelize(rows, masks.length), schema); // partition g holds file g's rows
+        Path bulk = dir.resolve("nan"), perValue = dir.resolve("nan-per-value");
+        df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").save(bulk.toString());
+        df.write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").option(ColumnParquetWriter.BULK, "false")
+                .save(perValue.toString());
+        assertEquals(masks.length, parts(bulk).size());
+        for (int g = 0; g < masks.length; g++) assertSameChunks(footer(parts(perValue).get(g)), footer(parts(bulk).get(g)));
+        assertSameRows(readBack(perValue, true), readBack(bulk, true), "special floats, vectorized");
+        assertSameRows(readBack(perValue, false), readBack(bulk, false), "special floats, parquet-mr");
+        Path only = dir.resolve("nan-only-floats"); // every column in bulk pages: no parquet-mr column writer at all
+        df.select("m", "v").coalesce(1).write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false").save(only.toString());
+        for (boolean vectorized : new boolean[] {true, false}) {
+            spark.conf().set("spark.sql.parquet.enableVectorizedReader", Boolean.toString(vectorized));
+            try {
+                List<String> want = new ArrayList<>(), got = new ArrayList<>();
+                for (Row row : spark.read().parquet(perValue.toString()).select("m", "v").collectAsList()) want.add(show(row));
+                for (Row row : spark.read().parquet(only.toString()).collectAsList()) got.add(show(row));
+                want.sort(null);
+                got.sort(null);
+                assertSameRows(want, got, "floats only, vectorized " + vectorized);
+            } finally {
+                spark.conf().unset("spark.sql.parquet.enableVectorizedReader");
+            }
+        }
     }
 
     static void assertSameRows(List<String> want, List<String> got, String what) {
@@ -209,7 +319,8 @@ class ColumnParquetFormatTest {
         spark.conf().set("spark.sql.parquet.writeLegacyFormat", "true");
         try {
             spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(theirs.toString());
-            spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME).save(ours.toString());
+            spark.createDataFrame(rows, SCHEMA).coalesce(1).write().format(ColumnParquetFormat.NAME).option("parquet.enable.dictionary", "false")
+                    .save(ours.toString()); // floats in bulk pages, the other columns through parquet-mr's writers
         } finally {
             spark.conf().unset("spark.sql.parquet.writeLegacyFormat");
         }
