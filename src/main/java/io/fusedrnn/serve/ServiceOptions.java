@@ -21,12 +21,15 @@ import java.time.Duration;
  */
 public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost, Duration maxHold) {
 
+    /** The default {@code maxHold}, of {@link #DEFAULTS} and of the four-field constructor. */
+    private static final Duration DEFAULT_HOLD = Duration.ofMillis(50);
+
     /**
      * The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 64 rows (so a
      * batch of up to 64 runs as one sweep; measured: benchmarks/RESULTS.md, "Serving, round 3"), hold
      * up to 50 ms and the previous batch's time ("Serving, round 5").
      */
-    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64, Duration.ofMillis(50));
+    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64, DEFAULT_HOLD);
 
     /** Checks each field; a bad one is a {@link FusedRnnException} naming it. */
     public ServiceOptions {
@@ -46,7 +49,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @param sweepCost     the fixed cost of one sweep in rows
      */
     public ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost) {
-        this(maxBatch, maxWait, queueCapacity, sweepCost, Duration.ofMillis(50));
+        this(maxBatch, maxWait, queueCapacity, sweepCost, DEFAULT_HOLD);
     }
 
     /**
