@@ -31,6 +31,28 @@ class BackendsTest {
     }
 
     @Test
+    void autoTakesTheVectorBackendOverAnOpenClDeviceThatIsOnlyACpu() {
+        List<String> openCl;
+        if (Backends.openClLoaderMissing() != null) return; // no loader: JOCL is not touched, the test above covers auto
+        try {
+            openCl = io.fusedrnn.opencl.OpenClBackend.describeDevices();
+        } catch (BackendUnavailableException e) {
+            return; // no OpenCL here: the test above covers auto
+        }
+        boolean cpuOnly = openCl.stream().allMatch(line -> line.contains(" | CPU | "));
+        List<String> skipped = new ArrayList<>();
+        try (Backend b = Backends.auto(skipped)) {
+            if (cpuOnly) {
+                assertEquals("vector", b.name(), skipped.toString());
+                assertTrue(skipped.getFirst().startsWith("opencl: " + Backends.ONLY_CPU_OPENCL + " ("), skipped.toString());
+            } else {
+                assertEquals("opencl", b.name(), skipped.toString());
+                assertFalse(b.description().contains("(CPU,"), b.description());
+            }
+        }
+    }
+
+    @Test
     void aNamedOpenClDeviceThatDoesNotExistThrowsInsteadOfFallingBack() {
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                 () -> Backends.open("opencl:no-such-device-anywhere"));

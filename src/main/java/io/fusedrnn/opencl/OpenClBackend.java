@@ -1,6 +1,8 @@
 package io.fusedrnn.opencl;
 
 import io.fusedrnn.Backend;
+import io.fusedrnn.BackendUnavailableException;
+import io.fusedrnn.Backends;
 import io.fusedrnn.Cell;
 import io.fusedrnn.Gradients;
 import io.fusedrnn.LayerSpec;
@@ -45,6 +47,25 @@ public final class OpenClBackend extends Backend {
      */
     public static OpenClBackend open(String selector) {
         return open(selector, "tiled".equalsIgnoreCase(System.getProperty(KERNELS_PROPERTY, "")));
+    }
+
+    /**
+     * Opens the first GPU, else the first other non-CPU device (an accelerator), for {@code Backends.auto}: on a CPU the Vector API
+     * backend is the faster choice, so a CPU device is not taken here.
+     *
+     * @param ignored unused (the reflective call passes a selector)
+     * @return the open backend; close it when done
+     * @throws io.fusedrnn.BackendUnavailableException when there is no OpenCL platform, or its devices
+     *                                                  are all CPUs (message starting {@link Backends#ONLY_CPU_OPENCL})
+     */
+    public static OpenClBackend openAccelerator(String ignored) {
+        List<ClDevice> devices = ClDevice.all();
+        for (ClDevice d : devices) if (d.type().equals("GPU")) return new OpenClBackend(d, false);
+        for (ClDevice d : devices) if (!d.type().equals("CPU")) return new OpenClBackend(d, false);
+        List<String> names = new ArrayList<>();
+        for (ClDevice d : devices) names.add(d.name());
+        throw new BackendUnavailableException("opencl: " + Backends.ONLY_CPU_OPENCL + " (" + String.join(", ", names)
+                + "); the vector backend runs the CPU faster (--backend opencl takes them)");
     }
 
     /** As {@link #open(String)}; {@code tiledOnly} skips the CPU rung (tests run the GPU kernels on PoCL this way). */
