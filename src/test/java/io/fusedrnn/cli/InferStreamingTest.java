@@ -92,8 +92,16 @@ class InferStreamingTest extends InferRun {
                 }
                 assertTrue(whole != null, backend + ": the one-shot run never repeated itself bitwise");
                 for (String rows : new String[] {"1", "2", "4", "8"}) {
-                    List<byte[]> chunked = run(w, backend, rows, batchFirst);
-                    String what = backend + (batchFirst ? " batch-first" : "") + " --chunk-rows " + rows;
+                    // y staged one step (batch-first: one row) at a time, not the whole chunk at once
+                    InferRunner.stagingValues = rows.equals("8") ? 1 : InferRunner.STAGING_VALUES;
+                    List<byte[]> chunked;
+                    try {
+                        chunked = run(w, backend, rows, batchFirst);
+                    } finally {
+                        InferRunner.stagingValues = InferRunner.STAGING_VALUES;
+                    }
+                    String what = backend + (batchFirst ? " batch-first" : "") + " --chunk-rows " + rows
+                            + (rows.equals("8") ? ", y staged a step or row at a time" : "");
                     assertArrayEquals(whole.get(0), chunked.get(0), what + ": y");
                     assertArrayEquals(whole.get(1), chunked.get(1), what + ": h_n");
                     assertArrayEquals(whole.get(2), chunked.get(2), what + ": c_n");
