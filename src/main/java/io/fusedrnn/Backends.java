@@ -31,8 +31,8 @@ public final class Backends {
 
     /**
      * Begins the reason {@code auto} gives for passing over OpenCL when its only devices are CPUs: the
-     * Vector API backend ran 4–5× faster than PoCL on the same cores (benchmarks/RESULTS.md), so a CPU
-     * OpenCL device comes after it.
+     * Vector API backend ran 1.8× (latency) to 3.2× (batch) faster than PoCL on the same cores
+     * (benchmarks/RESULTS.md, round 6), so a CPU OpenCL device comes after it.
      */
     public static final String ONLY_CPU_OPENCL = "only CPU devices";
     private static final String OPENCL_CLASS = "io.fusedrnn.opencl.OpenClBackend";
