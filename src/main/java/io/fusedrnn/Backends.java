@@ -11,10 +11,10 @@ import java.util.Locale;
 
 /**
  * Backend selection, in one place. {@code auto} tries an OpenCL GPU or accelerator, then the Vector
- * API, then an OpenCL CPU device (PoCL), then the scalar reference, and logs one line through {@link System.Logger} (logger {@code io.fusedrnn}): INFO with
- * the backend it took and why it passed over the others, or WARNING when it ends on the reference.
- * A named backend never falls back: it throws {@link BackendUnavailableException} with the reason and
- * the fix.
+ * API, then an OpenCL CPU device (PoCL), then the scalar reference, and logs one line through
+ * {@link System.Logger} (logger {@code io.fusedrnn}): INFO with the backend it took and why it
+ * passed over the others, or WARNING when it ends on the reference. A named backend never falls
+ * back: it throws {@link BackendUnavailableException} with the reason and the fix.
  *
  * <p>The Vector API and OpenCL backends are loaded reflectively, so the library links and the
  * reference backend runs without {@code jdk.incubator.vector} or an OpenCL loader. On Linux the
@@ -74,6 +74,8 @@ public final class Backends {
         Backend b = null;
         boolean cpuOnly = false;
         try {
+            String missing = openClLoaderMissing(); // before JOCL is touched, as in opencl()
+            if (missing != null) throw new BackendUnavailableException("opencl: " + missing + "; " + OPENCL_FIX);
             b = (Backend) construct(OPENCL_CLASS, "opencl", "openAccelerator", "");
         } catch (BackendUnavailableException e) {
             reasons.add(reason("opencl", e));

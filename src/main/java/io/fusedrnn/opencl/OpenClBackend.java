@@ -50,8 +50,9 @@ public final class OpenClBackend extends Backend {
     }
 
     /**
-     * Opens the first GPU, else the first other non-CPU device (an accelerator), for {@code Backends.auto}: on a CPU the Vector API
-     * backend is the faster choice, so a CPU device is not taken here.
+     * Opens the first GPU, else the first other non-CPU device (an accelerator), for
+     * {@code Backends.auto}: on a CPU the Vector API backend is the faster choice, so a CPU device is
+     * not taken here.
      *
      * @param ignored unused (the reflective call passes a selector)
      * @return the open backend; close it when done

@@ -135,9 +135,14 @@ class LauncherTest {
         assumeTrue(probe.status() == 0, "cannot make a mount namespace here: " + probe.err());
         String java = String.join(" ", java(), "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.fusedrnn.cli.Main");
+        double[] want = stage(); // infer takes auto, which looks for an OpenCL GPU first
+        String infer = java + " infer --weights " + dir.resolve("w.safetensors") + " --input " + dir.resolve("x.npy")
+                + " --output " + dir.resolve("y.npy") + " --precision fp64";
         Ran r = run(List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
-                "mount --bind /dev/null " + loader.toRealPath() + " && " + java + " devices && " + java + " gradcheck --backend opencl"),
+                "mount --bind /dev/null " + loader.toRealPath() + " && " + java + " devices && " + infer + " && "
+                        + java + " gradcheck --backend opencl"),
                 Map.of());
+        assertArrayEquals(want, NpyReader.readFloats(dir.resolve("y.npy")).data(), 1e-9);
         assertEquals(3, r.status(), r.out() + r.err());
         assertFalse(r.out().contains("Could not") || r.err().contains("Could not"), r.out() + r.err());
         assertTrue(r.out().startsWith("backend    fp32"), r.out());
