@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
         description = "Fused LSTM and GRU layers for the JVM: run, check and time them on every backend found.",
         subcommands = {DemoCommand.class, DevicesCommand.class, GradcheckCommand.class, InferCli.class, BenchEntry.class, ServeCommand.class,
                 VersionCommand.class, HelpCommand.class},
-        footer = {"", "Backends (--backend): auto (OpenCL, else the Vector API, else the reference), vector, "
+        footer = {"", "Backends (--backend): auto (an OpenCL GPU, else the Vector API, else an OpenCL CPU device, else the reference), vector, "
                 + "opencl[:PLATFORM:DEVICE|:NAME], reference.",
                 "Exit status: 0 ok, 1 a failed check, 2 bad input or options, 3 a backend is unavailable.",
                 "The source-tree launcher also has: ./fusedrnn test (the whole test suite).",
