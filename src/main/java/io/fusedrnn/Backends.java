@@ -74,9 +74,7 @@ public final class Backends {
         Backend b = null;
         boolean cpuOnly = false;
         try {
-            String missing = openClLoaderMissing(); // before JOCL is touched, as in opencl()
-            if (missing != null) throw new BackendUnavailableException("opencl: " + missing + "; " + OPENCL_FIX);
-            b = (Backend) construct(OPENCL_CLASS, "opencl", "openAccelerator", "");
+            b = openCl("openAccelerator", "");
         } catch (BackendUnavailableException e) {
             reasons.add(reason("opencl", e));
             cpuOnly = e.getMessage() != null && e.getMessage().contains(ONLY_CPU_OPENCL);
@@ -166,9 +164,14 @@ public final class Backends {
      * @return the open backend; the caller closes it
      */
     public static Backend opencl(String selector) {
+        return openCl("open", selector);
+    }
+
+    /** OpenClBackend's static method(selector), after the loader probe: JOCL is never touched without a loader. */
+    private static Backend openCl(String method, String selector) {
         String missing = openClLoaderMissing();
         if (missing != null) throw new BackendUnavailableException("opencl: " + missing + "; " + OPENCL_FIX);
-        return (Backend) construct(OPENCL_CLASS, "opencl", "open", selector);
+        return (Backend) construct(OPENCL_CLASS, "opencl", method, selector);
     }
 
     /**

@@ -32,8 +32,8 @@ class BackendsTest {
 
     @Test
     void autoTakesTheVectorBackendOverAnOpenClDeviceThatIsOnlyACpu() {
-        List<String> openCl;
         if (Backends.openClLoaderMissing() != null) return; // no loader: JOCL is not touched, the test above covers auto
+        List<String> openCl;
         try {
             openCl = io.fusedrnn.opencl.OpenClBackend.describeDevices();
         } catch (BackendUnavailableException e) {
