@@ -61,18 +61,18 @@ inline void gru_row(const int full, const REAL accR, const REAL accZ, const REAL
 }
 
 /* Linear-before-reset (PyTorch's GRU): the whole step in one launch. */
-__kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(UNITS, KSPLIT, 1)))
 void gru_step(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
               __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
               __global REAL* hs, const int hIn, const int hOut,
               __global REAL* y, const int yCol, const int yW,
               const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
 {
-    __local REAL hTile[ROWS][KTILE];
+    STEP_LOCALS;
     REAL acc[ROWS][4];
     const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
-    recurrent(3, 0, 3, acc, hTile, B, H, H, hs, hIn, whhT, u, get_local_id(0), b0);
-    if (u >= H) return;
+    recurrent(3, 0, 3, acc, hTile, part, B, H, H, hs, hIn, whhT, u, get_local_id(0), b0);
+    if (u >= H || get_local_id(1) != 0) return;
     #pragma unroll
     for (int r = 0; r < ROWS; r++) {
         if (b0 + r >= B) break;
@@ -165,17 +165,17 @@ __kernel void gru_sweep_vec(const int B, const int H, const int steps, const int
 }
 
 /* Reset-before-linear, phase 1: r and z into gates, r⊙h_prev into rh. */
-__kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(UNITS, KSPLIT, 1)))
 void gru_rz(const int B, const int H, const int stepIndex, __global const int* lengths,
             __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
             __global const REAL* hs, const int hIn,
             __global REAL* gates, const int gOff, __global REAL* rh, const int rhOff)
 {
-    __local REAL hTile[ROWS][KTILE];
+    STEP_LOCALS;
     REAL acc[ROWS][4];
     const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
-    recurrent(2, 0, 3, acc, hTile, B, H, H, hs, hIn, whhT, u, get_local_id(0), b0);
-    if (u >= H) return;
+    recurrent(2, 0, 3, acc, hTile, part, B, H, H, hs, hIn, whhT, u, get_local_id(0), b0);
+    if (u >= H || get_local_id(1) != 0) return;
     const int G3 = 3 * H;
     #pragma unroll
     for (int r = 0; r < ROWS; r++) {
@@ -192,7 +192,7 @@ void gru_rz(const int B, const int H, const int stepIndex, __global const int* l
 }
 
 /* Reset-before-linear, phase 2: hn = W_hn (r⊙h) + b_hn, n, h'. */
-__kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(UNITS, KSPLIT, 1)))
 void gru_n(const int B, const int H, const int stepIndex, const int reverse, __global const int* lengths,
            __global const REAL* xw, const int xwOff, __global const REAL* whhT, __global const REAL* bhh,
            __global REAL* hs, const int hIn, const int hOut,
@@ -200,11 +200,11 @@ void gru_n(const int B, const int H, const int stepIndex, const int reverse, __g
            __global REAL* y, const int yCol, const int yW,
            const int train, __global REAL* gates, const int gOff, __global REAL* hnSave, const int hnOff)
 {
-    __local REAL hTile[ROWS][KTILE];
+    STEP_LOCALS;
     REAL acc[ROWS][4];
     const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
-    recurrent(1, 2, 3, acc, hTile, B, H, H, rh, rhOff, whhT, u, get_local_id(0), b0);
-    if (u >= H) return;
+    recurrent(1, 2, 3, acc, hTile, part, B, H, H, rh, rhOff, whhT, u, get_local_id(0), b0);
+    if (u >= H || get_local_id(1) != 0) return;
     #pragma unroll
     for (int r = 0; r < ROWS; r++) {
         if (b0 + r >= B) break;

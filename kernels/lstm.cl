@@ -22,7 +22,7 @@
  * Preconditions: OUT ≤ H (OUT = P < H with a projection, else H); the host rounds global sizes up.
  */
 
-__kernel __attribute__((reqd_work_group_size(UNITS, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(UNITS, KSPLIT, 1)))
 void lstm_step(const int B, const int H, const int OUT, const int stepIndex, const int reverse,
                __global const int* lengths,
                __global const REAL* xw, const int xwOff,   /* [B, 4H] this stepIndex: x·W_ihᵀ + b_ih + b_hh */
@@ -33,11 +33,11 @@ void lstm_step(const int B, const int H, const int OUT, const int stepIndex, con
                __global REAL* y, const int yCol, const int yW,
                const int train, __global REAL* gates, const int gOff)
 {
-    __local REAL hTile[ROWS][KTILE];
+    STEP_LOCALS;
     REAL acc[ROWS][4];
     const int u = get_global_id(0), b0 = get_group_id(1) * ROWS;
-    recurrent(4, 0, 4, acc, hTile, B, H, OUT, hs, hIn, whhT, u, get_local_id(0), b0);
-    if (u >= H) return;
+    recurrent(4, 0, 4, acc, hTile, part, B, H, OUT, hs, hIn, whhT, u, get_local_id(0), b0);
+    if (u >= H || get_local_id(1) != 0) return;
     const int G4 = 4 * H;
 
     #pragma unroll

@@ -23,8 +23,8 @@
 #define VW 8
 #endif
 /* The step kernels' work-group shape (ClOps passes the ones it launches with): UNITS hidden units ×
- * ROWS batch rows per work-group, h staged in KTILE-wide slices; the vector rung's VROWS rows per
- * work-item. */
+ * KSPLIT slices of the recurrent sum per work-group, each work-item ROWS batch rows, h staged in
+ * KTILE-wide slices; the vector rung's VROWS rows per work-item. */
 #ifndef UNITS
 #define UNITS 32
 #endif
@@ -34,6 +34,11 @@
 #ifndef KTILE
 #define KTILE 64
 #endif
+#ifndef KSPLIT
+#define KSPLIT 1
+#endif
+/* The local memory of a tiled step kernel: the staged h slice and the K split's partial sums. */
+#define STEP_LOCALS __local REAL hTile[ROWS][KTILE]; __local REAL part[KSPLIT][ROWS][4][UNITS]
 #ifndef VROWS
 #define VROWS 2
 #endif
@@ -52,29 +57,34 @@ inline int time_of(const int k, const int len, const int reverse) { return rever
 /*
  * The tiled rung's recurrent sums for rows b0 .. b0+ROWS and unit u: acc[r][g] = Σ_k src[srcOff + (b0+r)·K + k]
  * · whhT[k·G·H + (gate0+g)·H + u] for g < nGates (at most 4), with W_hhᵀ [K, G·H] (G gates per unit) and
- * h of width K (H, or P with a projection), staged in local memory KTILE columns at a time. Called by
- * every work-item of the group (it holds barriers); u ≥ H only helps with the staging. nGates is a
- * constant at every call, so the unrolled gate loops keep only its gates.
+ * h of width K (H, or P with a projection), staged in local memory KTILE columns at a time. The
+ * work-group's KSPLIT rows of work-items (local id 1) take every KSPLIT-th k of a slice and add their
+ * partial sums through part[] at the end: only local id 1 = 0 holds the whole sums (a GPU needs the
+ * extra work-items; a CPU runs KSPLIT = 1). Called by every work-item of the group (it holds
+ * barriers); u ≥ H only helps with the staging. nGates is a constant at every call, so the unrolled
+ * gate loops keep only its gates.
  */
 inline void recurrent(const int nGates, const int gate0, const int G, REAL acc[ROWS][4], __local REAL hTile[ROWS][KTILE],
+                      __local REAL part[KSPLIT][ROWS][4][UNITS],
                       const int B, const int H, const int K, __global const REAL* src, const int srcOff,
                       __global const REAL* whhT, const int u, const int lu, const int b0)
 {
     const int GH = G * H;
+    const int ks = get_local_id(1);
     #pragma unroll
     for (int r = 0; r < ROWS; r++)
         #pragma unroll
         for (int g = 0; g < 4; g++) acc[r][g] = 0;
     for (int k0 = 0; k0 < K; k0 += KTILE) {
-        for (int e = lu; e < ROWS * KTILE; e += UNITS) {
+        for (int e = ks * UNITS + lu; e < ROWS * KTILE; e += UNITS * KSPLIT) {
             const int r = e / KTILE, kk = e % KTILE, b = b0 + r, k = k0 + kk;
             hTile[r][kk] = (b < B && k < K) ? src[srcOff + b * K + k] : (REAL) 0;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         if (u < H) {
             const int kn = min(KTILE, K - k0);
-            __global const REAL* w = whhT + k0 * GH + gate0 * H + u;
-            for (int kk = 0; kk < kn; kk++, w += GH) {
+            __global const REAL* w = whhT + (k0 + ks) * GH + gate0 * H + u;
+            for (int kk = ks; kk < kn; kk += KSPLIT, w += KSPLIT * GH) {
                 REAL wg[4];
                 #pragma unroll
                 for (int g = 0; g < 4; g++) wg[g] = g < nGates ? w[g * H] : (REAL) 0;
@@ -89,6 +99,24 @@ inline void recurrent(const int nGates, const int gate0, const int G, REAL acc[R
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
+#if KSPLIT > 1
+    if (ks > 0) {
+        #pragma unroll
+        for (int r = 0; r < ROWS; r++)
+            #pragma unroll
+            for (int g = 0; g < 4; g++)
+                if (g < nGates) part[ks][r][g][lu] = acc[r][g];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (ks == 0) {
+        for (int s = 1; s < KSPLIT; s++)
+            #pragma unroll
+            for (int r = 0; r < ROWS; r++)
+                #pragma unroll
+                for (int g = 0; g < 4; g++)
+                    if (g < nGates) acc[r][g] += part[s][r][g][lu];
+    }
+#endif
 }
 
 /*

@@ -34,7 +34,7 @@ final class ClContext implements AutoCloseable {
         int[] err = new int[1];
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, device.platform());
-        context = clCreateContext(props, 1, new cl_device_id[] {device.id()}, null, null, err);
+        context = JvmSignals.guarded("clCreateContext", () -> clCreateContext(props, 1, new cl_device_id[] {device.id()}, null, null, err));
         ClStatus.check(err[0], "clCreateContext on " + device.name());
         // clCreateCommandQueue is the OpenCL 1.2 call; in-order, so every step sees the previous one.
         @SuppressWarnings("deprecation")

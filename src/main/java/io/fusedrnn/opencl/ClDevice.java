@@ -30,8 +30,15 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
 
     private static final Pattern INDICES = Pattern.compile("\\s*(\\d+)\\s*:\\s*(\\d+)\\s*");
 
-    /** Every device of every platform, in platform then device order. */
+    /**
+     * Every device of every platform, in platform then device order. Loading the drivers can replace the
+     * JVM's signal handlers: {@link JvmSignals} puts them back.
+     */
     static List<ClDevice> all() {
+        return JvmSignals.guarded("loading the OpenCL drivers", ClDevice::enumerate);
+    }
+
+    private static List<ClDevice> enumerate() {
         cl_platform_id[] platforms;
         try {
             CL.setExceptionsEnabled(false);

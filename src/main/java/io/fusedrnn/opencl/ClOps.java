@@ -12,8 +12,16 @@ final class ClOps {
     static final int STEP_UNITS = 32;
     /** Width of the h slices the step kernels stage in local memory. */
     static final int STEP_KTILE = 64;
-    /** GEMM tile: TSM×TSN per work-group, WPT×WPT accumulators per work-item. */
+    /**
+     * GEMM tile: TSM×TSN per work-group, WPT×WPT accumulators per work-item: 32/4 on a CPU device (the
+     * tiled rung there runs only when forced), 64/8 elsewhere (unless {@value #GEMM_TILE_PROPERTY} says).
+     */
     static final int GEMM_TS = 32, GEMM_WPT = 4, GEMM_TK = 16;
+    static final int GPU_GEMM_TS = 64, GPU_GEMM_WPT = 8;
+    /** Tuning: "TS,TK,WPT" for the tiled GEMM (TS a multiple of WPT, (TS/WPT)² work-items at most 1024). */
+    static final String GEMM_TILE_PROPERTY = "fusedrnn.opencl.gemmTile";
+    /** Tuning: the K split of the tiled step kernels (1, 2, 4 or 8; default {@link #stepSplit}). */
+    static final String STEP_SPLIT_PROPERTY = "fusedrnn.opencl.stepSplit";
 
     /** Rows per work-item of gemm_vec (4 rows × 2 vectors = 8 vector accumulators, half of AVX2's 16 registers). */
     static final int GEMM_VEC_ROWS = 4;
@@ -26,6 +34,8 @@ final class ClOps {
 
     private final boolean vector;
     private final int vectorWidth;
+    private final int gemmTs, gemmTk, gemmWpt;
+    private final int stepSplit;
 
     /**
      * @param vector whether the CPU rung may run (a CPU device, not forced to the tiled kernels); it
@@ -39,6 +49,52 @@ final class ClOps {
         this.vectorWidth = w;
         this.vector = vector && (w == 2 || w == 4 || w == 8 || w == 16);
         this.real = "-cl-std=CL1.2 " + (precision == Precision.FP64 ? "-D REAL=double -D USE_FP64" : "-D REAL=float");
+        boolean cpu = ctx.device.type().contains("CPU");
+        int[] tile = gemmTile(System.getProperty(GEMM_TILE_PROPERTY), cpu);
+        this.gemmTs = tile[0];
+        this.gemmTk = tile[1];
+        this.gemmWpt = tile[2];
+        this.stepSplit = stepSplit(System.getProperty(STEP_SPLIT_PROPERTY), cpu);
+    }
+
+    /**
+     * The tiled GEMM's TS, TK, WPT: {@value #GEMM_TILE_PROPERTY}'s "TS,TK,WPT", else the CPU's or the
+     * GPU's default. On the H200 64/16/8 took 25% off the batch shape's LSTM and 17% off the large one
+     * against 32/16/4 (128/16/8 was faster still at the large shape, slower at the batch one;
+     * benchmarks/RESULTS.md, GPU).
+     */
+    static int[] gemmTile(String property, boolean cpu) {
+        if (property == null || property.isBlank()) {
+            return cpu ? new int[] {GEMM_TS, GEMM_TK, GEMM_WPT} : new int[] {GPU_GEMM_TS, GEMM_TK, GPU_GEMM_WPT};
+        }
+        String[] parts = property.split(",");
+        try {
+            if (parts.length == 3) {
+                int ts = Integer.parseInt(parts[0].trim()), tk = Integer.parseInt(parts[1].trim()), wpt = Integer.parseInt(parts[2].trim());
+                if (ts > 0 && tk > 0 && wpt > 0 && ts % wpt == 0 && (ts / wpt) * (ts / wpt) <= 1024) return new int[] {ts, tk, wpt};
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the one message
+        }
+        throw new io.fusedrnn.FusedRnnException(GEMM_TILE_PROPERTY + ": expected TS,TK,WPT with TS a multiple of WPT and (TS/WPT)² <= 1024, found '" + property + "'");
+    }
+
+    /**
+     * The tiled step kernels' K split: {@value #STEP_SPLIT_PROPERTY} when set, else 1 on a CPU (its
+     * threads are few and each runs a work-group's items one after another) and 8 elsewhere: unsplit,
+     * the batch shape's step (B=64, H=512) is 256 work-groups of one warp for the H200's 132
+     * multiprocessors, each warp walking all 512 k; split 8, the LSTM there took 2.09 ms against 5.12
+     * (split 4: 2.41; benchmarks/RESULTS.md, GPU).
+     */
+    static int stepSplit(String property, boolean cpu) {
+        if (property == null || property.isBlank()) return cpu ? 1 : 8;
+        try {
+            int k = Integer.parseInt(property.trim());
+            if (k == 1 || k == 2 || k == 4 || k == 8) return k;
+        } catch (NumberFormatException e) {
+            // falls through to the one message
+        }
+        throw new io.fusedrnn.FusedRnnException(STEP_SPLIT_PROPERTY + ": expected 1, 2, 4 or 8, found '" + property + "'");
     }
 
     /**
@@ -112,9 +168,9 @@ final class ClOps {
             return new Step(ctx.kernel(file, opts, kernel + "_vec"), new long[] {blocks, units}, new long[] {l0, l1}, true);
         }
         int rows = stepRows(batch);
-        String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE;
+        String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE + " -D KSPLIT=" + stepSplit;
         return new Step(ctx.kernel(file, opts, kernel),
-                new long[] {hidden, (batch + rows - 1) / rows}, new long[] {STEP_UNITS, 1}, false);
+                new long[] {hidden, (long) (batch + rows - 1) / rows * stepSplit}, new long[] {STEP_UNITS, stepSplit}, false);
     }
 
     /** The LSTMP projection kernel for B rows of P outputs: its vector rung on CPUs when P splits into whole vectors. */
@@ -174,11 +230,11 @@ final class ClOps {
                     .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, (n + cols - 1) / cols, 8, 1);
             return;
         }
-        String opts = real + " -D TSM=" + GEMM_TS + " -D TSN=" + GEMM_TS + " -D TK=" + GEMM_TK
-                + " -D WPTM=" + GEMM_WPT + " -D WPTN=" + GEMM_WPT;
-        int local = GEMM_TS / GEMM_WPT;
+        String opts = real + " -D TSM=" + gemmTs + " -D TSN=" + gemmTs + " -D TK=" + gemmTk
+                + " -D WPTM=" + gemmWpt + " -D WPTN=" + gemmWpt;
+        int local = gemmTs / gemmWpt;
         gemmArgs(ctx.kernel("gemm.cl", opts, "gemm"), m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate)
-                .run2((long) (n + GEMM_TS - 1) / GEMM_TS * local, (long) (m + GEMM_TS - 1) / GEMM_TS * local, local, local);
+                .run2((long) (n + gemmTs - 1) / gemmTs * local, (long) (m + gemmTs - 1) / gemmTs * local, local, local);
     }
 
     /** The arguments gemm and gemm_vec share, bound on {@code l}. */

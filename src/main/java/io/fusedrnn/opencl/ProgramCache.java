@@ -87,7 +87,8 @@ final class ProgramCache implements AutoCloseable {
         p = clCreateProgramWithSource(ctx.context, 1, new String[] {unit}, null, err);
         ClStatus.check(err[0], "clCreateProgramWithSource(kernels/" + file + ")");
         cl_device_id[] devices = {ctx.device.id()};
-        int status = clBuildProgram(p, 1, devices, options + " " + ARG_INFO, null, null);
+        cl_program built = p;
+        int status = JvmSignals.guarded("building kernels/" + file, () -> clBuildProgram(built, 1, devices, options + " " + ARG_INFO, null, null));
         if (status != CL_SUCCESS) {
             String log = buildLog(p, devices[0]);
             clReleaseProgram(p);
