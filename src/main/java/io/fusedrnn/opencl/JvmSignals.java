@@ -20,7 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * purpose (safepoint polls, implicit null checks), and when two threads take one at the same moment
  * the second finds the default action and the process dies with "Segmentation fault", no hs_err file.
  * On the H200 machine (16 vector workers beside NVIDIA's and PoCL's ICDs) {@code demo} and {@code bench}
- * died that way every time (docs/DESIGN.md, "Signal handlers and OpenCL drivers").
+ * died that way every time (docs/DESIGN.md, Signal handlers and OpenCL drivers).
  *
  * <p>{@link #guarded} reads the handlers of the signals the JVM relies on before the call and puts back
  * any the call replaced. Preloading the JDK's {@code libjsig.so} does the same job for every native
