@@ -124,7 +124,8 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
     }
 
     /** clGetPlatformInfo or clGetDeviceInfo, bound to one platform or device. */
-    private interface InfoQuery {
+    /** One clGet*Info call with its object bound: (param, size, value, size returned) → status. */
+    interface InfoQuery {
         int get(int param, long size, Pointer value, long[] sizeReturned);
     }
 
@@ -138,11 +139,24 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
 
     /** A string-valued info: its size first, then its bytes up to the first NUL. */
     private static String infoString(String call, InfoQuery query, int param) {
+        String s = optionalString(query, param);
+        if (s == null) throw new IllegalStateException(call + " failed for parameter " + param);
+        return s;
+    }
+
+    /**
+     * A string-valued info (kernel argument names, build logs, device names), or null when the driver
+     * does not answer. Read into native memory: JOCL writes into a Java array only where the JVM hands
+     * out the array itself, and under -Xcheck:jni it hands out a copy (the string read back empty).
+     */
+    static String optionalString(InfoQuery query, int param) {
         long[] size = new long[1];
-        ClStatus.check(query.get(param, 0, null, size), call);
-        byte[] buf = new byte[(int) size[0]];
-        ClStatus.check(query.get(param, buf.length, Pointer.to(buf), null), call);
-        return cString(buf);
+        if (query.get(param, 0, null, size) != CL_SUCCESS) return null;
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.max(1, size[0]));
+        if (query.get(param, size[0], Pointer.to(buf), null) != CL_SUCCESS) return null;
+        byte[] bytes = new byte[(int) size[0]];
+        buf.get(0, bytes);
+        return cString(bytes);
     }
 
     /** An unsigned numeric device info of {@code bytes} bytes: cl_uint (4), cl_ulong (8) or size_t. */

@@ -132,8 +132,10 @@ final class ClTensor extends Tensor {
     }
 
     /**
-     * A JOCL pointer to a byte range of a host segment: the segment's own memory when it is native or
-     * a writable heap array, otherwise a native staging copy (copied back after a read).
+     * A JOCL pointer to a byte range of a host segment: the segment's own memory when it is native, or
+     * a heap array the device only reads; otherwise a native staging copy (copied back after a read).
+     * A read lands in native memory: JOCL writes into a Java array only where the JVM hands out the
+     * array itself, and under -Xcheck:jni it hands out a copy (every result read back as zeros).
      */
     private static final class HostSpan implements AutoCloseable {
         final Pointer pointer;
@@ -150,7 +152,7 @@ final class ClTensor extends Tensor {
         static HostSpan of(MemorySegment host, long offset, long bytes, boolean hostIsSource) {
             MemorySegment slice = host.asSlice(offset, bytes);
             if (slice.isNative()) return new HostSpan(Pointer.to(slice.asByteBuffer()), null, null, null);
-            Object base = slice.heapBase().orElse(null);
+            Object base = hostIsSource ? slice.heapBase().orElse(null) : null;
             long at = slice.address();
             Pointer p = switch (base) {
                 case float[] f -> Pointer.to(f).withByteOffset(at);

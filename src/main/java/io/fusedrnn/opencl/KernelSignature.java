@@ -3,13 +3,13 @@ package io.fusedrnn.opencl;
 import org.jocl.Pointer;
 import org.jocl.cl_kernel;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import static org.jocl.CL.CL_KERNEL_ARG_NAME;
 import static org.jocl.CL.CL_KERNEL_ARG_TYPE_NAME;
 import static org.jocl.CL.CL_KERNEL_NUM_ARGS;
-import static org.jocl.CL.CL_SUCCESS;
 import static org.jocl.CL.clGetKernelArgInfo;
 import static org.jocl.CL.clGetKernelInfo;
 
@@ -27,27 +27,24 @@ record KernelSignature(String kernel, String[] names, boolean[] pointers, int co
 
     /** Reads the signature of {@code k} from the driver. */
     static KernelSignature of(String kernel, cl_kernel k) {
-        int[] n = new int[1];
+        // a direct buffer, not an int[]: see ClDevice.optionalString
+        ByteBuffer n = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
         ClStatus.check(clGetKernelInfo(k, CL_KERNEL_NUM_ARGS, 4, Pointer.to(n), null), "clGetKernelInfo(" + kernel + ", CL_KERNEL_NUM_ARGS)");
-        String[] names = new String[n[0]];
-        boolean[] pointers = new boolean[n[0]];
-        for (int i = 0; i < n[0]; i++) {
+        int count = n.getInt(0);
+        String[] names = new String[count];
+        boolean[] pointers = new boolean[count];
+        for (int i = 0; i < count; i++) {
             String name = argString(k, i, CL_KERNEL_ARG_NAME), type = argString(k, i, CL_KERNEL_ARG_TYPE_NAME);
-            if (name == null || type == null) return new KernelSignature(kernel, null, null, n[0]);
+            if (name == null || type == null) return new KernelSignature(kernel, null, null, count);
             names[i] = name;
             pointers[i] = type.endsWith("*");
         }
-        return new KernelSignature(kernel, names, pointers, n[0]);
+        return new KernelSignature(kernel, names, pointers, count);
     }
 
     private static String argString(cl_kernel k, int index, int param) {
-        long[] size = new long[1];
-        if (clGetKernelArgInfo(k, index, param, 0, null, size) != CL_SUCCESS) return null;
-        byte[] buf = new byte[(int) size[0]];
-        if (clGetKernelArgInfo(k, index, param, buf.length, Pointer.to(buf), null) != CL_SUCCESS) return null;
-        int len = 0;
-        while (len < buf.length && buf[len] != 0) len++;
-        return new String(buf, 0, len, StandardCharsets.US_ASCII).trim();
+        String s = ClDevice.optionalString((q, size, v, ret) -> clGetKernelArgInfo(k, index, q, size, v, ret), param);
+        return s == null ? null : s.trim();
     }
 
     /** Whether the driver reported names (PoCL and NVIDIA do, given -cl-kernel-arg-info). */

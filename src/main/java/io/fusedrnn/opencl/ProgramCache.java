@@ -108,15 +108,8 @@ final class ProgramCache implements AutoCloseable {
     }
 
     private static String buildLog(cl_program p, cl_device_id device) {
-        long[] size = new long[1];
-        if (clGetProgramBuildInfo(p, device, CL_PROGRAM_BUILD_LOG, 0, null, size) != CL_SUCCESS) return "(no build log)";
-        byte[] buf = new byte[(int) size[0]];
-        if (clGetProgramBuildInfo(p, device, CL_PROGRAM_BUILD_LOG, buf.length, Pointer.to(buf), null) != CL_SUCCESS) {
-            return "(no build log)";
-        }
-        int n = 0;
-        while (n < buf.length && buf[n] != 0) n++;
-        return new String(buf, 0, n, StandardCharsets.UTF_8).strip();
+        String log = ClDevice.optionalString((q, size, v, ret) -> clGetProgramBuildInfo(p, device, q, size, v, ret), CL_PROGRAM_BUILD_LOG);
+        return log == null ? "(no build log)" : log.strip();
     }
 
     /** The cache key; a null source means the classpath file, whose hash is computed once. */
