@@ -41,30 +41,37 @@ final class GruSweep extends CellSweep {
                     .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
                     .flag("train", training).mem("gates", gates).mem("hnSave", hn));
         }
+        // bound once; each step sets only its own offsets (Launch#set)
+        Launch lf = null, la = null, lb = null;
+        if (lbr) {
+            lf = fused.recurrentWeights(fused.args().i("B", batch).i("H", hs).i("stepIndex", 0).flag("reverse", plan.reverse)
+                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", 0), layer).mem("bhh", layer.bHh)
+                    .mem("hs", h).i("hIn", 0).i("hOut", 0)
+                    .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                    .flag("train", training).mem("gates", gates).i("gOff", 0).mem("hnSave", hn).i("hnOff", 0);
+        } else {
+            la = rz.recurrentWeights(rz.args().i("B", batch).i("H", hs).i("stepIndex", 0)
+                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", 0), layer).mem("bhh", layer.bHh)
+                    .mem("hs", h).i("hIn", 0)
+                    .mem("gates", gates).i("gOff", 0).mem("rh", rh).i("rhOff", 0);
+            lb = n.recurrentWeights(n.args().i("B", batch).i("H", hs).i("stepIndex", 0).flag("reverse", plan.reverse)
+                            .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", 0), layer).mem("bhh", layer.bHh)
+                    .mem("hs", h).i("hIn", 0).i("hOut", 0)
+                    .mem("rh", rh).i("rhOff", 0)
+                    .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                    .flag("train", training).mem("gates", gates).i("gOff", 0).mem("hnSave", hn).i("hnOff", 0);
+        }
         for (int k = oneGroup ? steps : 0; k < steps; k++) {
             int hIn = (training ? k : k % 2) * batch * hs, hOut = (training ? k + 1 : (k + 1) % 2) * batch * hs;
             int gOff = training ? k * batch * g3 : 0, sOff = training ? k * batch * hs : 0;
             int xwOff = k * batch * g3;
             if (lbr) {
-                Launch l = fused.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
-                        .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
-                fused.run(fused.recurrentWeights(l, layer).mem("bhh", layer.bHh)
-                        .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
-                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
-                        .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
+                fused.run(lf.set("stepIndex", k).set("xwOff", xwOff).set("hIn", hIn).set("hOut", hOut)
+                        .set("gOff", gOff).set("hnOff", sOff));
             } else {
-                Launch a = rz.args().i("B", batch).i("H", hs).i("stepIndex", k)
-                        .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
-                rz.run(rz.recurrentWeights(a, layer).mem("bhh", layer.bHh)
-                        .mem("hs", h).i("hIn", hIn)
-                        .mem("gates", gates).i("gOff", gOff).mem("rh", rh).i("rhOff", sOff));
-                Launch b = n.args().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
-                        .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", xwOff);
-                n.run(n.recurrentWeights(b, layer).mem("bhh", layer.bHh)
-                        .mem("hs", h).i("hIn", hIn).i("hOut", hOut)
-                        .mem("rh", rh).i("rhOff", sOff)
-                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
-                        .flag("train", training).mem("gates", gates).i("gOff", gOff).mem("hnSave", hn).i("hnOff", sOff));
+                rz.run(la.set("stepIndex", k).set("xwOff", xwOff).set("hIn", hIn).set("gOff", gOff).set("rhOff", sOff));
+                n.run(lb.set("stepIndex", k).set("xwOff", xwOff).set("hIn", hIn).set("hOut", hOut).set("rhOff", sOff)
+                        .set("gOff", gOff).set("hnOff", sOff));
             }
         }
         Tensor hN = finalState(plan, training, h, hs);
@@ -101,25 +108,29 @@ final class GruSweep extends CellSweep {
                 dhNext = t;
             }
         }
-        Launch gate = ops.elementwise("gru_backward.cl", "gru_backward_step");
-        Launch reset = lbr ? null : ops.elementwise("gru_backward.cl", "gru_backward_reset");
+        Launch gate = ops.elementwise("gru_backward.cl", "gru_backward_step")
+                .i("B", batch).i("H", hs).i("stepIndex", 0).flag("reverse", plan.reverse)
+                .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
+                .mem("dhRec", dhCur).mem("dhNext", dhNext)
+                .mem("gates", res.gates).i("gOff", 0)
+                .mem("hs", res.hs).i("hIn", 0)
+                .mem("hnSave", res.hn).i("hnOff", 0).flag("linearBeforeReset", lbr)
+                .mem("dAx", dAx).mem("dAh", dAh).i("daOff", 0);
+        Launch reset = lbr ? null : ops.elementwise("gru_backward.cl", "gru_backward_reset")
+                .i("B", batch).i("H", hs).i("stepIndex", 0).mem("lengths", plan.lengths)
+                .mem("drh", drh).mem("gates", res.gates).i("gOff", 0)
+                .mem("hs", res.hs).i("hIn", 0)
+                .mem("dAx", dAx).mem("dAh", dAh).i("daOff", 0).mem("dhNext", dhNext);
         for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
             int daOff = k * batch * g3, hIn = k * batch * hs;
-            gate.fresh().i("B", batch).i("H", hs).i("stepIndex", k).flag("reverse", plan.reverse)
-                    .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
-                    .mem("dhRec", dhCur).mem("dhNext", dhNext)
-                    .mem("gates", res.gates).i("gOff", daOff)
-                    .mem("hs", res.hs).i("hIn", hIn)
-                    .mem("hnSave", res.hn).i("hnOff", hIn).flag("linearBeforeReset", lbr)
-                    .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff)
+            // dhRec and dhNext swap every step: rebound with the offsets (Launch#set for the ints)
+            gate.setMem("dhRec", dhCur).setMem("dhNext", dhNext)
+                    .set("stepIndex", k).set("gOff", daOff).set("hIn", hIn).set("hnOff", hIn).set("daOff", daOff)
                     .run2(hs, batch, 16, 1);
             if (!lbr) {
                 // drh = dA_h[n]·W_hn, W_hn being rows 2H.. of W_hh
                 ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1, drh, 0, hs, null, false);
-                reset.fresh().i("B", batch).i("H", hs).i("stepIndex", k).mem("lengths", plan.lengths)
-                        .mem("drh", drh).mem("gates", res.gates).i("gOff", daOff)
-                        .mem("hs", res.hs).i("hIn", hIn)
-                        .mem("dAx", dAx).mem("dAh", dAh).i("daOff", daOff).mem("dhNext", dhNext)
+                reset.setMem("dhNext", dhNext).set("stepIndex", k).set("gOff", daOff).set("hIn", hIn).set("daOff", daOff)
                         .run2(hs, batch, 16, 1);
             }
             addRecurrentGradient(dAh, daOff, direct, dhNext);

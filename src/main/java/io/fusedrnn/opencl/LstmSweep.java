@@ -39,22 +39,27 @@ final class LstmSweep extends CellSweep {
         }
         ClOps.Step step = ops.step("lstm.cl", "lstm_step", batch, hs, true);
         ClOps.Step project = p > 0 ? ops.projection(batch, p) : null;
+        // bound once; each step sets only its own offsets (Launch#set)
+        Launch l = step.recurrentWeights(step.args().i("B", batch).i("H", hs).i("OUT", out).i("stepIndex", 0).flag("reverse", plan.reverse)
+                        .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", 0), layer)
+                .mem("hs", h).i("hIn", 0).i("hOut", 0)
+                .mem("cs", c).i("cIn", 0).i("cOut", 0)
+                .flag("project", p > 0).mem("m", m).i("mOff", 0)
+                .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
+                .flag("train", training).mem("gates", gates).i("gOff", 0);
+        Launch pl = p == 0 ? null : project.args().i("B", batch).i("H", hs).i("P", p).i("stepIndex", 0).flag("reverse", plan.reverse)
+                .mem("lengths", plan.lengths).mem("whrT", layer.wHrT).mem("m", m).i("mOff", 0)
+                .mem("hs", h).i("hIn", 0).i("hOut", 0)
+                .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2));
         for (int k = ops.oneGroupSweep(batch, hs, p > 0) ? steps : 0; k < steps; k++) {
             int sIn = training ? k : k % 2, sOut = training ? k + 1 : (k + 1) % 2;
             int mOff = training ? k * batch * hs : 0;
-            Launch l = step.args().i("B", batch).i("H", hs).i("OUT", out).i("stepIndex", k).flag("reverse", plan.reverse)
-                    .mem("lengths", plan.lengths).mem("xw", xw).i("xwOff", k * batch * g4);
-            step.run(step.recurrentWeights(l, layer)
-                    .mem("hs", h).i("hIn", sIn * batch * out).i("hOut", sOut * batch * out)
-                    .mem("cs", c).i("cIn", sIn * batch * hs).i("cOut", sOut * batch * hs)
-                    .flag("project", p > 0).mem("m", m).i("mOff", mOff)
-                    .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2))
-                    .flag("train", training).mem("gates", gates).i("gOff", k * batch * g4));
+            step.run(l.set("stepIndex", k).set("xwOff", k * batch * g4)
+                    .set("hIn", sIn * batch * out).set("hOut", sOut * batch * out)
+                    .set("cIn", sIn * batch * hs).set("cOut", sOut * batch * hs)
+                    .set("mOff", mOff).set("gOff", k * batch * g4));
             if (p > 0) {
-                project.run(project.args().i("B", batch).i("H", hs).i("P", p).i("stepIndex", k).flag("reverse", plan.reverse)
-                        .mem("lengths", plan.lengths).mem("whrT", layer.wHrT).mem("m", m).i("mOff", mOff)
-                        .mem("hs", h).i("hIn", sIn * batch * out).i("hOut", sOut * batch * out)
-                        .mem("y", y.mem).i("yCol", yCol).i("yW", y.dim(2)));
+                project.run(pl.set("stepIndex", k).set("mOff", mOff).set("hIn", sIn * batch * out).set("hOut", sOut * batch * out));
             }
         }
         Tensor hN = finalState(plan, training, h, out);
@@ -91,16 +96,20 @@ final class LstmSweep extends CellSweep {
                 dhNext = t;
             }
         }
-        Launch gate = ops.elementwise("lstm_backward.cl", "lstm_backward_step");
+        Launch gate = ops.elementwise("lstm_backward.cl", "lstm_backward_step")
+                .i("B", batch).i("H", hs).i("OUT", out).i("stepIndex", 0).flag("reverse", plan.reverse)
+                .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
+                .mem("dhRec", dhCur).mem("dhNext", dhNext).mem("dc", dc)
+                .mem("gates", res.gates).i("gOff", 0)
+                .mem("cs", res.cs).i("cPrev", 0).i("cCur", 0)
+                .flag("project", p > 0).mem("whr", p > 0 ? layer.wHr : dA)
+                .mem("dhSave", dhSave).i("dhSaveOff", 0)
+                .mem("dA", dA).i("daOff", 0);
         for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
-            gate.fresh().i("B", batch).i("H", hs).i("OUT", out).i("stepIndex", k).flag("reverse", plan.reverse)
-                    .mem("lengths", plan.lengths).mem("dy", dy.mem).i("dyCol", dyCol).i("dyW", dy.dim(2))
-                    .mem("dhRec", dhCur).mem("dhNext", dhNext).mem("dc", dc)
-                    .mem("gates", res.gates).i("gOff", k * batch * g4)
-                    .mem("cs", res.cs).i("cPrev", k * batch * hs).i("cCur", (k + 1) * batch * hs)
-                    .flag("project", p > 0).mem("whr", p > 0 ? layer.wHr : dA)
-                    .mem("dhSave", dhSave).i("dhSaveOff", k * batch * p)
-                    .mem("dA", dA).i("daOff", k * batch * g4)
+            // dhRec and dhNext swap every step: rebound with the offsets (Launch#set for the ints)
+            gate.setMem("dhRec", dhCur).setMem("dhNext", dhNext)
+                    .set("stepIndex", k).set("gOff", k * batch * g4).set("cPrev", k * batch * hs).set("cCur", (k + 1) * batch * hs)
+                    .set("dhSaveOff", k * batch * p).set("daOff", k * batch * g4)
                     .run2(hs, batch, 16, 1);
             addRecurrentGradient(dA, k * batch * g4, g4, dhNext);
             cl_mem t = dhCur;
