@@ -42,6 +42,16 @@ public abstract class Backend implements AutoCloseable {
     public abstract String description();
 
     /**
+     * Whether its sweeps run on this machine's CPU cores (false for an OpenCL GPU or accelerator):
+     * benchmarks read a rate against the CPU's ceilings only where it is.
+     *
+     * @return true unless the backend runs on another device
+     */
+    public boolean runsOnHostCpu() {
+        return true;
+    }
+
+    /**
      * Whether tensors and sweeps of this precision can run here: every precision, unless a backend
      * says otherwise (OpenCL fp64 needs cl_khr_fp64).
      *

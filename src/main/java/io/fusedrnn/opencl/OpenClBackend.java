@@ -92,6 +92,11 @@ public final class OpenClBackend extends Backend {
     }
 
     @Override
+    public boolean runsOnHostCpu() {
+        return ctx.device.type().contains("CPU");
+    }
+
+    @Override
     public String description() {
         ClDevice d = ctx.device;
         return d.name() + " (" + d.type() + ", " + d.computeUnits() + " compute units) on " + d.platformName()

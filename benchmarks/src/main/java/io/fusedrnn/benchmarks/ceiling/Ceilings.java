@@ -1,11 +1,13 @@
 package io.fusedrnn.benchmarks.ceiling;
 
 import io.fusedrnn.benchmarks.harness.Progress;
+import io.fusedrnn.benchmarks.harness.ResultRow;
 import io.fusedrnn.vector.GemmProbe;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.function.DoubleSupplier;
@@ -22,8 +24,17 @@ import java.util.function.DoubleSupplier;
  * @param fmaGflops  FMA peak, GFLOP/s over all threads (NaN when not measured)
  * @param gemmGflops GEMM rate, GFLOP/s over all threads (NaN when not measured)
  * @param threads    threads that ran at once, one per core the JVM sees
+ * @param offHost    contenders that run on another device (a GPU): their rows get no fraction
  */
-public record Ceilings(double fmaGflops, double gemmGflops, int threads) {
+public record Ceilings(double fmaGflops, double gemmGflops, int threads, Set<String> offHost) {
+    public Ceilings(double fmaGflops, double gemmGflops, int threads) {
+        this(fmaGflops, gemmGflops, threads, Set.of());
+    }
+
+    public Ceilings {
+        offHost = Set.copyOf(offHost);
+    }
+
     /** Not measured ({@code --no-ceilings}). */
     public static final Ceilings NONE = new Ceilings(Double.NaN, Double.NaN, 0);
     /** M = K = N of each thread's GEMM. */
@@ -76,12 +87,28 @@ public record Ceilings(double fmaGflops, double gemmGflops, int threads) {
         return gflops / gemmGflops;
     }
 
+    /** {@code row}'s rate as a fraction of the FMA peak; NaN for a row on another device. */
+    public double ofFma(ResultRow row) {
+        return offHost.contains(row.contender()) ? Double.NaN : ofFma(row.gflops());
+    }
+
+    /** {@code row}'s rate as a fraction of the GEMM rate; NaN for a row on another device. */
+    public double ofGemm(ResultRow row) {
+        return offHost.contains(row.contender()) ? Double.NaN : ofGemm(row.gflops());
+    }
+
+    /** The same ceilings, with the contenders in {@code names} marked as running on another device. */
+    public Ceilings withOffHost(Set<String> names) {
+        return new Ceilings(fmaGflops, gemmGflops, threads, names);
+    }
+
     /** One line: {@code ceilings: FMA peak 309 GFLOP/s, GEMM 145 GFLOP/s (fp32, 2 threads)}. */
     public String describe() {
         if (!measured()) return "ceilings: not measured";
         return String.format(Locale.ROOT, "ceilings: FMA peak %.0f GFLOP/s (Vector API FMA chains, %d float lanes), "
                 + "GEMM %.0f GFLOP/s (the vector backend's GEMM, %d^3 per thread) (fp32, %d threads, per second of their CPU time)",
-                fmaGflops, FmaPeak.lanes(), gemmGflops, GEMM_SIZE, threads);
+                fmaGflops, FmaPeak.lanes(), gemmGflops, GEMM_SIZE, threads)
+                + (offHost.isEmpty() ? "" : "; not for " + String.join(", ", new java.util.TreeSet<>(offHost)) + ", which runs on another device");
     }
 
     /** GFLOP/s of all threads running {@code unit} at once, best of {@link #WINDOWS} windows. */

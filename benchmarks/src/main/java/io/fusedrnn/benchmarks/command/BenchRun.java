@@ -56,7 +56,8 @@ final class BenchRun {
             }
             int cases = BenchEngine.cases(o).size();
             Progress progress = new Progress(err, terminal, cases);
-            Ceilings ceilings = o.ceilings() ? Ceilings.measure(progress) : Ceilings.NONE;
+            Ceilings ceilings = (o.ceilings() ? Ceilings.measure(progress) : Ceilings.NONE).withOffHost(
+                    contenders.stream().filter(k -> !k.onHostCpu()).map(Contender::name).collect(java.util.stream.Collectors.toSet()));
             BenchEngine engine = new BenchEngine(o, contenders, progress);
             List<ResultRow> rows = engine.run();
             notes.addAll(engine.notes());

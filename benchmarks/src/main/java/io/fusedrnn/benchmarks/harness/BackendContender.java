@@ -37,6 +37,11 @@ public final class BackendContender implements Contender {
     }
 
     @Override
+    public boolean onHostCpu() {
+        return backend.runsOnHostCpu();
+    }
+
+    @Override
     public String cannotRun(BenchCase c) {
         return backend.supports(c.precision()) ? null : c.precision() + " is not supported by " + backend.description();
     }

@@ -15,6 +15,11 @@ public interface Contender extends AutoCloseable {
     /** One line on what it runs on. */
     String description();
 
+    /** Whether it runs on this machine's CPU cores (its rows are then read against the CPU's ceilings). */
+    default boolean onHostCpu() {
+        return true;
+    }
+
     /** Why this contender cannot run the case, or null when it can. */
     String cannotRun(BenchCase c);
 

@@ -114,8 +114,8 @@ public final class HtmlReport {
             num(h, TableWriter.fmt(s.min()) + " - " + TableWriter.fmt(s.max()));
             num(h, Integer.toString(s.runs()));
             num(h, String.format(Locale.ROOT, "%.2f", r.gflops()));
-            num(h, TableWriter.percent(ceilings.ofFma(r.gflops())));
-            num(h, TableWriter.percent(ceilings.ofGemm(r.gflops())));
+            num(h, TableWriter.percent(ceilings.ofFma(r)));
+            num(h, TableWriter.percent(ceilings.ofGemm(r)));
             num(h, SvgBarChart.ratio(r));
             num(h, String.format(Locale.ROOT, "%.1e", r.checkError()));
             h.append("<td>ok</td></tr>\n");

@@ -77,8 +77,8 @@ public final class JsonReport {
         m.put("ratio_to_peer", num(r.ratioToPeer()));
         for (Map.Entry<String, Double> p : r.peerRatios().entrySet()) m.put("ratio_to_" + p.getKey(), num(p.getValue()));
         m.put("ratio_to_fastest", num(r.ratioToFastest()));
-        m.put("fraction_of_fma_peak", num(ceilings.ofFma(r.gflops())));
-        m.put("fraction_of_gemm", num(ceilings.ofGemm(r.gflops())));
+        m.put("fraction_of_fma_peak", num(ceilings.ofFma(r)));
+        m.put("fraction_of_gemm", num(ceilings.ofGemm(r)));
         m.put("check_rel_l2", num(r.checkError()));
         m.put("flops_per_run", c.flops());
         if (r.reason() != null) m.put("reason", r.reason());

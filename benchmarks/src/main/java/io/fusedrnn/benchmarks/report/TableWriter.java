@@ -34,7 +34,7 @@ public final class TableWriter {
                 anyPeer |= !r.peerRatios().isEmpty();
                 lines.add(new String[] {name, c.cell().toString(), c.shape().name(), c.shape().dims(), fmt(s.median()),
                         fmt(s.min()) + " - " + fmt(s.max()), String.format(Locale.ROOT, "%.2f", r.gflops()),
-                        percent(ceilings.ofFma(r.gflops())), percent(ceilings.ofGemm(r.gflops())), ratios(r)});
+                        percent(ceilings.ofFma(r)), percent(ceilings.ofGemm(r)), ratios(r)});
             } else {
                 lines.add(new String[] {name, c.cell().toString(), c.shape().name(), c.shape().dims(), r.status().toString().toUpperCase(Locale.ROOT),
                         "", "", "", "", ""});
