@@ -11,6 +11,11 @@
  * Preconditions: TSM % WPTM == 0 and TSN % WPTN == 0; the host rounds the global size up to whole
  * groups and the edges are checked here, so any M, N, K ≥ 0 works.
  *
+ * Split K: with S work-groups along dimension 2, group z reduces over its own slice of K (whole TK
+ * tiles) and writes its partial sums to C + z·M·ldc, without bias or accumulation; gemm_sum then
+ * adds the S slices into the real C. A GPU gets the parallelism a small M×N lacks this way (the
+ * recurrent gradient of a backward step is B × H outputs over 4H); S = 1 is the plain GEMM.
+ *
  * gemm_vec, the CPU rung of the ladder: no local memory and no barriers (a CPU OpenCL compiler keeps
  * values that live across a barrier in memory, which starves the FMA units); instead each work-item
  * computes RM rows × 2·VW columns with explicit VW-wide vectors, 2·RM vector accumulators in
@@ -49,6 +54,9 @@ void gemm(const int M, const int N, const int K,
     const int tx = get_local_id(0), ty = get_local_id(1);
     const int n0 = get_group_id(0) * TSN, m0 = get_group_id(1) * TSM;
     const int tid = ty * RTSN + tx;
+    const int slices = get_num_groups(2), z = get_group_id(2);
+    const int kPer = ((K + slices - 1) / slices + TK - 1) / TK * TK;
+    const int kBegin = z * kPer, kEnd = min(K, kBegin + kPer);
 
     REAL acc[WPTM][WPTN];
     #pragma unroll
@@ -56,19 +64,19 @@ void gemm(const int M, const int N, const int K,
         #pragma unroll
         for (int j = 0; j < WPTN; j++) acc[i][j] = 0;
 
-    for (int k0 = 0; k0 < K; k0 += TK) {
+    for (int k0 = kBegin; k0 < kEnd; k0 += TK) {
         // Stage the tiles; walk along whichever index is contiguous in memory so loads coalesce.
         for (int e = tid; e < TK * TSM; e += RTSM * RTSN) {
             const int kk = sak == 1 ? e % TK : e / TSM;
             const int mm = sak == 1 ? e / TK : e % TSM;
             const int m = m0 + mm, k = k0 + kk;
-            As[kk][mm] = (m < M && k < K) ? A[aOff + m * sam + k * sak] : (REAL) 0;
+            As[kk][mm] = (m < M && k < kEnd) ? A[aOff + m * sam + k * sak] : (REAL) 0;
         }
         for (int e = tid; e < TK * TSN; e += RTSM * RTSN) {
             const int kk = sbn == 1 ? e / TSN : e % TK;
             const int nn = sbn == 1 ? e % TSN : e / TK;
             const int n = n0 + nn, k = k0 + kk;
-            Bs[kk][nn] = (n < N && k < K) ? B[bOff + k * sbk + n * sbn] : (REAL) 0;
+            Bs[kk][nn] = (n < N && k < kEnd) ? B[bOff + k * sbk + n * sbn] : (REAL) 0;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < TK; kk++) {
@@ -95,10 +103,24 @@ void gemm(const int M, const int N, const int K,
             if (n >= N) continue;
             REAL v = acc[i][j];
             if (useBias) v += bias[n];
-            const int at = cOff + m * ldc + n;
+            const int at = cOff + z * M * ldc + m * ldc + n;
             C[at] = accumulate ? C[at] + v : v;
         }
     }
+}
+
+/* C[m, n] (+)= Σ_z P[z·M·N + m·N + n] (+ bias[n]): the S partial products of a split-K gemm. */
+__kernel void gemm_sum(const int M, const int N, const int S, __global const REAL* P,
+                       __global REAL* C, const int cOff, const int ldc,
+                       __global const REAL* bias, const int useBias, const int accumulate)
+{
+    const int n = get_global_id(0), m = get_global_id(1);
+    if (n >= N || m >= M) return;
+    REAL v = 0;
+    for (int z = 0; z < S; z++) v += P[z * M * N + m * N + n];
+    if (useBias) v += bias[n];
+    const int at = cOff + m * ldc + n;
+    C[at] = accumulate ? C[at] + v : v;
 }
 
 #ifndef RM

@@ -7,11 +7,14 @@ import java.util.Map;
 
 /**
  * The backend contract with the kernels shaped as on a GPU, here on PoCL: the tiled rung, each step's
- * recurrent sum split across 8 rows of work-items and added through local memory, and the GPU's
- * 64×64 GEMM tile with 8×8 accumulators per work-item ({@link ClOps#stepSplit}, {@link ClOps#gemmTile}).
+ * recurrent sum split across 8 rows of work-items and added through local memory, the GPU's 64×64
+ * GEMM tile with 8×8 accumulators per work-item, and K split into up to 16 slices where the GEMM's grid
+ * is small ({@link ClOps#stepSplit}, {@link ClOps#gemmTile}, {@link ClOps#gemmSlices}; PoCL's 2
+ * compute units make most of the contract's GEMMs split).
  */
 class OpenClGpuGeometryTest extends BackendContract {
-    private static final Map<String, String> GPU = Map.of(ClOps.STEP_SPLIT_PROPERTY, "8", ClOps.GEMM_TILE_PROPERTY, "64,16,8");
+    private static final Map<String, String> GPU = Map.of(ClOps.STEP_SPLIT_PROPERTY, "8", ClOps.GEMM_TILE_PROPERTY, "64,16,8",
+            ClOps.GEMM_SPLIT_PROPERTY, "16");
 
     @Override
     protected Backend open() {
@@ -27,6 +30,22 @@ class OpenClGpuGeometryTest extends BackendContract {
                 else System.setProperty(k, v);
             });
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void theGemmSplitsKOnlyWhereItsGridIsSmall() {
+        // the H200 (132 compute units), 64x64 tiles, TK 16: a backward step's dh_prev at the batch shape is
+        // 8 work-groups over K = 2048 -> 16 slices; the input projection (3200 x 2048) is 1600: no split
+        org.junit.jupiter.api.Assertions.assertEquals(16, ClOps.gemmSlices(8, 2048, 132, 16, 16));
+        org.junit.jupiter.api.Assertions.assertEquals(1, ClOps.gemmSlices(1600, 512, 132, 16, 16));
+        // each slice keeps two K tiles: K = 96 allows 2 slices of 48, not 4 of 24
+        org.junit.jupiter.api.Assertions.assertEquals(2, ClOps.gemmSlices(1, 96, 132, 16, 16));
+        // the limit, and a CPU's 1
+        org.junit.jupiter.api.Assertions.assertEquals(4, ClOps.gemmSlices(8, 2048, 132, 4, 16));
+        org.junit.jupiter.api.Assertions.assertEquals(1, ClOps.gemmSlices(8, 2048, 132, 1, 16));
+        // doubles until the grid reaches two work-groups per compute unit (100 -> 200 -> 400 >= 264)
+        org.junit.jupiter.api.Assertions.assertEquals(4, ClOps.gemmSlices(100, 2048, 132, 16, 16));
+        org.junit.jupiter.api.Assertions.assertEquals(1, ClOps.gemmSlices(264, 2048, 132, 16, 16));
     }
 
     @Override

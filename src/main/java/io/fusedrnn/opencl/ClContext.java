@@ -62,6 +62,17 @@ final class ClContext implements AutoCloseable {
         return allocateBytes(bytes);
     }
 
+    /** A read-write buffer of {@code count} elements whose contents are undefined until written (scratch). */
+    synchronized cl_mem allocateUninitialised(Precision precision, long count) {
+        checkOpen();
+        long bytes = Math.max(1, count) * precision.bytes();
+        int[] err = new int[1];
+        cl_mem m = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, err);
+        ClStatus.check(err[0], "clCreateBuffer(" + bytes + " bytes)");
+        buffers.add(m);
+        return m;
+    }
+
     synchronized cl_mem allocateInts(int[] values) {
         cl_mem m = allocateBytes((long) Math.max(1, values.length) * Sizeof.cl_int);
         if (values.length > 0) {

@@ -20,6 +20,8 @@ final class ClOps {
     static final int GPU_GEMM_TS = 64, GPU_GEMM_WPT = 8;
     /** Tuning: "TS,TK,WPT" for the tiled GEMM (TS a multiple of WPT, (TS/WPT)² work-items at most 1024). */
     static final String GEMM_TILE_PROPERTY = "fusedrnn.opencl.gemmTile";
+    /** Tuning: the most slices the tiled GEMM splits K into when its grid is small (1: never; default {@link #gemmSplitLimit}). */
+    static final String GEMM_SPLIT_PROPERTY = "fusedrnn.opencl.gemmSplitK";
     /** Tuning: the K split of the tiled step kernels (1, 2, 4 or 8; default {@link #stepSplit}). */
     static final String STEP_SPLIT_PROPERTY = "fusedrnn.opencl.stepSplit";
 
@@ -36,6 +38,7 @@ final class ClOps {
     private final int vectorWidth;
     private final int gemmTs, gemmTk, gemmWpt;
     private final int stepSplit;
+    private final int gemmSplitLimit;
 
     /**
      * @param vector whether the CPU rung may run (a CPU device, not forced to the tiled kernels); it
@@ -55,6 +58,35 @@ final class ClOps {
         this.gemmTk = tile[1];
         this.gemmWpt = tile[2];
         this.stepSplit = stepSplit(System.getProperty(STEP_SPLIT_PROPERTY), cpu);
+        this.gemmSplitLimit = gemmSplitLimit(System.getProperty(GEMM_SPLIT_PROPERTY), cpu);
+    }
+
+    /**
+     * The most K slices of a tiled GEMM: {@value #GEMM_SPLIT_PROPERTY} when set (1, 2, 4, 8 or 16), else 1 on
+     * a CPU and 16 elsewhere. On the H200 a backward step's dh_prev = dA·W_hh (B=64, H=512: 64 × 512
+     * outputs over K = 2048) was 8 work-groups of the 64×64 tile for 132 multiprocessors, each
+     * walking all 2048 k; the training step took 8× cuDNN's time (benchmarks/RESULTS.md, GPU).
+     */
+    static int gemmSplitLimit(String property, boolean cpu) {
+        if (property == null || property.isBlank()) return cpu ? 1 : 16;
+        try {
+            int k = Integer.parseInt(property.trim());
+            if (k == 1 || k == 2 || k == 4 || k == 8 || k == 16) return k;
+        } catch (NumberFormatException e) {
+            // falls through to the one message
+        }
+        throw new io.fusedrnn.FusedRnnException(GEMM_SPLIT_PROPERTY + ": expected 1, 2, 4, 8 or 16, found '" + property + "'");
+    }
+
+    /**
+     * How many slices a tiled GEMM of {@code groups} work-groups over {@code k} splits K into: doubling
+     * while the grid stays under two work-groups per compute unit and each slice keeps at least two
+     * K tiles, up to {@link #gemmSplitLimit}.
+     */
+    static int gemmSlices(int groups, int k, int computeUnits, int limit, int tk) {
+        int s = 1;
+        while (s * 2 <= limit && (long) groups * s < 2L * computeUnits && k / (s * 2) >= 2 * tk) s *= 2;
+        return s;
     }
 
     /**
@@ -233,8 +265,27 @@ final class ClOps {
         String opts = real + " -D TSM=" + gemmTs + " -D TSN=" + gemmTs + " -D TK=" + gemmTk
                 + " -D WPTM=" + gemmWpt + " -D WPTN=" + gemmWpt;
         int local = gemmTs / gemmWpt;
-        gemmArgs(ctx.kernel("gemm.cl", opts, "gemm"), m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate)
-                .run2((long) (n + gemmTs - 1) / gemmTs * local, (long) (m + gemmTs - 1) / gemmTs * local, local, local);
+        int tilesN = (n + gemmTs - 1) / gemmTs, tilesM = (m + gemmTs - 1) / gemmTs;
+        int slices = gemmSlices(tilesN * tilesM, k, ctx.device.computeUnits(), gemmSplitLimit, gemmTk);
+        long[] global = {(long) tilesN * local, (long) tilesM * local, slices}, group = {local, local, 1};
+        if (slices == 1) {
+            gemmArgs(ctx.kernel("gemm.cl", opts, "gemm"), m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate)
+                    .run(global, group);
+            return;
+        }
+        // the slices' partial products, then their sum into C; the scratch is released once enqueued
+        // (OpenCL frees it after the commands that use it have finished)
+        cl_mem partial = ctx.allocateUninitialised(precision, (long) slices * m * n);
+        try {
+            gemmArgs(ctx.kernel("gemm.cl", opts, "gemm"), m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, partial, 0, n, null, false)
+                    .run(global, group);
+            ctx.kernel("gemm.cl", opts, "gemm_sum").i("M", m).i("N", n).i("S", slices).mem("P", partial)
+                    .mem("C", c).i("cOff", cOff).i("ldc", ldc)
+                    .mem("bias", bias == null ? c : bias).flag("useBias", bias != null).flag("accumulate", accumulate)
+                    .run2(n, m, 16, 4);
+        } finally {
+            ctx.release(partial);
+        }
     }
 
     /** The arguments gemm and gemm_vec share, bound on {@code l}. */
