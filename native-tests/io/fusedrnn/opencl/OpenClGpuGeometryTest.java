@@ -48,6 +48,19 @@ class OpenClGpuGeometryTest extends BackendContract {
         org.junit.jupiter.api.Assertions.assertEquals(1, ClOps.gemmSlices(264, 2048, 132, 16, 16));
     }
 
+    @org.junit.jupiter.api.Test
+    void tuningPropertiesTakePowersOfTwoAndSayWhatTheyExpected() {
+        org.junit.jupiter.api.Assertions.assertEquals(16, ClOps.gemmSplitLimit(null, false));
+        org.junit.jupiter.api.Assertions.assertEquals(1, ClOps.gemmSplitLimit("", true));
+        org.junit.jupiter.api.Assertions.assertEquals(4, ClOps.stepSplit(" 4 ", true));
+        for (String bad : new String[] {"3", "16", "0", "x"}) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(io.fusedrnn.FusedRnnException.class, () -> ClOps.stepSplit(bad, false));
+            org.junit.jupiter.api.Assertions.assertEquals(ClOps.STEP_SPLIT_PROPERTY + ": expected a power of two from 1 to 8, found '" + bad + "'", e.getMessage());
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.fusedrnn.FusedRnnException.class, () -> ClOps.gemmTile("64,16,5", false));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(ClOps.GEMM_TILE_PROPERTY + ": expected TS,TK,WPT"), e.getMessage());
+    }
+
     @Override
     protected int cycles() {
         return 300; // the leak check already ran 2000 cycles in OpenClBackendTest; same host code here

@@ -22,7 +22,7 @@ final class ClOps {
     static final String GEMM_TILE_PROPERTY = "fusedrnn.opencl.gemmTile";
     /** Tuning: the most slices the tiled GEMM splits K into when its grid is small (1: never; default {@link #gemmSplitLimit}). */
     static final String GEMM_SPLIT_PROPERTY = "fusedrnn.opencl.gemmSplitK";
-    /** Tuning: the K split of the tiled step kernels (1, 2, 4 or 8; default {@link #stepSplit}). */
+    /** Tuning: the most K slices of the tiled step kernels (1, 2, 4 or 8; default {@link #stepSplit}; fitted by {@link #stepSplitFor}). */
     static final String STEP_SPLIT_PROPERTY = "fusedrnn.opencl.stepSplit";
 
     /** Rows per work-item of gemm_vec (4 rows × 2 vectors = 8 vector accumulators, half of AVX2's 16 registers). */
@@ -68,14 +68,19 @@ final class ClOps {
      * walking all 2048 k; the training step took 8× cuDNN's time (benchmarks/RESULTS.md, GPU).
      */
     static int gemmSplitLimit(String property, boolean cpu) {
-        if (property == null || property.isBlank()) return cpu ? 1 : 16;
+        return powerOfTwo(GEMM_SPLIT_PROPERTY, property, 16, cpu ? 1 : 16);
+    }
+
+    /** {@code property}'s value, a power of two from 1 to {@code max}; {@code fallback} when unset. */
+    private static int powerOfTwo(String name, String property, int max, int fallback) {
+        if (property == null || property.isBlank()) return fallback;
         try {
             int k = Integer.parseInt(property.trim());
-            if (k == 1 || k == 2 || k == 4 || k == 8 || k == 16) return k;
+            if (k >= 1 && k <= max && Integer.bitCount(k) == 1) return k;
         } catch (NumberFormatException e) {
             // falls through to the one message
         }
-        throw new io.fusedrnn.FusedRnnException(GEMM_SPLIT_PROPERTY + ": expected 1, 2, 4, 8 or 16, found '" + property + "'");
+        throw new io.fusedrnn.FusedRnnException(name + ": expected a power of two from 1 to " + max + ", found '" + property + "'");
     }
 
     /**
@@ -119,14 +124,22 @@ final class ClOps {
      * (split 4: 2.41; benchmarks/RESULTS.md, GPU).
      */
     static int stepSplit(String property, boolean cpu) {
-        if (property == null || property.isBlank()) return cpu ? 1 : 8;
-        try {
-            int k = Integer.parseInt(property.trim());
-            if (k == 1 || k == 2 || k == 4 || k == 8) return k;
-        } catch (NumberFormatException e) {
-            // falls through to the one message
+        return powerOfTwo(STEP_SPLIT_PROPERTY, property, 8, cpu ? 1 : 8);
+    }
+
+    /**
+     * The K split a step of {@code rows} rows per work-item runs with: {@link #stepSplit}, halved until
+     * the work-group (UNITS × split) fits the device's work-group size and its local memory (the
+     * h slice and the split's partial sums) fits the device's.
+     */
+    int stepSplitFor(int rows) {
+        int split = stepSplit;
+        long bytes = precision.bytes();
+        while (split > 1 && ((long) STEP_UNITS * split > ctx.device.maxWorkGroupSize()
+                || ((long) split * rows * 4 * STEP_UNITS + (long) rows * STEP_KTILE) * bytes > ctx.device.localMemory())) {
+            split /= 2;
         }
-        throw new io.fusedrnn.FusedRnnException(STEP_SPLIT_PROPERTY + ": expected 1, 2, 4 or 8, found '" + property + "'");
+        return split;
     }
 
     /**
@@ -199,10 +212,10 @@ final class ClOps {
             long l0 = Math.min(blocks, 8), l1 = Math.max(1, Math.min(8 / l0, units));
             return new Step(ctx.kernel(file, opts, kernel + "_vec"), new long[] {blocks, units}, new long[] {l0, l1}, true);
         }
-        int rows = stepRows(batch);
-        String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE + " -D KSPLIT=" + stepSplit;
+        int rows = stepRows(batch), split = stepSplitFor(rows);
+        String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE + " -D KSPLIT=" + split;
         return new Step(ctx.kernel(file, opts, kernel),
-                new long[] {hidden, (long) (batch + rows - 1) / rows * stepSplit}, new long[] {STEP_UNITS, stepSplit}, false);
+                new long[] {hidden, (long) (batch + rows - 1) / rows * split}, new long[] {STEP_UNITS, split}, false);
     }
 
     /** The LSTMP projection kernel for B rows of P outputs: its vector rung on CPUs when P splits into whole vectors. */
