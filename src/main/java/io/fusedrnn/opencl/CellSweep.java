@@ -77,16 +77,39 @@ abstract class CellSweep {
                         Gradients g);
 
     /**
-     * dh_prev += dA·W_hh for one step: dA holds B rows of G·H gate gradients from {@code daOff}, of
-     * which the first {@code gates} columns meet h itself (all of them, or r and z for a GRU whose n
-     * gate reads r⊙h).
+     * dh_prev += dA·W_hh, step after step of a backward sweep: dA holds B rows of G·H gate gradients
+     * from each step's offset, of which the first {@code gates} columns meet h itself (all of them, or
+     * r and z for a GRU whose n gate reads r⊙h). On the tiled rung the GEMM is bound once for the
+     * sweep ({@link ClOps#tiledGemm}); close it after the loop.
      */
-    final void addRecurrentGradient(cl_mem dA, int daOff, int gates, cl_mem dhPrev) {
-        int out = spec.outputSize();
-        if (layer.wHhColumnPanels != null) {
-            ops.gemmPackedB(batch, out, gates, gateRows, dA, daOff, gateRows, 1, layer.wHhColumnPanels, dhPrev, 0, out, null, true);
-        } else {
-            ops.gemm(batch, out, gates, dA, daOff, gateRows, 1, layer.wHh, 0, out, 1, dhPrev, 0, out, null, true);
+    final class RecurrentGradient implements AutoCloseable {
+        private final cl_mem dA;
+        private final int gates;
+        private final ClOps.TiledGemm tiled;
+
+        RecurrentGradient(cl_mem dA, int gates, cl_mem dhPrev) {
+            this.dA = dA;
+            this.gates = gates;
+            int out = spec.outputSize();
+            boolean bind = !ops.vectorKernels() && batch > 0;
+            this.tiled = bind ? ops.tiledGemm(batch, out, gates, dA, 0, gateRows, 1, layer.wHh, 0, out, 1, dhPrev, 0, out, null, true) : null;
+        }
+
+        /** dhPrev += dA[daOff ..]·W_hh for one step. */
+        void add(int daOff, cl_mem dhPrev) {
+            int out = spec.outputSize();
+            if (tiled != null) {
+                tiled.run(daOff, dhPrev);
+            } else if (layer.wHhColumnPanels != null) {
+                ops.gemmPackedB(batch, out, gates, gateRows, dA, daOff, gateRows, 1, layer.wHhColumnPanels, dhPrev, 0, out, null, true);
+            } else {
+                ops.gemm(batch, out, gates, dA, daOff, gateRows, 1, layer.wHh, 0, out, 1, dhPrev, 0, out, null, true);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (tiled != null) tiled.close();
         }
     }
 

@@ -12,6 +12,7 @@ import org.jocl.cl_mem;
 
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Set;
 
 import static org.jocl.CL.*;
@@ -27,6 +28,8 @@ final class ClContext implements AutoCloseable {
     final cl_command_queue queue;
     final ProgramCache programs;
     private final Set<cl_mem> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Which binder last set each kernel's arguments ({@link Launch}). */
+    private final Map<cl_kernel, Launch> owners = new IdentityHashMap<>();
     private boolean closed;
 
     ClContext(ClDevice device) {
@@ -125,6 +128,15 @@ final class ClContext implements AutoCloseable {
         int b = p.bytes();
         ClStatus.check(clEnqueueFillBuffer(queue, m, Pointer.to(new long[] {0}), b, offset * b, count * b, 0, null, null),
                 "clEnqueueFillBuffer(zero)");
+    }
+
+    /**
+     * Makes {@code binder} the owner of {@code kernel}'s arguments.
+     *
+     * @return whether it was the owner already (its values are the kernel's)
+     */
+    synchronized boolean claim(cl_kernel kernel, Launch binder) {
+        return owners.put(kernel, binder) == binder;
     }
 
     /** A launcher for {@code kernel} of the program built from {@code file} with {@code options}. */

@@ -275,29 +275,76 @@ final class ClOps {
                     .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, (n + cols - 1) / cols, 8, 1);
             return;
         }
+        try (TiledGemm g = tiledGemm(m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate)) {
+            g.run(aOff, c);
+        }
+    }
+
+    /**
+     * The tiled GEMM of {@link #gemm}, bound once for a loop that changes only A's offset and C (a
+     * backward sweep's dh_prev += dA·W_hh, step after step); close it after the loop.
+     */
+    TiledGemm tiledGemm(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem b, int bOff, int sbk, int sbn,
+                        cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
         String opts = real + " -D TSM=" + gemmTs + " -D TSN=" + gemmTs + " -D TK=" + gemmTk
                 + " -D WPTM=" + gemmWpt + " -D WPTN=" + gemmWpt;
         int local = gemmTs / gemmWpt;
         int tilesN = (n + gemmTs - 1) / gemmTs, tilesM = (m + gemmTs - 1) / gemmTs;
         int slices = gemmSlices(tilesN * tilesM, k, ctx.device.computeUnits(), gemmSplitLimit, gemmTk);
         long[] global = {(long) tilesN * local, (long) tilesM * local, slices}, group = {local, local, 1};
+        Launch gemm = ctx.kernel("gemm.cl", opts, "gemm");
         if (slices == 1) {
-            gemmArgs(ctx.kernel("gemm.cl", opts, "gemm"), m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate)
-                    .run(global, group);
-            return;
+            return new TiledGemm(gemmArgs(gemm, m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate),
+                    null, null, global, group, m, n);
         }
-        // the slices' partial products, then their sum into C; the scratch is released once enqueued
-        // (OpenCL frees it after the commands that use it have finished)
+        // the slices' partial products into scratch, then gemm_sum adds them into C
         cl_mem partial = ctx.allocateUninitialised(precision, (long) slices * m * n);
         try {
-            gemmArgs(ctx.kernel("gemm.cl", opts, "gemm"), m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, partial, 0, n, null, false)
-                    .run(global, group);
-            ctx.kernel("gemm.cl", opts, "gemm_sum").i("M", m).i("N", n).i("S", slices).mem("P", partial)
+            Launch sum = ctx.kernel("gemm.cl", opts, "gemm_sum").i("M", m).i("N", n).i("S", slices).mem("P", partial)
                     .mem("C", c).i("cOff", cOff).i("ldc", ldc)
-                    .mem("bias", bias == null ? c : bias).flag("useBias", bias != null).flag("accumulate", accumulate)
-                    .run2(n, m, 16, 4);
-        } finally {
+                    .mem("bias", bias == null ? c : bias).flag("useBias", bias != null).flag("accumulate", accumulate);
+            return new TiledGemm(gemmArgs(gemm, m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, partial, 0, n, null, false),
+                    sum, partial, global, group, m, n);
+        } catch (RuntimeException e) {
             ctx.release(partial);
+            throw e;
+        }
+    }
+
+    /**
+     * A bound tiled GEMM ({@link #tiledGemm}): K in slices when its grid is small (the scratch for the
+     * slices' partial products is released on close; OpenCL frees it once the commands using it finish).
+     */
+    final class TiledGemm implements AutoCloseable {
+        private final Launch gemm, sum;
+        private final cl_mem partial;
+        private final long[] global, group;
+        private final int m, n;
+
+        private TiledGemm(Launch gemm, Launch sum, cl_mem partial, long[] global, long[] group, int m, int n) {
+            this.gemm = gemm;
+            this.sum = sum;
+            this.partial = partial;
+            this.global = global;
+            this.group = group;
+            this.m = m;
+            this.n = n;
+        }
+
+        /** Enqueues C (+)= A·B with A from {@code aOff} into {@code c}. */
+        void run(int aOff, cl_mem c) {
+            gemm.set("aOff", aOff);
+            if (sum == null) {
+                gemm.setMem("C", c).run(global, group);
+            } else {
+                gemm.run(global, group);
+                sum.setMem("C", c).run2(n, m, 16, 4);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (partial != null) ctx.release(partial);
         }
     }
 

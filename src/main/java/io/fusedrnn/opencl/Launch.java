@@ -20,10 +20,12 @@ import static org.jocl.CL.clSetKernelArg;
  * with wrong numbers. Global sizes are rounded up to the local size (OpenCL 1.2 requires it);
  * kernels bounds-check their own indices.
  *
- * <p>A step loop binds every argument once and then {@link #set}s only what changes from step to step
- * (OpenCL keeps a kernel's arguments between launches; the backend's calls are serialised, so no other
- * sweep rebinds them meanwhile). Binding cost 14–25 µs a step for lstm_step's 21 arguments on PoCL
- * (about 0.5–1 µs a JOCL call, and a message string built per call); a GPU step runs in less.
+ * <p>A step loop binds every argument once and then {@link #set}s only what changes from step to step:
+ * OpenCL keeps a kernel's arguments between launches. A kernel object is shared by every binder of it
+ * (the program cache keeps one), so each binder records its values and is the kernel's owner once it
+ * has set one ({@link ClContext#claim}); a binder that finds another owner at a set or a launch first
+ * sets all its values again. Binding cost 14–25 µs a step for lstm_step's 21 arguments on PoCL (about
+ * 0.5–1 µs a JOCL call, and a message string built per call); a GPU step runs in less.
  */
 final class Launch {
     /** The int value of clSetKernelArg: a direct buffer (an int[] costs JOCL a critical-array round trip); OpenCL copies it at once. */
@@ -35,6 +37,8 @@ final class Launch {
     private final KernelSignature signature;
     /** The names bound so far, by argument index (for {@link #set}). */
     private final String[] bound;
+    /** The values bound so far: Integer or cl_mem, by argument index (to set again after another binder). */
+    private final Object[] values;
     private int index;
 
     Launch(ClContext ctx, cl_kernel kernel, KernelSignature signature) {
@@ -42,6 +46,7 @@ final class Launch {
         this.kernel = kernel;
         this.signature = signature;
         this.bound = new String[signature.count()];
+        this.values = new Object[signature.count()];
     }
 
     /** A fresh binder of the same kernel (arguments start again at the first). */
@@ -52,17 +57,18 @@ final class Launch {
     /** Binds the next argument, a {@code __global} buffer named {@code name} in the kernel. */
     Launch mem(String name, cl_mem m) {
         signature.check(index, name, true);
-        int status = clSetKernelArg(kernel, index, Sizeof.cl_mem, Pointer.to(m));
-        if (status != CL_SUCCESS) throw ClStatus.failure(status, "clSetKernelArg(" + signature.kernel() + " " + name + ")");
-        bound[index++] = name;
+        own();
+        bound[index] = name;
+        put(index++, m);
         return this;
     }
 
     /** Binds the next argument, an {@code int} named {@code name} in the kernel. */
     Launch i(String name, int v) {
         signature.check(index, name, false);
-        setInt(index, name, v);
-        bound[index++] = name;
+        own();
+        bound[index] = name;
+        put(index++, v);
         return this;
     }
 
@@ -73,7 +79,8 @@ final class Launch {
     Launch set(String name, int v) {
         int at = boundIndex(name);
         signature.check(at, name, false);
-        setInt(at, name, v);
+        own();
+        put(at, v);
         return this;
     }
 
@@ -81,8 +88,8 @@ final class Launch {
     Launch setMem(String name, cl_mem m) {
         int at = boundIndex(name);
         signature.check(at, name, true);
-        int status = clSetKernelArg(kernel, at, Sizeof.cl_mem, Pointer.to(m));
-        if (status != CL_SUCCESS) throw ClStatus.failure(status, "clSetKernelArg(" + signature.kernel() + " " + name + ")");
+        own();
+        put(at, m);
         return this;
     }
 
@@ -93,10 +100,22 @@ final class Launch {
         throw new IllegalStateException(signature.kernel() + ": '" + name + "' was not bound on this launch, so it cannot be set again");
     }
 
-    private void setInt(int at, String name, int v) {
-        INT.get().putInt(0, v);
-        int status = clSetKernelArg(kernel, at, Sizeof.cl_int, INT_POINTER.get());
-        if (status != CL_SUCCESS) throw ClStatus.failure(status, "clSetKernelArg(" + signature.kernel() + " " + name + ")");
+    /** Makes this binder the kernel's owner, setting its values again if another binder set the kernel's since. */
+    private void own() {
+        if (ctx.claim(kernel, this)) return;
+        for (int at = 0; at < index; at++) put(at, values[at]);
+    }
+
+    private void put(int at, Object v) {
+        values[at] = v;
+        int status;
+        if (v instanceof cl_mem m) {
+            status = clSetKernelArg(kernel, at, Sizeof.cl_mem, Pointer.to(m));
+        } else {
+            INT.get().putInt(0, (Integer) v);
+            status = clSetKernelArg(kernel, at, Sizeof.cl_int, INT_POINTER.get());
+        }
+        if (status != CL_SUCCESS) throw ClStatus.failure(status, "clSetKernelArg(" + signature.kernel() + " " + bound[at] + ")");
     }
 
     /** Binds the next argument, an {@code int} flag (1 or 0) named {@code name} in the kernel. */
@@ -107,6 +126,7 @@ final class Launch {
     /** Enqueues over {@code global} work-items (each rounded up to a multiple of {@code local}). */
     void run(long[] global, long[] local) {
         signature.checkComplete(index);
+        own();
         long[] g = new long[global.length];
         for (int d = 0; d < g.length; d++) {
             if (global[d] <= 0) return; // nothing to do (an empty dimension)

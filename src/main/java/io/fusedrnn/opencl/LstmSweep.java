@@ -105,16 +105,18 @@ final class LstmSweep extends CellSweep {
                 .flag("project", p > 0).mem("whr", p > 0 ? layer.wHr : dA)
                 .mem("dhSave", dhSave).i("dhSaveOff", 0)
                 .mem("dA", dA).i("daOff", 0);
-        for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
-            // dhRec and dhNext swap every step: rebound with the offsets (Launch#set for the ints)
-            gate.setMem("dhRec", dhCur).setMem("dhNext", dhNext)
-                    .set("stepIndex", k).set("gOff", k * batch * g4).set("cPrev", k * batch * hs).set("cCur", (k + 1) * batch * hs)
-                    .set("dhSaveOff", k * batch * p).set("daOff", k * batch * g4)
-                    .run2(hs, batch, 16, 1);
-            addRecurrentGradient(dA, k * batch * g4, g4, dhNext);
-            cl_mem t = dhCur;
-            dhCur = dhNext;
-            dhNext = t;
+        try (RecurrentGradient recurrent = new RecurrentGradient(dA, g4, dhNext)) {
+            for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
+                // dhRec and dhNext swap every step: rebound with the offsets (Launch#set for the ints)
+                gate.setMem("dhRec", dhCur).setMem("dhNext", dhNext)
+                        .set("stepIndex", k).set("gOff", k * batch * g4).set("cPrev", k * batch * hs).set("cCur", (k + 1) * batch * hs)
+                        .set("dhSaveOff", k * batch * p).set("daOff", k * batch * g4)
+                        .run2(hs, batch, 16, 1);
+                recurrent.add(k * batch * g4, dhNext);
+                cl_mem t = dhCur;
+                dhCur = dhNext;
+                dhNext = t;
+            }
         }
         be.ctx.copy(dhCur, 0, mem(g.dh0()), 0, (long) batch * out, pr);
         be.ctx.copy(dc, 0, mem(g.dc0()), 0, (long) batch * hs, pr);
