@@ -74,10 +74,17 @@ final class JvmSignals {
 
     /**
      * Runs {@code call} (an OpenCL call named {@code what}) and restores any of the JVM's signal
-     * handlers it replaced.
+     * handlers it replaced. Guarded calls run one at a time in the process: a call that read the
+     * handlers while another had LLVM's installed would otherwise put LLVM's back afterwards.
      */
     static <T> T guarded(String what, Supplier<T> call) {
         if (SIGACTION == null) return call.get();
+        synchronized (JvmSignals.class) {
+            return guardedAlone(what, call);
+        }
+    }
+
+    private static <T> T guardedAlone(String what, Supplier<T> call) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment before = arena.allocate(STRUCT_BYTES * SIGNALS.size());
             for (int i = 0; i < SIGNALS.size(); i++) query(SIGNALS.get(i), slot(before, i));
