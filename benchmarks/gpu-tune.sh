@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On the GPU machine, after ../shared/gpu/check.sh (same packed .gpu/): A/B of the OpenCL kernel geometry
+# On the GPU machine, after ../shared/gpu/check.sh (packed by benchmarks/gpu-pack.sh): A/B of the OpenCL kernel geometry
 # that round 7 set without timing it on a GPU. Each line is one bench with one setting changed from the
 # defaults (docs/DESIGN.md, OpenCL kernel ladder); compare with check.sh's rows from the same call.
 #   bash benchmarks/gpu-tune.sh      (writes $OUT/tune.log and one JSON per setting)
