@@ -123,8 +123,7 @@ record ClDevice(int platformIndex, int deviceIndex, cl_platform_id platform, cl_
         return w > 0 ? w : (int) deviceNumber(id, nativeWidth, Sizeof.cl_uint);
     }
 
-    /** clGetPlatformInfo or clGetDeviceInfo, bound to one platform or device. */
-    /** One clGet*Info call with its object bound: (param, size, value, size returned) → status. */
+    /** One clGet*Info call (platform, device, kernel argument, build) with its object bound: (param, size, value, size returned) → status. */
     interface InfoQuery {
         int get(int param, long size, Pointer value, long[] sizeReturned);
     }
