@@ -56,20 +56,12 @@ final class Launch {
 
     /** Binds the next argument, a {@code __global} buffer named {@code name} in the kernel. */
     Launch mem(String name, cl_mem m) {
-        signature.check(index, name, true);
-        own();
-        bound[index] = name;
-        put(index++, m);
-        return this;
+        return next(name, m, true);
     }
 
     /** Binds the next argument, an {@code int} named {@code name} in the kernel. */
     Launch i(String name, int v) {
-        signature.check(index, name, false);
-        own();
-        bound[index] = name;
-        put(index++, v);
-        return this;
+        return next(name, v, false);
     }
 
     /**
@@ -77,19 +69,27 @@ final class Launch {
      * others as they are.
      */
     Launch set(String name, int v) {
-        int at = boundIndex(name);
-        signature.check(at, name, false);
-        own();
-        put(at, v);
-        return this;
+        return again(name, v, false);
     }
 
     /** Sets again the buffer argument {@code name}, bound earlier on this binder. */
     Launch setMem(String name, cl_mem m) {
-        int at = boundIndex(name);
-        signature.check(at, name, true);
+        return again(name, m, true);
+    }
+
+    private Launch next(String name, Object v, boolean pointer) {
+        signature.check(index, name, pointer);
         own();
-        put(at, m);
+        bound[index] = name;
+        put(index++, v);
+        return this;
+    }
+
+    private Launch again(String name, Object v, boolean pointer) {
+        int at = boundIndex(name);
+        signature.check(at, name, pointer);
+        own();
+        put(at, v);
         return this;
     }
 
