@@ -29,12 +29,29 @@ class CheckedJniTest {
         OpenClPlatform.open().close(); // skips or fails as OpenClPlatform says
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> cmd = List.of(java.toString(), "-Xcheck:jni", "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), CheckedJniTest.class.getName());
+                "--enable-native-access=ALL-UNNAMED", "-cp", classPath(), CheckedJniTest.class.getName());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the checked JVM did not finish");
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("ok lstm") && out.contains("ok gru"), out);
+    }
+
+    /**
+     * Where this class, the library (with JOCL) and JUnit were loaded from, then the JVM's class path:
+     * under Surefire the class path has them all, under JUnit's console launcher only the launcher.
+     */
+    private static String classPath() {
+        java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>();
+        for (Class<?> c : new Class<?>[] {CheckedJniTest.class, OpenClBackend.class, org.jocl.CL.class, Test.class}) {
+            try {
+                parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+            } catch (java.net.URISyntaxException | NullPointerException e) {
+                // no code source: the class path below has to do
+            }
+        }
+        parts.addAll(List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+        return String.join(java.io.File.pathSeparator, parts);
     }
 
     /** One small LSTM and GRU forward on the default OpenCL device against the float64 reference. */
