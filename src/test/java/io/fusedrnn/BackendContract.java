@@ -230,17 +230,8 @@ public abstract class BackendContract {
     void resultsAreBitwiseIdenticalRunAfterRun() {
         for (Precision p : Precision.values()) {
             SweepProblem problem = new SweepProblem(new ContractCase(LayerSpec.lstm(33, 13, 5), 9, 7, true, true, true, 77));
-            // from the run where four in a row agree: the vector backend's exp may move a last bit while C2
-            // still compiles the cell (README, Determinism); a difference that persists still fails below.
-            // Two in a row were not enough on a loaded CI machine: two interpreted runs agreed, C2 then
-            // replaced the cell between the checked runs and again before the retry (-XX:UseAVX=2, fp64).
-            SweepProblem.Outcome a = problem.run(backend, p, true);
-            int agreeing = 0;
-            for (int warm = 0; warm < 40 && agreeing < 3; warm++) {
-                SweepProblem.Outcome again = problem.run(backend, p, true);
-                agreeing = sameBits(a, again) ? agreeing + 1 : 0;
-                a = again;
-            }
+            // a difference that persists after the warm-up still fails below
+            SweepProblem.Outcome a = settled(() -> problem.run(backend, p, true), BackendContract::sameBits);
             SweepProblem.Outcome b = problem.run(backend, p, true);
             if (!sameBits(a, b)) {
                 // C2 may still have compiled a kernel between a and b; then the next run gives b's bits
@@ -279,7 +270,7 @@ public abstract class BackendContract {
                     // C2 may have compiled a kernel since the serial answers were taken (README, Determinism):
                     // then the serial answers are taken again; a thread's result spoiled by another thread
                     // matches neither and fails
-                    if (!java.util.Arrays.equals(serial.get(i), got)) serial = settledSerial(problems);
+                    if (!Arrays.equals(serial.get(i), got)) serial = settledSerial(problems);
                     assertArrayEquals(serial.get(i), got, Tolerances.SAME_BACKEND, "thread " + i + " round " + round);
                 }
             }
@@ -288,21 +279,29 @@ public abstract class BackendContract {
         }
     }
 
-    /**
-     * Each problem's dx run alone, once two runs in a row agree: the vector backend's exp may move a
-     * last bit while C2 still compiles the cell (README, Determinism), which takes longer under
-     * -XX:UseAVX=2 (the pom's avx2 run).
-     */
+    /** Each problem's dx run alone, once the answers have {@link #settled}. */
     private List<double[]> settledSerial(List<SweepProblem> problems) {
-        List<double[]> serial = null;
-        for (int warm = 0; warm < 20; warm++) {
-            List<double[]> again = problems.stream().map(p -> p.run(backend, Precision.FP32, true).dx()).toList();
-            boolean same = serial != null;
-            for (int i = 0; same && i < problems.size(); i++) same = java.util.Arrays.equals(serial.get(i), again.get(i));
-            serial = again;
-            if (same) break;
+        return settled(() -> problems.stream().map(p -> p.run(backend, Precision.FP32, true).dx()).toList(), (x, y) -> {
+            for (int i = 0; i < x.size(); i++) if (!Arrays.equals(x.get(i), y.get(i))) return false;
+            return true;
+        });
+    }
+
+    /**
+     * {@code run}'s answer once four runs in a row agree (at most 40): the vector backend's exp may move
+     * a last bit while C2 still compiles the cell (README, Determinism), which takes longer under
+     * -XX:UseAVX=2 (the pom's avx2 run). Two in a row were not enough on a loaded CI machine: two
+     * interpreted runs agreed, then C2 replaced the cell between the checked runs and again before
+     * the retry (-XX:UseAVX=2, fp64).
+     */
+    private static <T> T settled(java.util.function.Supplier<T> run, java.util.function.BiPredicate<T, T> same) {
+        T a = run.get();
+        for (int warm = 0, agreeing = 0; warm < 40 && agreeing < 3; warm++) {
+            T again = run.get();
+            agreeing = same.test(a, again) ? agreeing + 1 : 0;
+            a = again;
         }
-        return serial;
+        return a;
     }
 
     @Test

@@ -79,37 +79,35 @@ abstract class CellSweep {
     /**
      * dh_prev += dA·W_hh, step after step of a backward sweep: dA holds B rows of G·H gate gradients
      * from each step's offset, of which the first {@code gates} columns meet h itself (all of them, or
-     * r and z for a GRU whose n gate reads r⊙h). On the tiled rung the GEMM is bound once for the
-     * sweep ({@link ClOps#tiledGemm}); close it after the loop.
+     * r and z for a GRU whose n gate reads r⊙h). W_hh in column panels on the vector rung, else
+     * through a GEMM bound once for the sweep ({@link ClOps#boundGemm}); close it after the loop.
      */
     final class RecurrentGradient implements AutoCloseable {
         private final cl_mem dA;
         private final int gates;
-        private final ClOps.TiledGemm tiled;
+        private final ClOps.BoundGemm bound;
 
         RecurrentGradient(cl_mem dA, int gates, cl_mem dhPrev) {
             this.dA = dA;
             this.gates = gates;
             int out = spec.outputSize();
-            boolean bind = !ops.vectorKernels() && batch > 0;
-            this.tiled = bind ? ops.tiledGemm(batch, out, gates, dA, 0, gateRows, 1, layer.wHh, 0, out, 1, dhPrev, 0, out, null, true) : null;
+            this.bound = layer.wHhColumnPanels != null ? null
+                    : ops.boundGemm(batch, out, gates, dA, 0, gateRows, 1, layer.wHh, 0, out, 1, dhPrev, 0, out, null, true);
         }
 
         /** dhPrev += dA[daOff ..]·W_hh for one step. */
         void add(int daOff, cl_mem dhPrev) {
-            int out = spec.outputSize();
-            if (tiled != null) {
-                tiled.run(daOff, dhPrev);
-            } else if (layer.wHhColumnPanels != null) {
-                ops.gemmPackedB(batch, out, gates, gateRows, dA, daOff, gateRows, 1, layer.wHhColumnPanels, dhPrev, 0, out, null, true);
+            if (bound != null) {
+                bound.run(daOff, dhPrev);
             } else {
-                ops.gemm(batch, out, gates, dA, daOff, gateRows, 1, layer.wHh, 0, out, 1, dhPrev, 0, out, null, true);
+                int out = spec.outputSize();
+                ops.gemmPackedB(batch, out, gates, gateRows, dA, daOff, gateRows, 1, layer.wHhColumnPanels, dhPrev, 0, out, null, true);
             }
         }
 
         @Override
         public void close() {
-            if (tiled != null) tiled.close();
+            if (bound != null) bound.close();
         }
     }
 

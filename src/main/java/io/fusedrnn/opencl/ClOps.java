@@ -3,6 +3,8 @@ package io.fusedrnn.opencl;
 import io.fusedrnn.Precision;
 import org.jocl.cl_mem;
 
+import java.util.function.ObjIntConsumer;
+
 /**
  * The host side of the kernel files for one precision: which file, which -D options, which
  * work-group shape. Sweeps call these; they only enqueue (nothing waits for the device here).
@@ -275,17 +277,26 @@ final class ClOps {
                     .run2((m + GEMM_VEC_ROWS - 1) / GEMM_VEC_ROWS, (n + cols - 1) / cols, 8, 1);
             return;
         }
-        try (TiledGemm g = tiledGemm(m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate)) {
+        try (BoundGemm g = tiledGemm(m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate)) {
             g.run(aOff, c);
         }
     }
 
     /**
-     * The tiled GEMM of {@link #gemm}, bound once for a loop that changes only A's offset and C (a
-     * backward sweep's dh_prev += dA·W_hh, step after step); close it after the loop.
+     * {@link #gemm} of one shape, for a loop that changes only A's offset and C (a backward sweep's
+     * dh_prev += dA·W_hh, step after step): the tiled rung's kernels are bound once, their split-K
+     * scratch kept for the loop; the vector rung calls {@link #gemm} each time. Close it after the loop.
      */
-    TiledGemm tiledGemm(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem b, int bOff, int sbk, int sbn,
+    BoundGemm boundGemm(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem b, int bOff, int sbk, int sbn,
                         cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
+        if (vectorGemm(sbn)) {
+            return new BoundGemm((cNow, aNow) -> gemm(m, n, k, a, aNow, sam, sak, b, bOff, sbk, sbn, cNow, cOff, ldc, bias, accumulate), null);
+        }
+        return tiledGemm(m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate);
+    }
+
+    private BoundGemm tiledGemm(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem b, int bOff, int sbk, int sbn,
+                                cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
         String opts = real + " -D TSM=" + gemmTs + " -D TSN=" + gemmTs + " -D TK=" + gemmTk
                 + " -D WPTM=" + gemmWpt + " -D WPTN=" + gemmWpt;
         int local = gemmTs / gemmWpt;
@@ -294,8 +305,8 @@ final class ClOps {
         long[] global = {(long) tilesN * local, (long) tilesM * local, slices}, group = {local, local, 1};
         Launch gemm = ctx.kernel("gemm.cl", opts, "gemm");
         if (slices == 1) {
-            return new TiledGemm(gemmArgs(gemm, m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate),
-                    null, null, global, group, m, n);
+            Launch g = gemmArgs(gemm, m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, c, cOff, ldc, bias, accumulate);
+            return new BoundGemm((cNow, aNow) -> g.set("aOff", aNow).setMem("C", cNow).run(global, group), null);
         }
         // the slices' partial products into scratch, then gemm_sum adds them into C
         cl_mem partial = ctx.allocateUninitialised(precision, (long) slices * m * n);
@@ -303,8 +314,11 @@ final class ClOps {
             Launch sum = ctx.kernel("gemm.cl", opts, "gemm_sum").i("M", m).i("N", n).i("S", slices).mem("P", partial)
                     .mem("C", c).i("cOff", cOff).i("ldc", ldc)
                     .mem("bias", bias == null ? c : bias).flag("useBias", bias != null).flag("accumulate", accumulate);
-            return new TiledGemm(gemmArgs(gemm, m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, partial, 0, n, null, false),
-                    sum, partial, global, group, m, n);
+            Launch g = gemmArgs(gemm, m, n, k, a, aOff, sam, sak, b, bOff, sbk, sbn, partial, 0, n, null, false);
+            return new BoundGemm((cNow, aNow) -> {
+                g.set("aOff", aNow).run(global, group);
+                sum.setMem("C", cNow).run2(n, m, 16, 4);
+            }, partial);
         } catch (RuntimeException e) {
             ctx.release(partial);
             throw e;
@@ -312,34 +326,21 @@ final class ClOps {
     }
 
     /**
-     * A bound tiled GEMM ({@link #tiledGemm}): K in slices when its grid is small (the scratch for the
-     * slices' partial products is released on close; OpenCL frees it once the commands using it finish).
+     * A GEMM bound for a loop ({@link #boundGemm}); closing it releases the split-K scratch, if any
+     * (OpenCL frees it once the commands using it finish).
      */
-    final class TiledGemm implements AutoCloseable {
-        private final Launch gemm, sum;
+    final class BoundGemm implements AutoCloseable {
+        private final ObjIntConsumer<cl_mem> enqueue;
         private final cl_mem partial;
-        private final long[] global, group;
-        private final int m, n;
 
-        private TiledGemm(Launch gemm, Launch sum, cl_mem partial, long[] global, long[] group, int m, int n) {
-            this.gemm = gemm;
-            this.sum = sum;
+        private BoundGemm(ObjIntConsumer<cl_mem> enqueue, cl_mem partial) {
+            this.enqueue = enqueue;
             this.partial = partial;
-            this.global = global;
-            this.group = group;
-            this.m = m;
-            this.n = n;
         }
 
         /** Enqueues C (+)= A·B with A from {@code aOff} into {@code c}. */
         void run(int aOff, cl_mem c) {
-            gemm.set("aOff", aOff);
-            if (sum == null) {
-                gemm.setMem("C", c).run(global, group);
-            } else {
-                gemm.run(global, group);
-                sum.setMem("C", c).run2(n, m, 16, 4);
-            }
+            enqueue.accept(c, aOff);
         }
 
         @Override

@@ -121,7 +121,10 @@ final class GruSweep extends CellSweep {
                 .mem("drh", drh).mem("gates", res.gates).i("gOff", 0)
                 .mem("hs", res.hs).i("hIn", 0)
                 .mem("dAx", dAx).mem("dAh", dAh).i("daOff", 0).mem("dhNext", dhNext);
-        try (RecurrentGradient recurrent = new RecurrentGradient(dAh, direct, dhNext)) {
+        // drh = dA_h[n]·W_hn (reset-before only), W_hn being rows 2H.. of W_hh
+        try (RecurrentGradient recurrent = new RecurrentGradient(dAh, direct, dhNext);
+             ClOps.BoundGemm drhGemm = lbr ? null : ops.boundGemm(batch, hs, hs, dAh, 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1,
+                     drh, 0, hs, null, false)) {
             for (int k = oneGroup ? -1 : steps - 1; k >= 0; k--) {
                 int daOff = k * batch * g3, hIn = k * batch * hs;
                 // dhRec and dhNext swap every step: rebound with the offsets (Launch#set for the ints)
@@ -129,8 +132,7 @@ final class GruSweep extends CellSweep {
                         .set("stepIndex", k).set("gOff", daOff).set("hIn", hIn).set("hnOff", hIn).set("daOff", daOff)
                         .run2(hs, batch, 16, 1);
                 if (!lbr) {
-                    // drh = dA_h[n]·W_hn, W_hn being rows 2H.. of W_hh
-                    ops.gemm(batch, hs, hs, dAh, daOff + 2 * hs, g3, 1, layer.wHh, 2 * hs * hs, hs, 1, drh, 0, hs, null, false);
+                    drhGemm.run(daOff + 2 * hs, drh);
                     reset.setMem("dhNext", dhNext).set("stepIndex", k).set("gOff", daOff).set("hIn", hIn).set("daOff", daOff)
                             .run2(hs, batch, 16, 1);
                 }
