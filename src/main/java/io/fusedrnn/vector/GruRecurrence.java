@@ -11,8 +11,8 @@ import static io.fusedrnn.Cell.R;
 final class GruRecurrence<A> extends Recurrence<A> {
     private Phase first, second, third;
 
-    GruRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, A input) {
-        super(layer, times, pool, input);
+    GruRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, A input) {
+        super(layer, times, pool, split, input);
     }
 
     @Override
@@ -24,23 +24,26 @@ final class GruRecurrence<A> extends Recurrence<A> {
 
     @Override
     void forwardStep(int w, int kk, A hCur, A hNext) {
+        int live = times.live(kk);
         if (layer.lbr) {
-            first.run(w, kk, c -> linearBeforeReset(c, kk, hCur, hNext));
+            step(first, w, kk, live, (c, b0, st, n) -> linearBeforeReset(c, kk, hCur, hNext, b0, st, n));
         } else {
-            first.run(w, kk, c -> resetGates(c, kk, hCur));
-            second.run(w, kk, c -> resetOutput(c, kk, hCur, hNext));
+            // split by rows, a worker's own rows have r ⊙ h of every unit before its second phase reads them
+            step(first, w, kk, live, (c, b0, st, n) -> resetGates(c, kk, hCur, b0, st, n));
+            step(second, w, kk, live, (c, b0, st, n) -> resetOutput(c, kk, hCur, hNext, b0, st, n));
         }
     }
 
-    /** One gate's recurrent pre-activations for the units of chunk c, for the rows still running. */
-    private void recurrentGemm(int c, int live, A h, int gate) {
-        math.gemm(h, 0, hs, 1, live, hs, layer.whhT, gate * layer.gateStride, hs, units.p0(c), units.p1(c), ws.hp, gate * hs, gh, false, null);
+    /** One gate's recurrent pre-activations for the units of chunk c, for the slots b0, b0 + st, ... (n of them). */
+    private void recurrentGemm(int c, A h, int gate, int b0, int st, int n) {
+        math.gemm(h, b0 * hs, st * hs, 1, n, hs, layer.whhT, gate * layer.gateStride, hs, units.p0(c), units.p1(c), ws.hp,
+                b0 * gh + gate * hs, st * gh, false, null);
     }
 
-    private void linearBeforeReset(int c, int kk, A hCur, A hNext) {
-        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, live = times.live(kk);
-        for (int g = 0; g < 3; g++) recurrentGemm(c, live, hCur, g);
-        for (int b = 0; b < live; b++) { // b: the slot
+    private void linearBeforeReset(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
+        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
+        for (int g = 0; g < 3; g++) recurrentGemm(c, hCur, g, b0, st, n);
+        for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             math.gruForward(hs, u0, u1, ws.xp, xpRow(kk, b) * gh, ws.hp, b * gh, layer.bhn, hCur, b * hs, hNext, b * hs);
             if (res != null) {
@@ -52,18 +55,18 @@ final class GruRecurrence<A> extends Recurrence<A> {
     }
 
     /** Reset-before, first phase: r and z, and r ⊙ h for the second phase's W_hn. */
-    private void resetGates(int c, int kk, A hCur) {
-        int u0 = units.j0(c), u1 = units.j1(c), live = times.live(kk);
-        for (int g = 0; g < 2; g++) recurrentGemm(c, live, hCur, g);
-        for (int b = 0; b < live; b++) { // b: the slot
+    private void resetGates(int c, int kk, A hCur, int b0, int st, int n) {
+        int u0 = units.j0(c), u1 = units.j1(c);
+        for (int g = 0; g < 2; g++) recurrentGemm(c, hCur, g, b0, st, n);
+        for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             math.gruResetGates(hs, u0, u1, ws.xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.gs, b * gh, ws.rh, b * hs);
         }
     }
 
-    private void resetOutput(int c, int kk, A hCur, A hNext) {
-        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, live = times.live(kk);
-        recurrentGemm(c, live, ws.rh, N);
-        for (int b = 0; b < live; b++) { // b: the slot
+    private void resetOutput(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
+        int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
+        recurrentGemm(c, ws.rh, N, b0, st, n);
+        for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             math.gruResetOutput(hs, u0, u1, ws.xp, xpRow(kk, b) * gh, ws.hp, b * gh, ws.gs, b * gh, hCur, b * hs, hNext, b * hs);
             if (res != null) {
@@ -84,37 +87,38 @@ final class GruRecurrence<A> extends Recurrence<A> {
     void backwardJob(int w) {
         boolean lbr = layer.lbr;
         for (int kk = times.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
-            int step = kk;
-            first.run(w, n, c -> {
-                int u0 = units.j0(c), u1 = units.j1(c), live = times.live(step);
-                for (int b = 0; b < live; b++) { // b: the slot
+            int step = kk, live = times.live(kk);
+            step(first, w, n, live, (c, b0, st, m) -> {
+                int u0 = units.j0(c), u1 = units.j1(c);
+                for (int b = b0, end = b0 + m * st; b < end; b += st) { // b: the slot
                     int r = times.slotRow(step, b);
                     math.gruBackward(lbr, hs, u0, u1, bk.dh, b * hs, res.gates, res.hn, res.hIn, r, bk.dAx, bk.dAh, r * gh,
                             bk.dAs, b * gh, bk.dhz, b * hs);
                 }
             });
             if (lbr) {
-                second.run(w, n, c -> {
-                    math.gemm(bk.dAs, 0, gh, 1, times.live(step), gh, layer.whh, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
-                    carry(step, units.j0(c), units.j1(c), bk.dhz);
+                step(second, w, n, live, (c, b0, st, m) -> {
+                    math.gemm(bk.dAs, b0 * gh, st * gh, 1, m, gh, layer.whh, 0, hs, units.p0(c), units.p1(c), bk.dhNew, b0 * hs, st * hs, false, null);
+                    carry(step, units.j0(c), units.j1(c), bk.dhz, b0, st);
                 });
             } else {
                 // dL/d(r ⊙ h) = dA_n · W_hn, then the r block, then the r and z rows' share of dh_prev
-                second.run(w, n, c -> {
-                    int u0 = units.j0(c), u1 = units.j1(c), live = times.live(step);
-                    math.gemm(bk.dAs, N * hs, gh, 1, live, hs, layer.whhN, 0, hs, units.p0(c), units.p1(c), bk.drh, 0, hs, false, null);
-                    for (int b = 0; b < live; b++) { // b: the slot
+                step(second, w, n, live, (c, b0, st, m) -> {
+                    int u0 = units.j0(c), u1 = units.j1(c);
+                    math.gemm(bk.dAs, b0 * gh + N * hs, st * gh, 1, m, hs, layer.whhN, 0, hs, units.p0(c), units.p1(c), bk.drh, b0 * hs, st * hs, false, null);
+                    for (int b = b0, end = b0 + m * st; b < end; b += st) { // b: the slot
                         int r = times.slotRow(step, b);
                         math.gruResetBackward(hs, u0, u1, bk.drh, b * hs, res.gates, res.hIn, r, bk.dAx, bk.dAh, r * gh,
                                 bk.dAs, b * gh, bk.dhz, b * hs, bk.dhp, b * hs);
                     }
                 });
-                third.run(w, n, c -> {
-                    math.gemm(bk.dAs, R * hs, gh, 1, times.live(step), 2 * hs, layer.whhRZ, 0, hs, units.p0(c), units.p1(c), bk.dhNew, 0, hs, false, null);
-                    carry(step, units.j0(c), units.j1(c), bk.dhp);
+                step(third, w, n, live, (c, b0, st, m) -> {
+                    math.gemm(bk.dAs, b0 * gh + R * hs, st * gh, 1, m, 2 * hs, layer.whhRZ, 0, hs, units.p0(c), units.p1(c), bk.dhNew, b0 * hs, st * hs, false, null);
+                    carry(step, units.j0(c), units.j1(c), bk.dhp, b0, st);
                 });
             }
         }
+        meet(w);
         weightGradients(w);
     }
 

@@ -9,8 +9,8 @@ package io.fusedrnn.vector;
 final class LstmRecurrence<A> extends Recurrence<A> {
     private Phase first, second;
 
-    LstmRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, A input) {
-        super(layer, times, pool, input);
+    LstmRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, A input) {
+        super(layer, times, pool, split, input);
     }
 
     @Override
@@ -21,8 +21,9 @@ final class LstmRecurrence<A> extends Recurrence<A> {
 
     @Override
     void forwardStep(int w, int kk, A hCur, A hNext) {
-        first.run(w, kk, c -> cells(c, kk, hCur, hNext));
-        if (proj > 0) second.run(w, kk, c -> project(c, kk, hCur, hNext));
+        int live = times.live(kk);
+        step(first, w, kk, live, (c, b0, st, n) -> cells(c, kk, hCur, hNext, b0, st, n));
+        if (proj > 0) step(second, w, kk, live, (c, b0, st, n) -> project(c, kk, hCur, hNext, b0, st, n));
     }
 
     /**
@@ -37,13 +38,15 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         return res != null ? res.gates : ws.xp;
     }
 
-    /** Units of chunk c at step kk: recurrent GEMM for the four gates (one run of panels), then the cell for every row. */
-    private void cells(int c, int kk, A hCur, A hNext) {
+    /**
+     * Units of chunk c at step kk for the slots b0, b0 + st, ... (n of them): recurrent GEMM for the
+     * four gates (one run of panels), then the cell for each of those rows.
+     */
+    private void cells(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
         int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, hw = layer.hpWidth;
-        int live = times.live(kk);
-        math.gemm(hCur, 0, out, 1, live, out, layer.whhT, 0, hw, 4 * p0, 4 * p1, ws.hp, 0, hw, false, null);
+        math.gemm(hCur, b0 * out, st * out, 1, n, out, layer.whhT, 0, hw, 4 * p0, 4 * p1, ws.hp, b0 * hw, st * hw, false, null);
         A xp = inputPreactivations();
-        for (int b = 0; b < live; b++) { // b: the slot
+        for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b), xr = xpRow(kk, b);
             if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cIn, r * hs + u0, nu);
             activations(xp, xr * gh, b * hw, p0, p1);
@@ -69,11 +72,11 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         }
     }
 
-    /** Columns of chunk c of h = W_hr m at step kk. */
-    private void project(int c, int kk, A hCur, A hNext) {
-        int j0 = outs.j0(c), nj = outs.j1(c) - j0, live = times.live(kk);
-        math.gemm(ws.m, 0, hs, 1, live, hs, layer.whrT, 0, proj, outs.p0(c), outs.p1(c), hNext, 0, proj, false, null);
-        for (int b = 0; b < live; b++) { // b: the slot
+    /** Columns of chunk c of h = W_hr m at step kk, for the slots b0, b0 + st, ... (n of them). */
+    private void project(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
+        int j0 = outs.j0(c), nj = outs.j1(c) - j0;
+        math.gemm(ws.m, b0 * hs, st * hs, 1, n, hs, layer.whrT, 0, proj, outs.p0(c), outs.p1(c), hNext, b0 * proj, st * proj, false, null);
+        for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             System.arraycopy(hNext, b * proj + j0, y, r * yWidth + yCol + j0, nj);
             if (res != null) System.arraycopy(hCur, b * proj + j0, res.hIn, r * proj + j0, nj);
@@ -83,26 +86,27 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     @Override
     void backwardJob(int w) {
         for (int kk = times.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
-            int step = kk;
-            first.run(w, n, c -> gateGradients(c, step));
-            second.run(w, n, c -> {
+            int step = kk, live = times.live(kk);
+            step(first, w, n, live, (c, b0, st, m) -> gateGradients(c, step, b0, st, m));
+            step(second, w, n, live, (c, b0, st, m) -> {
                 int j0 = outs.j0(c), j1 = outs.j1(c);
-                math.gemm(bk.dAs, 0, gh, 1, times.live(step), gh, layer.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, 0, out, false, null);
-                carry(step, j0, j1, null);
+                math.gemm(bk.dAs, b0 * gh, st * gh, 1, m, gh, layer.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, b0 * out, st * out, false, null);
+                carry(step, j0, j1, null, b0, st);
             });
         }
+        meet(w);
         weightGradients(w);
     }
 
-    /** dA for the units of chunk c at step kk (dm = dh · W_hr first, with projection). */
-    private void gateGradients(int c, int kk) {
-        int u0 = units.j0(c), u1 = units.j1(c), live = times.live(kk);
+    /** dA for the units of chunk c at step kk, slots b0, b0 + st, ... (n of them); dm = dh · W_hr first, with projection. */
+    private void gateGradients(int c, int kk, int b0, int st, int n) {
+        int u0 = units.j0(c), u1 = units.j1(c);
         A dm = bk.dh;
         if (proj > 0) {
-            math.gemm(bk.dh, 0, proj, 1, live, proj, layer.whr, 0, hs, units.p0(c), units.p1(c), bk.dm, 0, hs, false, null);
+            math.gemm(bk.dh, b0 * proj, st * proj, 1, n, proj, layer.whr, 0, hs, units.p0(c), units.p1(c), bk.dm, b0 * hs, st * hs, false, null);
             dm = bk.dm;
         }
-        for (int b = 0; b < live; b++) { // b: the slot
+        for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             math.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs, bk.dAx, r * gh);
             for (int g = 0; g < 4; g++) System.arraycopy(bk.dAx, r * gh + g * hs + u0, bk.dAs, b * gh + g * hs + u0, u1 - u0);

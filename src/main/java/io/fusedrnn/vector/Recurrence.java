@@ -41,8 +41,9 @@ abstract class Recurrence<A> {
     A dy, dx, dWih, dWhh, dBih, dBhh, dWhr;
     int dyWidth, dyCol;
 
-    Recurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, A input) {
+    Recurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, A input) {
         this.layer = layer;
+        this.split = split;
         this.math = layer.math;
         this.times = times;
         this.pool = pool;
@@ -117,6 +118,86 @@ abstract class Recurrence<A> {
         return patient() ? Phase.patient(pool, c.count()) : new Phase(pool, c.count());
     }
 
+    /**
+     * Whether this forward splits the batch between the workers instead of the units: worker w runs
+     * the slots w, w + W, w + 2W, ... (slots are by length, so each worker keeps about a W-th of the
+     * rows still running) through every step for all units, and the workers never meet between steps.
+     * Each then reads all of W_hh per step instead of its own slice, so it pays at large batch, where a
+     * step does 2·B/W FLOPs per weight read, and not at small (docs/DESIGN.md, Vector backend).
+     */
+    boolean byRows;
+
+    /** A piece of a step's work: chunk c for the slots b0, b0 + stride, ... (n of them). */
+    interface Rows {
+        void run(int c, int b0, int stride, int n);
+    }
+
+    /**
+     * Runs phase ph on worker w for the k-th step of a job, whose first {@code live} slots are running:
+     * split by rows, every chunk over the worker's own slots among them; else the shared phase over
+     * all of them.
+     */
+    final void step(Phase ph, int w, int k, int live, Rows body) {
+        if (!byRows) {
+            ph.run(w, k, c -> body.run(c, 0, 1, live));
+            return;
+        }
+        // a worker with no running slot still runs its chunks: the backward's carry adds dy for its
+        // slots that start at the next step
+        int n = live > w ? (live - w + workers - 1) / workers : 0;
+        for (int c = 0; c < ph.chunks; c++) body.run(c, w, workers, n);
+    }
+
+    /** Arrivals at {@link #meet}, one counter per sweep. */
+    private java.util.concurrent.atomic.AtomicIntegerArray arrived;
+
+    /** Split by rows, waits until every worker has come here (the steps have no barrier of their own). */
+    final void meet(int w) {
+        if (!byRows) return;
+        arrived.incrementAndGet(0);
+        pool.wakeParked();
+        pool.await(w, arrived, 0, workers);
+    }
+
+    /** How a backend's sweeps split a step between the workers ({@link #byRows}). */
+    enum Split {
+        /** By rows at a large enough batch and a small enough W_hh ({@link #ROWS_FROM}, {@link #ROWS_MAX_WHH_BYTES}), else by units. */
+        AUTO,
+        /** By rows whenever there are two workers (tests, benchmarks). */
+        ROWS,
+        /** Always by units (the split before round 8). */
+        UNITS;
+
+        /** From {@code -Dfusedrnn.vector.split=auto|rows|units} (default auto). */
+        static Split fromProperty() {
+            String v = System.getProperty("fusedrnn.vector.split", "auto");
+            for (Split s : values()) if (s.name().equalsIgnoreCase(v)) return s;
+            throw new io.fusedrnn.FusedRnnException("-Dfusedrnn.vector.split: expected auto, rows or units, found '" + v + "'");
+        }
+    }
+
+    private final Split split;
+
+    /** Whether this sweep runs split by rows ({@link #byRows}). */
+    private boolean splitByRows() {
+        if (workers < 2) return false;
+        return switch (split) {
+            case ROWS -> true;
+            case UNITS -> false;
+            case AUTO -> batch >= ROWS_FROM * workers && (long) gh * out * layer.precision().bytes() <= ROWS_MAX_WHH_BYTES;
+        };
+    }
+
+    /** Rows per worker from which a forward splits the batch (auto): one 8-row tile each. */
+    static final int ROWS_FROM = 8;
+    /**
+     * The largest W_hh for which a forward splits the batch (auto). Split by rows, each worker reads
+     * all of W_hh per step, not half: measured on Zen 5 (2 workers, fp32, one JVM alternating the two,
+     * RESULTS "Vector, round 8") a gain of 2–8% up to LSTM H = 512 (4 MiB) and a loss of 4–10% from
+     * H = 768 (9 MiB), where the second stream of W_hh from L3 costs more than the barrier saved.
+     */
+    static final long ROWS_MAX_WHH_BYTES = 4L << 20;
+
     /** The h buffer step kk reads (step kk writes the other one). */
     final A hAt(int kk) {
         return kk % 2 == 0 ? ws.h0 : ws.h1;
@@ -129,6 +210,7 @@ abstract class Recurrence<A> {
         this.yCol = yCol;
         this.res = res;
         compact = res == null && times.ragged();
+        byRows = splitByRows();
         if (compact) times.compact(input, ws.compactInput(), in);
         start(h0, ws.h0, out);
         start(c0, ws.c, hs);
@@ -161,6 +243,8 @@ abstract class Recurrence<A> {
         this.dBhh = dBhh;
         this.dWhr = dWhr;
         bk = ws.back();
+        byRows = splitByRows();
+        arrived = new java.util.concurrent.atomic.AtomicIntegerArray(1);
         start(dhN, bk.dh, out);
         start(dcN, bk.dc, hs);
         times.zeroPadding(math, bk.dAx, gh, 0, gh);
@@ -251,14 +335,17 @@ abstract class Recurrence<A> {
         if (bk.dhs != null) System.arraycopy(bk.dh, i * out + j0, bk.dhs, r * proj + j0, j1 - j0);
     }
 
-    /** Moves the GEMM's dh_prev into dh for rows that stepped at kk, then adds dy of step kk-1. */
-    final void carry(int kk, int j0, int j1, A extra) {
+    /**
+     * Moves the GEMM's dh_prev into dh for the slots b0, b0 + st, ... that stepped at kk, then adds dy
+     * of step kk-1 for those that run at it.
+     */
+    final void carry(int kk, int j0, int j1, A extra, int b0, int st) {
         int stepped = times.live(kk), next = times.live(kk - 1);
-        for (int i = 0; i < stepped; i++) {
+        for (int i = b0; i < stepped; i += st) {
             System.arraycopy(bk.dhNew, i * out + j0, bk.dh, i * out + j0, j1 - j0);
             if (extra != null) math.add(extra, i * out + j0, bk.dh, i * out + j0, j1 - j0);
         }
-        for (int i = 0; i < next; i++) addDy(kk - 1, i, j0, j1);
+        for (int i = b0; i < next; i += st) addDy(kk - 1, i, j0, j1);
     }
 
     private int gradientChunks() {

@@ -24,6 +24,7 @@ public final class VectorBackend extends Backend {
     private static final DoubleMath DOUBLES = new DoubleMath();
 
     private final WorkerPool pool;
+    private final Recurrence.Split split;
 
     /** One worker per available processor. */
     public VectorBackend() {
@@ -36,8 +37,14 @@ public final class VectorBackend extends Backend {
      * @param threads how many threads run each sweep, at least 1
      */
     public VectorBackend(int threads) {
+        this(threads, Recurrence.Split.fromProperty());
+    }
+
+    /** The given number of workers, splitting each step as told (tests and benchmarks). */
+    VectorBackend(int threads, Recurrence.Split split) {
         if (threads < 1) throw new FusedRnnException("threads: expected >= 1, found " + threads);
         pool = new WorkerPool(threads);
+        this.split = split;
     }
 
     @Override
@@ -99,7 +106,7 @@ public final class VectorBackend extends Backend {
     }
 
     private <A> Recurrence<A> recurrence(VecLayer<A> l, StepTimes s, A x) {
-        return l.spec().cell() == Cell.LSTM ? new LstmRecurrence<>(l, s, pool, x) : new GruRecurrence<>(l, s, pool, x);
+        return l.spec().cell() == Cell.LSTM ? new LstmRecurrence<>(l, s, pool, split, x) : new GruRecurrence<>(l, s, pool, split, x);
     }
 
     @SuppressWarnings("unchecked")
