@@ -99,9 +99,21 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
         long perRow = (long) steps * p.bytes() * (cfg.inputSize() + 3 * out + gates);
         long rows = Math.max(1, DEFAULT_BUDGET_BYTES / Math.max(1, perRow));
         if (rows >= batch) return batch;
-        long chunks = (batch + rows - 1) / rows;
-        return (int) ((batch + chunks - 1) / chunks); // equal chunks, so the backend reuses one set of scratch
+        if (rows < ROW_ALIGN) {
+            long chunks = (batch + rows - 1) / rows;
+            return (int) ((batch + chunks - 1) / chunks); // equal chunks, so the backend reuses one set of scratch
+        }
+        // about equal chunks of whole ROW_ALIGN rows (the last one shorter), as few as the budget allows
+        long most = rows / ROW_ALIGN * ROW_ALIGN, chunks = (batch + most - 1) / most;
+        return (int) (((batch + chunks - 1) / chunks + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN);
     }
+
+    /**
+     * Chunks hold a multiple of this many rows where the budget allows: two workers' 8-row GEMM tiles,
+     * so no worker's step ends in rows of the narrow kernels. On the 210 MB case a chunk of 293 rows
+     * took 0.49–0.54 ms per row and one of 304 rows 0.42–0.46 (benchmarks/RESULTS.md, round 8).
+     */
+    static final int ROW_ALIGN = 16;
 
     /** The chunk loop: upload a slice of rows, run it, write its outputs, report progress. */
     private final class Chunks {
