@@ -111,7 +111,7 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
     /**
      * Chunks hold a multiple of this many rows where the budget allows: two workers' 8-row GEMM tiles,
      * so no worker's step ends in rows of the narrow kernels. On the 210 MB case a chunk of 293 rows
-     * took 0.49–0.54 ms per row and one of 304 rows 0.42–0.46 (benchmarks/RESULTS.md, round 8).
+     * took 0.49–0.54 ms per row and one of 304 rows 0.42–0.46 (benchmarks/RESULTS.md, "Round 8").
      */
     static final int ROW_ALIGN = 16;
 

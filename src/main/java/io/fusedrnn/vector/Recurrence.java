@@ -7,8 +7,10 @@ import static io.fusedrnn.vector.StepTimes.split;
  * pool job: the input projection of all steps (one GEMM), then the recurrent steps, each a
  * {@link Phase} (or two or three) over chunks of hidden units of every gate (whole panels of W_hhᵀ;
  * a worker takes its own chunks first, so its slice of W_hh stays in its cache for all T steps; at a
- * small batch it waits for a late owner before taking over, see {@link #PATIENT_BELOW}).
- * Backward ends with the weight gradients as GEMMs over all T·B rows. Every piece of work is handed
+ * small batch it waits for a late owner before taking over, see {@link #PATIENT_BELOW}). From 8 rows
+ * per worker and a small W_hh the steps are split by rows instead ({@link #byRows}): each worker runs
+ * its own rows through every step, with no barrier between steps.
+ * Backward ends with the weight gradients as GEMMs over all T·B rows. Work split by units is handed
  * out in chunks, so a worker slowed by other load on the machine delays the rest by one chunk (at a
  * small batch, by one chunk and the patience).
  */
@@ -119,11 +121,13 @@ abstract class Recurrence<A> {
     }
 
     /**
-     * Whether this forward splits the batch between the workers instead of the units: worker w runs
-     * the slots w, w + W, w + 2W, ... (slots are by length, so each worker keeps about a W-th of the
-     * rows still running) through every step for all units, and the workers never meet between steps.
-     * Each then reads all of W_hh per step instead of its own slice, so it pays at large batch, where a
-     * step does 2·B/W FLOPs per weight read, and not at small (docs/DESIGN.md, Vector backend).
+     * Whether this sweep's steps split the batch between the workers instead of the units: worker w
+     * runs the slots w, w + W, w + 2W, ... (slots are by length, so each worker keeps about a W-th of
+     * the rows still running) through every step for all units, and the workers never meet between
+     * steps (forward and backward; they meet after the input projection and before the weight gradients).
+     * Each then reads all of W_hh per step instead of its own slice, so it pays only while W_hh is
+     * small ({@link #ROWS_MAX_WHH_BYTES}) and each worker has a whole GEMM tile of rows (docs/DESIGN.md,
+     * Vector backend).
      */
     boolean byRows;
 
@@ -188,13 +192,13 @@ abstract class Recurrence<A> {
         };
     }
 
-    /** Rows per worker from which a forward splits the batch (auto): one 8-row tile each. */
+    /** Rows per worker from which a sweep splits the batch (auto): one 8-row tile each. */
     static final int ROWS_FROM = 8;
     /**
-     * The largest W_hh for which a forward splits the batch (auto). Split by rows, each worker reads
+     * The largest W_hh for which a sweep splits the batch (auto). Split by rows, each worker reads
      * all of W_hh per step, not half: measured on Zen 5 (2 workers, fp32, one JVM alternating the two,
-     * RESULTS "Vector, round 8") a gain of 2–8% up to LSTM H = 512 (4 MiB) and a loss of 4–10% from
-     * H = 768 (9 MiB), where the second stream of W_hh from L3 costs more than the barrier saved.
+     * benchmarks/RESULTS.md, "Round 8") a gain of 2–8% up to LSTM H = 512 (4 MiB) and a loss of 4–11%
+     * from H = 768 (9 MiB), where the second stream of W_hh from L3 costs more than the barrier saved.
      */
     static final long ROWS_MAX_WHH_BYTES = 4L << 20;
 
