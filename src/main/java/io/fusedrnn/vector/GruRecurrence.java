@@ -124,13 +124,14 @@ final class GruRecurrence<A> extends Recurrence<A> {
 
     @Override
     void recurrentWeightGradient(int p0, int p1) {
+        // rows r, z: the same gradients as the input side's (Workspace.Back#dAh)
+        math.gemm(bk.dAxT, 0, rows, 1, 2 * hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
         if (layer.lbr) {
-            math.gemm(bk.dAhT, 0, rows, 1, gh, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
+            math.gemm(bk.dAhT, N * hs * rows, rows, 1, hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
             return;
         }
-        // reset-before: rows r, z saw h; rows n saw r ⊙ h
-        math.gemm(bk.dAhT, 0, rows, 1, 2 * hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
+        // reset-before: rows n saw r ⊙ h
         math.pack(res.rh, 0, hs, 1, rows, hs, bk.mPk, p0, p1);
-        math.gemm(bk.dAhT, N * hs * rows, rows, 1, hs, rows, bk.mPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
+        math.gemm(bk.dAxT, N * hs * rows, rows, 1, hs, rows, bk.mPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
     }
 }

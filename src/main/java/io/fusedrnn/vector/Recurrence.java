@@ -1,5 +1,6 @@
 package io.fusedrnn.vector;
 
+import static io.fusedrnn.Cell.N;
 import static io.fusedrnn.vector.StepTimes.split;
 
 /**
@@ -366,8 +367,10 @@ abstract class Recurrence<A> {
         tPhase.run(w, 0, c -> {
             int j0 = split(gh, c, tc), j1 = split(gh, c + 1, tc);
             math.transposeSums(bk.dAx, rows, gh, j0, j1, bk.dAxT, dBih);
-            if (bk.dAhT != bk.dAxT) math.transposeSums(bk.dAh, rows, gh, j0, j1, bk.dAhT, dBhh);
-            else System.arraycopy(dBih, j0, dBhh, j0, j1 - j0); // LSTM: both biases see dA
+            // both biases see the same gradients but in a linear-before-reset GRU's n block (Workspace.Back#dAh)
+            int n0 = bk.dAhT != bk.dAxT ? Math.max(j0, N * hs) : j1;
+            System.arraycopy(dBih, j0, dBhh, j0, Math.max(0, Math.min(j1, n0) - j0));
+            if (n0 < j1) math.transposeSums(bk.dAh, rows, gh, n0, j1, bk.dAhT, dBhh);
         });
         Cols xc = gemmCols(in), hc = gemmCols(out), mc = proj > 0 ? gemmCols(hs) : null;
         int cx = xc.count(), ch = hc.count();

@@ -52,9 +52,13 @@ final class Workspace<A> {
 
     /** Backward scratch, of the same capacity. */
     static final class Back<A> {
-        /** Pre-activation gradients per (t, b) row [T·B, G·H]: input side and recurrent side (GRU). */
+        /**
+         * Pre-activation gradients per (t, b) row [T·B, G·H]: input side and recurrent side. They differ
+         * only in a linear-before-reset GRU's n block (r ⊙ the input side's); elsewhere (LSTM, GRU
+         * reset-before) dAh is dAx, and a linear-before-reset GRU reads its r and z blocks from dAx too.
+         */
         final A dAx, dAh;
-        /** The same transposed [G·H, T·B], the row-major A of the weight-gradient GEMMs. */
+        /** The same transposed [G·H, T·B], the row-major A of the weight-gradient GEMMs (dAhT: only its n block is used, see dAh). */
         final A dAxT, dAhT;
         /** One step's recurrent-side gradients [B, G·H], contiguous for the dh GEMM. */
         final A dAs;
@@ -71,9 +75,9 @@ final class Workspace<A> {
             VecMath<A> k = l.math;
             boolean lstm = l.spec().hasCellState();
             dAx = k.alloc(rows * l.gh);
-            dAh = lstm ? dAx : k.alloc(rows * l.gh);
+            dAh = l.lbr ? k.alloc(rows * l.gh) : dAx;
             dAxT = k.alloc(rows * l.gh);
-            dAhT = lstm ? dAxT : k.alloc(rows * l.gh);
+            dAhT = l.lbr ? k.alloc(rows * l.gh) : dAxT;
             dAs = k.alloc(batch * l.gh);
             dh = k.alloc(batch * l.out);
             dhNew = k.alloc(batch * l.out);
