@@ -108,7 +108,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
                     math.gemm(bk.dAs, b0 * gh + N * hs, st * gh, 1, m, hs, layer.whhN, 0, hs, units.p0(c), units.p1(c), bk.drh, b0 * hs, st * hs, false, null);
                     for (int b = b0, end = b0 + m * st; b < end; b += st) { // b: the slot
                         int r = times.slotRow(step, b);
-                        math.gruResetBackward(hs, u0, u1, bk.drh, b * hs, res.gates, res.hIn, r, bk.dAx, bk.dAh, r * gh,
+                        math.gruResetBackward(hs, u0, u1, bk.drh, b * hs, res.gates, res.hIn, r, bk.dAx, r * gh,
                                 bk.dAs, b * gh, bk.dhz, b * hs, bk.dhp, b * hs);
                     }
                 });

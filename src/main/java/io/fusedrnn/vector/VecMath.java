@@ -130,16 +130,18 @@ abstract class VecMath<A> {
                                  A hNew, int hno);
 
     /**
-     * GRU backward, both variants' first half: from dh, writes dA_x and dA_h (all three blocks for
-     * linear-before-reset; z and n for reset-before, whose r block needs W_hn first) and dhz = dh ⊙ z.
+     * GRU backward, both variants' first half: from dh, writes dA_x (all three blocks for
+     * linear-before-reset; z and n for reset-before, whose r block needs W_hn first), the n block of
+     * dA_h (linear-before-reset only: elsewhere the recurrent side's gradients are dA_x's), dAs and
+     * dhz = dh ⊙ z.
      */
     abstract void gruBackward(boolean lbr, int hs, int u0, int u1, A dh, int dho, A gates, A hn, A hIn, int ro,
                               A dAx, A dAh, int dao, A dAs, int dso, A dhz, int dzo);
 
     /**
-     * GRU reset-before backward, second half: drh = dL/d(r ⊙ h); writes the r block of dA_x, dA_h and
-     * dAs, and dhp = dhz + drh ⊙ r.
+     * GRU reset-before backward, second half: drh = dL/d(r ⊙ h); writes the r block of dA_x and dAs,
+     * and dhp = dhz + drh ⊙ r.
      */
     abstract void gruResetBackward(int hs, int u0, int u1, A drh, int dro, A gates, A hIn, int ro,
-                                   A dAx, A dAh, int dao, A dAs, int dso, A dhz, int dzo, A dhp, int dpo);
+                                   A dAx, int dao, A dAs, int dso, A dhz, int dzo, A dhp, int dpo);
 }
