@@ -5,12 +5,16 @@ import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.Precision;
 import io.fusedrnn.Tensor;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -61,6 +65,10 @@ public final class NpyFile implements AutoCloseable {
     }
 
     private final String file;
+    /** The file, for positional reads of large blocks ({@link #copyTo}); null for bytes held in memory. */
+    private final Path path;
+    /** Where the data starts in the file. */
+    private final long dataStart;
     private final Arena arena;
     private final NpyHeader header;
     private final Kind kind;
@@ -68,8 +76,9 @@ public final class NpyFile implements AutoCloseable {
     private final MemorySegment data;
     private final long count;
 
-    private NpyFile(String file, Arena arena, MemorySegment whole) {
+    private NpyFile(String file, Path path, Arena arena, MemorySegment whole) {
         this.file = file;
+        this.path = path;
         this.arena = arena;
         long size = whole.byteSize();
         if (size == 0) throw new FusedRnnException(file + ": empty file (expected a .npy array)");
@@ -127,6 +136,7 @@ public final class NpyFile implements AutoCloseable {
                     + " data bytes, found " + have + " (trailing bytes)");
         }
         count = n;
+        dataStart = start;
         data = whole.asSlice(start, have);
     }
 
@@ -138,12 +148,12 @@ public final class NpyFile implements AutoCloseable {
      */
     public static NpyFile open(Path path) {
         String file = path.toString();
-        return MappedFile.open(path, "a .npy array", (arena, segment) -> new NpyFile(file, arena, segment));
+        return MappedFile.open(path, "a .npy array", (arena, segment) -> new NpyFile(file, path, arena, segment));
     }
 
     /** A file's bytes held in memory ({@code file} names it in messages; for tests and fuzzing). */
     static NpyFile fromBytes(String file, byte[] bytes) {
-        return new NpyFile(file, null, MemorySegment.ofArray(bytes));
+        return new NpyFile(file, null, null, MemorySegment.ofArray(bytes));
     }
 
     /** {@return the file name used in messages} */
@@ -249,8 +259,9 @@ public final class NpyFile implements AutoCloseable {
 
     /**
      * Copies a block of this file's elements (source indices count elements of the file) into
-     * {@code t}: straight from the mapping when {@link #matches} the tensor's precision, otherwise
-     * converted through a bounded staging buffer.
+     * {@code t}: when {@link #matches} the tensor's precision, runs of at least {@link #READ_MIN_RUN_BYTES}
+     * are read from the file with positional reads through a bounded staging buffer and shorter ones
+     * copied from the mapping; otherwise converted from the mapping through a staging buffer.
      *
      * @param t the destination tensor
      * @param block which runs of the file to copy, and where they land in {@code t}
@@ -262,7 +273,8 @@ public final class NpyFile implements AutoCloseable {
             throw new FusedRnnException(file + ": block " + block + " reads to element " + block.srcEnd() + ", past its " + count);
         }
         if (matches(t.precision())) {
-            t.write(data, block);
+            if (path != null && block.length() * kind.bytes >= READ_MIN_RUN_BYTES) readRuns(t, block);
+            else t.write(data, block);
             return;
         }
         ValueLayout to = Tensor.layout(t.precision());
@@ -379,6 +391,38 @@ public final class NpyFile implements AutoCloseable {
     private static String bytes(long count, int itemSize) {
         long hi = Math.multiplyHigh(count, itemSize);
         return hi == 0 && count * itemSize >= 0 ? Long.toString(count * itemSize) : count + " × " + itemSize;
+    }
+
+    /**
+     * Runs of at least this many bytes are read, not copied from the mapping: a first touch of a
+     * mapped page is a fault, and on these virtual machines a 30 MB chunk of the 210 MB `infer` case
+     * took 27–35 ms from the mapping against 8–25 ms read (benchmarks/RESULTS.md, "Round 8").
+     */
+    static final long READ_MIN_RUN_BYTES = 64 << 10;
+    /** Bytes staged per batch of positional reads (at least one run); smaller in tests. */
+    static volatile long readStagingBytes = 4 << 20;
+
+    /** {@link #copyTo} of a matching block by positional reads, as many whole runs at a time as the staging holds. */
+    private void readRuns(Tensor t, Tensor.Block block) {
+        long run = block.length() * kind.bytes, per = Math.max(1, Math.min(block.rows(), readStagingBytes / run));
+        try (Arena staging = Arena.ofConfined(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            MemorySegment buf = staging.allocate(per * run, 64);
+            for (long r0 = 0; r0 < block.rows(); r0 += per) {
+                long rn = Math.min(per, block.rows() - r0);
+                for (long i = 0; i < rn; i++) {
+                    ByteBuffer b = buf.asSlice(i * run, run).asByteBuffer();
+                    long pos = dataStart + (block.srcOffset() + (r0 + i) * block.srcPitch()) * kind.bytes;
+                    while (b.hasRemaining()) {
+                        int got = ch.read(b, pos);
+                        if (got < 0) throw new FusedRnnException(file + ": ended at byte " + pos + " while being read (changed since it was opened?)");
+                        pos += got;
+                    }
+                }
+                t.write(buf, new Tensor.Block(0, block.length(), block.dstOffset() + r0 * block.dstPitch(), block.dstPitch(), block.length(), rn));
+            }
+        } catch (IOException e) {
+            throw new FusedRnnException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
     }
 
     /** Unmaps the file; closing twice is harmless. */

@@ -62,6 +62,33 @@ class NpyFileTest {
     }
 
     @Test
+    void longRunsAreReadFromTheFileBitForBitInStagedBatches() {
+        // a [T=7, B=3, 8192] float32 file; batch rows 1..2 are runs of 2·8192 values (64 KiB: read, not
+        // copied from the mapping), staged three runs at a time, so the last batch is one run
+        int t = 7, b = 3, n = 8192;
+        float[] v = new float[t * b * n];
+        for (int i = 0; i < v.length; i++) v[i] = Float.intBitsToFloat(0x3f800000 + i * 7919) * (i % 2 == 0 ? 1 : -1);
+        Path f = dir.resolve("x.npy");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = a.allocate(4L * v.length, 4);
+            MemorySegment.copy(v, 0, m, ValueLayout.JAVA_FLOAT, 0, v.length);
+            NpyWriter.write(f, m, Precision.FP32, t, b, n);
+        }
+        long old = NpyFile.readStagingBytes;
+        NpyFile.readStagingBytes = 3 * 2 * n * 4;
+        try (Backend be = new VectorBackend(1); NpyFile npy = NpyFile.open(f); Tensor x = be.allocate(Precision.FP32, t, 2, n)) {
+            assertTrue(2L * n * 4 >= NpyFile.READ_MIN_RUN_BYTES, "the runs take the read path");
+            npy.copyTo(x, new Block(n, (long) b * n, 0, 2L * n, 2L * n, t));
+            float[] want = new float[t * 2 * n];
+            for (int s = 0; s < t; s++) System.arraycopy(v, (s * b + 1) * n, want, s * 2 * n, 2 * n);
+            float[] got = x.toFloatArray();
+            for (int i = 0; i < want.length; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "element " + i);
+        } finally {
+            NpyFile.readStagingBytes = old;
+        }
+    }
+
+    @Test
     void integersAreCheckedAndNarrowed() throws IOException {
         assertArrayEquals(new int[] {5, 3, 1}, NpyReader.readInts(Fixtures.path("npy/i8_lengths.npy")));
         assertArrayEquals(new int[] {5, 3, 1}, NpyReader.readInts(Fixtures.path("npy/i4_lengths.npy")));
