@@ -1,5 +1,9 @@
 package io.fusedrnn.vector;
 
+import io.fusedrnn.FusedRnnException;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
 import static io.fusedrnn.Cell.N;
 import static io.fusedrnn.vector.StepTimes.split;
 
@@ -154,7 +158,7 @@ abstract class Recurrence<A> {
     }
 
     /** Arrivals at {@link #meet}, one counter per sweep. */
-    private java.util.concurrent.atomic.AtomicIntegerArray arrived;
+    private AtomicIntegerArray arrived;
 
     /** Split by rows, waits until every worker has come here (the steps have no barrier of their own). */
     final void meet(int w) {
@@ -177,7 +181,7 @@ abstract class Recurrence<A> {
         static Split fromProperty() {
             String v = System.getProperty("fusedrnn.vector.split", "auto");
             for (Split s : values()) if (s.name().equalsIgnoreCase(v)) return s;
-            throw new io.fusedrnn.FusedRnnException("-Dfusedrnn.vector.split: expected auto, rows or units, found '" + v + "'");
+            throw new FusedRnnException("-Dfusedrnn.vector.split: expected auto, rows or units, found '" + v + "'");
         }
     }
 
@@ -249,7 +253,7 @@ abstract class Recurrence<A> {
         this.dWhr = dWhr;
         bk = ws.back();
         byRows = splitByRows();
-        arrived = new java.util.concurrent.atomic.AtomicIntegerArray(1);
+        arrived = new AtomicIntegerArray(1);
         start(dhN, bk.dh, out);
         start(dcN, bk.dc, hs);
         times.zeroPadding(math, bk.dAx, gh, 0, gh);
