@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * same rows give inside a batch of nine (chunks claimed when free), forward (y, h_n, c_n) and backward
  * (dx, dh0, dc0), for every cell, both precisions, hidden sizes on whole panels (64) and not (40),
  * two and three workers; and with per-row lengths (0 to T, forward and reverse), where the batch's
- * steps cover only the rows still running, kept in slots by length ({@link StepTimes}).
+ * steps cover only the rows still running, kept in slots by length ({@link StepTimes}). The "rows"
+ * cases run the batch with its steps split by rows ({@link Recurrence#byRows}) and the rows on their
+ * own split by units, as a server's batch and a lone request are.
  */
 class VectorStepTest {
     private static final int T = 5, IN = 6, BIG = 9;
@@ -42,9 +44,10 @@ class VectorStepTest {
         for (String cell : new String[] {"lstm", "lstmp", "gru", "gru-reset-before"}) {
             for (Precision p : new Precision[] {Precision.FP32, Precision.FP64}) {
                 for (int h : new int[] {64, 40}) {
-                    for (int workers : new int[] {2, 3}) a.add(Arguments.of(cell, p, h, workers, "full"));
-                    a.add(Arguments.of(cell, p, h, 2, "ragged"));
-                    a.add(Arguments.of(cell, p, h, 2, "ragged-reverse"));
+                    for (int workers : new int[] {2, 3}) a.add(Arguments.of(cell, p, h, workers, "full", "units"));
+                    a.add(Arguments.of(cell, p, h, 2, "ragged", "units"));
+                    a.add(Arguments.of(cell, p, h, 2, "ragged-reverse", "units"));
+                    for (String lengths : new String[] {"full", "ragged", "ragged-reverse"}) a.add(Arguments.of(cell, p, h, 2, lengths, "rows"));
                 }
             }
         }
@@ -53,7 +56,7 @@ class VectorStepTest {
 
     @ParameterizedTest
     @MethodSource("cases")
-    void rowsAloneOrInAFewGiveTheBitsOfTheSameRowsInABatch(String cell, Precision p, int h, int workers, String lengths) {
+    void rowsAloneOrInAFewGiveTheBitsOfTheSameRowsInABatch(String cell, Precision p, int h, int workers, String lengths, String batchSplit) {
         LayerSpec s = switch (cell) {
             case "lstm" -> LayerSpec.lstm(IN, h);
             case "lstmp" -> LayerSpec.lstm(IN, h, 24);
@@ -65,18 +68,22 @@ class VectorStepTest {
         String mismatch = null;
         int[] len = lengths.equals("full") ? null : LENGTHS;
         boolean reverse = lengths.endsWith("reverse");
-        for (int attempt = 0; attempt < ATTEMPTS && (attempt == 0 || mismatch != null); attempt++) mismatch = compare(s, p, workers, len, reverse);
+        Recurrence.Split split = batchSplit.equals("rows") ? Recurrence.Split.ROWS : Recurrence.Split.UNITS;
+        for (int attempt = 0; attempt < ATTEMPTS && (attempt == 0 || mismatch != null); attempt++) mismatch = compare(s, p, workers, len, reverse, split);
         if (mismatch != null) {
-            fail(cell + " " + p + " H=" + h + " workers=" + workers + " " + lengths + ": " + mismatch + " (in each of " + ATTEMPTS + " attempts)");
+            fail(cell + " " + p + " H=" + h + " workers=" + workers + " " + lengths + " batch split by " + batchSplit + ": " + mismatch
+                    + " (in each of " + ATTEMPTS + " attempts)");
         }
     }
 
-    private static String compare(LayerSpec s, Precision p, int workers, int[] len, boolean reverse) {
+    /** The batch on a backend splitting its steps as told, the rows on their own on one splitting by units. */
+    private static String compare(LayerSpec s, Precision p, int workers, int[] len, boolean reverse, Recurrence.Split batchSplit) {
         Random rnd = new Random(5);
         int out = s.outputSize(), hs = s.hiddenSize();
         double[] x = gauss(rnd, T * BIG * IN), h0 = gauss(rnd, BIG * out), c0 = gauss(rnd, BIG * hs), dy = gauss(rnd, T * BIG * out);
-        try (Backend be = new VectorBackend(workers); PreparedLayer layer = be.prepare(LayerWeights.random(s, 3), p)) {
-            List<double[]> all = run(be, layer, s, p, x, h0, c0, dy, len, reverse, 0, BIG);
+        try (Backend be = new VectorBackend(workers, Recurrence.Split.UNITS); PreparedLayer layer = be.prepare(LayerWeights.random(s, 3), p);
+             Backend bb = new VectorBackend(workers, batchSplit); PreparedLayer batchLayer = bb.prepare(LayerWeights.random(s, 3), p)) {
+            List<double[]> all = run(bb, batchLayer, s, p, x, h0, c0, dy, len, reverse, 0, BIG);
             for (int i = 0; i < 3; i++) {
                 if (all.get(i) != null && !java.util.Arrays.equals(all.get(i), all.get(6 + i))) return "output " + i + ": inference differs from the training forward";
             }
