@@ -18,7 +18,9 @@ import java.util.Random;
  * 2-worker vector backends on the same layer, alternating every round (the order flips each round),
  * each round the best of 3 sweeps; prints both medians and the per-round ratio's median and range, for
  * the forward (inference) and, with {@code train}, the training step (forward with reserve + backward).
- * Usage: {@code SplitAB cell B T I H [rounds] [train]}, cell lstm, gru (linear-before-reset) or gru-rb.
+ * Usage: {@code SplitAB cell B T I H [rounds] [train|ragged]}, cell lstm, gru (linear-before-reset) or
+ * gru-rb; {@code ragged} gives the rows lengths drawn uniformly from T/4..T (the serving batch's 20..80
+ * at T = 80), inference only.
  */
 public final class SplitAB {
     private SplitAB() {
@@ -29,12 +31,14 @@ public final class SplitAB {
         String cell = a[0];
         int b = Integer.parseInt(a[1]), t = Integer.parseInt(a[2]), in = Integer.parseInt(a[3]), h = Integer.parseInt(a[4]);
         int rounds = a.length > 5 ? Integer.parseInt(a[5]) : 15;
-        boolean train = a.length > 6 && a[6].equals("train");
+        boolean train = a.length > 6 && a[6].equals("train"), ragged = a.length > 6 && a[6].equals("ragged");
         LayerSpec spec = cell.equals("lstm") ? LayerSpec.lstm(in, h) : LayerSpec.gru(in, h, !cell.equals("gru-rb"));
         Random rnd = new Random(1);
         float[] x = new float[t * b * in], dy = new float[t * b * h];
         for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat() * 2 - 1;
         for (int i = 0; i < dy.length; i++) dy[i] = rnd.nextFloat() * 0.1f;
+        int[] lengths = new int[b];
+        for (int i = 0; i < b; i++) lengths[i] = ragged ? t / 4 + rnd.nextInt(t - t / 4 + 1) : t;
         Recurrence.Split[] modes = {Recurrence.Split.UNITS, Recurrence.Split.ROWS};
         double[][] ms = new double[2][rounds];
         Backend[] be = new Backend[2];
@@ -55,7 +59,7 @@ public final class SplitAB {
                     double best = Double.MAX_VALUE;
                     for (int rep = 0; rep < 3; rep++) {
                         long t0 = System.nanoTime();
-                        Sweep sw = Sweep.of(xt[m]);
+                        Sweep sw = new Sweep(xt[m], null, null, lengths, false);
                         try (SweepResult f = be[m].forward(l[m], sw, y[m], 0, train)) {
                             if (train) {
                                 try (Gradients g = be[m].backward(l[m], sw, f.reserve(), dyt[m], 0, null, null, dx[m])) {
@@ -79,7 +83,7 @@ public final class SplitAB {
         for (int r = 0; r < rounds; r++) ratio[r] = ms[1][r] / ms[0][r];
         Arrays.sort(ratio);
         System.out.printf("%s B%d T%d I%d H%d %s: units %.2f ms, rows %.2f ms (medians); rows / units per round: median %.3f (%.3f .. %.3f)%n",
-                cell, b, t, in, h, train ? "train" : "forward", med(ms[0]), med(ms[1]), ratio[rounds / 2], ratio[0], ratio[rounds - 1]);
+                cell, b, t, in, h, train ? "train" : ragged ? "forward, ragged" : "forward", med(ms[0]), med(ms[1]), ratio[rounds / 2], ratio[0], ratio[rounds - 1]);
     }
 
     private static double med(double[] v) {
