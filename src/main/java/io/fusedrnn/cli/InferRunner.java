@@ -101,7 +101,7 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
         if (rows >= batch) return batch;
         if (rows < ROW_ALIGN) {
             long chunks = (batch + rows - 1) / rows;
-            return (int) ((batch + chunks - 1) / chunks); // equal chunks, so the backend reuses one set of scratch
+            return (int) ((batch + chunks - 1) / chunks); // about equal chunks, as many as the budget needs
         }
         // about equal chunks of whole ROW_ALIGN rows (the last one shorter), as few as the budget allows
         long most = rows / ROW_ALIGN * ROW_ALIGN, chunks = (batch + most - 1) / most;

@@ -40,16 +40,6 @@ final class GruRecurrence<A> extends Recurrence<A> {
                 b0 * gh + gate * hs, st * gh, false, null);
     }
 
-    /**
-     * A linear-before-reset training forward projects the input straight into the reserve's gate rows
-     * (xp's layout), and the cell leaves r, z and n there in place of the pre-activations, as the
-     * LSTM does: no copy of [T·B, 3H] into the reserve.
-     */
-    @Override
-    A inputPreactivations() {
-        return res != null && layer.lbr ? res.gates : ws.xp;
-    }
-
     private void linearBeforeReset(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
         int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         A xp = inputPreactivations();
@@ -65,27 +55,20 @@ final class GruRecurrence<A> extends Recurrence<A> {
     /** Reset-before, first phase: r and z, and r ⊙ h for the second phase's W_hn. */
     private void resetGates(int c, int kk, A hCur, int b0, int st, int n) {
         int u0 = units.j0(c), u1 = units.j1(c);
+        A xp = inputPreactivations();
         for (int g = 0; g < 2; g++) recurrentGemm(c, hCur, g, b0, st, n);
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
-            math.gruResetGates(hs, u0, u1, ws.xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, gates(), gateRow(kk, b) * gh, ws.rh, b * hs);
+            math.gruResetGates(hs, u0, u1, xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.rh, b * hs);
         }
-    }
-
-    /** Where a reset-before step keeps r, z, n: straight in the reserve's rows when training, else the step buffer by slot. */
-    private A gates() {
-        return res != null ? res.gates : ws.gs;
-    }
-
-    private int gateRow(int kk, int b) {
-        return res != null ? times.slotRow(kk, b) : b;
     }
 
     private void resetOutput(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
         int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
+        A xp = inputPreactivations();
         recurrentGemm(c, ws.rh, N, b0, st, n);
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
-            math.gruResetOutput(hs, u0, u1, ws.xp, xpRow(kk, b) * gh, ws.hp, b * gh, gates(), gateRow(kk, b) * gh, hCur, b * hs, hNext, b * hs);
+            math.gruResetOutput(hs, u0, u1, xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, hNext, b * hs);
             if (res != null) System.arraycopy(ws.rh, b * hs + u0, res.rh, r * hs + u0, nu);
             store(b, r, u0, nu, hCur, hNext);
         }

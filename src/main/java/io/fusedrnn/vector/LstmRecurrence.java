@@ -27,18 +27,6 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     }
 
     /**
-     * A training forward projects the input straight into the reserve's gate rows, which have xp's
-     * layout, and the cell overwrites each row's pre-activations with the activations in place: the
-     * lines are in cache from the read, so keeping the gates adds no separate [T·B, 4H] stream of
-     * stores (each with its read-for-ownership) through memory. Measured: about a fifth of the
-     * training forward's cell time.
-     */
-    @Override
-    A inputPreactivations() {
-        return res != null ? res.gates : ws.xp;
-    }
-
-    /**
      * Units of chunk c at step kk for the slots b0, b0 + st, ... (n of them): recurrent GEMM for the
      * four gates (one run of panels), then the cell for each of those rows.
      */

@@ -65,6 +65,7 @@ abstract class Recurrence<A> {
         proj = layer.proj;
         gh = layer.gh;
         nr = math.panelWidth();
+        byRows = splitByRows();
         units = stepCols(hs);
         outs = stepCols(out);
     }
@@ -134,7 +135,7 @@ abstract class Recurrence<A> {
      * small ({@link #ROWS_MAX_WHH_BYTES}) and each worker has a whole GEMM tile of rows (docs/DESIGN.md,
      * Vector backend).
      */
-    boolean byRows;
+    final boolean byRows;
 
     /** A piece of a step's work: chunk c for the slots b0, b0 + stride, ... (n of them). */
     interface Rows {
@@ -157,8 +158,8 @@ abstract class Recurrence<A> {
         for (int c = 0; c < ph.chunks; c++) body.run(c, w, workers, n);
     }
 
-    /** Arrivals at {@link #meet}, one counter per sweep. */
-    private AtomicIntegerArray arrived;
+    /** Arrivals at {@link #meet} (a sweep is one job: one counter per sweep). */
+    private final AtomicIntegerArray arrived = new AtomicIntegerArray(1);
 
     /** Split by rows, waits until every worker has come here (the steps have no barrier of their own). */
     final void meet(int w) {
@@ -219,7 +220,6 @@ abstract class Recurrence<A> {
         this.yCol = yCol;
         this.res = res;
         compact = res == null && times.ragged();
-        byRows = splitByRows();
         if (compact) times.compact(input, ws.compactInput(), in);
         start(h0, ws.h0, out);
         start(c0, ws.c, hs);
@@ -252,8 +252,6 @@ abstract class Recurrence<A> {
         this.dBhh = dBhh;
         this.dWhr = dWhr;
         bk = ws.back();
-        byRows = splitByRows();
-        arrived = new AtomicIntegerArray(1);
         start(dhN, bk.dh, out);
         start(dcN, bk.dc, hs);
         times.zeroPadding(math, bk.dAx, gh, 0, gh);
@@ -296,9 +294,15 @@ abstract class Recurrence<A> {
         return compact ? times.compactRow(kk, i) : times.slotRow(kk, i);
     }
 
-    /** Where the input projection goes, [T·B, G·H]: the workspace's xp unless the cell overrides it. */
-    A inputPreactivations() {
-        return ws.xp;
+    /**
+     * Where the input projection goes, [T·B, G·H], and where the cells leave the gate activations in
+     * place of the pre-activations: the workspace's xp, or in a training forward the reserve's gate
+     * rows, which have xp's layout. The lines are in cache from the cell's read, so keeping the gates
+     * adds no separate [T·B, G·H] stream of copies through memory (measured: about a fifth of the LSTM
+     * training forward's cell time; GRU training forward ÷ inference forward 1.06–1.08 → 1.03–1.04).
+     */
+    final A inputPreactivations() {
+        return res != null ? res.gates : ws.xp;
     }
 
     /** Runs the input projection x·W_ihᵀ + bias for all T·B rows, sharing its chunks with the other workers. */

@@ -121,13 +121,14 @@ abstract class VecMath<A> {
     /** GRU linear-before-reset, from r and z in xp: hn = hp_n + b_hn, n = tanh(xp_n + r ⊙ hn), h' = (1 − z) n + z h. */
     abstract void gruNew(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A bhn, A h, int ho, A hNew, int hno);
 
-    /** GRU reset-before, first half: r, z into g[go + ...] and rh = r ⊙ h. */
-    abstract void gruResetGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A h, int ho,
-                                A g, int go, A rh, int rho);
+    /** GRU reset-before, first half: r and z in place of their pre-activations in xp, and rh = r ⊙ h. */
+    abstract void gruResetGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A h, int ho, A rh, int rho);
 
-    /** GRU reset-before, second half: n = tanh(xp_n + hp_n) (b_hn folded into xp), h' = (1 − z) n + z h. */
-    abstract void gruResetOutput(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A g, int go, A h, int ho,
-                                 A hNew, int hno);
+    /**
+     * GRU reset-before, second half: n = tanh(xp_n + hp_n) (b_hn folded into xp) in place of its
+     * pre-activation, with z from xp (left there by {@link #gruResetGates}), h' = (1 − z) n + z h.
+     */
+    abstract void gruResetOutput(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A h, int ho, A hNew, int hno);
 
     /**
      * GRU backward, both variants' first half: from dh, writes dA_x (all three blocks for

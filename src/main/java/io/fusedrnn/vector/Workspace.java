@@ -11,8 +11,8 @@ final class Workspace<A> {
     final int rows, batch;
     /** Input projections of all steps [T·B, G·H]. */
     final A xp;
-    /** Recurrent pre-activations of one step [B, hpWidth] and a step's gate scratch [B, G·H] (GRU reset-before). */
-    final A hp, gs;
+    /** Recurrent pre-activations of one step [B, hpWidth]. */
+    final A hp;
     /** h double buffer [B, H_out], c [B, H], m = o ⊙ tanh(c) [B, H] (projection), r ⊙ h [B, H]. */
     final A h0, h1, c, m, rh;
     private final VecLayer<A> l;
@@ -26,7 +26,6 @@ final class Workspace<A> {
         VecMath<A> k = l.math;
         xp = k.alloc(rows * l.gh);
         hp = k.alloc(batch * l.hpWidth);
-        gs = k.alloc(batch * l.gh);
         h0 = k.alloc(batch * l.out);
         h1 = k.alloc(batch * l.out);
         c = k.alloc(batch * l.hs);
