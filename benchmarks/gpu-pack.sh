@@ -6,7 +6,8 @@
 # classes with JUnit's console launcher in .gpu/test. pack.sh copies every */target jar and spark/'s
 # runtime libraries too (about 280 MB), over the 64 MiB a device call carries; cut, .gpu is about 59 MB.
 #   bash benchmarks/gpu-pack.sh     then the device tool: run, carry [".gpu"], command
-#   "bash .gpu/tools/check.sh; bash benchmarks/gpu-tests.sh; bash benchmarks/gpu-tune.sh"
+#   "bash .gpu/tools/check.sh; bash benchmarks/gpu-tests.sh; bash benchmarks/gpu-tune.sh; cd $OUT && tar czf all.tgz *.json *.log && rm -f *.json"
+#   (a call brings back at most 8 files from $OUT: tune.sh alone writes 10, so they travel as one archive)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jdk=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}

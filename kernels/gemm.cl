@@ -8,6 +8,12 @@
  * tx + j·(TSN/WPTN) (strided, so neighbouring work-items touch neighbouring columns). K advances in
  * tiles of TK values of A and B staged in local memory.
  *
+ * CHUNKED (a GPU's layout): the work-item's rows and columns come in runs of 4 instead, rows
+ * ty·4 + i + h·4·(TSM/WPTM) for i < 4, h < WPTM/4 (columns alike), so each k reads them from local
+ * memory as REAL4 vectors: WPTM/4 + WPTN/4 loads for WPTM·WPTN FMAs instead of WPTM + WPTN. The
+ * neighbouring work-items' runs are neighbours (no bank conflicts); the staged tiles' rows are padded
+ * by 4 so staging along k does not put a warp's stores in one bank. Needs WPTM % 4 == 0 == WPTN % 4.
+ *
  * Preconditions: TSM % WPTM == 0 and TSN % WPTN == 0; the host rounds the global size up to whole
  * groups and the edges are checked here, so any M, N, K ≥ 0 works.
  *
@@ -41,6 +47,21 @@
 #endif
 #define RTSM (TSM / WPTM)
 #define RTSN (TSN / WPTN)
+#ifndef CHUNKED
+#define CHUNKED 0
+#endif
+#if CHUNKED
+#define PAD 4
+/* local row (column) of the work-item's i-th row (j-th column) */
+#define ROW_OF(i) (((i) / 4) * 4 * RTSM + ty * 4 + (i) % 4)
+#define COL_OF(j) (((j) / 4) * 4 * RTSN + tx * 4 + (j) % 4)
+#else
+#define PAD 0
+#define ROW_OF(i) (ty + (i) * RTSM)
+#define COL_OF(j) (tx + (j) * RTSN)
+#endif
+#define LDA (TSM + PAD)
+#define LDB (TSN + PAD)
 
 __kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))
 void gemm(const int M, const int N, const int K,
@@ -49,8 +70,10 @@ void gemm(const int M, const int N, const int K,
           __global REAL* C, const int cOff, const int ldc,
           __global const REAL* bias, const int useBias, const int accumulate)
 {
-    __local REAL As[TK][TSM];
-    __local REAL Bs[TK][TSN];
+    /* declared as vectors so the chunked reads below are aligned vector loads */
+    __local REAL4 As4[(TK * LDA + 3) / 4], Bs4[(TK * LDB + 3) / 4];
+    __local REAL* As = (__local REAL*) As4;
+    __local REAL* Bs = (__local REAL*) Bs4;
     const int tx = get_local_id(0), ty = get_local_id(1);
     const int n0 = get_group_id(0) * TSN, m0 = get_group_id(1) * TSM;
     const int tid = ty * RTSN + tx;
@@ -70,36 +93,49 @@ void gemm(const int M, const int N, const int K,
             const int kk = sak == 1 ? e % TK : e / TSM;
             const int mm = sak == 1 ? e / TK : e % TSM;
             const int m = m0 + mm, k = k0 + kk;
-            As[kk][mm] = (m < M && k < kEnd) ? A[aOff + m * sam + k * sak] : (REAL) 0;
+            As[kk * LDA + mm] = (m < M && k < kEnd) ? A[aOff + m * sam + k * sak] : (REAL) 0;
         }
         for (int e = tid; e < TK * TSN; e += RTSM * RTSN) {
             const int kk = sbn == 1 ? e / TSN : e % TK;
             const int nn = sbn == 1 ? e % TSN : e / TK;
             const int n = n0 + nn, k = k0 + kk;
-            Bs[kk][nn] = (n < N && k < kEnd) ? B[bOff + k * sbk + n * sbn] : (REAL) 0;
+            Bs[kk * LDB + nn] = (n < N && k < kEnd) ? B[bOff + k * sbk + n * sbn] : (REAL) 0;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < TK; kk++) {
-            REAL b[WPTN];
+            REAL a[WPTM], b[WPTN];
+#if CHUNKED
             #pragma unroll
-            for (int j = 0; j < WPTN; j++) b[j] = Bs[kk][tx + j * RTSN];
-            #pragma unroll
-            for (int i = 0; i < WPTM; i++) {
-                const REAL a = As[kk][ty + i * RTSM];
-                #pragma unroll
-                for (int j = 0; j < WPTN; j++) acc[i][j] = fma(a, b[j], acc[i][j]);
+            for (int h = 0; h < WPTM / 4; h++) {
+                const REAL4 v = As4[(kk * LDA + h * 4 * RTSM + ty * 4) / 4];
+                a[4 * h] = v.x; a[4 * h + 1] = v.y; a[4 * h + 2] = v.z; a[4 * h + 3] = v.w;
             }
+            #pragma unroll
+            for (int h = 0; h < WPTN / 4; h++) {
+                const REAL4 v = Bs4[(kk * LDB + h * 4 * RTSN + tx * 4) / 4];
+                b[4 * h] = v.x; b[4 * h + 1] = v.y; b[4 * h + 2] = v.z; b[4 * h + 3] = v.w;
+            }
+#else
+            #pragma unroll
+            for (int i = 0; i < WPTM; i++) a[i] = As[kk * LDA + ROW_OF(i)];
+            #pragma unroll
+            for (int j = 0; j < WPTN; j++) b[j] = Bs[kk * LDB + COL_OF(j)];
+#endif
+            #pragma unroll
+            for (int i = 0; i < WPTM; i++)
+                #pragma unroll
+                for (int j = 0; j < WPTN; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
     #pragma unroll
     for (int i = 0; i < WPTM; i++) {
-        const int m = m0 + ty + i * RTSM;
+        const int m = m0 + ROW_OF(i);
         if (m >= M) continue;
         #pragma unroll
         for (int j = 0; j < WPTN; j++) {
-            const int n = n0 + tx + j * RTSN;
+            const int n = n0 + COL_OF(j);
             if (n >= N) continue;
             REAL v = acc[i][j];
             if (useBias) v += bias[n];

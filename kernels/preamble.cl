@@ -5,7 +5,8 @@
  * REAL is the element type (float; double with -D REAL=double -D USE_FP64, which needs
  * cl_khr_fp64). VW is the vector width of the CPU rung, read from the device by the host
  * (CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT or _DOUBLE; 2, 4, 8 or 16); REALV is the VW-wide vector
- * of REAL, with VLOAD and VSTORE. sigm and sigmv are the logistic function on scalars and vectors.
+ * of REAL, with VLOAD and VSTORE; REAL4 the 4-wide one (the chunked GEMM's local loads). sigm and
+ * sigmv are the logistic function on scalars and vectors.
  * time_of is the step-to-time map of docs/DESIGN.md, Semantics: row b at step k reads time
  * len[b]-1-k when the sweep runs in reverse, else k (io.fusedrnn.Sweep#timeOf on the host).
  *
@@ -45,6 +46,7 @@
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define REALV CAT(REAL, VW)
+#define REAL4 CAT(REAL, 4)
 #define VLOAD CAT(vload, VW)
 #define VSTORE CAT(vstore, VW)
 

@@ -39,6 +39,20 @@ class OpenClErrorsTest extends OpenClDeviceTest {
     }
 
     @Test
+    void aDriverThatIgnoresLineDirectivesGetsItsPlacesNamedByFileAndLine() {
+        // NVIDIA's compiler (round 9, on an H200) ignores #line and counts lines in the whole unit
+        String source = ProgramCache.source("seq.cl");
+        String unit = ProgramCache.withPreamble("seq.cl", source);
+        int fileLine = 7, preambleLine = 3;
+        int unitLine = unit.substring(0, unit.indexOf(source)).split("\n", -1).length - 1 + fileLine;
+        String log = "<kernel>:" + unitLine + ":43: error: use of undeclared identifier 'oops_42'\n<kernel>:"
+                + (1 + preambleLine) + ":2: note: here\nno place on this line";
+        assertEquals("seq.cl:" + fileLine + ":43: error: use of undeclared identifier 'oops_42'\n"
+                + ProgramCache.PREAMBLE + ":" + preambleLine + ":2: note: here\nno place on this line", ProgramCache.placeLines(log, unit));
+        assertEquals("seq.cl:4:1: error", ProgramCache.placeLines("seq.cl:4:1: error", unit), "a log with places already named stays");
+    }
+
+    @Test
     void anArgumentBoundUnderTheWrongNameOrKindFailsBeforeTheLaunch() {
         Launch l = cl.ctx.kernel("seq.cl", cl.ops(Precision.FP32).realOptions(), "column_sums");
         IllegalStateException name = assertThrows(IllegalStateException.class, () -> l.fresh().i("M", 1).i("rows", 2));

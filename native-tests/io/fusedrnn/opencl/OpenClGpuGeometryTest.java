@@ -5,7 +5,6 @@ import io.fusedrnn.BackendContract;
 import io.fusedrnn.FusedRnnException;
 import org.junit.jupiter.api.Test;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,22 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OpenClGpuGeometryTest extends BackendContract {
     private static final Map<String, String> GPU = Map.of(ClOps.STEP_SPLIT_PROPERTY, "8", ClOps.GEMM_TILE_PROPERTY, "64,16,8",
-            ClOps.GEMM_SPLIT_PROPERTY, "16");
+            ClOps.GEMM_SPLIT_PROPERTY, "16", ClOps.GEMM_LAYOUT_PROPERTY, "chunked");
 
     @Override
     protected Backend open() {
-        OpenClBackend probe = OpenClPlatform.open(); // skips or fails as OpenClPlatform says
-        probe.close();
-        Map<String, String> before = new HashMap<>();
-        GPU.forEach((k, v) -> before.put(k, System.setProperty(k, v)));
-        try {
-            return OpenClBackend.open(System.getenv().getOrDefault("FUSEDRNN_OPENCL_DEVICE", ""), true);
-        } finally {
-            before.forEach((k, v) -> {
-                if (v == null) System.clearProperty(k);
-                else System.setProperty(k, v);
-            });
-        }
+        return OpenClPlatform.openTiled(GPU);
     }
 
     @Test
@@ -53,6 +41,29 @@ class OpenClGpuGeometryTest extends BackendContract {
         // doubles until the grid reaches two work-groups per compute unit (100 -> 200 -> 400 >= 264)
         assertEquals(4, ClOps.gemmSlices(100, 2048, 132, 16, 16));
         assertEquals(1, ClOps.gemmSlices(264, 2048, 132, 16, 16));
+    }
+
+    @Test
+    void stepRowsGrowOffCpusWhileTheGridKeepsTwoWorkGroupsPerComputeUnit() {
+        // the H200's 132 compute units: large (B256, H1024) 4 -> 8 (1024 groups) -> 16 (512); batch (B64, H512)
+        // stays at 4 (8 rows would leave 128 groups); a CPU (0) and small batches keep 4 or the batch
+        assertEquals(16, ClOps.stepRowsFor(256, 1024, 132));
+        assertEquals(4, ClOps.stepRowsFor(64, 512, 132));
+        assertEquals(8, ClOps.stepRowsFor(256, 512, 132));
+        assertEquals(4, ClOps.stepRowsFor(256, 1024, 0));
+        assertEquals(2, ClOps.stepRowsFor(3, 1024, 132));
+        assertEquals(1, ClOps.stepRowsFor(1, 256, 132));
+    }
+
+    @Test
+    void theGemmLayoutIsChunkedOffCpusAndSaysWhatItExpected() {
+        assertTrue(ClOps.gemmChunked(null, false, 8));
+        assertEquals(false, ClOps.gemmChunked(null, true, 4));
+        assertEquals(false, ClOps.gemmChunked(" ", false, 6));
+        assertEquals(false, ClOps.gemmChunked("strided", false, 8));
+        var e = assertThrows(FusedRnnException.class, () -> ClOps.gemmChunked("chunked", false, 6));
+        assertEquals(ClOps.GEMM_LAYOUT_PROPERTY + ": expected 'chunked' (with the tile's WPT a multiple of 4, here 6) or 'strided', found 'chunked'",
+                e.getMessage());
     }
 
     @Test

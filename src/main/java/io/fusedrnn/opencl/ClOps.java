@@ -16,16 +16,22 @@ final class ClOps {
     static final int STEP_KTILE = 64;
     /**
      * GEMM tile: TSM×TSN per work-group, WPT×WPT accumulators per work-item: 32/4 on a CPU device (the
-     * tiled rung there runs only when forced), 64/8 elsewhere (unless {@value #GEMM_TILE_PROPERTY} says).
+     * tiled rung there runs only when forced), 128/8 elsewhere (unless {@value #GEMM_TILE_PROPERTY} says).
      */
     static final int GEMM_TS = 32, GEMM_WPT = 4, GEMM_TK = 16;
-    static final int GPU_GEMM_TS = 64, GPU_GEMM_WPT = 8;
+    static final int GPU_GEMM_TS = 128, GPU_GEMM_WPT = 8;
     /** Tuning: "TS,TK,WPT" for the tiled GEMM (TS a multiple of WPT, (TS/WPT)² work-items at most 1024). */
     static final String GEMM_TILE_PROPERTY = "fusedrnn.opencl.gemmTile";
     /** Tuning: the most slices the tiled GEMM splits K into when its grid is small (1: never; default {@link #gemmSplitLimit}). */
     static final String GEMM_SPLIT_PROPERTY = "fusedrnn.opencl.gemmSplitK";
     /** Tuning: the most K slices of the tiled step kernels (1, 2, 4 or 8; default {@link #stepSplit}; fitted by {@link #stepSplitFor}). */
     static final String STEP_SPLIT_PROPERTY = "fusedrnn.opencl.stepSplit";
+    /** Tuning: batch rows per work-item of the tiled step kernels (1 to 16, a power of two; default {@link #stepRowsFor}). */
+    static final String STEP_ROWS_PROPERTY = "fusedrnn.opencl.stepRows";
+    /** Tuning: the tiled GEMM's work-item layout, "chunked" or "strided" (gemm.cl; default {@link #gemmChunked}). */
+    static final String GEMM_LAYOUT_PROPERTY = "fusedrnn.opencl.gemmLayout";
+    /** Batch rows per work-item of the tiled step kernels by default: 4 rows × 4 gates = 16 registers is where spilling starts on CPUs. */
+    static final int STEP_ROWS = 4;
 
     /** Rows per work-item of gemm_vec (4 rows × 2 vectors = 8 vector accumulators, half of AVX2's 16 registers). */
     static final int GEMM_VEC_ROWS = 4;
@@ -39,7 +45,8 @@ final class ClOps {
     private final boolean vector;
     private final int vectorWidth;
     private final int gemmTs, gemmTk, gemmWpt;
-    private final int stepSplit;
+    private final int stepSplit, stepRowsFixed;
+    private final boolean gemmChunked;
     private final int gemmSplitLimit;
 
     /**
@@ -61,6 +68,24 @@ final class ClOps {
         this.gemmWpt = tile[2];
         this.stepSplit = stepSplit(System.getProperty(STEP_SPLIT_PROPERTY), cpu);
         this.gemmSplitLimit = gemmSplitLimit(System.getProperty(GEMM_SPLIT_PROPERTY), cpu);
+        String rows = System.getProperty(STEP_ROWS_PROPERTY);
+        this.stepRowsFixed = rows == null || rows.isBlank() ? 0 : powerOfTwo(STEP_ROWS_PROPERTY, rows, 16, STEP_ROWS);
+        this.gemmChunked = gemmChunked(System.getProperty(GEMM_LAYOUT_PROPERTY), cpu, gemmWpt);
+    }
+
+    /**
+     * Whether the tiled GEMM takes its rows and columns in runs of 4 read as vectors (gemm.cl, CHUNKED):
+     * {@value #GEMM_LAYOUT_PROPERTY} when set ("chunked" needs WPT % 4 == 0), else off CPUs when WPT
+     * allows. On the H200 the 128/8 tile chunked ran the large LSTM's input projection at 23.4 TFLOP/s
+     * against the strided 64/8's 18.6 (benchmarks/RESULTS.md, GPU, round 9).
+     */
+    static boolean gemmChunked(String property, boolean cpu, int wpt) {
+        if (property == null || property.isBlank()) return !cpu && wpt % 4 == 0;
+        String v = property.trim();
+        if (v.equals("strided")) return false;
+        if (v.equals("chunked") && wpt % 4 == 0) return true;
+        throw new io.fusedrnn.FusedRnnException(GEMM_LAYOUT_PROPERTY + ": expected 'chunked' (with the tile's WPT a multiple of 4, here "
+                + wpt + ") or 'strided', found '" + property + "'");
     }
 
     /**
@@ -171,11 +196,34 @@ final class ClOps {
     }
 
     /**
-     * Batch rows per step work-group: each work-item keeps rows×gates accumulators, so a block larger
-     * than the batch only wastes work; 4 rows × 4 gates = 16 registers is where spilling starts on CPUs.
+     * Batch rows per work-item of a tiled step of {@code batch} rows and {@code hidden} units:
+     * {@value #STEP_ROWS_PROPERTY} when set, else {@link #STEP_ROWS}, doubled off CPUs (up to 16) while
+     * the grid keeps two work-groups per compute unit. Each work-item reads its W_hh column once for
+     * all its rows, so more rows means less weight traffic per step, and fewer work-groups. On the H200:
+     * large (B=256, H=1024) LSTM 8.26 ms with 4 rows, 7.71 with 8, 6.92 with 16 (512 work-groups); batch
+     * (B=64, H=512) 1.74 with 4, 1.90 with 8 (128 work-groups; benchmarks/RESULTS.md, GPU, round 9).
      */
-    static int stepRows(int batch) {
-        return batch >= 4 ? 4 : batch >= 2 ? 2 : 1;
+    int stepRowsFor(int batch, int hidden) {
+        if (stepRowsFixed > 0) return stepRows(batch, stepRowsFixed);
+        return stepRowsFor(batch, hidden, ctx.device.type().contains("CPU") ? 0 : ctx.device.computeUnits());
+    }
+
+    /** {@link #stepRowsFor(int, int)} on a device of {@code computeUnits} (0: a CPU, no doubling). */
+    static int stepRowsFor(int batch, int hidden, int computeUnits) {
+        int rows = stepRows(batch, STEP_ROWS);
+        long unitGroups = (hidden + STEP_UNITS - 1) / STEP_UNITS;
+        while (computeUnits > 0 && rows < 16 && rows * 2 <= batch
+                && (batch + 2L * rows - 1) / (2L * rows) * unitGroups >= 2L * computeUnits) {
+            rows *= 2;
+        }
+        return rows;
+    }
+
+    /** Rows per work-item: the largest power of two up to {@code max} and the batch. */
+    static int stepRows(int batch, int max) {
+        int rows = 1;
+        while (rows * 2 <= max && rows * 2 <= batch) rows *= 2;
+        return rows;
     }
 
     /** A step kernel chosen for a shape: its launcher and the sizes to run it with. */
@@ -214,7 +262,7 @@ final class ClOps {
             long l0 = Math.min(blocks, 8), l1 = Math.max(1, Math.min(8 / l0, units));
             return new Step(ctx.kernel(file, opts, kernel + "_vec"), new long[] {blocks, units}, new long[] {l0, l1}, true);
         }
-        int rows = stepRows(batch), split = stepSplitFor(rows);
+        int rows = stepRowsFor(batch, hidden), split = stepSplitFor(rows);
         String opts = real + " -D UNITS=" + STEP_UNITS + " -D ROWS=" + rows + " -D KTILE=" + STEP_KTILE + " -D KSPLIT=" + split;
         return new Step(ctx.kernel(file, opts, kernel),
                 new long[] {hidden, (long) (batch + rows - 1) / rows * split}, new long[] {STEP_UNITS, split}, false);
@@ -298,7 +346,7 @@ final class ClOps {
     private BoundGemm tiledGemm(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem b, int bOff, int sbk, int sbn,
                                 cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
         String opts = real + " -D TSM=" + gemmTs + " -D TSN=" + gemmTs + " -D TK=" + gemmTk
-                + " -D WPTM=" + gemmWpt + " -D WPTN=" + gemmWpt;
+                + " -D WPTM=" + gemmWpt + " -D WPTN=" + gemmWpt + (gemmChunked ? " -D CHUNKED=1" : "");
         int local = gemmTs / gemmWpt;
         int tilesN = (n + gemmTs - 1) / gemmTs, tilesM = (m + gemmTs - 1) / gemmTs;
         int slices = gemmSlices(tilesN * tilesM, k, ctx.device.computeUnits(), gemmSplitLimit, gemmTk);

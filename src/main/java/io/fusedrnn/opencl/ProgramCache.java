@@ -14,6 +14,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.jocl.CL.*;
 
@@ -90,7 +92,7 @@ final class ProgramCache implements AutoCloseable {
         cl_program built = p;
         int status = JvmSignals.guarded("building kernels/" + file, () -> clBuildProgram(built, 1, devices, options + " " + ARG_INFO, null, null));
         if (status != CL_SUCCESS) {
-            String log = buildLog(p, devices[0]);
+            String log = placeLines(buildLog(p, devices[0]), unit);
             clReleaseProgram(p);
             throw new FusedRnnException("OpenCL build of kernels/" + file + " with options '" + options + "' failed: "
                     + ClStatus.name(status) + " (" + status + ") on " + ctx.device.name() + "; build log:\n" + log);
@@ -105,6 +107,34 @@ final class ProgramCache implements AutoCloseable {
      */
     static String withPreamble(String file, String source) {
         return "#line 1 \"" + PREAMBLE + "\"\n" + source(PREAMBLE) + "\n#line 1 \"" + file + "\"\n" + source;
+    }
+
+    private static final Pattern UNIT_LINE = Pattern.compile("<kernel>:(\\d+):");
+    private static final Pattern LINE_DIRECTIVE = Pattern.compile("#line (\\d+) \"([^\"]*)\"");
+
+    /**
+     * A compiler that ignores {@code #line} (NVIDIA's names every place {@code <kernel>:LINE:COL}, LINE
+     * counted in the whole unit) gets its places rewritten to {@code file:line:COL} here, from the
+     * unit's own directives, so a build log names the same file and line on every driver.
+     */
+    static String placeLines(String log, String unit) {
+        if (!log.contains("<kernel>:")) return log;
+        String[] lines = unit.split("\n", -1);
+        Matcher m = UNIT_LINE.matcher(log);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            int n = Integer.parseInt(m.group(1));
+            String place = m.group();
+            for (int i = Math.min(n, lines.length) - 2; i >= 0; i--) {
+                Matcher d = LINE_DIRECTIVE.matcher(lines[i]);
+                if (d.matches()) {
+                    place = d.group(2) + ":" + (Integer.parseInt(d.group(1)) + n - i - 2) + ":";
+                    break;
+                }
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(place));
+        }
+        return m.appendTail(out).toString();
     }
 
     private static String buildLog(cl_program p, cl_device_id device) {
