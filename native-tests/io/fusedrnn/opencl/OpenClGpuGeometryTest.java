@@ -56,6 +56,19 @@ class OpenClGpuGeometryTest extends BackendContract {
     }
 
     @Test
+    void aDefaultGemmTileShrinksToTheDevicesLimitsAndAnExplicitOneThatDoesNotFitIsNamed() {
+        // the H200: 1024 work-items, 48 KB; 128/16/8 chunked fits in fp32 (16.9 KB) and fp64 (33.8 KB)
+        assertEquals(128, ClOps.fitGemmTile(new int[] {128, 16, 8}, true, 8, 1024, 49152, false, "H200")[0]);
+        assertEquals(33792, ClOps.gemmLocalBytes(128, 16, true, 8));
+        // a 32 KB device in fp64 halves to 64; a device of 128 work-items too (256 needed)
+        assertEquals(64, ClOps.fitGemmTile(new int[] {128, 16, 8}, true, 8, 1024, 32768, false, "small")[0]);
+        assertEquals(64, ClOps.fitGemmTile(new int[] {128, 16, 8}, true, 4, 128, 49152, false, "small")[0]);
+        var e = assertThrows(FusedRnnException.class, () -> ClOps.fitGemmTile(new int[] {128, 16, 8}, true, 8, 1024, 32768, true, "small"));
+        assertEquals(ClOps.GEMM_TILE_PROPERTY + ": 128,16,8 needs 256 work-items and 33792 bytes of local memory per work-group; small allows 1024 and 32768",
+                e.getMessage());
+    }
+
+    @Test
     void theGemmLayoutIsChunkedOffCpusAndSaysWhatItExpected() {
         assertTrue(ClOps.gemmChunked(null, false, 8));
         assertEquals(false, ClOps.gemmChunked(null, true, 4));

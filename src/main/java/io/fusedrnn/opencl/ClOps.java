@@ -62,7 +62,11 @@ final class ClOps {
         this.vector = vector && (w == 2 || w == 4 || w == 8 || w == 16);
         this.real = "-cl-std=CL1.2 " + (precision == Precision.FP64 ? "-D REAL=double -D USE_FP64" : "-D REAL=float");
         boolean cpu = ctx.device.type().contains("CPU");
-        int[] tile = gemmTile(System.getProperty(GEMM_TILE_PROPERTY), cpu);
+        String tileProperty = System.getProperty(GEMM_TILE_PROPERTY);
+        int[] tile = gemmTile(tileProperty, cpu);
+        this.gemmChunked = gemmChunked(System.getProperty(GEMM_LAYOUT_PROPERTY), cpu, tile[2]);
+        tile = fitGemmTile(tile, gemmChunked, precision.bytes(), ctx.device.maxWorkGroupSize(), ctx.device.localMemory(),
+                tileProperty != null && !tileProperty.isBlank(), ctx.device.name());
         this.gemmTs = tile[0];
         this.gemmTk = tile[1];
         this.gemmWpt = tile[2];
@@ -70,7 +74,31 @@ final class ClOps {
         this.gemmSplitLimit = gemmSplitLimit(System.getProperty(GEMM_SPLIT_PROPERTY), cpu);
         String rows = System.getProperty(STEP_ROWS_PROPERTY);
         this.stepRowsFixed = rows == null || rows.isBlank() ? 0 : powerOfTwo(STEP_ROWS_PROPERTY, rows, 16, STEP_ROWS);
-        this.gemmChunked = gemmChunked(System.getProperty(GEMM_LAYOUT_PROPERTY), cpu, gemmWpt);
+    }
+
+    /** Local memory of the tiled GEMM's two staged tiles (gemm.cl: TK rows of TS, padded by 4 when chunked). */
+    static long gemmLocalBytes(int ts, int tk, boolean chunked, int bytes) {
+        long elements = ((long) tk * (ts + (chunked ? 4 : 0)) + 3) / 4 * 4; // each tile, as REAL4s
+        return 2 * elements * bytes;
+    }
+
+    /**
+     * {@code tile} on a device of {@code maxWorkGroup} work-items and {@code localMemory} bytes per
+     * work-group: a default tile's TS is halved (keeping WPT) until its (TS/WPT)² work-items and staged
+     * tiles fit (fp64 doubles the tiles: 128/16 chunked needs 33.8 KB, over a 32 KB device); a tile the
+     * user set ({@code explicit}) that does not fit is an error naming both.
+     */
+    static int[] fitGemmTile(int[] tile, boolean chunked, int bytes, long maxWorkGroup, long localMemory, boolean explicit, String device) {
+        int ts = tile[0], tk = tile[1], wpt = tile[2];
+        while (ts > wpt && ((long) (ts / wpt) * (ts / wpt) > maxWorkGroup || gemmLocalBytes(ts, tk, chunked, bytes) > localMemory)) {
+            if (explicit) {
+                throw new io.fusedrnn.FusedRnnException(GEMM_TILE_PROPERTY + ": " + ts + "," + tk + "," + wpt + " needs " + (ts / wpt) * (ts / wpt)
+                        + " work-items and " + gemmLocalBytes(ts, tk, chunked, bytes) + " bytes of local memory per work-group; " + device
+                        + " allows " + maxWorkGroup + " and " + localMemory);
+            }
+            ts /= 2;
+        }
+        return new int[] {ts, tk, wpt};
     }
 
     /**
