@@ -19,6 +19,11 @@ cp="$(mktemp)"
 mvn -q -f benchmarks/pom.xml dependency:build-classpath -Dmdep.outputFile="$cp" >/dev/null
 bash ../shared/gpu/pack.sh
 rm -rf .gpu/tools && cp -r ../shared/gpu .gpu/tools
+# the serving benchmark (ServeBenchmark, and serve's HTTP server) needs jdk.management and jdk.httpserver,
+# which pack.sh's runtime leaves out: the same jlink with them added
+rm -rf .gpu/jrt
+"$jdk/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,java.management,jdk.unsupported,jdk.management,jdk.httpserver \
+  --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output .gpu/jrt 2>&1 | grep -v 'incubator' || true
 find .gpu/lib -type f ! -name fusedrnn.jar -delete
 "$jdk/bin/jar" cf .gpu/lib/fusedrnn-benchmarks.jar -C benchmarks/target/classes .
 tr ':' '\n' < "$cp" | grep -E '/(jmh-core|commons-math3|jopt-simple)-[^/]*\.jar$' | xargs -I{} cp {} .gpu/lib/
