@@ -14,6 +14,9 @@
  * neighbouring work-items' runs are neighbours (no bank conflicts); the staged tiles' rows are padded
  * by 4 so staging along k does not put a warp's stores in one bank. Needs WPTM % 4 == 0 == WPTN % 4.
  *
+ * PREFETCH: the next K tile's loads go to registers before this tile is multiplied and are stored to
+ * local memory after, so a work-group's global loads overlap its FMAs instead of waiting at the barrier.
+ *
  * Preconditions: TSM % WPTM == 0 and TSN % WPTN == 0; the host rounds the global size up to whole
  * groups and the edges are checked here, so any M, N, K ≥ 0 works.
  *
@@ -62,6 +65,68 @@
 #endif
 #define LDA (TSM + PAD)
 #define LDB (TSN + PAD)
+#ifndef PREFETCH
+#define PREFETCH 0
+#endif
+#define THREADS (RTSM * RTSN)
+#define PER_A ((TK * TSM + THREADS - 1) / THREADS)
+#define PER_B ((TK * TSN + THREADS - 1) / THREADS)
+
+/*
+ * Element e (< TK·TSM) of the A tile from k0: its place in the staged tile (*at) and its value (0 past
+ * the edges). Staging walks whichever index is contiguous in memory, so neighbouring work-items' loads
+ * coalesce. stage_b alike for B (< TK·TSN).
+ */
+inline REAL stage_a(const int e, const int k0, const int kEnd, const int m0, const int M,
+                    __global const REAL* A, const int aOff, const int sam, const int sak, int* at)
+{
+    const int kk = sak == 1 ? e % TK : e / TSM;
+    const int mm = sak == 1 ? e / TK : e % TSM;
+    const int m = m0 + mm, k = k0 + kk;
+    *at = kk * LDA + mm;
+    return (m < M && k < kEnd) ? A[aOff + m * sam + k * sak] : (REAL) 0;
+}
+
+inline REAL stage_b(const int e, const int k0, const int kEnd, const int n0, const int N,
+                    __global const REAL* B, const int bOff, const int sbk, const int sbn, int* at)
+{
+    const int kk = sbn == 1 ? e / TSN : e % TK;
+    const int nn = sbn == 1 ? e % TSN : e / TK;
+    const int n = n0 + nn, k = k0 + kk;
+    *at = kk * LDB + nn;
+    return (n < N && k < kEnd) ? B[bOff + k * sbk + n * sbn] : (REAL) 0;
+}
+
+/* acc += the staged A tile's rows × the staged B tile's columns of this work-item, over the TK k. */
+inline void multiply_tiles(REAL acc[WPTM][WPTN], __local const REAL4* As4, __local const REAL4* Bs4, const int tx, const int ty)
+{
+    __local const REAL* As = (__local const REAL*) As4;
+    __local const REAL* Bs = (__local const REAL*) Bs4;
+    for (int kk = 0; kk < TK; kk++) {
+        REAL a[WPTM], b[WPTN];
+#if CHUNKED
+        #pragma unroll
+        for (int h = 0; h < WPTM / 4; h++) {
+            const REAL4 v = As4[(kk * LDA + h * 4 * RTSM + ty * 4) / 4];
+            a[4 * h] = v.x; a[4 * h + 1] = v.y; a[4 * h + 2] = v.z; a[4 * h + 3] = v.w;
+        }
+        #pragma unroll
+        for (int h = 0; h < WPTN / 4; h++) {
+            const REAL4 v = Bs4[(kk * LDB + h * 4 * RTSN + tx * 4) / 4];
+            b[4 * h] = v.x; b[4 * h + 1] = v.y; b[4 * h + 2] = v.z; b[4 * h + 3] = v.w;
+        }
+#else
+        #pragma unroll
+        for (int i = 0; i < WPTM; i++) a[i] = As[kk * LDA + ROW_OF(i)];
+        #pragma unroll
+        for (int j = 0; j < WPTN; j++) b[j] = Bs[kk * LDB + COL_OF(j)];
+#endif
+        #pragma unroll
+        for (int i = 0; i < WPTM; i++)
+            #pragma unroll
+            for (int j = 0; j < WPTN; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
+    }
+}
 
 __kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))
 void gemm(const int M, const int N, const int K,
@@ -70,7 +135,7 @@ void gemm(const int M, const int N, const int K,
           __global REAL* C, const int cOff, const int ldc,
           __global const REAL* bias, const int useBias, const int accumulate)
 {
-    /* declared as vectors so the chunked reads below are aligned vector loads */
+    /* declared as vectors so the chunked reads are aligned vector loads */
     __local REAL4 As4[(TK * LDA + 3) / 4], Bs4[(TK * LDB + 3) / 4];
     __local REAL* As = (__local REAL*) As4;
     __local REAL* Bs = (__local REAL*) Bs4;
@@ -87,47 +152,51 @@ void gemm(const int M, const int N, const int K,
         #pragma unroll
         for (int j = 0; j < WPTN; j++) acc[i][j] = 0;
 
+#if PREFETCH
+    /* the next tiles wait in registers while this one is multiplied: their loads overlap the FMAs */
+    REAL pa[PER_A], pb[PER_B];
+    int ia[PER_A], ib[PER_B];
+    #pragma unroll
+    for (int l = 0; l < PER_A; l++)
+        if (tid + l * THREADS < TK * TSM) pa[l] = stage_a(tid + l * THREADS, kBegin, kEnd, m0, M, A, aOff, sam, sak, &ia[l]);
+    #pragma unroll
+    for (int l = 0; l < PER_B; l++)
+        if (tid + l * THREADS < TK * TSN) pb[l] = stage_b(tid + l * THREADS, kBegin, kEnd, n0, N, B, bOff, sbk, sbn, &ib[l]);
     for (int k0 = kBegin; k0 < kEnd; k0 += TK) {
-        // Stage the tiles; walk along whichever index is contiguous in memory so loads coalesce.
-        for (int e = tid; e < TK * TSM; e += RTSM * RTSN) {
-            const int kk = sak == 1 ? e % TK : e / TSM;
-            const int mm = sak == 1 ? e / TK : e % TSM;
-            const int m = m0 + mm, k = k0 + kk;
-            As[kk * LDA + mm] = (m < M && k < kEnd) ? A[aOff + m * sam + k * sak] : (REAL) 0;
-        }
-        for (int e = tid; e < TK * TSN; e += RTSM * RTSN) {
-            const int kk = sbn == 1 ? e / TSN : e % TK;
-            const int nn = sbn == 1 ? e % TSN : e / TK;
-            const int n = n0 + nn, k = k0 + kk;
-            Bs[kk * LDB + nn] = (n < N && k < kEnd) ? B[bOff + k * sbk + n * sbn] : (REAL) 0;
-        }
+        #pragma unroll
+        for (int l = 0; l < PER_A; l++)
+            if (tid + l * THREADS < TK * TSM) As[ia[l]] = pa[l];
+        #pragma unroll
+        for (int l = 0; l < PER_B; l++)
+            if (tid + l * THREADS < TK * TSN) Bs[ib[l]] = pb[l];
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int kk = 0; kk < TK; kk++) {
-            REAL a[WPTM], b[WPTN];
-#if CHUNKED
+        if (k0 + TK < kEnd) {
             #pragma unroll
-            for (int h = 0; h < WPTM / 4; h++) {
-                const REAL4 v = As4[(kk * LDA + h * 4 * RTSM + ty * 4) / 4];
-                a[4 * h] = v.x; a[4 * h + 1] = v.y; a[4 * h + 2] = v.z; a[4 * h + 3] = v.w;
-            }
+            for (int l = 0; l < PER_A; l++)
+                if (tid + l * THREADS < TK * TSM) pa[l] = stage_a(tid + l * THREADS, k0 + TK, kEnd, m0, M, A, aOff, sam, sak, &ia[l]);
             #pragma unroll
-            for (int h = 0; h < WPTN / 4; h++) {
-                const REAL4 v = Bs4[(kk * LDB + h * 4 * RTSN + tx * 4) / 4];
-                b[4 * h] = v.x; b[4 * h + 1] = v.y; b[4 * h + 2] = v.z; b[4 * h + 3] = v.w;
-            }
-#else
-            #pragma unroll
-            for (int i = 0; i < WPTM; i++) a[i] = As[kk * LDA + ROW_OF(i)];
-            #pragma unroll
-            for (int j = 0; j < WPTN; j++) b[j] = Bs[kk * LDB + COL_OF(j)];
-#endif
-            #pragma unroll
-            for (int i = 0; i < WPTM; i++)
-                #pragma unroll
-                for (int j = 0; j < WPTN; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
+            for (int l = 0; l < PER_B; l++)
+                if (tid + l * THREADS < TK * TSN) pb[l] = stage_b(tid + l * THREADS, k0 + TK, kEnd, n0, N, B, bOff, sbk, sbn, &ib[l]);
         }
+        multiply_tiles(acc, As4, Bs4, tx, ty);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
+#else
+    for (int k0 = kBegin; k0 < kEnd; k0 += TK) {
+        int at;
+        for (int e = tid; e < TK * TSM; e += THREADS) {
+            const REAL v = stage_a(e, k0, kEnd, m0, M, A, aOff, sam, sak, &at);
+            As[at] = v;
+        }
+        for (int e = tid; e < TK * TSN; e += THREADS) {
+            const REAL v = stage_b(e, k0, kEnd, n0, N, B, bOff, sbk, sbn, &at);
+            Bs[at] = v;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        multiply_tiles(acc, As4, Bs4, tx, ty);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+#endif
 
     #pragma unroll
     for (int i = 0; i < WPTM; i++) {

@@ -16,21 +16,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The tiled GEMM (gemm.cl) in each layout and tile a GPU may run, against a float64 product on the
  * host: ragged M, N and K (no dimension a multiple of any tile), every stride order the sweeps use
- * (A by rows or columns, B by rows or columns), bias, accumulation, and K split in slices.
+ * (A by rows or columns, B by rows or columns), bias, accumulation, K split in slices, and the next K
+ * tile prefetched to registers (24/8/4: 36 work-items, so a tile's 192 elements are not a multiple of them).
  */
 class OpenClGemmTest extends OpenClDeviceTest {
-    @ParameterizedTest(name = "{0} {1} {2} split {3}")
+    @ParameterizedTest(name = "{0} {1} {2} split {3} prefetch {4}")
     @CsvSource({
-            "strided, '32,16,4', FP64, 1",
-            "strided, '64,16,8', FP64, 16",
-            "chunked, '64,16,8', FP64, 1",
-            "chunked, '64,16,8', FP32, 16",
-            "chunked, '128,16,8', FP32, 1",
-            "chunked, '128,8,8', FP64, 4",
-            "chunked, '32,16,4', FP32, 1",
+            "strided, '32,16,4', FP64, 1, false",
+            "strided, '64,16,8', FP64, 16, false",
+            "chunked, '64,16,8', FP64, 1, false",
+            "chunked, '64,16,8', FP32, 16, false",
+            "chunked, '128,16,8', FP32, 1, false",
+            "chunked, '128,8,8', FP64, 4, false",
+            "chunked, '32,16,4', FP32, 1, false",
+            "chunked, '128,16,8', FP32, 4, true",
+            "chunked, '64,16,8', FP64, 1, true",
+            "strided, '32,16,4', FP64, 16, true",
+            "strided, '24,8,4', FP32, 1, true",
     })
-    void everyLayoutComputesTheProductOfRaggedOperandsInEveryStrideOrder(String layout, String tile, Precision p, int split) {
-        ClOps ops = withProperties(layout, tile, split, p);
+    void everyLayoutComputesTheProductOfRaggedOperandsInEveryStrideOrder(String layout, String tile, Precision p, int split, boolean prefetch) {
+        ClOps ops = withProperties(layout, tile, split, prefetch, p);
         int m = 133, n = 70, k = 37;
         SplittableRandom r = new SplittableRandom(7);
         double[] a = values(r, m * k), b = values(r, k * n), bias = values(r, n), c0 = values(r, m * n);
@@ -70,9 +75,10 @@ class OpenClGemmTest extends OpenClDeviceTest {
     }
 
     /** A ClOps on the shared device, shaped by the tuning properties as a GPU would be. */
-    private static ClOps withProperties(String layout, String tile, int split, Precision p) {
+    private static ClOps withProperties(String layout, String tile, int split, boolean prefetch, Precision p) {
         return OpenClPlatform.withProperties(Map.of(ClOps.GEMM_LAYOUT_PROPERTY, layout, ClOps.GEMM_TILE_PROPERTY, tile,
-                ClOps.GEMM_SPLIT_PROPERTY, Integer.toString(split)), () -> new ClOps(cl.ctx, p, false));
+                ClOps.GEMM_SPLIT_PROPERTY, Integer.toString(split), ClOps.GEMM_PREFETCH_PROPERTY, Boolean.toString(prefetch)),
+                () -> new ClOps(cl.ctx, p, false));
     }
 
     private static double[] values(SplittableRandom r, int count) {

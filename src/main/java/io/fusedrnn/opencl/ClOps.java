@@ -30,6 +30,11 @@ final class ClOps {
     static final String STEP_ROWS_PROPERTY = "fusedrnn.opencl.stepRows";
     /** Tuning: the tiled GEMM's work-item layout, "chunked" or "strided" (gemm.cl; default {@link #gemmChunked}). */
     static final String GEMM_LAYOUT_PROPERTY = "fusedrnn.opencl.gemmLayout";
+    /**
+     * Tuning: "true" makes the tiled GEMM load the next K tile into registers while it multiplies this
+     * one (gemm.cl, PREFETCH); off by default until a GPU has timed it (benchmarks/gpu-tune.sh).
+     */
+    static final String GEMM_PREFETCH_PROPERTY = "fusedrnn.opencl.gemmPrefetch";
     /** Batch rows per work-item of the tiled step kernels by default: 4 rows × 4 gates = 16 registers is where spilling starts on CPUs. */
     static final int STEP_ROWS = 4;
 
@@ -46,7 +51,7 @@ final class ClOps {
     private final int vectorWidth;
     private final int gemmTs, gemmTk, gemmWpt;
     private final int stepSplit, stepRowsFixed;
-    private final boolean gemmChunked;
+    private final boolean gemmChunked, gemmPrefetch;
     private final int gemmSplitLimit;
 
     /**
@@ -65,6 +70,7 @@ final class ClOps {
         String tileProperty = System.getProperty(GEMM_TILE_PROPERTY);
         int[] tile = gemmTile(tileProperty, cpu);
         this.gemmChunked = gemmChunked(System.getProperty(GEMM_LAYOUT_PROPERTY), cpu, tile[2]);
+        this.gemmPrefetch = flag(GEMM_PREFETCH_PROPERTY, System.getProperty(GEMM_PREFETCH_PROPERTY));
         tile = fitGemmTile(tile, gemmChunked, precision.bytes(), ctx.device.maxWorkGroupSize(), ctx.device.localMemory(),
                 tileProperty != null && !tileProperty.isBlank(), ctx.device.name());
         this.gemmTs = tile[0];
@@ -74,6 +80,13 @@ final class ClOps {
         this.gemmSplitLimit = gemmSplitLimit(System.getProperty(GEMM_SPLIT_PROPERTY), cpu);
         String rows = System.getProperty(STEP_ROWS_PROPERTY);
         this.stepRowsFixed = rows == null || rows.isBlank() ? 0 : powerOfTwo(STEP_ROWS_PROPERTY, rows, 16, STEP_ROWS);
+    }
+
+    /** {@code property} as a boolean: "true" or "false" (false when unset). */
+    static boolean flag(String name, String property) {
+        if (property == null || property.isBlank() || property.trim().equals("false")) return false;
+        if (property.trim().equals("true")) return true;
+        throw new io.fusedrnn.FusedRnnException(name + ": expected true or false, found '" + property + "'");
     }
 
     /** Local memory of the tiled GEMM's two staged tiles (gemm.cl: TK rows of TS, padded by 4 when chunked). */
@@ -374,7 +387,8 @@ final class ClOps {
     private BoundGemm tiledGemm(int m, int n, int k, cl_mem a, int aOff, int sam, int sak, cl_mem b, int bOff, int sbk, int sbn,
                                 cl_mem c, int cOff, int ldc, cl_mem bias, boolean accumulate) {
         String opts = real + " -D TSM=" + gemmTs + " -D TSN=" + gemmTs + " -D TK=" + gemmTk
-                + " -D WPTM=" + gemmWpt + " -D WPTN=" + gemmWpt + (gemmChunked ? " -D CHUNKED=1" : "");
+                + " -D WPTM=" + gemmWpt + " -D WPTN=" + gemmWpt + (gemmChunked ? " -D CHUNKED=1" : "")
+                + (gemmPrefetch ? " -D PREFETCH=1" : "");
         int local = gemmTs / gemmWpt;
         int tilesN = (n + gemmTs - 1) / gemmTs, tilesM = (m + gemmTs - 1) / gemmTs;
         int slices = gemmSlices(tilesN * tilesM, k, ctx.device.computeUnits(), gemmSplitLimit, gemmTk);

@@ -15,8 +15,8 @@ import java.util.List;
  * finish) as ms and TFLOP/s. It lives in the library's package because ClOps is package-private; it is
  * part of the benchmarks jar, never of the library.
  *
- * <pre>java -cp fusedrnn.jar:benchmarks classes io.fusedrnn.opencl.ClGemmProbe [device] [layout/TS,TK,WPT ...]</pre>
- * e.g. {@code "" strided/64,16,8 chunked/64,16,8 chunked/128,16,8}; the device selector as --backend opencl:...
+ * <pre>java -cp fusedrnn.jar:benchmarks classes io.fusedrnn.opencl.ClGemmProbe [device] [layout/TS,TK,WPT[/prefetch] ...]</pre>
+ * e.g. {@code "" strided/64,16,8 chunked/128,16,8 chunked/128,16,8/prefetch}; the device selector as --backend opencl:...
  */
 public final class ClGemmProbe {
     private record Shape(String name, int m, int n, int k, boolean aByColumns) {
@@ -59,7 +59,8 @@ public final class ClGemmProbe {
 
     private static ClOps opsFor(OpenClBackend be, String config) {
         String[] parts = config.split("/");
-        String[][] props = {{ClOps.GEMM_LAYOUT_PROPERTY, parts[0]}, {ClOps.GEMM_TILE_PROPERTY, parts[1]}};
+        String[][] props = {{ClOps.GEMM_LAYOUT_PROPERTY, parts[0]}, {ClOps.GEMM_TILE_PROPERTY, parts[1]},
+                {ClOps.GEMM_PREFETCH_PROPERTY, Boolean.toString(parts.length > 2 && parts[2].equals("prefetch"))}};
         String[] before = new String[props.length];
         for (int i = 0; i < props.length; i++) before[i] = System.setProperty(props[i][0], props[i][1]);
         try {
