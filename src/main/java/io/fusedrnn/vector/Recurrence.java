@@ -66,6 +66,9 @@ abstract class Recurrence<A> {
         gh = layer.gh;
         nr = math.panelWidth();
         byRows = splitByRows();
+        groups = byRows && split != Split.ROWS ? groupCount() : 0;
+        rowStart = new int[workers];
+        groupState = new AtomicIntegerArray(Math.max(1, groups) * GROUP_PAD);
         units = stepCols(hs);
         outs = stepCols(out);
     }
@@ -154,8 +157,75 @@ abstract class Recurrence<A> {
         }
         // a worker with no running slot still runs its chunks: the backward's carry adds dy for its
         // slots that start at the next step
-        int n = live > w ? (live - w + workers - 1) / workers : 0;
-        for (int c = 0; c < ph.chunks; c++) body.run(c, w, workers, n);
+        int b0 = rowStart[w], st = rowStride;
+        int n = live > b0 ? (live - b0 + st - 1) / st : 0;
+        for (int c = 0; c < ph.chunks; c++) body.run(c, b0, st, n);
+    }
+
+    /**
+     * Split by rows, the slots worker w runs from (w, or in a forward by groups the group it holds) and
+     * the stride between them (the workers, or the groups).
+     */
+    private final int[] rowStart;
+    private int rowStride;
+
+    /** Row groups of a forward split by groups ({@link Split#GROUPS}), else 0. */
+    final int groups;
+    /** Per group at g·GROUP_PAD: 2 × the next step it runs, plus 1 while a worker holds it. */
+    private final AtomicIntegerArray groupState;
+    private static final int GROUP_PAD = 32;
+    /** Steps a worker runs a group for per claim ({@code -Dfusedrnn.vector.groupSteps}, default 5). */
+    static final int GROUP_STEPS = Integer.getInteger("fusedrnn.vector.groupSteps", 5);
+
+    /**
+     * Groups of about {@link #GROUP_ROWS} slots, at least two per worker; by default only where each
+     * group keeps a whole 8-row GEMM tile (else 0: the worker's own slots), forced ({@link Split#GROUPS},
+     * tests) at any size.
+     */
+    private int groupCount() {
+        int g = Math.max(2 * workers, batch / GROUP_ROWS);
+        if (split == Split.GROUPS) return Math.min(batch, g);
+        return batch / g >= 8 ? g : 0;
+    }
+
+    /**
+     * Slots per group ({@code -Dfusedrnn.vector.groupRows}, default 16). Measured on Zen 5, 2 workers,
+     * LSTM B64 T50 H512 forward, groups ÷ each worker's own half (SplitAB, one JVM, alternating): 8 rows
+     * 0.97, 16 rows 0.92–0.94 (benchmarks/RESULTS.md, "Round 9, CPU").
+     */
+    static final int GROUP_ROWS = Integer.getInteger("fusedrnn.vector.groupRows", 16);
+
+    /**
+     * The forward's steps split by groups: the slots g, g + G, ... are independent of the other
+     * groups' for the whole sweep, so a worker claims a group that no one holds (its own first, then
+     * the one furthest behind), runs it for {@link #GROUP_STEPS} steps and hands it back. A worker that
+     * the machine slows down then delays the sweep by one claim, not by its share of the rows.
+     */
+    private void forwardByGroups(int w) {
+        while (true) {
+            int best = -1, bestNext = Integer.MAX_VALUE;
+            boolean pending = false;
+            for (int i = 0; i < groups; i++) {
+                int g = (w + i) % groups; // own groups (g ≡ w mod workers) come up first among equals
+                int state = groupState.get(g * GROUP_PAD), next = state >> 1;
+                if (next >= times.maxLen) continue;
+                pending = true;
+                boolean own = g % workers == w;
+                if ((state & 1) == 0 && (next < bestNext || next == bestNext && own)) {
+                    best = g;
+                    bestNext = next;
+                }
+            }
+            if (!pending) return;
+            if (best < 0 || !groupState.compareAndSet(best * GROUP_PAD, bestNext << 1, (bestNext << 1) | 1)) {
+                Thread.onSpinWait();
+                continue;
+            }
+            rowStart[w] = best;
+            int end = Math.min(times.maxLen, bestNext + GROUP_STEPS);
+            for (int kk = bestNext; kk < end; kk++) forwardStep(w, kk, hAt(kk), hAt(kk + 1));
+            groupState.set(best * GROUP_PAD, end << 1);
+        }
     }
 
     /** Arrivals at {@link #meet} (a sweep is one job: one counter per sweep). */
@@ -171,18 +241,23 @@ abstract class Recurrence<A> {
 
     /** How a backend's sweeps split a step between the workers ({@link #byRows}). */
     enum Split {
-        /** By rows at a large enough batch and a small enough W_hh ({@link #ROWS_FROM}, {@link #ROWS_MAX_WHH_BYTES}), else by units. */
+        /**
+         * By rows at a large enough batch and a small enough W_hh ({@link #ROWS_FROM}, {@link #ROWS_MAX_WHH_BYTES}),
+         * the forward's rows in claimed groups where each keeps a whole tile ({@link #groups}); else by units.
+         */
         AUTO,
-        /** By rows whenever there are two workers (tests, benchmarks). */
+        /** By rows whenever there are two workers, each worker its own slots (tests, benchmarks). */
         ROWS,
         /** Always by units (the split before round 8). */
-        UNITS;
+        UNITS,
+        /** By rows whenever there are two workers, the forward's rows in claimed groups of any size (tests, benchmarks). */
+        GROUPS;
 
-        /** From {@code -Dfusedrnn.vector.split=auto|rows|units} (default auto). */
+        /** From {@code -Dfusedrnn.vector.split=auto|rows|units|groups} (default auto). */
         static Split fromProperty() {
             String v = System.getProperty("fusedrnn.vector.split", "auto");
             for (Split s : values()) if (s.name().equalsIgnoreCase(v)) return s;
-            throw new FusedRnnException("-Dfusedrnn.vector.split: expected auto, rows or units, found '" + v + "'");
+            throw new FusedRnnException("-Dfusedrnn.vector.split: expected auto, rows, units or groups, found '" + v + "'");
         }
     }
 
@@ -192,7 +267,7 @@ abstract class Recurrence<A> {
     private boolean splitByRows() {
         if (workers < 2) return false;
         return switch (split) {
-            case ROWS -> true;
+            case ROWS, GROUPS -> true;
             case UNITS -> false;
             case AUTO -> batch >= ROWS_FROM * workers && (long) gh * out * layer.precision().bytes() <= ROWS_MAX_WHH_BYTES;
         };
@@ -232,6 +307,7 @@ abstract class Recurrence<A> {
         }
         makeOneShotPhases(false);
         makeStepPhases(false);
+        startRows(groups > 0);
         pool.run(this::forwardJob);
         // a row's h stands in the buffer its last step wrote: step k writes hAt(k + 1)
         for (int b = 0; b < batch; b++) System.arraycopy(hAt(times.len[b]), times.slot(b) * out, hN, b * out, out);
@@ -260,6 +336,7 @@ abstract class Recurrence<A> {
         for (int i = 0; i < times.live(times.maxLen - 1); i++) addDy(times.maxLen - 1, i, 0, out);
         makeOneShotPhases(true);
         makeStepPhases(true);
+        startRows(false);
         pool.run(this::backwardJob);
     }
 
@@ -275,7 +352,18 @@ abstract class Recurrence<A> {
     /** The forward job of worker w: the input projection, then every step. */
     final void forwardJob(int w) {
         inputProjection(w);
+        if (groups > 0) {
+            forwardByGroups(w);
+            return;
+        }
         for (int kk = 0; kk < times.maxLen; kk++) forwardStep(w, kk, hAt(kk), hAt(kk + 1));
+    }
+
+    /** Before a job: each worker's rows (split by rows) start at its own index, or are claimed by groups. */
+    private void startRows(boolean byGroups) {
+        for (int w = 0; w < workers; w++) rowStart[w] = w;
+        rowStride = byGroups ? groups : workers;
+        for (int g = 0; g < groups; g++) groupState.set(g * GROUP_PAD, 0);
     }
 
     /** Worker w's part of step kk, from h in hCur to h' in hNext. */

@@ -39,7 +39,9 @@ public final class SplitAB {
         for (int i = 0; i < dy.length; i++) dy[i] = rnd.nextFloat() * 0.1f;
         int[] lengths = new int[b];
         for (int i = 0; i < b; i++) lengths[i] = ragged ? t / 4 + rnd.nextInt(t - t / 4 + 1) : t;
-        Recurrence.Split[] modes = {Recurrence.Split.UNITS, Recurrence.Split.ROWS};
+        // -Dsplitab.modes=ROWS,GROUPS compares two others
+        String[] named = System.getProperty("splitab.modes", "UNITS,ROWS").split(",");
+        Recurrence.Split[] modes = {Recurrence.Split.valueOf(named[0].trim()), Recurrence.Split.valueOf(named[1].trim())};
         double[][] ms = new double[2][rounds];
         Backend[] be = new Backend[2];
         PreparedLayer[] l = new PreparedLayer[2];
