@@ -6,12 +6,15 @@ import io.fusedrnn.LayerSpec;
 import io.fusedrnn.Precision;
 import io.fusedrnn.check.ContractCase;
 import io.fusedrnn.check.ReferenceComparison;
+import io.fusedrnn.check.SweepProblem;
 import io.fusedrnn.check.Tolerances;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -45,6 +48,28 @@ class VectorBackendGroupsTest extends BackendContract {
                     double limit = e.gradient() ? backward : forward;
                     assertTrue(e.relative() <= limit, () -> p + " " + e.tensor() + ": relative L2 error " + e.relative() + " > " + limit + ", case " + c);
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wide")
+    void everySplitGivesEachRowBitwiseTheSameResult(ContractCase c) {
+        SweepProblem p = new SweepProblem(c);
+        SweepProblem.Outcome[] got = new SweepProblem.Outcome[3];
+        Recurrence.Split[] splits = {Recurrence.Split.UNITS, Recurrence.Split.ROWS, Recurrence.Split.AUTO};
+        for (int i = 0; i < splits.length; i++) {
+            try (Backend be = new VectorBackend(2, splits[i])) {
+                got[i] = p.run(be, Precision.FP32, true);
+            }
+        }
+        for (int i = 1; i < splits.length; i++) {
+            String what = splits[i] + " against " + splits[0];
+            assertArrayEquals(got[0].y(), got[i].y(), what + ": y");
+            assertArrayEquals(got[0].hN(), got[i].hN(), what + ": h_n");
+            assertArrayEquals(got[0].dx(), got[i].dx(), what + ": dx");
+            for (int k = 0; k < got[0].dW().length; k++) {
+                assertTrue(Arrays.equals(got[0].dW()[k], got[i].dW()[k]), what + ": weight gradient " + k);
             }
         }
     }
