@@ -1,10 +1,7 @@
 package io.fusedrnn.opencl;
 
-import io.fusedrnn.LayerSpec;
-import io.fusedrnn.Precision;
+import io.fusedrnn.BackendContract;
 import io.fusedrnn.check.ContractCase;
-import io.fusedrnn.check.ReferenceComparison;
-import io.fusedrnn.check.Tolerances;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -14,13 +11,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.List;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * The tiled step kernels with 16 batch rows per work-item ({@value ClOps#STEP_ROWS_PROPERTY}, a GPU's
  * tuning at large batches), the K split and the chunked GEMM, on batches the contract's cases (B ≤ 7)
- * never reach: 19 and 35 rows, so the last row block is partial, every cell, ragged lengths, both
- * directions, forward and gradients against the float64 reference.
+ * never reach ({@link ContractCase#wide()}: 19 to 70 rows, so the last row block is partial), forward
+ * and gradients against the float64 reference.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenClStepRowsTest {
@@ -39,23 +34,12 @@ class OpenClStepRowsTest {
     }
 
     static List<ContractCase> cases() {
-        return List.of(
-                new ContractCase(LayerSpec.lstm(9, 40), 6, 19, false, true, true, 201),
-                new ContractCase(LayerSpec.lstm(9, 40, 24), 5, 35, true, true, true, 202),
-                new ContractCase(LayerSpec.gru(7, 48, true), 6, 35, true, true, true, 203),
-                new ContractCase(LayerSpec.gru(7, 33, false), 5, 19, false, false, true, 204));
+        return ContractCase.wide();
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void sixteenRowsPerWorkItemAgreeWithTheReference(ContractCase c) {
-        for (Precision p : Precision.values()) {
-            double forward = p == Precision.FP64 ? Tolerances.FP64_VS_REFERENCE : Tolerances.FP32_FORWARD;
-            double backward = p == Precision.FP64 ? Tolerances.FP64_VS_REFERENCE : Tolerances.FP32_BACKWARD;
-            for (ReferenceComparison.Error e : ReferenceComparison.run(cl, c, p)) {
-                double limit = e.gradient() ? backward : forward;
-                assertTrue(e.relative() <= limit, () -> p + " " + e.tensor() + ": relative L2 error " + e.relative() + " > " + limit + ", case " + c);
-            }
-        }
+        BackendContract.assertAgreesWithTheReference(cl, c);
     }
 }

@@ -92,11 +92,21 @@ public abstract class BackendContract {
     }
 
     private void assertWithin(ContractCase c, Precision p, double forward, double backward) {
+        assertWithin(backend, c, p, forward, backward);
+    }
+
+    private static void assertWithin(Backend backend, ContractCase c, Precision p, double forward, double backward) {
         for (ReferenceComparison.Error e : ReferenceComparison.run(backend, c, p)) {
             double limit = e.gradient() ? backward : forward;
             assertTrue(e.relative() <= limit, () -> backend.name() + " " + p + " " + e.tensor() + ": relative L2 error "
                     + e.relative() + " > " + limit + " against the float64 reference, case " + c);
         }
+    }
+
+    /** {@code c} on {@code backend} in float64 and float32, forward and gradients, against the float64 reference within the contract's tolerances. */
+    public static void assertAgreesWithTheReference(Backend backend, ContractCase c) {
+        assertWithin(backend, c, Precision.FP64, Tolerances.FP64_VS_REFERENCE, Tolerances.FP64_VS_REFERENCE);
+        assertWithin(backend, c, Precision.FP32, Tolerances.FP32_FORWARD, Tolerances.FP32_BACKWARD);
     }
 
     @ParameterizedTest(name = "{0}")
