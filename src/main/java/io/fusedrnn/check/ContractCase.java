@@ -64,14 +64,14 @@ public record ContractCase(LayerSpec spec, int steps, int batch, boolean reverse
     /**
      * Batches past the contract's 7 rows, for the splits and tiles that engage only there (the vector
      * backend's row groups from 32 rows, the OpenCL step kernels' 16 rows per work-item): 19, 35, 64 and
-     * 70 rows, every cell, ragged, both directions, with and without initial states.
+     * 70 rows, every cell, ragged and not, both directions, with and without initial states.
      *
      * @return the cases, in a fixed order
      */
     public static List<ContractCase> wide() {
         return List.of(
                 new ContractCase(LayerSpec.lstm(9, 40), 6, 19, false, true, true, 201),
-                new ContractCase(LayerSpec.lstm(9, 40, 24), 11, 70, true, true, true, 202),
+                new ContractCase(LayerSpec.lstm(9, 40, 24), 11, 70, true, true, false, 202),
                 new ContractCase(LayerSpec.gru(7, 48, true), 6, 35, true, true, true, 203),
                 new ContractCase(LayerSpec.gru(7, 33, false), 9, 64, false, false, true, 204),
                 new ContractCase(LayerSpec.lstm(9, 24), 12, 64, false, true, false, 205));

@@ -179,13 +179,16 @@ abstract class Recurrence<A> {
 
     /**
      * Groups of about {@link #GROUP_ROWS} slots, at least two per worker; by default only where each
-     * group keeps a whole 8-row GEMM tile (else 0: the worker's own slots), forced ({@link Split#GROUPS},
-     * tests) at any size.
+     * group keeps a whole 8-row GEMM tile and the rows have equal lengths (else 0: the worker's own
+     * slots), forced ({@link Split#GROUPS}, tests) at any size. Ragged, a group's rows thin out as the
+     * short ones end, its GEMMs run on fewer rows than a worker's half would: LSTM H512 ragged
+     * measured 1.03 of the static split, and the serving benchmark (ragged batches) 5–6% more CPU per
+     * request at the same throughput (benchmarks/RESULTS.md, "Round 9, CPU").
      */
     private int groupCount() {
         int g = Math.max(2 * workers, batch / GROUP_ROWS);
         if (split == Split.GROUPS) return Math.min(batch, g);
-        return batch / g >= 8 ? g : 0;
+        return batch / g >= 8 && !times.ragged() ? g : 0;
     }
 
     /**
@@ -199,7 +202,8 @@ abstract class Recurrence<A> {
      * The forward's steps split by groups: the slots g, g + G, ... are independent of the other
      * groups' for the whole sweep, so a worker claims a group that no one holds (its own first, then
      * the one furthest behind), runs it for {@link #GROUP_STEPS} steps and hands it back. A worker that
-     * the machine slows down then delays the sweep by one claim, not by its share of the rows.
+     * the machine slows down then delays the sweep by one claim, not by its share of the rows. A worker
+     * that finds no free group leaves: every unfinished group then has a holder that will finish it.
      */
     private void forwardByGroups(int w) {
         while (true) {
@@ -216,11 +220,11 @@ abstract class Recurrence<A> {
                     bestNext = next;
                 }
             }
-            if (!pending) return;
-            if (best < 0 || !groupState.compareAndSet(best * GROUP_PAD, bestNext << 1, (bestNext << 1) | 1)) {
-                Thread.onSpinWait();
-                continue;
-            }
+            // No free group: each unfinished one is held by another worker, who keeps claiming it to its
+            // end, so this worker has nothing left to do here and leaves the cores to others (serving's
+            // request threads) instead of spinning until the sweep ends.
+            if (!pending || best < 0) return;
+            if (!groupState.compareAndSet(best * GROUP_PAD, bestNext << 1, (bestNext << 1) | 1)) continue;
             rowStart[w] = best;
             int end = Math.min(times.maxLen, bestNext + GROUP_STEPS);
             for (int kk = bestNext; kk < end; kk++) forwardStep(w, kk, hAt(kk), hAt(kk + 1));
