@@ -14,7 +14,8 @@ import static io.fusedrnn.vector.StepTimes.split;
  * a worker takes its own chunks first, so its slice of W_hh stays in its cache for all T steps; at a
  * small batch it waits for a late owner before taking over, see {@link #PATIENT_BELOW}). From 8 rows
  * per worker and a small W_hh the steps are split by rows instead ({@link #byRows}): each worker runs
- * its own rows through every step, with no barrier between steps.
+ * its own rows through every step, with no barrier between steps (a forward of equal lengths: groups of
+ * rows claimed a few steps at a time, {@link #forwardByGroups}).
  * Backward ends with the weight gradients as GEMMs over all T·B rows. Work split by units is handed
  * out in chunks, so a worker slowed by other load on the machine delays the rest by one chunk (at a
  * small batch, by one chunk and the patience).
