@@ -90,7 +90,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
                 for (int b = b0, end = b0 + m * st; b < end; b += st) { // b: the slot
                     int r = times.slotRow(step, b);
                     math.gruBackward(lbr, hs, u0, u1, bk.dh, b * hs, res.gates, res.hn, res.hIn, r, bk.dAx, bk.dAh, r * gh,
-                            bk.dAs, b * gh, bk.dhz, b * hs);
+                            r * hs, bk.dAs, b * gh, bk.dhz, b * hs);
                 }
             });
             if (lbr) {
@@ -124,7 +124,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
         // rows r, z: the same gradients as the input side's (Workspace.Back#dAh)
         math.gemm(bk.dAxT, 0, rows, 1, 2 * hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, 0, hs, false, null);
         if (layer.lbr) {
-            math.gemm(bk.dAhT, N * hs * rows, rows, 1, hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
+            math.gemm(bk.dAhT, 0, rows, 1, hs, rows, bk.hPk, 0, hs, p0, p1, dWhh, N * hs * hs, hs, false, null);
             return;
         }
         // reset-before: rows n saw r ⊙ h

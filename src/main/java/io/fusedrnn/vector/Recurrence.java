@@ -336,7 +336,7 @@ abstract class Recurrence<A> {
         start(dhN, bk.dh, out);
         start(dcN, bk.dc, hs);
         times.zeroPadding(math, bk.dAx, gh, 0, gh);
-        if (bk.dAh != bk.dAx) times.zeroPadding(math, bk.dAh, gh, 0, gh);
+        if (bk.dAh != bk.dAx) times.zeroPadding(math, bk.dAh, hs, 0, hs);
         if (bk.dhs != null) times.zeroPadding(math, bk.dhs, proj, 0, proj);
         for (int i = 0; i < times.live(times.maxLen - 1); i++) addDy(times.maxLen - 1, i, 0, out);
         makeOneShotPhases(true);
@@ -467,11 +467,12 @@ abstract class Recurrence<A> {
         int tc = 2 * workers;
         tPhase.run(w, 0, c -> {
             int j0 = split(gh, c, tc), j1 = split(gh, c + 1, tc);
-            math.transposeSums(bk.dAx, rows, gh, j0, j1, bk.dAxT, dBih);
+            math.transposeSums(bk.dAx, rows, gh, j0, j1, bk.dAxT, dBih, 0);
             // both biases see the same gradients but in a linear-before-reset GRU's n block (Workspace.Back#dAh)
             int n0 = bk.dAhT != bk.dAxT ? Math.max(j0, N * hs) : j1;
             System.arraycopy(dBih, j0, dBhh, j0, Math.max(0, Math.min(j1, n0) - j0));
-            if (n0 < j1) math.transposeSums(bk.dAh, rows, gh, n0, j1, bk.dAhT, dBhh);
+            // dAh holds only the n block, [T·B, H] (Workspace.Back#dAh)
+            if (n0 < j1) math.transposeSums(bk.dAh, rows, hs, n0 - N * hs, j1 - N * hs, bk.dAhT, dBhh, N * hs);
         });
         Cols xc = gemmCols(in), hc = gemmCols(out), mc = proj > 0 ? gemmCols(hs) : null;
         int cx = xc.count(), ch = hc.count();

@@ -57,9 +57,9 @@ abstract class VecMath<A> {
 
     /**
      * dst[j·rows + i] = src[i·cols + j] for columns j0..j1 of a [rows, cols] matrix, and in the same
-     * pass sums[j] += Σ_i src[i·cols + j], added row by row in order (the bias gradients).
+     * pass sums[so + j] += Σ_i src[i·cols + j], added row by row in order (the bias gradients).
      */
-    abstract void transposeSums(A src, int rows, int cols, int j0, int j1, A dst, A sums);
+    abstract void transposeSums(A src, int rows, int cols, int j0, int j1, A dst, A sums, int so);
 
     // ---- cells: one row, units u0..u1 of every gate; formulas: docs/DESIGN.md, Semantics; gate order as in Cell ----
 
@@ -132,12 +132,12 @@ abstract class VecMath<A> {
 
     /**
      * GRU backward, both variants' first half: from dh, writes dA_x (all three blocks for
-     * linear-before-reset; z and n for reset-before, whose r block needs W_hn first), the n block of
-     * dA_h (linear-before-reset only: elsewhere the recurrent side's gradients are dA_x's), dAs and
+     * linear-before-reset; z and n for reset-before, whose r block needs W_hn first) from dao, the n block of
+     * dA_h from dno (linear-before-reset only: elsewhere the recurrent side's gradients are dA_x's), dAs and
      * dhz = dh ⊙ z.
      */
     abstract void gruBackward(boolean lbr, int hs, int u0, int u1, A dh, int dho, A gates, A hn, A hIn, int ro,
-                              A dAx, A dAh, int dao, A dAs, int dso, A dhz, int dzo);
+                              A dAx, A dAh, int dao, int dno, A dAs, int dso, A dhz, int dzo);
 
     /**
      * GRU reset-before backward, second half: drh = dL/d(r ⊙ h); writes the r block of dA_x and dAs,

@@ -53,11 +53,12 @@ final class Workspace<A> {
     static final class Back<A> {
         /**
          * Pre-activation gradients per (t, b) row [T·B, G·H]: input side and recurrent side. They differ
-         * only in a linear-before-reset GRU's n block (r ⊙ the input side's); elsewhere (LSTM, GRU
-         * reset-before) dAh is dAx, and a linear-before-reset GRU reads its r and z blocks from dAx too.
+         * only in a linear-before-reset GRU's n block (r ⊙ the input side's), so there dAh is that block
+         * alone, [T·B, H], and the r and z blocks are read from dAx; elsewhere (LSTM, GRU reset-before)
+         * dAh is dAx.
          */
         final A dAx, dAh;
-        /** The same transposed [G·H, T·B], the row-major A of the weight-gradient GEMMs (dAhT: only its n block is used, see dAh). */
+        /** The same transposed [G·H, T·B], the row-major A of the weight-gradient GEMMs (dAhT: dAh's [H, T·B]). */
         final A dAxT, dAhT;
         /** One step's recurrent-side gradients [B, G·H], contiguous for the dh GEMM. */
         final A dAs;
@@ -74,9 +75,9 @@ final class Workspace<A> {
             VecMath<A> k = l.math;
             boolean lstm = l.spec().hasCellState();
             dAx = k.alloc(rows * l.gh);
-            dAh = l.lbr ? k.alloc(rows * l.gh) : dAx;
+            dAh = l.lbr ? k.alloc(rows * l.hs) : dAx;
             dAxT = k.alloc(rows * l.gh);
-            dAhT = l.lbr ? k.alloc(rows * l.gh) : dAxT;
+            dAhT = l.lbr ? k.alloc(rows * l.hs) : dAxT;
             dAs = k.alloc(batch * l.gh);
             dh = k.alloc(batch * l.out);
             dhNew = k.alloc(batch * l.out);
