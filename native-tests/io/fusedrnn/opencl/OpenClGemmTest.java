@@ -62,7 +62,8 @@ class OpenClGemmTest extends OpenClDeviceTest {
                                 worst = Math.max(worst, Math.abs(got[i * n + j] - s));
                             }
                         }
-                        // float32: 38 products of |x| < 1 rounded (measured 1e-6); float64 exact to the last bits
+                        // float32: operands rounded to float and 37 products of |x| < 1 (measured on PoCL: 1.5e-6);
+                        // float64: 3.6e-15 measured there
                         double tol = p == Precision.FP32 ? 1e-5 : 1e-13;
                         assertTrue(worst <= tol, layout + " " + tile + " A by " + (aByRows ? "rows" : "columns") + ", B by "
                                 + (bByRows ? "rows" : "columns") + (acc ? ", accumulating" : ", with bias") + ": max |err| " + worst);

@@ -52,6 +52,8 @@ final class ClOps {
     private final int gemmTs, gemmTk, gemmWpt;
     private final int stepSplit, stepRowsFixed;
     private final boolean gemmChunked, gemmPrefetch;
+    /** Whether the device is a CPU (its defaults differ: see the tuning properties). */
+    private final boolean cpu;
     private final int gemmSplitLimit;
 
     /**
@@ -66,7 +68,7 @@ final class ClOps {
         this.vectorWidth = w;
         this.vector = vector && (w == 2 || w == 4 || w == 8 || w == 16);
         this.real = "-cl-std=CL1.2 " + (precision == Precision.FP64 ? "-D REAL=double -D USE_FP64" : "-D REAL=float");
-        boolean cpu = ctx.device.type().contains("CPU");
+        this.cpu = ctx.device.type().contains("CPU");
         String tileProperty = System.getProperty(GEMM_TILE_PROPERTY);
         int[] tile = gemmTile(tileProperty, cpu);
         this.gemmChunked = gemmChunked(System.getProperty(GEMM_LAYOUT_PROPERTY), cpu, tile[2]);
@@ -246,7 +248,7 @@ final class ClOps {
      */
     int stepRowsFor(int batch, int hidden) {
         if (stepRowsFixed > 0) return stepRows(batch, stepRowsFixed);
-        return stepRowsFor(batch, hidden, ctx.device.type().contains("CPU") ? 0 : ctx.device.computeUnits());
+        return stepRowsFor(batch, hidden, cpu ? 0 : ctx.device.computeUnits());
     }
 
     /** {@link #stepRowsFor(int, int)} on a device of {@code computeUnits} (0: a CPU, no doubling). */

@@ -69,7 +69,7 @@ abstract class Recurrence<A> {
         byRows = splitByRows();
         groups = byRows && split != Split.ROWS ? groupCount() : 0;
         rowStart = new int[workers];
-        groupState = new AtomicIntegerArray(Math.max(1, groups) * GROUP_PAD);
+        groupState = groups > 0 ? new AtomicIntegerArray(groups * GROUP_PAD) : null;
         units = stepCols(hs);
         outs = stepCols(out);
     }
@@ -172,7 +172,7 @@ abstract class Recurrence<A> {
 
     /** Row groups of a forward split by groups ({@link Split#GROUPS}), else 0. */
     final int groups;
-    /** Per group at g·GROUP_PAD: 2 × the next step it runs, plus 1 while a worker holds it. */
+    /** Per group at g·GROUP_PAD: 2 × the next step it runs, plus 1 while a worker holds it (null without groups). */
     private final AtomicIntegerArray groupState;
     private static final int GROUP_PAD = 32;
     /** Steps a worker runs a group for per claim ({@code -Dfusedrnn.vector.groupSteps}, default 5). */
