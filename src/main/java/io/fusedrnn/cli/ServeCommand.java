@@ -49,6 +49,8 @@ public final class ServeCommand implements Callable<Integer> {
     int sweepCost;
     @Option(names = "--max-hold-ms", defaultValue = "50", description = "how long a ready batch may wait while the server is still reading requests or writing answers, at most the previous batch's time; 0: never (default: ${DEFAULT-VALUE})")
     double maxHoldMs;
+    @Option(names = "--segment-steps", defaultValue = "32", description = "unidirectional models: rows in flight advance this many steps per sweep, then finished rows leave and waiting requests join; 0: whole sequences per batch (default: ${DEFAULT-VALUE})")
+    int segmentSteps;
     @Option(names = "--queue", defaultValue = "10000", description = "most requests waiting; more get 503 (default: ${DEFAULT-VALUE})")
     int queue;
     @Option(names = "--timeout-ms", defaultValue = "30000", description = "per-request limit; later answers are 504 (default: ${DEFAULT-VALUE})")
@@ -82,7 +84,9 @@ public final class ServeCommand implements Callable<Integer> {
         if (timeoutMs < 1) throw new FusedRnnException("--timeout-ms: expected >= 1, found " + timeoutMs);
         if (maxBodyMb < 1) throw new FusedRnnException("--max-body-mb: expected >= 1, found " + maxBodyMb);
         if (maxHoldMs < 0 || Double.isNaN(maxHoldMs)) throw new FusedRnnException("--max-hold-ms: expected >= 0, found " + maxHoldMs);
-        ServiceOptions so = new ServiceOptions(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), queue, sweepCost, Duration.ofNanos((long) (maxHoldMs * 1e6)));
+        if (segmentSteps < 0) throw new FusedRnnException("--segment-steps: expected >= 0 (0: whole sequences), found " + segmentSteps);
+        ServiceOptions so = new ServiceOptions(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), queue, sweepCost, Duration.ofNanos((long) (maxHoldMs * 1e6)),
+                segmentSteps);
         HttpOptions ho = new HttpOptions(host, port, (long) maxBodyMb << 20, maxSteps, Duration.ofMillis(timeoutMs));
         RnnModel model = RnnModel.load(weights, LoadOptions.prefix(prefix));
         Backend be = Backends.open(backend);

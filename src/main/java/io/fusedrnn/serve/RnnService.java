@@ -27,6 +27,13 @@ import java.util.concurrent.atomic.LongAdder;
  * saves padding ({@link ServiceOptions#sweepCost}) and runs each sweep with per-row lengths. Each answer
  * is that sequence's result as if it ran alone (bitwise on the reference and vector backends, tested).
  *
+ * <p>For a unidirectional model ({@link ServiceOptions#segmentSteps} above 0, the default) batching is
+ * step-level once rows are in flight: the batch gathered as above starts, and then each sweep advances
+ * every row in flight by at most that many steps, after which finished rows are answered and queued
+ * requests join (up to the max batch) without waiting, each continuing from its own state. A request
+ * arriving under load then waits for one segment instead of a whole batch, and a row in flight whose
+ * future was cancelled or timed out leaves at the next segment.
+ *
  * <p>A full queue rejects with {@link QueueFullException}; a request's timeout completes its future
  * with {@link TimeoutException}; a cancelled or timed-out request that has not started is skipped.
  * {@link #close()} answers everything already accepted, then stops; later submits throw
@@ -47,6 +54,8 @@ public final class RnnService implements AutoCloseable {
     private final ServiceOptions options;
     private final BlockingQueue<Pending> queue;
     private final SweepRunner runner;
+    /** Step-level batching's rows in flight, or null where whole sequences are batched. */
+    private final SegmentRunner segments;
     private final ServiceStats stats = new ServiceStats();
     private final Thread batcher;
     private final Object submitLock = new Object();
@@ -74,6 +83,7 @@ public final class RnnService implements AutoCloseable {
         this.options = options == null ? ServiceOptions.DEFAULTS : options;
         this.queue = new LinkedBlockingQueue<>(this.options.queueCapacity());
         this.runner = new SweepRunner(model);
+        this.segments = this.options.segmentSteps() > 0 && SegmentRunner.supports(cfg) ? new SegmentRunner(model, this.options.segmentSteps()) : null;
         this.batcher = Thread.ofPlatform().name("fusedrnn-batcher").daemon(true).unstarted(this::loop);
         batcher.start();
     }
@@ -132,57 +142,111 @@ public final class RnnService implements AutoCloseable {
 
     private void loop() {
         List<Pending> batch = new ArrayList<>(options.maxBatch());
-        long maxWait = options.maxWait().toNanos(), maxHold = options.maxHold().toNanos();
         while (true) {
-            Pending first;
-            try {
-                first = queue.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                continue; // only close() stops the loop, once the queue is empty
-            }
-            if (first == null) {
-                if (closed && queue.isEmpty()) {
-                    runner.close();
-                    return;
+            if (segments != null && !segments.isEmpty()) {
+                segments.dropDone(this::count); // cancelled or timed out in flight: their rows leave
+                long now = System.nanoTime();
+                for (Pending next; segments.size() < options.maxBatch() && (next = queue.poll()) != null; ) {
+                    if (!skipped(next)) admit(next, now);
                 }
+                if (!segments.isEmpty()) runSegment();
                 continue;
             }
-            if (skipped(first)) continue;
-            batch.add(first);
-            long deadline = first.queuedNanos() + maxWait;
-            long holdUntil = System.nanoTime() + Math.min(maxHold, lastBatchNanos), busyAt = 0;
-            boolean busy = false, held = false; // held: waited past the deadline for the front end
-            LongAdder launch = stats.launchedFull;
-            while (batch.size() < options.maxBatch()) {
-                Pending next = queue.poll();
-                if (next == null) {
-                    if (closed) break;
-                    long now = System.nanoTime();
-                    if (frontEndWork.get() > 0) {
-                        busy = true;
-                        busyAt = now;
-                    }
-                    boolean hold = busy && now - holdUntil < 0 && now - busyAt < SETTLE_NANOS;
-                    long wait = Math.max(deadline - now, hold ? Math.min(HOLD_POLL_NANOS, holdUntil - now) : 0);
-                    if (wait <= 0) {
-                        launch = !held ? stats.launchedWaited : now - holdUntil >= 0 ? stats.launchedBound : stats.launchedIdle;
-                        break;
-                    }
-                    held |= hold && deadline - now <= 0;
-                    try {
-                        next = queue.poll(wait, TimeUnit.NANOSECONDS);
-                    } catch (InterruptedException e) {
-                        break;
-                    }
-                    if (next == null) continue; // the deadline or a hold poll: look again
-                }
-                if (!skipped(next)) batch.add(next);
+            if (!gather(batch)) {
+                runner.close();
+                if (segments != null) segments.close();
+                return;
             }
-            launch.increment();
+            if (batch.isEmpty()) continue;
             long start = System.nanoTime();
-            runBatch(batch);
+            if (segments != null) {
+                for (Pending p : batch) admit(p, start);
+                runSegment();
+            } else {
+                runBatch(batch);
+            }
             lastBatchNanos = System.nanoTime() - start;
             batch.clear();
+        }
+    }
+
+    /**
+     * Waits for the oldest request and gathers a batch behind it (max batch, max wait, the front end's
+     * hold) into {@code batch}, which stays empty when nothing came or the first was skipped.
+     *
+     * @return false once the service is closed and its queue empty
+     */
+    private boolean gather(List<Pending> batch) {
+        long maxWait = options.maxWait().toNanos(), maxHold = options.maxHold().toNanos();
+        Pending first;
+        try {
+            first = queue.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            return true; // only close() stops the loop, once the queue is empty
+        }
+        if (first == null) return !(closed && queue.isEmpty());
+        if (skipped(first)) return true;
+        batch.add(first);
+        long deadline = first.queuedNanos() + maxWait;
+        long holdUntil = System.nanoTime() + Math.min(maxHold, lastBatchNanos), busyAt = 0;
+        boolean busy = false, held = false; // held: waited past the deadline for the front end
+        LongAdder launch = stats.launchedFull;
+        while (batch.size() < options.maxBatch()) {
+            Pending next = queue.poll();
+            if (next == null) {
+                if (closed) break;
+                long now = System.nanoTime();
+                if (frontEndWork.get() > 0) {
+                    busy = true;
+                    busyAt = now;
+                }
+                boolean hold = busy && now - holdUntil < 0 && now - busyAt < SETTLE_NANOS;
+                long wait = Math.max(deadline - now, hold ? Math.min(HOLD_POLL_NANOS, holdUntil - now) : 0);
+                if (wait <= 0) {
+                    launch = !held ? stats.launchedWaited : now - holdUntil >= 0 ? stats.launchedBound : stats.launchedIdle;
+                    break;
+                }
+                held |= hold && deadline - now <= 0;
+                try {
+                    next = queue.poll(wait, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (next == null) continue; // the deadline or a hold poll: look again
+            }
+            if (!skipped(next)) batch.add(next);
+        }
+        launch.increment();
+        return true;
+    }
+
+    /** A request joins the rows in flight (step-level batching). */
+    private void admit(Pending p, long now) {
+        stats.queueSeconds().observe((now - p.queuedNanos()) * 1e-9);
+        segments.admit(p);
+    }
+
+    /** One segment of the rows in flight; those that finish are answered. */
+    private void runSegment() {
+        long start = System.nanoTime();
+        stats.batchRows().observe(segments.size());
+        stats.sweeps.increment();
+        List<SegmentRunner.Finished> finished;
+        try {
+            finished = segments.run();
+        } catch (RuntimeException | Error e) {
+            segments.clear(p -> {
+                if (p.future().completeExceptionally(e)) stats.failed.increment();
+                else count(p);
+            });
+            if (e instanceof Error err) throw err;
+            return;
+        } finally {
+            stats.computeSeconds().observe((System.nanoTime() - start) * 1e-9);
+        }
+        for (SegmentRunner.Finished f : finished) {
+            if (f.pending().future().complete(f.result())) stats.answered.increment();
+            else count(f.pending());
         }
     }
 

@@ -18,18 +18,27 @@ import java.time.Duration;
  *                      does not share the cores with that work and the requests being read join it; never
  *                      longer than the previous batch took ({@link Duration#ZERO}: never hold; in-process
  *                      callers are never held)
+ * @param segmentSteps  step-level batching for unidirectional models: the rows in flight advance at most
+ *                      this many steps per sweep, and between sweeps finished rows leave and queued
+ *                      requests join, so a request arriving under load waits for the current segment
+ *                      rather than the current batch ({@code 0}: whole sequences per batch, as for
+ *                      bidirectional and reverse models, which always batch whole sequences)
  */
-public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost, Duration maxHold) {
+public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost, Duration maxHold, int segmentSteps) {
 
     /** The default {@code maxHold}, of {@link #DEFAULTS} and of the four-field constructor. */
     private static final Duration DEFAULT_HOLD = Duration.ofMillis(50);
 
+    /** The default {@code segmentSteps}, of {@link #DEFAULTS} and of the shorter constructors. */
+    private static final int DEFAULT_SEGMENT = 32;
+
     /**
      * The defaults of {@code fusedrnn serve}: 64 rows, 2 ms, 10 000 waiting, sweep cost 64 rows (so a
      * batch of up to 64 runs as one sweep; measured: benchmarks/RESULTS.md, "Serving, round 3"), hold
-     * up to 50 ms and the previous batch's time ("Serving, round 5").
+     * up to 50 ms and the previous batch's time ("Serving, round 5"), segments of 32 steps for unidirectional
+     * models ("Serving, round 10").
      */
-    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64, DEFAULT_HOLD);
+    public static final ServiceOptions DEFAULTS = new ServiceOptions(64, Duration.ofMillis(2), 10_000, 64, DEFAULT_HOLD, DEFAULT_SEGMENT);
 
     /** Checks each field; a bad one is a {@link FusedRnnException} naming it. */
     public ServiceOptions {
@@ -38,6 +47,20 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
         if (queueCapacity < 1) throw new FusedRnnException("queue capacity: expected >= 1, found " + queueCapacity);
         if (sweepCost < 0) throw new FusedRnnException("sweep cost: expected >= 0, found " + sweepCost);
         if (maxHold == null || maxHold.isNegative()) throw new FusedRnnException("max hold: expected >= 0, found " + maxHold);
+        if (segmentSteps < 0) throw new FusedRnnException("segment steps: expected >= 0 (0: whole sequences), found " + segmentSteps);
+    }
+
+    /**
+     * Options with the default segment ({@link #DEFAULTS}' {@code segmentSteps}).
+     *
+     * @param maxBatch      most requests in one batch (≥ 1)
+     * @param maxWait       how long the oldest waiting request may wait for others
+     * @param queueCapacity most requests waiting at once
+     * @param sweepCost     the fixed cost of one sweep in rows
+     * @param maxHold       how long a ready batch may wait for the HTTP front end
+     */
+    public ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost, Duration maxHold) {
+        this(maxBatch, maxWait, queueCapacity, sweepCost, maxHold, DEFAULT_SEGMENT);
     }
 
     /**
@@ -49,7 +72,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @param sweepCost     the fixed cost of one sweep in rows
      */
     public ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, int sweepCost) {
-        this(maxBatch, maxWait, queueCapacity, sweepCost, DEFAULT_HOLD);
+        this(maxBatch, maxWait, queueCapacity, sweepCost, DEFAULT_HOLD, DEFAULT_SEGMENT);
     }
 
     /**
@@ -59,7 +82,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new maximum
      */
     public ServiceOptions withMaxBatch(int n) {
-        return new ServiceOptions(n, maxWait, queueCapacity, sweepCost, maxHold);
+        return new ServiceOptions(n, maxWait, queueCapacity, sweepCost, maxHold, segmentSteps);
     }
 
     /**
@@ -69,7 +92,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new wait
      */
     public ServiceOptions withMaxWait(Duration d) {
-        return new ServiceOptions(maxBatch, d, queueCapacity, sweepCost, maxHold);
+        return new ServiceOptions(maxBatch, d, queueCapacity, sweepCost, maxHold, segmentSteps);
     }
 
     /**
@@ -79,7 +102,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new capacity
      */
     public ServiceOptions withQueueCapacity(int n) {
-        return new ServiceOptions(maxBatch, maxWait, n, sweepCost, maxHold);
+        return new ServiceOptions(maxBatch, maxWait, n, sweepCost, maxHold, segmentSteps);
     }
 
     /**
@@ -89,7 +112,7 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new cost
      */
     public ServiceOptions withSweepCost(int rows) {
-        return new ServiceOptions(maxBatch, maxWait, queueCapacity, rows, maxHold);
+        return new ServiceOptions(maxBatch, maxWait, queueCapacity, rows, maxHold, segmentSteps);
     }
 
     /**
@@ -99,6 +122,16 @@ public record ServiceOptions(int maxBatch, Duration maxWait, int queueCapacity, 
      * @return a copy with the new limit
      */
     public ServiceOptions withMaxHold(Duration d) {
-        return new ServiceOptions(maxBatch, maxWait, queueCapacity, sweepCost, d);
+        return new ServiceOptions(maxBatch, maxWait, queueCapacity, sweepCost, d, segmentSteps);
+    }
+
+    /**
+     * These options with another segment length.
+     *
+     * @param steps most steps per sweep for step-level batching ({@code 0}: whole sequences)
+     * @return a copy with the new segment length
+     */
+    public ServiceOptions withSegmentSteps(int steps) {
+        return new ServiceOptions(maxBatch, maxWait, queueCapacity, sweepCost, maxHold, steps);
     }
 }

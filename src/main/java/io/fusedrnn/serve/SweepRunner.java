@@ -22,7 +22,7 @@ final class SweepRunner {
     /** x of the last sweeps, reused (one batcher thread): a fresh [T, B, I] array per sweep is 1.3 MB at T=80, B=64, I=64. */
     private float[] xBuffer = new float[0];
     /** The x tensor of the last sweep, reused by the next sweep of the same [T, B] (it is overwritten whole). */
-    private Tensor xTensor;
+    private final ReusedTensor xTensor = new ReusedTensor();
 
     SweepRunner(PreparedRnn model) {
         this.model = model;
@@ -57,7 +57,7 @@ final class SweepRunner {
         }
         float[] h0 = anyH0 ? states(rows, true, n, batch, out) : null;
         float[] c0 = anyC0 ? states(rows, false, n, batch, hs) : null;
-        Tensor xt = inputTensor(be, p, FloatBuffer.wrap(x, 0, count), steps, batch, in);
+        Tensor xt = xTensor.write(be, p, FloatBuffer.wrap(x, 0, count), steps, batch, in);
         try (Tensor h0t = h0 == null ? null : upload(be, p, h0, n, batch, out);
              Tensor c0t = c0 == null ? null : upload(be, p, c0, n, batch, hs);
              RnnOutput o = wantY ? model.forward(xt, h0t, c0t, ragged ? lengths : null) : model.forwardStates(xt, h0t, c0t, ragged ? lengths : null)) {
@@ -77,22 +77,9 @@ final class SweepRunner {
         }
     }
 
-    /** x as a tensor: the last sweep's when the shape is the same, else a new one (the old one is closed). */
-    private Tensor inputTensor(Backend be, Precision p, FloatBuffer data, int... shape) {
-        if (xTensor != null && !xTensor.isClosed() && Arrays.equals(xTensor.shape(), shape)) {
-            xTensor.write(data);
-            return xTensor;
-        }
-        if (xTensor != null) xTensor.close();
-        xTensor = null;
-        xTensor = upload(be, p, data, shape);
-        return xTensor;
-    }
-
     /** Frees the kept x tensor (the batcher calls this once it stops). */
     void close() {
-        if (xTensor != null) xTensor.close();
-        xTensor = null;
+        xTensor.close();
     }
 
     private static Tensor upload(Backend be, Precision p, float[] data, int... shape) {

@@ -245,7 +245,8 @@ class RnnHttpServerTest {
     void aFullQueueIs503WithRetryAfterAndALateAnswerIs504() throws Exception {
         RnnConfig big = RnnConfig.lstm(64, 128, 0, 1, false);
         try (Backend be = Backends.open("reference"); PreparedRnn slowModel = RnnModel.random(big, 9).prepare(be, Precision.FP32)) {
-            RnnService s = new RnnService(slowModel, new ServiceOptions(1, Duration.ZERO, 1, 8));
+            // whole-sequence batching: the slow request keeps the one batch slot to its end (with segments it would leave once late)
+            RnnService s = new RnnService(slowModel, new ServiceOptions(1, Duration.ZERO, 1, 8).withSegmentSteps(0));
             RnnHttpServer h = RnnHttpServer.start(s, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofMillis(100)));
             try {
                 Random r = new Random(8);

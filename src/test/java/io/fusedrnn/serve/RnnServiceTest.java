@@ -39,12 +39,36 @@ class RnnServiceTest {
 
     @Test
     void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnReference() throws Exception {
-        everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.lstm(5, 7, 3, 2, true), 0);
+        everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.lstm(5, 7, 3, 2, true), 0, 0, Precision.FP32);
     }
 
     @Test
     void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnVector() throws Exception {
-        everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.lstm(5, 13, 0, 1, true), 8);
+        everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.lstm(5, 13, 0, 1, true), 8, 0, Precision.FP32);
+    }
+
+    /** Step-level batching: rows join and leave every 3 steps, each carrying its state; answers still bitwise. */
+    @Test
+    void segmentedAnswersEqualEachSequenceRunAloneBitwiseOnReference() throws Exception {
+        everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.lstm(5, 7, 3, 2, false), 0, 3, Precision.FP64);
+        everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.gru(5, 6, 2, false, false), 0, 4, Precision.FP64);
+    }
+
+    /**
+     * The reference backend keeps a sweep's state in double even for an fp32 model and rounds only
+     * what it stores, so a state carried from one segment to the next is rounded where the whole
+     * sequence's is not: within fp32 rounding here, not bitwise (measured: 6.0e-8 at most, one
+     * ulp of values below 1; the tolerance is four such ulps).
+     */
+    @Test
+    void segmentedAnswersAreWithinFp32RoundingOnTheFp32Reference() throws Exception {
+        everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.lstm(5, 7, 3, 2, false), 0, 3, Precision.FP32, 2.4e-7);
+    }
+
+    @Test
+    void segmentedAnswersEqualEachSequenceRunAloneBitwiseOnVector() throws Exception {
+        everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.lstm(5, 13, 0, 2, false), 8, 3, Precision.FP32);
+        everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.gru(5, 13, 1, false, true), 8, 5, Precision.FP32);
     }
 
     @Test
@@ -55,20 +79,28 @@ class RnnServiceTest {
             if ("1".equals(System.getenv("FUSEDRNN_REQUIRE_OPENCL"))) throw e;
             Assumptions.abort("no OpenCL platform: " + e.getMessage());
         }
-        everyAnswerIsBitwiseTheSequenceAlone("opencl", RnnConfig.lstm(5, 13, 0, 1, true), 2);
+        everyAnswerIsBitwiseTheSequenceAlone("opencl", RnnConfig.lstm(5, 13, 0, 1, true), 2, 0, Precision.FP32);
+        everyAnswerIsBitwiseTheSequenceAlone("opencl", RnnConfig.lstm(5, 13, 0, 1, false), 2, 3, Precision.FP32);
     }
 
     /**
      * CLIENTS threads each submit PER_CLIENT requests of random length (1..12), with random initial
      * states and output sets; every answer must be bitwise the B = 1 run of that sequence, and every
-     * request answered exactly once.
+     * request answered exactly once. With {@code segment} above 0 (unidirectional models) rows advance
+     * that many steps per sweep, so each row is in ceil(T / segment) sweeps.
      */
-    private void everyAnswerIsBitwiseTheSequenceAlone(String backend, RnnConfig cfg, int sweepCost) throws Exception {
+    private void everyAnswerIsBitwiseTheSequenceAlone(String backend, RnnConfig cfg, int sweepCost, int segment, Precision precision) throws Exception {
+        everyAnswerIsBitwiseTheSequenceAlone(backend, cfg, sweepCost, segment, precision, 0);
+    }
+
+    /** As above, each value within {@code tolerance} of the row run alone (0: bitwise). */
+    private void everyAnswerIsBitwiseTheSequenceAlone(String backend, RnnConfig cfg, int sweepCost, int segment, Precision precision,
+                                                      double tolerance) throws Exception {
         long seed = 14L + cfg.hashCode();
         RnnModel model = RnnModel.random(cfg, seed);
         boolean lstm = cfg.cell().gates() == 4;
-        try (Backend be = Backends.open(backend); PreparedRnn rnn = model.prepare(be, Precision.FP32)) {
-            ServiceOptions opts = ServiceOptions.DEFAULTS.withMaxBatch(16).withMaxWait(Duration.ofMillis(5)).withSweepCost(sweepCost);
+        try (Backend be = Backends.open(backend); PreparedRnn rnn = model.prepare(be, precision)) {
+            ServiceOptions opts = ServiceOptions.DEFAULTS.withMaxBatch(16).withMaxWait(Duration.ofMillis(5)).withSweepCost(sweepCost).withSegmentSteps(segment);
             warmUp(rnn, seed, opts);
             List<RnnRequest> requests = new ArrayList<>();
             List<Future<RnnResult>> answers = new ArrayList<>();
@@ -103,8 +135,10 @@ class RnnServiceTest {
             ServiceStats.Counts n = s.counts();
             assertEquals(requests.size(), n.accepted());
             assertEquals(requests.size(), n.answered(), "answered");
-            assertEquals(requests.size(), s.batchRows().sum(), 0.0, "rows over all sweeps");
-            assertTrue(n.sweeps() < requests.size(), "requests were batched: " + n.sweeps() + " sweeps for " + requests.size());
+            long rowSweeps = 0;
+            for (RnnRequest q : requests) rowSweeps += segment == 0 ? 1 : (q.x().length + segment - 1) / segment;
+            assertEquals(rowSweeps, s.batchRows().sum(), 0.0, "rows over all sweeps");
+            assertTrue(n.sweeps() < rowSweeps, "requests were batched: " + n.sweeps() + " sweeps for " + rowSweeps + " rows");
             for (int i = 0; i < requests.size(); i++) {
                 RnnRequest q = requests.get(i);
                 RnnResult got = answers.get(i).get(), want = ServeFixtures.alone(rnn, q);
@@ -114,13 +148,27 @@ class RnnServiceTest {
                     assertNull(got.y(), where);
                     assertNull(got.cN(), where);
                 } else {
-                    assertArrayEquals(want.y(), got.y(), "y " + where);
-                    if (lstm) assertArrayEquals(want.cN(), got.cN(), "c_n " + where);
+                    assertClose(want.y(), got.y(), tolerance, "y " + where);
+                    if (lstm) assertClose(want.cN(), got.cN(), tolerance, "c_n " + where);
                     else assertNull(got.cN(), where);
                 }
-                assertArrayEquals(want.hN(), got.hN(), "h_n " + where);
+                assertClose(want.hN(), got.hN(), tolerance, "h_n " + where);
             }
         }
+    }
+
+    private static void assertClose(float[][] want, float[][] got, double tolerance, String where) {
+        if (tolerance == 0) {
+            assertArrayEquals(want, got, where);
+            return;
+        }
+        assertEquals(want.length, got.length, where);
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i].length, got[i].length, where);
+            for (int j = 0; j < want[i].length; j++) worst = Math.max(worst, Math.abs(want[i][j] - got[i][j]));
+        }
+        assertTrue(worst <= tolerance, where + ": differs by " + worst + ", expected at most " + tolerance);
     }
 
     /**
@@ -174,7 +222,7 @@ class RnnServiceTest {
     @Test
     void timedOutAndCancelledRequestsAreSkippedAndCounted() throws Exception {
         try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.lstm(64, 64, 0, 1, false), 1).prepare(be, Precision.FP32)) {
-            RnnService service = new RnnService(rnn, new ServiceOptions(1, Duration.ZERO, 10, 8));
+            RnnService service = new RnnService(rnn, new ServiceOptions(1, Duration.ZERO, 10, 8).withSegmentSteps(0));
             Random r = new Random(3);
             CompletableFuture<RnnResult> slow = service.submit(ServeFixtures.matrix(r, 2000, 64));
             CompletableFuture<RnnResult> late = service.submit(RnnRequest.of(ServeFixtures.matrix(r, 3, 64)).withTimeout(Duration.ofMillis(1)));
@@ -193,6 +241,40 @@ class RnnServiceTest {
     }
 
     /**
+     * Step-level batching: a row whose future times out or is cancelled while it is in flight leaves
+     * at the next segment, and a request queued behind it (max batch 1) then runs.
+     */
+    @Test
+    void aRowInFlightThatTimesOutLeavesAtTheNextSegment() throws Exception {
+        try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.lstm(64, 64, 0, 1, false), 1).prepare(be, Precision.FP32)) {
+            int steps = 20_000, segment = 16; // about a second on the reference backend, against a 50 ms timeout
+            RnnService service = new RnnService(rnn, new ServiceOptions(1, Duration.ZERO, 10, 8).withSegmentSteps(segment));
+            Random r = new Random(6);
+            CompletableFuture<RnnResult> slow = service.submit(RnnRequest.of(ServeFixtures.matrix(r, steps, 64)).withTimeout(Duration.ofMillis(50)));
+            while (service.stats().counts().sweeps() == 0) Thread.sleep(1);
+            RnnRequest quick = RnnRequest.of(ServeFixtures.matrix(r, 3, 64));
+            CompletableFuture<RnnResult> next = service.submit(quick);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> slow.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, e.getCause());
+            RnnResult got = next.get(30, TimeUnit.SECONDS);
+            long sweeps = service.stats().counts().sweeps();
+            assertTrue(sweeps < steps / segment + 1, sweeps + " sweeps: the timed-out row ran to its end");
+            assertArrayEquals(ServeFixtures.alone(rnn, quick).hN(), got.hN(), "the request behind it");
+
+            CompletableFuture<RnnResult> cancelled = service.submit(ServeFixtures.matrix(r, steps, 64));
+            long before = service.stats().counts().sweeps();
+            while (service.stats().counts().sweeps() < before + 2) Thread.sleep(1);
+            assertTrue(cancelled.cancel(true));
+            service.submit(ServeFixtures.matrix(r, 2, 64)).get(30, TimeUnit.SECONDS);
+            service.close();
+            assertTrue(service.stats().counts().sweeps() - before < steps / segment + 1, "the cancelled row left early");
+            assertEquals(1, service.stats().counts().timedOut());
+            assertEquals(1, service.stats().counts().cancelled());
+            assertEquals(2, service.stats().counts().answered());
+        }
+    }
+
+    /**
      * The hold: with the front end's count above zero a ready batch waits (maxWait is 0 here), requests
      * submitted meanwhile join it, and it starts once the count falls to zero; with the count stuck it
      * waits no longer than the previous batch took, and with maxHold 0 it does not wait.
@@ -201,7 +283,7 @@ class RnnServiceTest {
     void aReadyBatchWaitsForTheFrontEndButNoLongerThanThePreviousBatchTook() throws Exception {
         try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.lstm(64, 64, 0, 1, false), 1).prepare(be, Precision.FP32)) {
             Random r = new Random(5);
-            RnnService service = new RnnService(rnn, new ServiceOptions(8, Duration.ZERO, 10, 8, Duration.ofSeconds(30)));
+            RnnService service = new RnnService(rnn, new ServiceOptions(8, Duration.ZERO, 10, 8, Duration.ofSeconds(30), 0));
             long t0 = System.nanoTime();
             service.submit(ServeFixtures.matrix(r, 2000, 64)).get(30, TimeUnit.SECONDS); // a slow batch: the next may be held as long
             long slowNanos = System.nanoTime() - t0;
@@ -224,7 +306,7 @@ class RnnServiceTest {
             assertEquals(4, service.stats().counts().answered());
             assertEquals(new ServiceStats.Launches(0, 1, 1, 1), service.stats().launches(), "the third batch held to the limit");
 
-            RnnService never = new RnnService(rnn, new ServiceOptions(8, Duration.ZERO, 10, 8, Duration.ZERO));
+            RnnService never = new RnnService(rnn, new ServiceOptions(8, Duration.ZERO, 10, 8, Duration.ZERO, 0));
             never.submit(ServeFixtures.matrix(r, 2000, 64)).get(30, TimeUnit.SECONDS);
             never.frontEndWork.incrementAndGet();
             long t2 = System.nanoTime();

@@ -39,9 +39,10 @@ import java.util.Random;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * io.fusedrnn.benchmarks.serve.ServeBenchmark [short] [seconds=S] [warmup=S] [rounds=R] [backend=B]
- * [only=in-process|http] [clients=1,8,64] [policies] [httpclient] [hold=MS,…]}; {@code short} is 2 s per run,
+ * [only=in-process|http] [clients=1,8,64] [policies] [httpclient] [hold=MS,…] [segment=K,…]}; {@code short} is 2 s per run,
  * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute; {@code hold=0} adds, beside each
- * HTTP row, one with that {@link ServiceOptions#maxHold} (an A/B of the hold in one run). Old form:
+ * HTTP row, one with that {@link ServiceOptions#maxHold} (an A/B of the hold in one run), and {@code segment=0,32}
+ * beside each row one per {@link ServiceOptions#segmentSteps} (0: whole sequences per batch). Old form:
  * {@code [seconds] [rounds] [backend]}.
  */
 public final class ServeBenchmark {
@@ -64,6 +65,7 @@ public final class ServeBenchmark {
         int[] clientCounts = {1, 8, 64};
         boolean policies = true, httpClient = true;
         List<Double> holds = new ArrayList<>(); // extra HTTP rows with another max hold (ms), for A/B runs
+        List<Integer> segments = new ArrayList<>(); // extra rows with another segment length (steps; 0: whole sequences), for A/B runs
         int positional = 0;
         for (String a : args) {
             if (a.equals("short")) {
@@ -74,6 +76,7 @@ public final class ServeBenchmark {
             } else if (a.equals("policies")) policies = true;
             else if (a.equals("httpclient")) httpClient = true;
             else if (a.startsWith("hold=")) for (String h : a.substring(5).split(",")) holds.add(Double.parseDouble(h));
+            else if (a.startsWith("segment=")) for (String k : a.substring(8).split(",")) segments.add(Integer.parseInt(k));
             else if (a.startsWith("warmup=")) warmUp = Double.parseDouble(a.substring(7));
             else if (a.startsWith("seconds=")) seconds = Double.parseDouble(a.substring(8));
             else if (a.startsWith("rounds=")) rounds = Integer.parseInt(a.substring(7));
@@ -83,7 +86,7 @@ public final class ServeBenchmark {
             else if (positional == 0 && a.matches("[0-9.]+")) { seconds = Double.parseDouble(a); positional++; }
             else if (positional == 1 && a.matches("[0-9]+")) { rounds = Integer.parseInt(a); positional++; }
             else if (positional == 2) { backendName = a; positional++; }
-            else throw new IllegalArgumentException("argument: expected short, policies, httpclient, seconds=, warmup=, rounds=, backend=, only=, clients=; found " + a);
+            else throw new IllegalArgumentException("argument: expected short, policies, httpclient, hold=, segment=, seconds=, warmup=, rounds=, backend=, only=, clients=; found " + a);
         }
         RnnModel model = RnnModel.random(RnnConfig.lstm(I, H, 0, 1, false), 42);
         Random r = new Random(7);
@@ -111,9 +114,13 @@ public final class ServeBenchmark {
             List<ClosedLoop.Row> rows = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
                 for (int c : clientCounts) {
-                    if (!only.equals("http")) rows.add(inProcess(rnn, xs, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
+                    if (!only.equals("http")) {
+                        rows.add(inProcess(rnn, xs, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
+                        for (int k : segments) rows.add(inProcess(rnn, xs, c, warmUp, seconds, ServiceOptions.DEFAULTS.withSegmentSteps(k), "segment " + k));
+                    }
                     if (!only.equals("in-process")) {
                         rows.add(http(rnn, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
+                        for (int k : segments) rows.add(http(rnn, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withSegmentSteps(k), "segment " + k));
                         for (double h : holds) {
                             rows.add(http(rnn, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withMaxHold(Duration.ofNanos((long) (h * 1e6))),
                                     String.format(Locale.ROOT, "max hold %.0f ms", h)));
