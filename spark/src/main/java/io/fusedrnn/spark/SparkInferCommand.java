@@ -70,6 +70,9 @@ public final class SparkInferCommand implements Callable<Integer> {
     String compression;
     @Option(names = "--prefix", description = "key prefix of the RNN in the weights file")
     String prefix;
+    @Option(names = "--driver-memory", defaultValue = "1g", description = "heap of this JVM (the driver, and in local mode the executors): "
+            + "read by the launcher, as spark-submit reads its own; raise it for long sequences or large batches (default: ${DEFAULT-VALUE}, Spark's default)")
+    String driverMemory;
     @Option(names = "--verbose", description = "Spark's log and progress, and stack traces with errors")
     boolean verbose;
 
@@ -137,8 +140,6 @@ public final class SparkInferCommand implements Callable<Integer> {
             DataFrameWriter<Row> writer = out.write().format(writeAs.equals("parquet") ? ColumnParquetFormat.NAME : writeAs);
             if (compression != null) writer = writer.option("compression", compression);
             else if (writeAs.equals("parquet")) writer = writer.option("compression", "none");
-            if (compression != null) writer = writer.option("compression", compression);
-            else if (writeAs.equals("parquet")) writer = writer.option("compression", "none");
             for (String col : new String[] {column, "y", "h_n", "c_n"}) { // Parquet: no dictionary for the float matrices (it only costs; RESULTS.md)
                 writer = writer.option("parquet.enable.dictionary#" + col + ".list.element.list.element", "false");
             }
@@ -172,6 +173,9 @@ public final class SparkInferCommand implements Callable<Integer> {
             throw new FusedRnnException("--output " + output + ": directory " + output.getParent() + " does not exist");
         }
         if (batchSize < 1) throw new FusedRnnException("--batch-size: expected >= 1, found " + batchSize);
+        if (!driverMemory.matches("[0-9]+[kKmMgGtT]?")) { // the launcher has checked it already, before the JVM started
+            throw new FusedRnnException("--driver-memory: expected a size such as 1g or 4096m, found '" + driverMemory + "'");
+        }
         inputFormat();
         if (outputFormat != null) format(outputFormat, "--output-format");
     }

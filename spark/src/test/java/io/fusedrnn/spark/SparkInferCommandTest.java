@@ -124,4 +124,14 @@ class SparkInferCommandTest {
         assertEquals(2, r[0]);
         assertTrue(((String) r[1]).contains("already exists"), (String) r[1]);
     }
+
+    @Test
+    void aBadDriverMemoryIsRefused() throws IOException {
+        Path out = f.dir().resolve("out-mem");
+        Object[] r = run("--weights", f.gru().toString(), "--input", f.dir().toString(), "--output", out.toString(), "--format", "parquet",
+                "--driver-memory", "lots");
+        assertEquals(2, r[0]);
+        assertEquals("fusedrnn spark-infer: --driver-memory: expected a size such as 1g or 4096m, found 'lots'\n", r[1]);
+        assertEquals(List.of(), siblings(out));
+    }
 }
