@@ -70,8 +70,9 @@ public final class SparkInferCommand implements Callable<Integer> {
     String compression;
     @Option(names = "--prefix", description = "key prefix of the RNN in the weights file")
     String prefix;
-    @Option(names = "--driver-memory", defaultValue = "1g", description = "heap of this JVM (the driver, and in local mode the executors): "
-            + "read by the launcher, as spark-submit reads its own; raise it for long sequences or large batches (default: ${DEFAULT-VALUE}, Spark's default)")
+    @Option(names = "--driver-memory", defaultValue = "auto", description = "heap of this JVM (the driver, and in local mode the executors), "
+            + "such as 4g: read by the launcher, as spark-submit reads its own; raise it for long sequences or large batches "
+            + "(default: 768 MB + 256 MB per core, at most a quarter of the memory)")
     String driverMemory;
     @Option(names = "--verbose", description = "Spark's log and progress, and stack traces with errors")
     boolean verbose;
@@ -173,7 +174,7 @@ public final class SparkInferCommand implements Callable<Integer> {
             throw new FusedRnnException("--output " + output + ": directory " + output.getParent() + " does not exist");
         }
         if (batchSize < 1) throw new FusedRnnException("--batch-size: expected >= 1, found " + batchSize);
-        if (!driverMemory.matches("[0-9]+[kKmMgGtT]?")) { // the launcher has checked it already, before the JVM started
+        if (!driverMemory.equals("auto") && !driverMemory.matches("[0-9]+[kKmMgGtT]?")) { // the launcher has checked it already, before the JVM started
             throw new FusedRnnException("--driver-memory: expected a size such as 1g or 4096m, found '" + driverMemory + "'");
         }
         inputFormat();
