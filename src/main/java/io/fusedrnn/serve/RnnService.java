@@ -235,19 +235,13 @@ public final class RnnService implements AutoCloseable {
         try {
             finished = segments.run();
         } catch (RuntimeException | Error e) {
-            segments.clear(p -> {
-                if (p.future().completeExceptionally(e)) stats.failed.increment();
-                else count(p);
-            });
+            segments.clear(p -> fail(p, e));
             if (e instanceof Error err) throw err;
             return;
         } finally {
             stats.computeSeconds().observe((System.nanoTime() - start) * 1e-9);
         }
-        for (SegmentRunner.Finished f : finished) {
-            if (f.pending().future().complete(f.result())) stats.answered.increment();
-            else count(f.pending());
-        }
+        for (SegmentRunner.Finished f : finished) answer(f.pending(), f.result());
     }
 
     private void runBatch(List<Pending> batch) {
@@ -271,19 +265,25 @@ public final class RnnService implements AutoCloseable {
         try {
             results = runner.run(rows);
         } catch (RuntimeException | Error e) {
-            for (Pending p : rows) {
-                if (p.future().completeExceptionally(e)) stats.failed.increment();
-                else count(p);
-            }
+            for (Pending p : rows) fail(p, e);
             if (e instanceof Error err) throw err;
             return;
         } finally {
             stats.computeSeconds().observe((System.nanoTime() - start) * 1e-9);
         }
-        for (int i = 0; i < rows.size(); i++) {
-            if (rows.get(i).future().complete(results[i])) stats.answered.increment();
-            else count(rows.get(i));
-        }
+        for (int i = 0; i < rows.size(); i++) answer(rows.get(i), results[i]);
+    }
+
+    /** Completes a request with its result (unless its caller or timeout completed it first: then counted as such). */
+    private void answer(Pending p, RnnResult result) {
+        if (p.future().complete(result)) stats.answered.increment();
+        else count(p);
+    }
+
+    /** Completes a request with its sweep's failure (unless it was already completed: then counted as such). */
+    private void fail(Pending p, Throwable e) {
+        if (p.future().completeExceptionally(e)) stats.failed.increment();
+        else count(p);
     }
 
     /**
