@@ -27,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  * Same model and lengths as ServeBenchmark (LSTM I=64 H=256, T uniform in 20..80, h_n only).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * io.fusedrnn.benchmarks.serve.OpenLoop [rates=1000,3000] [segment=0,16] [seconds=4] [rounds=3]};
+ * io.fusedrnn.benchmarks.serve.OpenLoop [rates=1000,3000] [segment=0,16] [seconds=4] [rounds=3] [wait=MS]};
  * the settings alternate within each round.
  */
 public final class OpenLoop {
@@ -44,6 +44,7 @@ public final class OpenLoop {
      */
     public static void main(String[] args) throws Exception {
         int[] rates = {1000, 3000}, segments = {0, 16};
+        double waitMs = ServiceOptions.DEFAULTS.maxWait().toNanos() / 1e6;
         double seconds = 4;
         int rounds = 3;
         for (String a : args) {
@@ -51,7 +52,8 @@ public final class OpenLoop {
             else if (a.startsWith("segment=")) segments = Arrays.stream(a.substring(8).split(",")).mapToInt(Integer::parseInt).toArray();
             else if (a.startsWith("seconds=")) seconds = Double.parseDouble(a.substring(8));
             else if (a.startsWith("rounds=")) rounds = Integer.parseInt(a.substring(7));
-            else throw new IllegalArgumentException("argument: expected rates=, segment=, seconds=, rounds=; found " + a);
+            else if (a.startsWith("wait=")) waitMs = Double.parseDouble(a.substring(5));
+            else throw new IllegalArgumentException("argument: expected rates=, segment=, seconds=, rounds=, wait=; found " + a);
         }
         Random r = new Random(7);
         float[][][] xs = new float[POOL][][];
@@ -63,11 +65,11 @@ public final class OpenLoop {
             System.out.println("| rate req/s | segment | done req/s | p50 ms | p99 ms | mean ms | rows/sweep |");
             System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
             for (int rate : rates) {
-                for (int seg : segments) run(rnn, xs, rate, seg, 1.0, new Random(1)); // warm-up
+                for (int seg : segments) run(rnn, xs, rate, seg, waitMs, 1.0, new Random(1)); // warm-up
                 List<double[]>[] results = new List[segments.length];
                 for (int s = 0; s < segments.length; s++) results[s] = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
-                    for (int s = 0; s < segments.length; s++) results[s].add(run(rnn, xs, rate, segments[s], seconds, new Random(round)));
+                    for (int s = 0; s < segments.length; s++) results[s].add(run(rnn, xs, rate, segments[s], waitMs, seconds, new Random(round)));
                 }
                 for (int s = 0; s < segments.length; s++) {
                     double[] med = new double[5];
@@ -83,8 +85,8 @@ public final class OpenLoop {
     }
 
     /** One run: {done per second, p50, p99, mean (ms), rows per sweep}. */
-    private static double[] run(PreparedRnn rnn, float[][][] xs, int rate, int segment, double seconds, Random r) throws Exception {
-        ServiceOptions opts = ServiceOptions.DEFAULTS.withSegmentSteps(segment);
+    private static double[] run(PreparedRnn rnn, float[][][] xs, int rate, int segment, double waitMs, double seconds, Random r) throws Exception {
+        ServiceOptions opts = ServiceOptions.DEFAULTS.withSegmentSteps(segment).withMaxWait(java.time.Duration.ofNanos((long) (waitMs * 1e6)));
         int n = (int) (rate * seconds);
         long[] arrival = new long[n], done = new long[n];
         List<CompletableFuture<?>> fs = new ArrayList<>(n);
