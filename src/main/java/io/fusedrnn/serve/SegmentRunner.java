@@ -118,7 +118,7 @@ final class SegmentRunner {
         int rows = slots.size(), in = cfg.inputSize(), n = cfg.sweeps(), out = cfg.outputSize(), hs = cfg.hiddenSize();
         // B above ROUND_ROWS rounded up to a multiple of it with rows of length 0, so that the shapes of x, the
         // states and the model's scratch y repeat from segment to segment as rows come and go (a new
-        // shape is a fresh allocation of up to a few MB, which measured about a fifth of the CPU)
+        // shape is a fresh allocation of up to a few MB: 19% of an HTTP run's samples before this)
         int batch = rows <= ROUND_ROWS ? rows : (rows + ROUND_ROWS - 1) / ROUND_ROWS * ROUND_ROWS; // a few rows: as they are (B = 1 stays one row)
         int[] lengths = new int[batch];
         int steps = 0;
@@ -135,6 +135,10 @@ final class SegmentRunner {
         if (h.length != n * batch * out) h = new double[n * batch * out];
         if (lstm && c.length != n * batch * hs) c = new double[n * batch * hs];
         for (int t = 0; t < steps; t++) Arrays.fill(x, (t * batch + rows) * in, (t + 1) * batch * in, 0f); // the padding rows
+        for (int l = 0; l < n; l++) { // and their states (the arrays still hold the last segment's)
+            Arrays.fill(h, (l * batch + rows) * out, (l + 1) * batch * out, 0);
+            if (lstm) Arrays.fill(c, (l * batch + rows) * hs, (l + 1) * batch * hs, 0);
+        }
         for (int b = 0; b < rows; b++) {
             Slot s = slots.get(b);
             float[][] seq = s.pending.request().x();

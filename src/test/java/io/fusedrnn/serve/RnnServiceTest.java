@@ -241,6 +241,39 @@ class RnnServiceTest {
     }
 
     /**
+     * Step-level batching pads a segment of more than 8 rows to a multiple of 8 with rows of length 0
+     * (their x and states zero): 11 requests queued together run as one 16-row sweep per segment, and
+     * each answer is still bitwise its sequence alone.
+     */
+    @Test
+    void aPaddedSegmentGivesEachRowItsOwnResult() throws Exception {
+        RnnConfig cfg = RnnConfig.lstm(5, 13, 0, 2, false);
+        try (Backend be = Backends.open("vector"); PreparedRnn rnn = RnnModel.random(cfg, 21).prepare(be, Precision.FP32)) {
+            ServiceOptions opts = ServiceOptions.DEFAULTS.withMaxBatch(16).withMaxWait(Duration.ofMillis(200)).withSegmentSteps(4);
+            warmUp(rnn, 21, opts);
+            Random r = new Random(22);
+            List<RnnRequest> requests = new ArrayList<>();
+            for (int i = 0; i < 11; i++) {
+                requests.add(RnnRequest.of(ServeFixtures.matrix(r, 1 + r.nextInt(14), cfg.inputSize()))
+                        .withStates(ServeFixtures.matrix(r, cfg.sweeps(), cfg.outputSize()), ServeFixtures.matrix(r, cfg.sweeps(), cfg.hiddenSize())));
+            }
+            List<CompletableFuture<RnnResult>> answers = new ArrayList<>();
+            try (RnnService service = new RnnService(rnn, opts)) {
+                for (RnnRequest q : requests) answers.add(service.submit(q));
+                for (int i = 0; i < requests.size(); i++) {
+                    RnnResult got = answers.get(i).get(30, TimeUnit.SECONDS), want = ServeFixtures.alone(rnn, requests.get(i));
+                    assertArrayEquals(want.y(), got.y(), "y of request " + i);
+                    assertArrayEquals(want.hN(), got.hN(), "h_n of request " + i);
+                    assertArrayEquals(want.cN(), got.cN(), "c_n of request " + i);
+                }
+                Histogram rows = service.stats().batchRows(); // buckets 1, 2, 4, 8, 16, …: index 3 counts segments of at most 8 rows
+                assertEquals(8.0, rows.bounds()[3]);
+                assertTrue(rows.count() - rows.cumulative()[3] >= 1, "a segment of more than 8 rows (padded to 16) ran");
+            }
+        }
+    }
+
+    /**
      * Step-level batching: a row whose future times out or is cancelled while it is in flight leaves
      * at the next segment, and a request queued behind it (max batch 1) then runs.
      */
