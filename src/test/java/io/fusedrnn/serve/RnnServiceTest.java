@@ -47,11 +47,22 @@ class RnnServiceTest {
         everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.lstm(5, 13, 0, 1, true), 8, 0, Precision.FP32);
     }
 
-    /** Step-level batching: rows join and leave every 3 steps, each carrying its state; answers still bitwise. */
+    /**
+     * Step-level batching: rows join and leave every few steps, each carrying its state; answers still
+     * bitwise on the fp64 reference and on the vector backend (LSTM with two layers, GRU with the
+     * linear-before-reset variant).
+     */
     @Test
-    void segmentedAnswersEqualEachSequenceRunAloneBitwiseOnReference() throws Exception {
-        everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.lstm(5, 7, 3, 2, false), 0, 3, Precision.FP64);
-        everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.gru(5, 6, 2, false, false), 0, 4, Precision.FP64);
+    void segmentedAnswersEqualEachSequenceRunAloneBitwise() throws Exception {
+        record Case(String backend, RnnConfig cfg, int sweepCost, int segment, Precision precision) {
+        }
+        for (Case c : List.of(
+                new Case("reference", RnnConfig.lstm(5, 7, 3, 2, false), 0, 3, Precision.FP64),
+                new Case("reference", RnnConfig.gru(5, 6, 2, false, false), 0, 4, Precision.FP64),
+                new Case("vector", RnnConfig.lstm(5, 13, 0, 2, false), 8, 3, Precision.FP32),
+                new Case("vector", RnnConfig.gru(5, 13, 1, false, true), 8, 5, Precision.FP32))) {
+            everyAnswerIsBitwiseTheSequenceAlone(c.backend(), c.cfg(), c.sweepCost(), c.segment(), c.precision());
+        }
     }
 
     /**
@@ -63,12 +74,6 @@ class RnnServiceTest {
     @Test
     void segmentedAnswersAreWithinFp32RoundingOnTheFp32Reference() throws Exception {
         everyAnswerIsBitwiseTheSequenceAlone("reference", RnnConfig.lstm(5, 7, 3, 2, false), 0, 3, Precision.FP32, 2.4e-7);
-    }
-
-    @Test
-    void segmentedAnswersEqualEachSequenceRunAloneBitwiseOnVector() throws Exception {
-        everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.lstm(5, 13, 0, 2, false), 8, 3, Precision.FP32);
-        everyAnswerIsBitwiseTheSequenceAlone("vector", RnnConfig.gru(5, 13, 1, false, true), 8, 5, Precision.FP32);
     }
 
     @Test
