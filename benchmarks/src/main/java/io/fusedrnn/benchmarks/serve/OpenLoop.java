@@ -66,16 +66,16 @@ public final class OpenLoop {
             System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
             for (int rate : rates) {
                 for (int seg : segments) run(rnn, xs, rate, seg, waitMs, 1.0, new Random(1)); // warm-up
-                List<double[]>[] results = new List[segments.length];
-                for (int s = 0; s < segments.length; s++) results[s] = new ArrayList<>();
+                List<List<double[]>> results = new ArrayList<>();
+                for (int s = 0; s < segments.length; s++) results.add(new ArrayList<>());
                 for (int round = 0; round < rounds; round++) {
-                    for (int s = 0; s < segments.length; s++) results[s].add(run(rnn, xs, rate, segments[s], waitMs, seconds, new Random(round)));
+                    for (int s = 0; s < segments.length; s++) results.get(s).add(run(rnn, xs, rate, segments[s], waitMs, seconds, new Random(round)));
                 }
                 for (int s = 0; s < segments.length; s++) {
                     double[] med = new double[5];
                     for (int j = 0; j < 5; j++) {
                         final int jj = j;
-                        double[] v = results[s].stream().mapToDouble(x -> x[jj]).sorted().toArray();
+                        double[] v = results.get(s).stream().mapToDouble(x -> x[jj]).sorted().toArray();
                         med[j] = v[v.length / 2];
                     }
                     System.out.printf(Locale.ROOT, "| %d | %d | %.0f | %.2f | %.2f | %.2f | %.1f |%n", rate, segments[s], med[0], med[1], med[2], med[3], med[4]);
