@@ -34,7 +34,8 @@ say() { echo "$@" | tee -a "$log"; }
 "$root/fusedrnn" version >/dev/null
 mvn -B -ntp -q -f "$root/spark/pom.xml" -DskipTests -Dmaven.javadoc.skip=true test-compile >"$dir/build.log" 2>&1 || { cat "$dir/build.log" >&2; exit 1; }
 cp="$root/spark/target/classes:$root/spark/target/test-classes:$root/spark/target/lib/*"
-scaling() { "$JAVA" @"$root/spark/jvm.options" -cp "$cp" io.fusedrnn.spark.bench.SparkScaling "$@" 2>/dev/null; }
+# the heap spark-infer's launcher gives (768 MB + 256 MB per core; "Spark, round 10"), so in-process runs match it
+scaling() { "$JAVA" @"$root/spark/jvm.options" -Xmx$((768 + 256 * $(nproc)))m -cp "$cp" io.fusedrnn.spark.bench.SparkScaling "$@" 2>/dev/null; }
 
 [ -f "$dir/big/rows" ] || scaling prepare "$dir/big" 20000 8 40 | tee -a "$log"
 [ -f "$dir/small/rows" ] || scaling prepare "$dir/small" 2500 8 40 | tee -a "$log"
