@@ -41,10 +41,11 @@ final class SegmentRunner {
         final Pending pending;
         /** h and c as doubles: exact for an fp32 model's state and for an fp64 one's. */
         final double[] h, c;
-        final float[] y;
+        /** y so far, [T][D·H_out], the answer's own rows; null when y is not wanted. */
+        final float[][] y;
         int done;
 
-        Slot(Pending pending, double[] h, double[] c, float[] y) {
+        Slot(Pending pending, double[] h, double[] c, float[][] y) {
             this.pending = pending;
             this.h = h;
             this.c = c;
@@ -86,7 +87,7 @@ final class SegmentRunner {
         int n = cfg.sweeps(), out = cfg.outputSize(), hs = cfg.hiddenSize();
         RnnRequest q = p.request();
         double[] hs0 = flatten(q.h0(), n, out), cs0 = lstm ? flatten(q.c0(), n, hs) : null;
-        float[] y = p.outputs().contains(Output.Y) ? new float[p.steps() * cfg.outputWidth()] : null;
+        float[][] y = p.outputs().contains(Output.Y) ? new float[p.steps()][cfg.outputWidth()] : null;
         slots.add(new Slot(p, hs0, cs0, y));
     }
 
@@ -168,7 +169,7 @@ final class SegmentRunner {
                 if (lstm) System.arraycopy(c, (l * batch + b) * hs, s.c, l * hs, hs);
             }
             if (s.y != null) {
-                for (int t = 0; t < lengths[b]; t++) System.arraycopy(y, (t * batch + b) * width, s.y, (s.done + t) * width, width);
+                for (int t = 0; t < lengths[b]; t++) System.arraycopy(y, (t * batch + b) * width, s.y[s.done + t], 0, width);
             }
             s.done += lengths[b];
         }
@@ -176,15 +177,15 @@ final class SegmentRunner {
             Slot s = it.next();
             if (s.remaining() > 0) continue;
             it.remove();
-            finished.add(new Finished(s.pending, answer(s, n, out, hs, width)));
+            finished.add(new Finished(s.pending, answer(s, n, out, hs)));
         }
         return finished;
     }
 
-    private RnnResult answer(Slot s, int n, int out, int hs, int width) {
+    private RnnResult answer(Slot s, int n, int out, int hs) {
         var want = s.pending.outputs();
         return new RnnResult(
-                want.contains(Output.Y) ? rows(s.y, s.pending.steps(), width) : null,
+                s.y,
                 want.contains(Output.H_N) ? rows(s.h, n, out) : null,
                 want.contains(Output.C_N) && lstm ? rows(s.c, n, hs) : null);
     }
@@ -202,12 +203,6 @@ final class SegmentRunner {
             for (int i = 0; i < count; i++) for (int j = 0; j < width; j++) f[i * width + j] = rows[i][j];
         }
         return f;
-    }
-
-    private static float[][] rows(float[] flat, int count, int width) {
-        float[][] r = new float[count][];
-        for (int i = 0; i < count; i++) r[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
-        return r;
     }
 
     private static float[][] rows(double[] flat, int count, int width) {
