@@ -16,6 +16,11 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.unsafe.Platform;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -35,6 +40,8 @@ import java.util.List;
  */
 final class FloatPages implements ColumnWriter {
     private static final VarHandle FLOAT_LE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FLOATS = BYTES.withLanes(float.class);
     private static final boolean NATIVE_LE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final ColumnDescriptor column;
@@ -97,14 +104,27 @@ final class FloatPages implements ColumnWriter {
             for (int j = 0; j < n; j++) FLOAT_LE.set(values, at + 4 * j, a.getFloat(j));
         }
         bytes = need;
+        // least and greatest a vector at a time on little-endian hosts, whose bytes read as floats in place
+        // (Math.min/max semantics: a NaN anywhere makes lo NaN)
         float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
-        for (int p = at; p < need; p += 4) {
+        int p = at;
+        if (NATIVE_LE) {
+            FloatVector vlo = FloatVector.broadcast(FLOATS, lo), vhi = FloatVector.broadcast(FLOATS, hi);
+            for (int step = BYTES.length(); p + step <= need; p += step) {
+                FloatVector v = ByteVector.fromArray(BYTES, values, p).reinterpretAsFloats();
+                vlo = vlo.min(v);
+                vhi = vhi.max(v);
+            }
+            lo = vlo.reduceLanes(VectorOperators.MIN);
+            hi = vhi.reduceLanes(VectorOperators.MAX);
+        }
+        for (; p < need; p += 4) {
             float v = (float) FLOAT_LE.get(values, p);
             lo = Math.min(lo, v);
             hi = Math.max(hi, v);
         }
         if (Float.isNaN(lo)) { // parquet-mr's order (Float.compare) places NaN above all: give it every value
-            for (int p = at; p < need; p += 4) stats.updateStats((float) FLOAT_LE.get(values, p));
+            for (int q = at; q < need; q += 4) stats.updateStats((float) FLOAT_LE.get(values, q));
         } else { // the array's least and greatest update min and max as each of its values would
             stats.updateStats(lo);
             stats.updateStats(hi);

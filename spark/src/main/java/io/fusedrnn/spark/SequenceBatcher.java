@@ -30,7 +30,8 @@ import java.util.NoSuchElementException;
  * <p>Rows stay in Spark's internal form: the input is read from its {@link ArrayData} straight into
  * the batch's buffer, each output matrix is one {@link UnsafeArrayData} copied from the sweep's
  * result in one block per step, and the input row is passed through as it is
- * ({@link JoinedRow}); the buffers are reused from batch to batch.
+ * ({@link JoinedRow}); the buffers (x, and y, h_n, c_n as read from the backend) are reused from
+ * batch to batch.
  */
 final class SequenceBatcher implements Iterator<InternalRow> {
     private final Iterator<InternalRow> input;
@@ -44,6 +45,8 @@ final class SequenceBatcher implements Iterator<InternalRow> {
     private final long[] order;
     private final InternalRow[] done;
     private Object buffer;
+    /** y, h_n and c_n of the last batch, reused (see {@link #download}). */
+    private final Object[] outputs = new Object[3];
     private int count;
     private int next;
     private long firstRow;
@@ -141,9 +144,9 @@ final class SequenceBatcher implements Iterator<InternalRow> {
                 .asSlice(0, (long) n * p.bytes());
         try (Tensor xt = backend.upload(p, x, steps, batch, inputSize);
              RnnOutput out = rnn.forward(xt, null, null, lengths)) {
-            Object y = fp32 ? out.y().toFloatArray() : out.y().toDoubleArray();
-            Object hN = plan.hn() ? (fp32 ? out.hN().toFloatArray() : out.hN().toDoubleArray()) : null;
-            Object cN = plan.cn() ? (fp32 ? out.cN().toFloatArray() : out.cN().toDoubleArray()) : null;
+            Object y = download(out.y(), 0);
+            Object hN = plan.hn() ? download(out.hN(), 1) : null;
+            Object cN = plan.cn() ? download(out.cN(), 2) : null;
             RnnConfig cfg = rnn.config();
             int width = cfg.directions() * cfg.outputSize(), sweeps = cfg.sweeps();
             for (int b = 0; b < batch; b++) {
@@ -156,6 +159,22 @@ final class SequenceBatcher implements Iterator<InternalRow> {
                 done[at] = new JoinedRow(window[at], new GenericInternalRow(values));
             }
         }
+    }
+
+    /**
+     * The values of {@code t} in this batcher's array {@code slot} (0: y, 1: h_n, 2: c_n), grown when
+     * too short and otherwise reused: a batch's y is megabytes, which G1 would allocate as a humongous
+     * object and zero for every batch.
+     */
+    private Object download(Tensor t, int slot) {
+        long n = t.size();
+        Object a = outputs[slot];
+        if (a == null || (fp32 ? ((float[]) a).length : ((double[]) a).length) < n) {
+            a = outputs[slot] = fp32 ? new float[Math.toIntExact(n)] : new double[Math.toIntExact(n)];
+        }
+        MemorySegment all = fp32 ? MemorySegment.ofArray((float[]) a) : MemorySegment.ofArray((double[]) a);
+        t.read(all.asSlice(0, n * t.precision().bytes()));
+        return a;
     }
 
     /**

@@ -55,6 +55,8 @@ public final class SparkInferCommand implements Callable<Integer> {
     String outputFormat;
     @Option(names = "--column", defaultValue = "x", description = "input column, array<array<float|double>> [T][I] (default: ${DEFAULT-VALUE})")
     String column;
+    @Option(names = "--keep-input", description = "write the input column too (by default the output holds the input's other columns plus the model's outputs)")
+    boolean keepInput;
     @Option(names = "--id-column", description = "column naming each row in error messages")
     String idColumn;
     @Option(names = "--master", defaultValue = "local[*]", description = "Spark master (default: ${DEFAULT-VALUE}, every core here)")
@@ -136,6 +138,7 @@ public final class SparkInferCommand implements Callable<Integer> {
             }
             Dataset<Row> out = rnn.transform(in);
             if (spread) out = out.drop(ORDER);
+            if (!keepInput) out = out.drop(column); // the input's other columns plus the outputs: x is the caller's already
             String writeAs = outputFormat == null ? inputFormat() : format(outputFormat, "--output-format");
             // Parquet: our column-level writer (the files Spark writes, for 33–55% less write CPU; RESULTS.md, "Spark, round 4")
             DataFrameWriter<Row> writer = out.write().format(writeAs.equals("parquet") ? ColumnParquetFormat.NAME : writeAs);

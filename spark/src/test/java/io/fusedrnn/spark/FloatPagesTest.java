@@ -90,6 +90,14 @@ class FloatPagesTest {
         }
     }
 
+    /** n values 0, 0.5, 1, ... (n > 16 spans a 512-bit vector and a tail), with {@code value} at {@code at}. */
+    static float[] ramp(int n, int at, float value) {
+        float[] a = new float[n];
+        for (int j = 0; j < n; j++) a[j] = 0.5f * j;
+        a[at] = value;
+        return a;
+    }
+
     @Test
     void pageStatisticsAreParquetMrs() {
         float[][][] rows = {
@@ -102,6 +110,11 @@ class FloatPagesTest {
                 {{Float.NaN, 1f, -0f}},
                 {{5f, 0f, 7f, 8f}, {0.25f, -2f}},
                 {{Float.NaN, -9f}}, // the least value only beside a NaN
+                // arrays longer than a vector (min/max run a vector at a time, then the tail one by one)
+                {ramp(37, 20, Float.NaN)}, // a NaN inside the vectors
+                {ramp(40, 35, -7f), ramp(40, 10, 99f)}, // the least in the tail, the greatest inside the vectors
+                {ramp(33, 17, -0f), ramp(33, 32, Float.NaN)}, // a NaN in the tail only
+                {ramp(48, 3, -0f)},
         };
         ParquetProperties props = ParquetProperties.builder().withDictionaryEncoding(false).build();
         ColumnDescriptor column = SCHEMA.getColumns().getFirst();

@@ -52,7 +52,7 @@ class SparkInferCommandTest {
         Path in = f.dir().resolve("in.parquet"), out = f.dir().resolve("out-lstm");
         f.spark().createDataFrame(rows, TestModels.SCHEMA).write().parquet(in.toString());
         Object[] r = run("--weights", f.lstm().toString(), "--input", in.toString(), "--output", out.toString(),
-                "--backend", "vector", "--batch-size", "4", "--id-column", "id");
+                "--backend", "vector", "--batch-size", "4", "--id-column", "id", "--keep-input");
         assertEquals(0, r[0], (String) r[1]);
         assertEquals("", r[1]);
         List<Row> got = f.spark().read().parquet(out.toString()).collectAsList();
@@ -89,8 +89,10 @@ class SparkInferCommandTest {
                 "--backend", "vector", "--output-format", "json");
         assertEquals(0, r[0], (String) r[1]);
         List<Row> got = new ArrayList<>();
-        for (Row row : f.spark().read().json(out.toString()).select("id", "tag", "x", "y", "h_n").collectAsList()) got.add(row);
-        assertFalse(List.of(f.spark().read().json(out.toString()).schema().fieldNames()).contains("c_n"));
+        for (Row row : f.spark().read().json(out.toString()).select("id", "tag", "y", "h_n").collectAsList()) got.add(row);
+        List<String> columns = List.of(f.spark().read().json(out.toString()).schema().fieldNames());
+        assertFalse(columns.contains("c_n"), columns::toString);
+        assertFalse(columns.contains("x"), columns::toString); // the input's other columns plus the outputs, unless --keep-input
         RnnTransformerTest.assertEachRowRunsAlone(f.gru(), rows, got, false);
     }
 

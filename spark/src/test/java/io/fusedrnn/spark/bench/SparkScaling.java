@@ -1,6 +1,7 @@
 package io.fusedrnn.spark.bench;
 
 import io.fusedrnn.Precision;
+import io.fusedrnn.io.NpyReader;
 import io.fusedrnn.io.NpyWriter;
 import io.fusedrnn.model.RnnConfig;
 import io.fusedrnn.spark.AotTraining;
@@ -14,9 +15,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,7 +31,9 @@ import java.util.Random;
 /**
  * The Spark measurement (benchmarks/RESULTS.md, spark/bench.sh): {@code prepare DIR [ROWS [MIN_T MAX_T]]}
  * writes a seeded LSTM (I=64, H=256), a Parquet table of ROWS variable-length sequences and the same
- * rows as padded .npy plus lengths for {@code fusedrnn infer}; {@code time DIR ROUNDS [MASTERS]}
+ * rows as padded .npy plus lengths for {@code fusedrnn infer}; {@code replicate DIR DEST K} writes DIR's
+ * rows K times over into DEST (the Parquet files copied, the .npy rows concatenated), a large set
+ * without building it row by row on the driver; {@code time DIR ROUNDS [MASTERS]}
  * times transform-and-write-Parquet at each master (default local[1],local[2]), interleaved, session
  * start excluded, and prints wall, rows/s and process CPU per run. Run with the test class path.
  */
@@ -46,6 +52,8 @@ public final class SparkScaling {
         Path dir = Path.of(args[1]);
         if (args[0].equals("writes")) {
             writes(dir, Integer.parseInt(args[2]), args.length > 3 ? args[3] : "local[1]", Arrays.copyOfRange(args, 4, args.length));
+        } else if (args[0].equals("replicate")) {
+            replicate(dir, Path.of(args[2]), Integer.parseInt(args[3]));
         } else if (args[0].equals("prepare")) {
             prepare(dir, args.length > 2 ? Integer.parseInt(args[2]) : 3000, args.length > 3 ? Integer.parseInt(args[3]) : 16,
                     args.length > 4 ? Integer.parseInt(args[4]) : 64);
@@ -86,6 +94,36 @@ public final class SparkScaling {
         Files.writeString(dir.resolve("rows"), Integer.toString(rowCount));
         System.out.printf("prepared %d rows, T in %d..%d (%d steps, %.0f GFLOP), LSTM I=%d H=%d in %s%n", rowCount, minT, maxT, steps,
                 8.0 * steps * HIDDEN * (INPUT + HIDDEN) / 1e9, INPUT, HIDDEN, dir);
+    }
+
+    /** DIR's data set K times over in DEST: the same model, each Parquet file K times, x.npy's rows (axis 1) and lengths K times. */
+    static void replicate(Path dir, Path dest, int k) throws Exception {
+        int rowCount = Integer.parseInt(Files.readString(dir.resolve("rows")).trim());
+        Path x = dir.resolve("x.parquet"), to = dest.resolve("x.parquet");
+        Files.createDirectories(to);
+        Files.copy(dir.resolve("lstm.safetensors"), dest.resolve("lstm.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        try (var files = Files.list(x)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList()) {
+                for (int r = 0; r < k; r++) Files.copy(f, to.resolve("r" + r + "-" + f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        long rowBytes = (long) rowCount * INPUT * Float.BYTES; // one step of all rows; the header is shorter than that
+        try (FileChannel in = FileChannel.open(dir.resolve("x.npy")); Arena arena = Arena.ofConfined()) {
+            long size = in.size();
+            int steps = Math.toIntExact(size / rowBytes);
+            MemorySegment src = in.map(FileChannel.MapMode.READ_ONLY, size - steps * rowBytes, steps * rowBytes, arena);
+            MemorySegment out = arena.allocate(steps * rowBytes * k, 64);
+            for (int t = 0; t < steps; t++) {
+                for (int r = 0; r < k; r++) MemorySegment.copy(src, t * rowBytes, out, (t * (long) k + r) * rowBytes, rowBytes);
+            }
+            NpyWriter.write(dest.resolve("x.npy"), out, Precision.FP32, steps, rowCount * k, INPUT);
+        }
+        int[] lengths = NpyReader.readInts(dir.resolve("lengths.npy"));
+        long[] all = new long[rowCount * k];
+        for (int i = 0; i < all.length; i++) all[i] = lengths[i % rowCount];
+        NpyWriter.writeLongs(dest.resolve("lengths.npy"), all, all.length);
+        Files.writeString(dest.resolve("rows"), Integer.toString(all.length));
+        System.out.printf("replicated %d rows %d times into %s%n", rowCount, k, dest);
     }
 
     /**
