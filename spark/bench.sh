@@ -3,8 +3,9 @@
 #   MAVEN_OPTS=-Dmaven.repo.local=REPO spark/bench.sh [DIR] [ROUNDS] [PARTS]  (defaults /tmp/fusedrnn-spark-bench, 2, all;
 #   PARTS: all, inprocess, writes or e2e)
 # 1. prepares (once) DIR/big: 20000 rows, T uniform in 8..40, and DIR/small: 2500 rows, same T and
-#    model (LSTM I=64 H=256, seeded), each as Parquet and as padded .npy plus lengths for `infer`;
-# 2. in process, session start excluded: transform + write Parquet as spark-infer does, at local[1]
+#    model (LSTM I=64 H=256, seeded), each as Parquet and as padded .npy plus lengths for `infer`,
+#    and DIR/huge: big's rows 5 times over (100000 rows; SparkScaling replicate);
+# 2. in process on huge, session start excluded: transform + write Parquet as spark-infer does, at local[1]
 #    and local[2], one untimed warm-up run, then ROUNDS+1 rounds in alternating order (SparkScaling
 #    time): wall, rows/s and process CPU per run, medians and their ratio;
 # 3. the writers, in process at local[1] (SparkScaling writes, ROUNDS rounds, rotated): transform only
@@ -15,7 +16,8 @@
 #    cache; and local[2] writing floats with parquet-mr's per-value writer, as round 4 did:
 #    -Dfusedrnn.parquet.bulkFloats=false) and ./fusedrnn infer (as shipped, and with its opt-in
 #    AOT cache: FUSEDRNN_AOT=1) on the same rows from .npy (big), then spark-infer local[2] and infer on
-#    the small set (for the fixed cost: time = fixed + rows x per-row); /usr/bin/time's wall and
+#    huge, spark-infer local[2] and both infers on the small set (for the fixed cost: time = fixed +
+#    rows x per-row); /usr/bin/time's wall and
 #    user+sys CPU per run, medians last.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,11 +41,12 @@ scaling() { "$JAVA" @"$root/spark/jvm.options" -Xmx$((768 + 256 * $(nproc)))m -c
 
 [ -f "$dir/big/rows" ] || scaling prepare "$dir/big" 20000 8 40 | tee -a "$log"
 [ -f "$dir/small/rows" ] || scaling prepare "$dir/small" 2500 8 40 | tee -a "$log"
+[ -f "$dir/huge/rows" ] || scaling replicate "$dir/big" "$dir/huge" 5 | tee -a "$log"
 
 say "== $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores: $(lscpu | sed -n 's/^Model name: *//p')"
 if [ "$parts" = all ] || [ "$parts" = inprocess ]; then
   say "== in process (session start excluded): transform + write Parquet as spark-infer does, warm-up + $((rounds + 1)) rounds"
-  scaling time "$dir/big" "$((rounds + 1))" 'local[1],local[2]' | tee -a "$log"
+  scaling time "$dir/huge" "$((rounds + 1))" 'local[1],local[2]' | tee -a "$log"
 fi
 if [ "$parts" = all ] || [ "$parts" = writes ]; then
   say "== the writers, in process at local[1] (transform + write; noop = transform only), $rounds rounds"
@@ -66,7 +69,7 @@ say "== end to end (JVM and Spark start included), $rounds rounds, load: $(cut -
 FUSEDRNN_AOT=1 "$root/fusedrnn" infer --weights "$dir/small/lstm.safetensors" --input "$dir/small/x.npy" --lengths "$dir/small/lengths.npy" \
   --output "$dir/y.npy" --backend vector >/dev/null 2>&1 || true
 for ((r = 0; r < rounds; r++)); do
-  for set in big small; do
+  for set in big huge small; do
     d="$dir/$set"
     spark=("$root/fusedrnn" spark-infer --weights "$d/lstm.safetensors" --input "$d/x.parquet" --output "$dir/out.parquet" --backend vector)
     infer=("$root/fusedrnn" infer --weights "$d/lstm.safetensors" --input "$d/x.npy" --lengths "$d/lengths.npy"
@@ -79,7 +82,7 @@ for ((r = 0; r < rounds; r++)); do
         "spark-infer local[2] per-value") [ "$set" = big ] && run "$c" "$set" env FUSEDRNN_JAVA_OPTS=-Dfusedrnn.parquet.bulkFloats=false "${spark[@]}" --master 'local[2]' ;;
         "spark-infer local[1]") [ "$set" = big ] && run "$c" "$set" "${spark[@]}" --master 'local[1]' ;;
         "infer") run "$c" "$set" "${infer[@]}" ;;
-        "infer AOT") run "$c" "$set" env FUSEDRNN_AOT=1 "${infer[@]}" ;;
+        "infer AOT") [ "$set" != huge ] && run "$c" "$set" env FUSEDRNN_AOT=1 "${infer[@]}" ;;
       esac
     done
   done
