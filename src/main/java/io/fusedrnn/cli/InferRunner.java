@@ -27,6 +27,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The body of {@code infer}: streams batch chunks of a memory-mapped input .npy through a prepared
@@ -149,39 +153,76 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
             boolean bf = o.batchFirst();
             InferProgress progress = new InferProgress(err, batch);
             Tensor xt = null;
-            try (Arena arena = Arena.ofConfined()) {
+            // a chunk's outputs go to the files on a thread of their own while the next chunk runs: the
+            // write (the kernel's copy into the page cache, and its writeback) otherwise left a core idle
+            ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "fusedrnn-infer-writer");
+                t.setDaemon(true);
+                return t;
+            });
+            try (Arena arena = Arena.ofShared()) { // shared: the writer thread uses the staging buffer
                 // y goes to the file through a small staging buffer, a piece of the chunk at a time: it
                 // stays in cache, and a chunk-sized one (30 MB on the 210 MB case) cost 0.2 s of fresh
                 // pages, zeroed by the allocation and again by the kernel, before the first sweep
                 long piece = bf ? (long) steps * width : (long) rows * width;
                 MemorySegment staging = arena.allocate(Math.max(piece, Math.min(stagingValues, (long) steps * rows * width)) * p.bytes(), 64);
-                for (int b0 = 0; b0 < batch; b0 += rows) {
-                    int bc = Math.min(rows, batch - b0);
-                    if (xt == null || xt.dim(1) != bc) {
-                        if (xt != null) xt.close();
-                        xt = rnn.backend().allocate(p, steps, bc, inSize);
-                    }
-                    // mapped afresh per chunk: a mapping's touched pages count as resident until it is unmapped
-                    try (NpyFile xf = NpyFile.open(o.input())) {
-                        if (!Arrays.equals(xf.shape(), xShape) || !xf.descr().equals(xDescr)) {
-                            throw new FusedRnnException("--input " + o.input() + ": changed while being read (now " + xf.shapeText() + " '" + xf.descr() + "')");
+                Future<?> writing = null;
+                RnnOutput written = null; // the outputs `writing` reads, closed once it is done
+                try {
+                    for (int b0 = 0; b0 < batch; b0 += rows) {
+                        int bc = Math.min(rows, batch - b0);
+                        if (xt == null || xt.dim(1) != bc) {
+                            if (xt != null) xt.close();
+                            xt = rnn.backend().allocate(p, steps, bc, inSize);
                         }
-                        if (bf) { // file [B, T, I]: rows b0.. are one contiguous [bc, T, I] piece
-                            for (Block b : Block.swapFirstTwo(bc, steps, inSize, (long) b0 * steps * inSize, 0)) xf.copyTo(xt, b);
-                        } else {  // file [T, B, I]: T runs of bc·I values
-                            xf.copyTo(xt, new Block((long) b0 * inSize, (long) batch * inSize, 0, (long) bc * inSize, (long) bc * inSize, steps));
+                        // mapped afresh per chunk: a mapping's touched pages count as resident until it is unmapped
+                        try (NpyFile xf = NpyFile.open(o.input())) {
+                            if (!Arrays.equals(xf.shape(), xShape) || !xf.descr().equals(xDescr)) {
+                                throw new FusedRnnException("--input " + o.input() + ": changed while being read (now " + xf.shapeText() + " '" + xf.descr() + "')");
+                            }
+                            if (bf) { // file [B, T, I]: rows b0.. are one contiguous [bc, T, I] piece
+                                for (Block b : Block.swapFirstTwo(bc, steps, inSize, (long) b0 * steps * inSize, 0)) xf.copyTo(xt, b);
+                            } else {  // file [T, B, I]: T runs of bc·I values
+                                xf.copyTo(xt, new Block((long) b0 * inSize, (long) batch * inSize, 0, (long) bc * inSize, (long) bc * inSize, steps));
+                            }
+                        }
+                        RnnOutput out;
+                        try (Tensor h0 = in.h0 == null ? null : slice(in.h0, n, b0, bc, cfg.outputSize());
+                             Tensor c0 = in.c0 == null ? null : slice(in.c0, n, b0, bc, cfg.hiddenSize())) {
+                            out = rnn.forward(xt, h0, c0, lengths == null ? null : Arrays.copyOfRange(lengths, b0, b0 + bc));
+                        }
+                        Future<?> before = writing;
+                        RnnOutput beforeOut = written;
+                        writing = null;
+                        written = out;
+                        finish(before, beforeOut); // the previous chunk's files, in chunk order
+                        int first = b0;
+                        writing = writer.submit(() -> {
+                            writeY(out.y(), staging, first, bc, width, bf);
+                            writeState(out.hN(), hn, hScan, first, bc, cfg.outputSize(), n);
+                            writeState(out.cN(), cn, cScan, first, bc, cfg.hiddenSize(), n);
+                            progress.update(first + bc);
+                        });
+                    }
+                    Future<?> last = writing;
+                    RnnOutput lastOut = written;
+                    writing = null;
+                    written = null;
+                    finish(last, lastOut);
+                } finally {
+                    if (writing != null) { // a chunk failed while the one before it was being written: let that end first
+                        try {
+                            writing.get();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } catch (ExecutionException e) {
+                            // the failure that brought us here propagates
                         }
                     }
-                    try (Tensor h0 = in.h0 == null ? null : slice(in.h0, n, b0, bc, cfg.outputSize());
-                         Tensor c0 = in.c0 == null ? null : slice(in.c0, n, b0, bc, cfg.hiddenSize());
-                         RnnOutput out = rnn.forward(xt, h0, c0, lengths == null ? null : Arrays.copyOfRange(lengths, b0, b0 + bc))) {
-                        writeY(out.y(), staging, b0, bc, width, bf);
-                        writeState(out.hN(), hn, hScan, b0, bc, cfg.outputSize(), n);
-                        writeState(out.cN(), cn, cScan, b0, bc, cfg.hiddenSize(), n);
-                    }
-                    progress.update(b0 + bc);
+                    if (written != null) written.close();
                 }
             } finally {
+                writer.shutdownNow();
                 if (xt != null) xt.close();
             }
             progress.done();
@@ -190,6 +231,23 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
                 yScan.check("y", yShape);
                 hScan.check("h_n", new int[] {n, batch, cfg.outputSize()});
                 cScan.check("c_n", new int[] {n, batch, cfg.hiddenSize()});
+            }
+        }
+
+        /** Waits for a chunk's write (if any), rethrowing its failure as it was, and closes its outputs. */
+        private static void finish(Future<?> writing, RnnOutput written) {
+            if (writing == null) return;
+            try {
+                writing.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FusedRnnException("infer: interrupted while writing the outputs", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error r) throw r;
+                throw new FusedRnnException("infer: writing the outputs failed: " + e.getCause(), e.getCause());
+            } finally {
+                written.close();
             }
         }
 

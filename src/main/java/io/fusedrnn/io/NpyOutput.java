@@ -28,7 +28,8 @@ public final class NpyOutput implements AutoCloseable {
     private final Precision precision;
     private final FileChannel channel;
     private final long dataStart, count;
-    private final Arena arena = Arena.ofConfined();
+    /** Shared: a file is written by one thread at a time, not always the one that opened it (infer's writer). */
+    private final Arena arena = Arena.ofShared();
     private MemorySegment staging;
     private long written;
 
