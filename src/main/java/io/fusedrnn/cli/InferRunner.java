@@ -46,6 +46,13 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
     static final long STAGING_VALUES = 1L << 18;
     /** The staging size in use: {@link #STAGING_VALUES}, smaller in tests so that a chunk's y is written in pieces. */
     static volatile long stagingValues = STAGING_VALUES;
+    /** Called with a chunk's first row before it runs (main thread) and before it is written (writer thread); tests fail a run there. */
+    static volatile ChunkHook hook = (b0, writing) -> { };
+
+    /** See {@link #hook}. */
+    interface ChunkHook {
+        void at(int b0, boolean writing);
+    }
 
     /** Runs the model over the whole input; throws FusedRnnException (bad input) or NonFinite.Found. */
     void run() {
@@ -186,6 +193,7 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
                                 xf.copyTo(xt, new Block((long) b0 * inSize, (long) batch * inSize, 0, (long) bc * inSize, (long) bc * inSize, steps));
                             }
                         }
+                        hook.at(b0, false);
                         RnnOutput out;
                         try (Tensor h0 = in.h0 == null ? null : slice(in.h0, n, b0, bc, cfg.outputSize());
                              Tensor c0 = in.c0 == null ? null : slice(in.c0, n, b0, bc, cfg.hiddenSize())) {
@@ -198,6 +206,7 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
                         finish(before, beforeOut); // the previous chunk's files, in chunk order
                         int first = b0;
                         writing = writer.submit(() -> {
+                            hook.at(first, true);
                             writeY(out.y(), staging, first, bc, width, bf);
                             writeState(out.hN(), hn, hScan, first, bc, cfg.outputSize(), n);
                             writeState(out.cN(), cn, cScan, first, bc, cfg.hiddenSize(), n);

@@ -2,6 +2,7 @@ package io.fusedrnn.cli;
 
 import io.fusedrnn.BackendUnavailableException;
 import io.fusedrnn.Backends;
+import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.Precision;
 import io.fusedrnn.io.NdArray;
 import io.fusedrnn.io.NpyWriter;
@@ -140,6 +141,28 @@ class InferStreamingTest extends InferRun {
         assertFalse(Files.exists(dir.resolve("y.npy")));
         assertEquals("older output", Files.readString(dir.resolve("hn.npy")), "an existing file is untouched");
         assertEquals(List.of("c0.npy", "h0.npy", "hn.npy", "len.npy", "x.npy"), listing());
+    }
+
+    @Test
+    void aChunkFailingWhileTheOneBeforeIsWrittenLeavesNoOutput() throws IOException {
+        Path w = stage(false, 4, 5);
+        // chunk rows 2: chunks start at rows 0, 2, 4; fail the run (a) as chunk 2 starts, while chunk 0's
+        // outputs are being written, (b) in the writer, as chunk 2's outputs are about to be written
+        for (boolean inWriter : new boolean[] {false, true}) {
+            InferRunner.hook = (b0, writing) -> {
+                if (b0 == 2 && writing == inWriter) throw new FusedRnnException("test: chunk at row 2 fails" + (writing ? " in the writer" : ""));
+            };
+            try {
+                assertEquals(2, infer("--weights", w.toString(), "--input", p("x.npy"), "--output", p("y.npy"),
+                        "--hn", p("hn.npy"), "--cn", p("cn.npy"), "--chunk-rows", "2"), stderr);
+            } finally {
+                InferRunner.hook = (b0, writing) -> { };
+            }
+            assertTrue(stderr.contains("test: chunk at row 2 fails" + (inWriter ? " in the writer" : "")), stderr);
+            assertEquals(List.of("c0.npy", "h0.npy", "len.npy", "x.npy"), listing(), "no output and no temporary file");
+        }
+        assertEquals(0, infer("--weights", w.toString(), "--input", p("x.npy"), "--output", p("y.npy"), "--chunk-rows", "2"), stderr);
+        assertTrue(Files.exists(dir.resolve("y.npy")), "the hook is gone: the same run succeeds");
     }
 
     @Test
