@@ -228,7 +228,7 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
                             // the failure that brought us here propagates
                         }
                     }
-                    if (written != null) written.close();
+                    if (written != null && (writing == null || writing.isDone())) written.close(); // an interrupted wait leaves them to the writer's end
                 }
             } finally {
                 writer.shutdownNow();
@@ -256,7 +256,7 @@ record InferRunner(RnnModel model, InferOptions o, PrintStream err) {
                 if (e.getCause() instanceof Error r) throw r;
                 throw new FusedRnnException("infer: writing the outputs failed: " + e.getCause(), e.getCause());
             } finally {
-                written.close();
+                if (writing.isDone()) written.close(); // not under a writer still reading them (an interrupted wait)
             }
         }
 
