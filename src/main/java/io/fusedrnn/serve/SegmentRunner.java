@@ -33,6 +33,8 @@ final class SegmentRunner {
     private final List<Slot> slots = new ArrayList<>();
     private final ReusedTensor xTensor = new ReusedTensor(), hTensor = new ReusedTensor(), cTensor = new ReusedTensor();
     private float[] x = new float[0];
+    /** The last segment's y, [steps, B, D·H_out], reused while its size repeats (a fresh one per segment was up to 2 MB). */
+    private float[] y = new float[0];
     /** The states of the rows in flight, [L·D, B, ·], exactly the sweep's size (the tensors' write and read take whole arrays). */
     private double[] h = new double[0], c = new double[0];
 
@@ -154,9 +156,11 @@ final class SegmentRunner {
         Tensor ht = hTensor.write(be, p, h, n, batch, out);
         Tensor ct = lstm ? cTensor.write(be, p, c, n, batch, hs) : null;
         int[] lens = ragged ? lengths : null;
-        float[] y = null;
         try (RnnOutput o = wantY ? model.forward(xt, ht, ct, lens) : model.forwardStates(xt, ht, ct, lens)) {
-            if (wantY) y = o.y().toFloatArray();
+            if (wantY) {
+                if (y.length != o.y().size()) y = new float[Math.toIntExact(o.y().size())];
+                o.y().read(y);
+            }
             o.hN().read(h);
             if (lstm) o.cN().read(c);
         }
