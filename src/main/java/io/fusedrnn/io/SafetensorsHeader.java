@@ -1,9 +1,9 @@
 package io.fusedrnn.io;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.fusedrnn.FusedRnnException;
 
 import java.io.IOException;
@@ -18,12 +18,20 @@ import java.util.Map;
 /**
  * Parses and validates a safetensors JSON header: each tensor's dtype, shape and data offsets must be
  * well-formed, agree with each other and lie inside the data section without overlapping.
+ *
+ * <p>The JSON is read with jackson-core's streaming parser into plain maps, lists and values:
+ * Jackson's tree model (databind) would load about 300 classes more, 0.19 s of every command's
+ * start on this machine for a header of a few hundred bytes (docs/DESIGN.md, "Start-up: what a command loads before its first result").
  */
 final class SafetensorsHeader {
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    /** JSON's null, as a value in the maps and lists (Java's null there means "absent"). */
+    private static final Object NULL = new Object() {
+        @Override
+        public String toString() {
+            return "null";
+        }
+    };
 
     final Map<String, SafetensorsFile.Entry> entries;
     final Map<String, String> metadata;
@@ -35,19 +43,23 @@ final class SafetensorsHeader {
 
     /** Validates {@code json} against a data section of {@code dataSize} bytes; messages start with {@code file}. */
     static SafetensorsHeader parse(byte[] json, long dataSize, String file) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
+        Object root;
+        try (JsonParser p = JSON.createParser(json)) {
+            JsonToken first = p.nextToken();
+            root = first == null ? null : value(p, first);
+            if (first != null && p.nextToken() != null) {
+                throw new IOException("Trailing token (" + p.currentToken() + ") after the header's value");
+            }
         } catch (IOException | RuntimeException e) {
             throw new FusedRnnException(file + ": header is not valid JSON (" + firstLine(e.getMessage()) + ")");
         }
-        if (root == null || !root.isObject()) {
-            throw new FusedRnnException(file + ": header: expected a JSON object, found " + (root == null ? "nothing" : root.getNodeType()));
+        if (!(root instanceof Map<?, ?> fields)) {
+            throw new FusedRnnException(file + ": header: expected a JSON object, found " + (root == null ? "nothing" : type(root)));
         }
         Map<String, SafetensorsFile.Entry> entries = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> field : root.properties()) {
-            String name = field.getKey();
+        for (Map.Entry<?, ?> field : fields.entrySet()) {
+            String name = (String) field.getKey();
             if (name.equals("__metadata__")) {
                 readMetadata(field.getValue(), metadata, file);
             } else {
@@ -58,35 +70,92 @@ final class SafetensorsHeader {
         return new SafetensorsHeader(Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
     }
 
-    private static void readMetadata(JsonNode node, Map<String, String> out, String file) {
-        if (!node.isObject()) throw new FusedRnnException(file + ": __metadata__: expected an object of strings, found " + node.getNodeType());
-        for (Map.Entry<String, JsonNode> f : node.properties()) {
-            if (!f.getValue().isTextual()) {
-                throw new FusedRnnException(file + ": __metadata__." + f.getKey() + ": expected a string, found " + f.getValue().getNodeType());
+    /** The value starting at token {@code t}: a LinkedHashMap, an ArrayList, a String, a Long or BigInteger, a Double, a Boolean or {@link #NULL}. */
+    private static Object value(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case START_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    m.put(name, value(p, p.nextToken()));
+                }
+                return m;
             }
-            out.put(f.getKey(), f.getValue().asText());
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) l.add(value(p, e));
+                return l;
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : (Object) p.getLongValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getDoubleValue();
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return p.getBooleanValue();
+            }
+            case VALUE_NULL -> {
+                return NULL;
+            }
+            default -> throw new IOException("unexpected " + t);
         }
     }
 
-    private static SafetensorsFile.Entry entry(String name, JsonNode node, long dataSize, String file) {
+    /** The JSON type of a parsed value, named as Jackson's tree names it. */
+    private static String type(Object v) {
+        return v instanceof Map ? "OBJECT" : v instanceof List ? "ARRAY" : v instanceof String ? "STRING"
+                : v instanceof Number ? "NUMBER" : v instanceof Boolean ? "BOOLEAN" : "NULL";
+    }
+
+    /** A parsed value as compact JSON text. */
+    private static String text(Object v) {
+        if (v instanceof String str) return '"' + str.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        if (v instanceof List<?> l) {
+            StringBuilder b = new StringBuilder("[");
+            for (Object e : l) b.append(b.length() > 1 ? "," : "").append(text(e));
+            return b.append(']').toString();
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder("{");
+            for (Map.Entry<?, ?> e : m.entrySet()) b.append(b.length() > 1 ? "," : "").append(text(e.getKey())).append(':').append(text(e.getValue()));
+            return b.append('}').toString();
+        }
+        return String.valueOf(v);
+    }
+
+    private static void readMetadata(Object node, Map<String, String> out, String file) {
+        if (!(node instanceof Map<?, ?> fields)) throw new FusedRnnException(file + ": __metadata__: expected an object of strings, found " + type(node));
+        for (Map.Entry<?, ?> f : fields.entrySet()) {
+            if (!(f.getValue() instanceof String value)) {
+                throw new FusedRnnException(file + ": __metadata__." + f.getKey() + ": expected a string, found " + type(f.getValue()));
+            }
+            out.put((String) f.getKey(), value);
+        }
+    }
+
+    private static SafetensorsFile.Entry entry(String name, Object value, long dataSize, String file) {
         String where = file + ": tensor '" + name + "'";
-        if (!node.isObject()) throw new FusedRnnException(where + ": expected an object, found " + node.getNodeType());
-        JsonNode dtype = node.get("dtype"), shape = node.get("shape"), offsets = node.get("data_offsets");
-        if (dtype == null || !dtype.isTextual()) throw new FusedRnnException(where + ": expected a string 'dtype', found " + kind(dtype));
-        if (shape == null || !shape.isArray()) throw new FusedRnnException(where + ": expected an array 'shape', found " + kind(shape));
-        if (offsets == null || !offsets.isArray() || offsets.size() != 2) {
+        if (!(value instanceof Map<?, ?> node)) throw new FusedRnnException(where + ": expected an object, found " + type(value));
+        Object dtype = node.get("dtype"), shape = node.get("shape"), offsets = node.get("data_offsets");
+        if (!(dtype instanceof String dtypeName)) throw new FusedRnnException(where + ": expected a string 'dtype', found " + kind(dtype));
+        if (!(shape instanceof List<?> shapeList)) throw new FusedRnnException(where + ": expected an array 'shape', found " + kind(shape));
+        if (!(offsets instanceof List<?> offsetList) || offsetList.size() != 2) {
             throw new FusedRnnException(where + ": expected 'data_offsets' [begin, end], found " + kind(offsets));
         }
-        SafetensorsDType type = SafetensorsDType.parse(dtype.asText(), where);
-        int[] dims = new int[shape.size()];
+        SafetensorsDType type = SafetensorsDType.parse(dtypeName, where);
+        int[] dims = new int[shapeList.size()];
         for (int i = 0; i < dims.length; i++) {
-            JsonNode d = shape.get(i);
-            if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
-                throw new FusedRnnException(where + ": shape[" + i + "]: expected a size 0.." + Integer.MAX_VALUE + ", found " + d);
+            Object d = shapeList.get(i);
+            if (!(d instanceof Long size) || size < 0 || size > Integer.MAX_VALUE) {
+                throw new FusedRnnException(where + ": shape[" + i + "]: expected a size 0.." + Integer.MAX_VALUE + ", found " + text(d));
             }
-            dims[i] = d.intValue();
+            dims[i] = (int) (long) size;
         }
-        long begin = offset(offsets.get(0), where, "begin"), end = offset(offsets.get(1), where, "end");
+        long begin = offset(offsetList.get(0), where, "begin"), end = offset(offsetList.get(1), where, "end");
         if (begin > end) throw new FusedRnnException(where + ": data_offsets: begin " + begin + " is after end " + end);
         if (end > dataSize) {
             throw new FusedRnnException(where + ": data_offsets [" + begin + ", " + end + "] out of bounds: the data section has "
@@ -105,11 +174,11 @@ final class SafetensorsHeader {
         return new SafetensorsFile.Entry(name, type, dims, begin, end);
     }
 
-    private static long offset(JsonNode n, String where, String which) {
-        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0) {
-            throw new FusedRnnException(where + ": data_offsets " + which + ": expected a non-negative integer, found " + n);
+    private static long offset(Object n, String where, String which) {
+        if (!(n instanceof Long v) || v < 0) {
+            throw new FusedRnnException(where + ": data_offsets " + which + ": expected a non-negative integer, found " + text(n));
         }
-        return n.longValue();
+        return v;
     }
 
     private static void checkOverlaps(Map<String, SafetensorsFile.Entry> entries, String file) {
@@ -125,8 +194,10 @@ final class SafetensorsHeader {
         }
     }
 
-    private static String kind(JsonNode n) {
-        return n == null ? "none" : n.toString().length() > 40 ? n.getNodeType().toString() : n.toString();
+    private static String kind(Object n) {
+        if (n == null) return "none";
+        String t = text(n);
+        return t.length() > 40 ? type(n) : t;
     }
 
     private static String firstLine(String s) {

@@ -88,6 +88,12 @@ class SafetensorsTest {
         assertMessage("expected an array 'shape', found none", () -> open(file("{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", 8)));
         assertMessage("header is not valid JSON (Duplicate field 'a'", () -> open(file("{\"a\":{},\"a\":{}}", 0)));
         assertMessage("__metadata__.k: expected a string", () -> open(file("{\"__metadata__\":{\"k\":1}}", 0)));
+        assertMessage("header: expected a JSON object, found nothing", () -> open(file("", 0)));
+        assertMessage("header: expected a JSON object, found NULL", () -> open(file("null", 0)));
+        assertMessage("shape[0]: expected a size 0..2147483647, found 1.5", () -> open(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,8]}}", 8)));
+        assertMessage("data_offsets end: expected a non-negative integer, found \"8\"",
+                () -> open(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,\"8\"]}}", 8)));
+        assertMessage("expected a string 'dtype', found {\"x\":[1,true,null]}", () -> open(file("{\"a\":{\"dtype\":{\"x\":[1,true,null]}}}", 8)));
         Path ok = write(file(one, 8));
         try (SafetensorsFile f = SafetensorsFile.open(ok)) {
             assertMessage("missing tensor 'weight'", () -> f.read("weight"));
