@@ -57,6 +57,8 @@ public final class ServeCommand implements Callable<Integer> {
     long timeoutMs;
     @Option(names = "--max-steps", defaultValue = "10000", description = "largest T accepted; more is 413 (default: ${DEFAULT-VALUE})")
     int maxSteps;
+    @Option(names = "--warmup-ms", defaultValue = "5000", description = "before listening, send the model requests over loopback (one alone, then a batch) until the JIT has compiled their paths, at most this long; 0: none (default: ${DEFAULT-VALUE})")
+    long warmupMs;
     @Option(names = "--max-body-mb", defaultValue = "16", description = "largest request body in MiB; more is 413 (default: ${DEFAULT-VALUE})")
     int maxBodyMb;
 
@@ -84,6 +86,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (timeoutMs < 1) throw new FusedRnnException("--timeout-ms: expected >= 1, found " + timeoutMs);
         if (maxBodyMb < 1) throw new FusedRnnException("--max-body-mb: expected >= 1, found " + maxBodyMb);
         if (maxHoldMs < 0 || Double.isNaN(maxHoldMs)) throw new FusedRnnException("--max-hold-ms: expected >= 0, found " + maxHoldMs);
+        if (warmupMs < 0) throw new FusedRnnException("--warmup-ms: expected >= 0 (0: none), found " + warmupMs);
         if (segmentSteps < 0) throw new FusedRnnException("--segment-steps: expected >= 0 (0: whole sequences), found " + segmentSteps);
         ServiceOptions so = new ServiceOptions(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), queue, sweepCost, Duration.ofNanos((long) (maxHoldMs * 1e6)),
                 segmentSteps);
@@ -96,6 +99,17 @@ public final class ServeCommand implements Callable<Integer> {
                         + "); use --precision fp32 or another --backend");
             }
             PreparedRnn rnn = model.prepare(be, p);
+            if (warmupMs > 0) {
+                long t0 = System.nanoTime();
+                int rounds;
+                try {
+                    rounds = ServeWarmup.run(rnn, so, ho, warmupMs);
+                } catch (RuntimeException e) {
+                    rnn.close();
+                    throw e;
+                }
+                err.println("fusedrnn serve: warmed up in " + rounds + " rounds, " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            }
             RnnService service = new RnnService(rnn, so);
             RnnHttpServer server;
             try {

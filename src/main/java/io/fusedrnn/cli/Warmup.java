@@ -39,6 +39,25 @@ record Warmup(LongSupplier nanos, LongSupplier compileMillis) {
      * @return the number of untimed runs
      */
     int warm(Runnable run) {
+        return warm(run, MAX_MILLIS);
+    }
+
+    /**
+     * Calls {@code run} until warm, or for at most {@code maxMillis}.
+     *
+     * @return the number of untimed runs
+     */
+    int warm(Runnable run, long maxMillis) {
+        return warm(run, maxMillis, QUIET_MILLIS);
+    }
+
+    /**
+     * Calls {@code run} until its times are flat and the JIT has compiled nothing for {@code quietMillis}
+     * (0: the times alone decide), or for at most {@code maxMillis}.
+     *
+     * @return the number of untimed runs
+     */
+    int warm(Runnable run, long maxMillis, long quietMillis) {
         long start = nanos.getAsLong();
         long lastCompile = compileMillis.getAsLong(), lastCompileChange = start;
         List<Long> times = new ArrayList<>();
@@ -52,8 +71,8 @@ record Warmup(LongSupplier nanos, LongSupplier compileMillis) {
                 lastCompile = c;
                 lastCompileChange = t1;
             }
-            if (t1 - start >= MAX_MILLIS * 1_000_000) return times.size();
-            boolean quiet = t1 - lastCompileChange >= QUIET_MILLIS * 1_000_000;
+            if (t1 - start >= maxMillis * 1_000_000) return times.size();
+            boolean quiet = t1 - lastCompileChange >= quietMillis * 1_000_000;
             if (quiet && flat(times)) return times.size();
         }
     }

@@ -44,6 +44,24 @@ class WarmupTest {
         assertTrue(jit.now >= Warmup.MAX_MILLIS * 1_000_000L && jit.now < (Warmup.MAX_MILLIS + 100) * 1_000_000L, jit.now / 1e6 + " ms");
     }
 
+    /**
+     * {@code serve}'s form: a cap of its own, and the times alone decide (its client and server keep the
+     * JIT busy long after the sweeps are compiled).
+     */
+    @Test
+    void withoutTheQuietRuleFlatTimesEndItWhileTheJitStillCompiles() {
+        // rounds that get faster as more of their code is compiled (as serve's do), 40 ms to 4 ms over 1 s
+        long[] now = {0};
+        Runnable round = () -> now[0] += now[0] < 1_000_000_000L ? 40_000_000L - 36L * now[0] / 1000 : 4_000_000L;
+        long[] compile = {0};
+        int runs = new Warmup(() -> now[0], () -> compile[0]++).warm(round, 5_000, 0); // a JIT that never settles
+        assertTrue(now[0] >= 1_000_000_000L && now[0] < 1_200_000_000L, "stopped at " + now[0] / 1e6 + " ms after " + runs + " runs");
+        Jit capped = new Jit();
+        capped.compiledAt = Long.MAX_VALUE;
+        new Warmup(() -> capped.now, () -> compile[0]++).warm(capped::run, 500, 0);
+        assertTrue(capped.now >= 500_000_000L && capped.now < 600_000_000L, capped.now / 1e6 + " ms");
+    }
+
     @Test
     void timesStillFallingAreNotFlat() {
         List<Long> falling = new ArrayList<>(), level = new ArrayList<>();

@@ -61,6 +61,7 @@ class ServeCommandTest {
         assertEquals(2, Main.run(new String[] {"serve", "--weights", w, "--backend", "gpu"}));
         assertEquals(2, Main.run(new String[] {"serve", "--weights", dir.resolve("missing.safetensors").toString()}));
         assertEquals(2, Main.run(new String[] {"serve", "--weights", w, "--frobnicate"}));
+        assertEquals(2, Main.run(new String[] {"serve", "--weights", w, "--warmup-ms", "-1"}));
         assertEquals(0, Main.run(new String[] {"serve", "--help"}));
     }
 
@@ -86,7 +87,9 @@ class ServeCommandTest {
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "exits after SIGTERM");
             assertEquals(0, p.exitValue(), "exit status after SIGTERM; stderr: " + Files.readString(dir.resolve("stderr.txt")));
-            assertTrue(Files.readString(dir.resolve("stderr.txt")).contains("fusedrnn serve: stopped after answering 1 requests"));
+            String stderr = Files.readString(dir.resolve("stderr.txt"));
+            assertTrue(stderr.contains("fusedrnn serve: stopped after answering 1 requests"), stderr); // the warm-up's requests are not counted
+            assertTrue(stderr.matches("(?s).*fusedrnn serve: warmed up in \\d+ rounds, \\d+ ms\n.*"), stderr);
         } finally {
             p.destroyForcibly();
         }
