@@ -3,7 +3,7 @@
 label=$1; shift
 cd /tmp/s12/sv
 t0=$(date +%s.%N)
-/work/main/fusedrnn serve --weights lstm64.safetensors --port 0 --backend vector "$@" > serve.out 2> serve.err &
+/work/main/fusedrnn serve --weights lstm64.safetensors --port 0 "$@" > serve.out 2> serve.err &
 pid=$!
 for i in $(seq 1 600); do grep -q listening serve.out 2>/dev/null && break; sleep 0.05; done
 t1=$(date +%s.%N)

@@ -58,13 +58,22 @@ final class ServeWarmup {
              HttpClient client = HttpClient.newHttpClient()) {
             URI infer = URI.create(server.http().url() + "/v1/infer");
             long start = System.nanoTime();
-            // first rounds of 1, 2, 4, ... steps: until C2 has compiled the kernels a sweep runs hundreds of
-            // times slower, and a cold round at full length took 1.7-11 s here where these take well under one
+            // First rounds of 1, 2, 4, ... steps: until C2 has compiled the kernels a sweep runs hundreds of
+            // times slower, and a cold round at full length took 1.7-11 s here where these take under one.
+            // The ramp goes on while its rounds take under a quarter of the limit: a large model on the scalar
+            // reference backend takes seconds per round, and a full round is at most about twice the last
+            // one, so the warm-up ends within one and a half times the limit.
+            long limit = limitMillis * 1_000_000, last = 0;
             int ramp = 0;
-            for (int t = 1; t < steps && System.nanoTime() - start < limitMillis * 1_000_000; t *= 2, ramp++) round(s, client, infer, t, rows, ramp);
-            long left = limitMillis - (System.nanoTime() - start) / 1_000_000;
+            for (int t = 1; t < steps && System.nanoTime() - start < limit && 4 * last < limit; t *= 2, ramp++) {
+                long t0 = System.nanoTime();
+                round(s, client, infer, t, rows, ramp);
+                last = System.nanoTime() - t0;
+            }
+            long left = limit - (System.nanoTime() - start);
+            if (left <= 0 || 4 * last >= limit) return ramp;
             int[] k = {ramp};
-            int full = left <= 0 ? 0 : Warmup.jvm().warm(() -> round(s, client, infer, steps, rows, k[0]++), left, 0);
+            int full = Warmup.jvm().warm(() -> round(s, client, infer, steps, rows, k[0]++), left / 1_000_000, 0);
             return ramp + full; // the client's and the server's own code keep the JIT busy for seconds: the times decide
         }
     }
