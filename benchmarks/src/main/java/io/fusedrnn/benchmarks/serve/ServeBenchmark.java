@@ -39,10 +39,11 @@ import java.util.Random;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * io.fusedrnn.benchmarks.serve.ServeBenchmark [short] [seconds=S] [warmup=S] [rounds=R] [backend=B]
- * [only=in-process|http] [clients=1,8,64] [policies] [httpclient] [hold=MS,…] [segment=K,…]}; {@code short} is 2 s per run,
+ * [only=in-process|http] [clients=1,8,64] [policies] [httpclient] [hold=MS,…] [segment=K,…] [all-outputs]}; {@code short} is 2 s per run,
  * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute; {@code hold=0} adds, beside each
  * HTTP row, one with that {@link ServiceOptions#maxHold} (an A/B of the hold in one run), and {@code segment=0,32}
- * beside each row one per {@link ServiceOptions#segmentSteps} (0: whole sequences per batch). Old form:
+ * beside each row one per {@link ServiceOptions#segmentSteps} (0: whole sequences per batch); {@code all-outputs}
+ * sends HTTP requests without {@code outputs}, so each answer carries y, h_n and c_n. Old form:
  * {@code [seconds] [rounds] [backend]}.
  */
 public final class ServeBenchmark {
@@ -66,6 +67,7 @@ public final class ServeBenchmark {
         boolean policies = true, httpClient = true;
         List<Double> holds = new ArrayList<>(); // extra HTTP rows with another max hold (ms), for A/B runs
         List<Integer> segments = new ArrayList<>(); // extra rows with another segment length (steps; 0: whole sequences), for A/B runs
+        boolean allOutputs = false; // all-outputs: requests without "outputs", answered with y, h_n and c_n (HTTP only; in process always h_n)
         int positional = 0;
         for (String a : args) {
             if (a.equals("short")) {
@@ -77,6 +79,7 @@ public final class ServeBenchmark {
             else if (a.equals("httpclient")) httpClient = true;
             else if (a.startsWith("hold=")) for (String h : a.substring(5).split(",")) holds.add(Double.parseDouble(h));
             else if (a.startsWith("segment=")) for (String k : a.substring(8).split(",")) segments.add(Integer.parseInt(k));
+            else if (a.equals("all-outputs")) allOutputs = true;
             else if (a.startsWith("warmup=")) warmUp = Double.parseDouble(a.substring(7));
             else if (a.startsWith("seconds=")) seconds = Double.parseDouble(a.substring(8));
             else if (a.startsWith("rounds=")) rounds = Integer.parseInt(a.substring(7));
@@ -95,7 +98,7 @@ public final class ServeBenchmark {
         for (int k = 0; k < POOL; k++) {
             int t = T_MIN + r.nextInt(T_MAX - T_MIN + 1);
             xs[k] = new float[t][I];
-            StringBuilder b = new StringBuilder(t * I * 12).append("{\"outputs\":[\"h_n\"],\"x\":[");
+            StringBuilder b = new StringBuilder(t * I * 12).append(allOutputs ? "{\"x\":[" : "{\"outputs\":[\"h_n\"],\"x\":[");
             for (int s = 0; s < t; s++) {
                 b.append(s == 0 ? "[" : ",[");
                 for (int i = 0; i < I; i++) {
