@@ -92,8 +92,8 @@ public final class Main implements Callable<Integer> {
     /**
      * The command {@code args} name, when the CLI needs no other: picocli builds the model of every
      * command it is given, by reflection (docs/DESIGN.md, "Start-up: what a command loads before its
-     * first result": 0.06 s of a small {@code infer}). Null for help, the top command's own options, and anything it does not know (then
-     * every command is there, for the usage and the suggestions).
+     * first result": 0.06 s of a small {@code infer}). Null for help, the top command's own options,
+     * and anything it does not know (then every command is there, for the usage and the suggestions).
      */
     private static Class<?> named(String... args) {
         int i = 0;

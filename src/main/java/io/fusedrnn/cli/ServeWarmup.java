@@ -1,6 +1,5 @@
 package io.fusedrnn.cli;
 
-import io.fusedrnn.FusedRnnException;
 import io.fusedrnn.model.PreparedRnn;
 import io.fusedrnn.model.RnnConfig;
 import io.fusedrnn.serve.HttpOptions;
@@ -114,8 +113,8 @@ final class ServeWarmup {
     }
 
     private static void check(HttpResponse<String> r) {
-        if (r.statusCode() != 200) {
-            throw new FusedRnnException("--warmup-ms: expected the warm-up's requests answered, found " + r.statusCode() + " " + r.body());
+        if (r.statusCode() != 200) { // not the user's input: the warm-up writes its own requests
+            throw new IllegalStateException("warm-up: expected its request answered with 200, found " + r.statusCode() + " " + r.body());
         }
     }
 

@@ -39,16 +39,7 @@ record Warmup(LongSupplier nanos, LongSupplier compileMillis) {
      * @return the number of untimed runs
      */
     int warm(Runnable run) {
-        return warm(run, MAX_MILLIS);
-    }
-
-    /**
-     * Calls {@code run} until warm, or for at most {@code maxMillis}.
-     *
-     * @return the number of untimed runs
-     */
-    int warm(Runnable run, long maxMillis) {
-        return warm(run, maxMillis, QUIET_MILLIS);
+        return warm(run, MAX_MILLIS, QUIET_MILLIS);
     }
 
     /**

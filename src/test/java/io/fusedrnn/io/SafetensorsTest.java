@@ -89,6 +89,7 @@ class SafetensorsTest {
         assertMessage("header is not valid JSON (Duplicate field 'a'", () -> open(file("{\"a\":{},\"a\":{}}", 0)));
         assertMessage("__metadata__.k: expected a string", () -> open(file("{\"__metadata__\":{\"k\":1}}", 0)));
         assertMessage("header: expected a JSON object, found nothing", () -> open(file("", 0)));
+        assertMessage("header is not valid JSON (Document nesting depth", () -> open(file("{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}", 0)));
         assertMessage("header: expected a JSON object, found NULL", () -> open(file("null", 0)));
         assertMessage("shape[0]: expected a size 0..2147483647, found 1.5", () -> open(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,8]}}", 8)));
         assertMessage("data_offsets end: expected a non-negative integer, found \"8\"",
