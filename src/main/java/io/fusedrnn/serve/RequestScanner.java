@@ -107,7 +107,13 @@ final class RequestScanner {
             float[] row = new float[width];
             for (int j = 0; j < width; j++) {
                 if (j > 0 && !skip(',')) return null;
-                if (!skipSpace() || !number()) return null;
+                if (!skipSpace()) return null;
+                float f = plain();
+                if (f == f) { // NaN: not the plain form, or not this fast path
+                    row[j] = f;
+                    continue;
+                }
+                if (!number()) return null;
                 row[j] = value;
             }
             if (!skip(']')) return null;
@@ -130,6 +136,41 @@ final class RequestScanner {
             else return null;
         } while (skip(','));
         return skip(']') ? out : null;
+    }
+
+    /**
+     * The common form of a number, {@code -?D{1,8}.D{1,9}} followed by neither a digit nor an exponent
+     * (what Float.toString writes for most values), parsed at i with i moved past it; NaN (i unmoved)
+     * for anything else, which {@link #number} then reads. At most 17 digits, so the significand is
+     * below 2^53 and one division by an exact power of ten rounds correctly (as in {@link #number}).
+     */
+    private float plain() {
+        final byte[] a = b;
+        int p = i, e = end;
+        boolean negative = a[p] == '-';
+        if (negative) p++;
+        int s = p;
+        long m = 0;
+        int d;
+        while (p < e && (d = a[p] - '0') >= 0 && d <= 9) {
+            m = m * 10 + d;
+            p++;
+        }
+        int intDigits = p - s;
+        if (intDigits == 0 || intDigits > 8 || (intDigits > 1 && a[s] == '0') || p >= e || a[p] != '.') return Float.NaN;
+        int f = ++p;
+        while (p < e && (d = a[p] - '0') >= 0 && d <= 9) {
+            m = m * 10 + d;
+            p++;
+        }
+        int frac = p - f;
+        if (frac == 0 || intDigits + frac > 18 || (p < e && (a[p] == 'e' || a[p] == 'E'))) return Float.NaN;
+        double v = m / POW10[frac];
+        // m < 2^53: v is the correctly rounded double, and so its float; 17 or 18 digits (Python's repr of a
+        // float32) round once more, which is safe unless v lies near a midpoint between two floats
+        if (m >= EXACT && m != 0 && !roundsLikeTheDecimal(v)) return Float.NaN;
+        i = p;
+        return (float) (negative ? -v : v);
     }
 
     /**
