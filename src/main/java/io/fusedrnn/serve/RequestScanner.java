@@ -168,7 +168,7 @@ final class RequestScanner {
         double v = m / POW10[frac];
         // m < 2^53: v is the correctly rounded double, and so its float; 17 or 18 digits (Python's repr of a
         // float32) round once more, which is safe unless v lies near a midpoint between two floats
-        if (m >= EXACT && m != 0 && !roundsLikeTheDecimal(v)) return Float.NaN;
+        if (m >= EXACT && !roundsLikeTheDecimal(v)) return Float.NaN;
         i = p;
         return (float) (negative ? -v : v);
     }
