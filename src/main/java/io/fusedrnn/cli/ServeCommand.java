@@ -101,12 +101,25 @@ public final class ServeCommand implements Callable<Integer> {
             PreparedRnn rnn = model.prepare(be, p);
             if (warmupMs > 0) {
                 long t0 = System.nanoTime();
+                // SIGTERM/SIGINT before listening: nothing was accepted, so stop at once, and with 0 as later
+                Thread early = Thread.ofPlatform().name("fusedrnn-serve-stop").unstarted(() -> {
+                    err.println("fusedrnn serve: stopped during the warm-up, before listening");
+                    err.flush();
+                    Runtime.getRuntime().halt(0);
+                });
+                Runtime.getRuntime().addShutdownHook(early);
                 int rounds;
                 try {
                     rounds = ServeWarmup.run(rnn, so, ho, warmupMs);
                 } catch (RuntimeException e) {
                     rnn.close();
                     throw e;
+                } finally {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(early);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook is running: it ends the JVM
+                    }
                 }
                 err.println("fusedrnn serve: warmed up in " + rounds + " rounds, " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             }
