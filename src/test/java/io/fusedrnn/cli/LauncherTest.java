@@ -101,6 +101,9 @@ class LauncherTest {
         Path java = fake.resolve("bin/java");
         Files.writeString(java, "#!/bin/sh\ntouch " + marker + "\nexec " + java() + " \"$@\"\n");
         assertTrue(java.toFile().setExecutable(true));
+        Path javac = fake.resolve("bin/javac"); // a whole JDK, so that only its version passes it over
+        Files.writeString(javac, "#!/bin/sh\ntouch " + marker + "\n");
+        assertTrue(javac.toFile().setExecutable(true));
         Ran r = run(List.of("bash", Path.of("fusedrnn").toAbsolutePath().toString(), "--version"),
                 Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", fake.toString(),
                         "PATH", Path.of(System.getProperty("java.home"), "bin") + ":/usr/bin:/bin"));
