@@ -1,42 +1,84 @@
 package io.fusedrnn.serve;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.fusedrnn.FusedRnnException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The HTTP front end of an {@link RnnService}: the JDK's {@code com.sun.net.httpserver} with one
- * virtual thread per exchange (a handler simply blocks on its future), JSON through Jackson.
- * {@code POST /v1/infer}, {@code GET /health}, {@code GET /metrics} (Prometheus text). Errors are
- * {@code {"error": "<one line>"}} with 400 (malformed), 404, 405, 413 (over a limit), 503 (queue
+ * The HTTP front end of an {@link RnnService}: Netty's HTTP/1.1 codec on its NIO transport, one event
+ * loop per core, JSON read by {@link RequestScanner} (Jackson for anything unusual) and written by
+ * hand. {@code POST /v1/infer}, {@code GET /health}, {@code GET /metrics} (Prometheus text). Errors
+ * are {@code {"error": "<one line>"}} with 400 (malformed), 404, 405, 413 (over a limit), 503 (queue
  * full or shutting down, with Retry-After) or 504 (timed out).
+ *
+ * <p>A request is read and parsed on its connection's event loop and handed to the service; the
+ * answer is written on that loop when the service completes it. No thread waits for an answer, and
+ * nothing is handed between threads but the request and its result (docs/DESIGN.md, "Serving: the
+ * HTTP front end on Netty"). A connection answers its requests in order: while one is in the
+ * service, the connection reads nothing more, and requests a client pipelined behind it wait.
  */
 public final class RnnHttpServer implements AutoCloseable {
     private static final String JSON_TYPE = "application/json";
+    private static final String METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** Bodies up to this size are read into reused buffers; larger ones (rare) get their own array. */
     private static final int POOLED_BODY_BYTES = 1 << 20;
+    /**
+     * Bodies over this size are parsed on a virtual thread of their own rather than on the event
+     * loop, which meanwhile serves the other connections it holds (16 MiB take about 50 ms to parse).
+     */
+    private static final int INLINE_PARSE_BYTES = 1 << 20;
+    /** What a connection's body buffer starts at when the client does not say the length (chunked). */
+    private static final int CHUNKED_START_BYTES = 64 << 10;
 
     private final RnnService service;
     private final HttpOptions options;
-    private final HttpServer server;
-    private final ExecutorService threads;
+    private final EventLoopGroup loops;
+    private final ChannelGroup connections = new DefaultChannelGroup("fusedrnn-http", GlobalEventExecutor.INSTANCE);
+    private final Channel listener;
+    private final InetSocketAddress bound;
     private final HttpMetrics metrics = new HttpMetrics();
     /**
      * Request body buffers, reused: a body (34 KB at T = 50, I = 64) is garbage as soon as it is parsed.
@@ -45,35 +87,32 @@ public final class RnnHttpServer implements AutoCloseable {
     private final BlockingQueue<byte[]> bodyBuffers = new ArrayBlockingQueue<>(16);
     private volatile boolean stopping;
 
-    static {
-        // Answers go out as two writes (headers, body); with Nagle's algorithm on, the body waits for the
-        // client's delayed ACK (tens of ms per request). The JDK server reads this property once.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-
-    private RnnHttpServer(RnnService service, HttpOptions options) throws IOException {
+    private RnnHttpServer(RnnService service, HttpOptions options) {
         this.service = service;
         this.options = options;
-        this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
-        this.threads = Executors.newVirtualThreadPerTaskExecutor();
-        // an exchange is front-end work from its dispatch to its end, except while its request is in
-        // the service (RnnService#frontEndWork; infer takes it out and puts it back)
-        server.setExecutor(task -> {
-            service.frontEndWork.incrementAndGet();
-            try {
-                threads.execute(() -> {
-                    try {
-                        task.run();
-                    } finally {
-                        service.frontEndWork.decrementAndGet();
+        int n = Math.max(1, Runtime.getRuntime().availableProcessors());
+        this.loops = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory("fusedrnn-http", true), NioIoHandler.newFactory());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(loops)
+                .channel(NioServerSocketChannel.class)
+                // answers go out as one write each; without this, a client's delayed ACK can hold the next one
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast(new HttpServerCodec(), new Exchange());
                     }
                 });
-            } catch (RuntimeException e) {
-                service.frontEndWork.decrementAndGet();
-                throw e;
-            }
-        });
-        server.createContext("/", this::handle);
+        ChannelFuture f = b.bind(new InetSocketAddress(options.host(), options.port())).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            loops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            Throwable c = f.cause();
+            throw new FusedRnnException("--host/--port " + options.host() + ":" + options.port() + ": expected an address to listen on, found "
+                    + c.getClass().getSimpleName() + ": " + c.getMessage(), c);
+        }
+        this.listener = f.channel();
+        this.bound = (InetSocketAddress) listener.localAddress();
     }
 
     /**
@@ -85,26 +124,18 @@ public final class RnnHttpServer implements AutoCloseable {
      * @throws FusedRnnException when the address cannot be bound
      */
     public static RnnHttpServer start(RnnService service, HttpOptions options) {
-        try {
-            RnnHttpServer s = new RnnHttpServer(service, options);
-            s.server.start();
-            return s;
-        } catch (IOException e) {
-            throw new FusedRnnException("--host/--port " + options.host() + ":" + options.port() + ": expected an address to listen on, found "
-                    + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
-        }
+        return new RnnHttpServer(service, options);
     }
 
     /** {@return the address actually bound (the port is the real one when 0 was asked)} */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return bound;
     }
 
     /** {@return {@code http://HOST:PORT}} */
     public String url() {
-        InetSocketAddress a = address();
         String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
-        return "http://" + host + ":" + a.getPort();
+        return "http://" + host + ":" + bound.getPort();
     }
 
     /**
@@ -126,110 +157,297 @@ public final class RnnHttpServer implements AutoCloseable {
         return metrics.inFlight.get();
     }
 
-    private void handle(HttpExchange ex) {
-        metrics.inFlight.incrementAndGet();
-        try {
-            String path = ex.getRequestURI().getPath();
-            String method = ex.getRequestMethod();
-            switch (path) {
-                case "/v1/infer" -> {
-                    if (!method.equals("POST")) throw methodNotAllowed(ex, "POST", method);
-                    infer(ex);
-                }
-                case "/health" -> {
-                    if (!method.equals("GET") && !method.equals("HEAD")) throw methodNotAllowed(ex, "GET, HEAD", method);
-                    if (stopping) send(ex, 503, JSON_TYPE, "{\"status\":\"stopping\"}".getBytes(StandardCharsets.UTF_8));
-                    else send(ex, 200, JSON_TYPE, ("{\"status\":\"ok\",\"model\":\"" + service.config().describe() + "\"}").getBytes(StandardCharsets.UTF_8));
-                }
-                case "/metrics" -> {
-                    if (!method.equals("GET")) throw methodNotAllowed(ex, "GET", method);
-                    send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render(service).getBytes(StandardCharsets.UTF_8));
-                }
-                default -> throw new HttpError(404, "path: expected /v1/infer, /health or /metrics, found " + path);
-            }
-        } catch (UncheckedIOException e) {
-            metrics.aborted.increment(); // the client went away mid-request or mid-answer: nobody to answer
-        } catch (HttpError e) {
-            if (e.status == 503) ex.getResponseHeaders().set("Retry-After", "1");
-            sendQuietly(ex, e.status, InferJson.error(e.getMessage()));
-        } catch (RuntimeException e) {
-            sendQuietly(ex, 500, InferJson.error("server: expected no internal error, found " + e));
-        } finally {
-            ex.close();
-            metrics.inFlight.decrementAndGet();
+    /** The endpoints. */
+    private enum Route {
+        INFER("POST"), HEALTH("GET, HEAD"), METRICS("GET");
+
+        final String allowed;
+
+        Route(String allowed) {
+            this.allowed = allowed;
+        }
+
+        static Route of(String path) {
+            return switch (path) {
+                case "/v1/infer" -> INFER;
+                case "/health" -> HEALTH;
+                case "/metrics" -> METRICS;
+                default -> null;
+            };
+        }
+
+        boolean allows(HttpMethod m) {
+            return switch (this) {
+                case INFER -> m.equals(HttpMethod.POST);
+                case HEALTH -> m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD);
+                case METRICS -> m.equals(HttpMethod.GET);
+            };
         }
     }
 
-    private void infer(HttpExchange ex) {
-        Body body = readBody(ex);
-        RnnRequest request;
-        try {
-            // the service owns the timeout: it completes the future with TimeoutException, leaves the
-            // request out of its batch if it has not started, and counts it (fusedrnn_timed_out_total)
-            request = InferJson.read(body.bytes(), body.length(), service.config(), options.maxSteps()).withTimeout(options.timeout());
-        } finally {
-            giveBack(body.bytes()); // the request holds floats, not the bytes
+    /**
+     * One connection's requests, in turn. Runs on the connection's event loop, except the parse of a
+     * body over {@link #INLINE_PARSE_BYTES}. A request is counted in flight and as front-end work
+     * (RnnService#frontEndWork) from its headers to its answer's write, except while it is in the
+     * service; a client gone before that is counted as aborted.
+     */
+    private final class Exchange extends ChannelInboundHandlerAdapter {
+        /** The request whose body is being read, null between requests and while one is answered. */
+        private HttpRequest head;
+        private Route route;
+        private String path;
+        /** The refusal the request gets once its body is read (the body is then not kept). */
+        private HttpError refused;
+        private byte[] body;
+        private int length;
+        /** A request is being answered: messages that arrive meanwhile wait in {@code queued}, in order. */
+        private boolean busy;
+        private final ArrayDeque<Object> queued = new ArrayDeque<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (busy) {
+                queued.add(msg);
+                return;
+            }
+            try {
+                take(ctx, msg);
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
         }
-        CompletableFuture<RnnResult> answer;
-        try {
-            answer = service.submit(request);
+
+        private void take(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest req) {
+                begin(ctx, req);
+                if (busy) return; // refused at once
+            }
+            if (msg instanceof HttpContent c && head != null) {
+                DecoderResult r = c.decoderResult();
+                if (r.isFailure()) {
+                    malformed(ctx, r.cause());
+                    return;
+                }
+                if (refused == null && body != null) append(c.content());
+                if (msg instanceof LastHttpContent) complete(ctx);
+            }
+        }
+
+        private void begin(ChannelHandlerContext ctx, HttpRequest req) {
+            head = req;
+            refused = null;
+            body = null;
+            length = 0;
+            metrics.inFlight.incrementAndGet();
+            service.frontEndWork.incrementAndGet();
+            if (req.decoderResult().isFailure()) {
+                malformed(ctx, req.decoderResult().cause());
+                return;
+            }
+            try {
+                path = new QueryStringDecoder(req.uri()).path();
+            } catch (IllegalArgumentException e) {
+                malformed(ctx, e);
+                return;
+            }
+            route = Route.of(path);
+            if (route == null) {
+                refused = new HttpError(404, "path: expected /v1/infer, /health or /metrics, found " + path);
+            } else if (!route.allows(req.method())) {
+                refused = new HttpError(405, "method: expected " + route.allowed + " for " + path + ", found " + req.method().name());
+            } else if (route == Route.INFER) {
+                String declared = req.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+                long n = declared == null ? -1 : HttpUtil.getContentLength(req, -1L); // the decoder has checked it
+                if (n > options.maxBodyBytes()) {
+                    refused = tooLarge(declared.trim());
+                } else {
+                    body = borrow(n >= 0 ? (int) n : CHUNKED_START_BYTES);
+                }
+            }
+            if (HttpUtil.is100ContinueExpected(req)) {
+                if (refused != null) { // the client waits to be told before it sends the body: tell it no, and close
+                    busy = true;
+                    respond(ctx, req, false, refused.status, JSON_TYPE, InferJson.error(refused.getMessage()));
+                    return;
+                }
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+            }
+        }
+
+        private void append(ByteBuf content) {
+            int n = content.readableBytes();
+            if (n == 0) return;
+            if ((long) length + n > options.maxBodyBytes()) { // chunked: over the limit is known only here
+                refused = tooLarge("more");
+                giveBack(body);
+                body = null;
+                return;
+            }
+            if (length + n > body.length) {
+                byte[] bigger = Arrays.copyOf(body, (int) Math.min(options.maxBodyBytes(), Math.max(2L * body.length, (long) length + n)));
+                giveBack(body);
+                body = bigger;
+            }
+            content.getBytes(content.readerIndex(), body, length, n);
+            length += n;
+        }
+
+        /** The request's body has been read: refuse it, answer it, or hand it to the service. */
+        private void complete(ChannelHandlerContext ctx) {
+            HttpRequest req = head;
+            head = null;
+            busy = true;
+            ctx.channel().config().setAutoRead(false); // nothing more from this client until it is answered
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            if (refused != null) {
+                respond(ctx, req, keepAlive, refused.status, JSON_TYPE, InferJson.error(refused.getMessage()));
+                return;
+            }
+            try {
+                switch (route) {
+                    case HEALTH -> respond(ctx, req, keepAlive, stopping ? 503 : 200, JSON_TYPE, (stopping ? "{\"status\":\"stopping\"}"
+                            : "{\"status\":\"ok\",\"model\":\"" + service.config().describe() + "\"}").getBytes(StandardCharsets.UTF_8));
+                    case METRICS -> respond(ctx, req, keepAlive, 200, METRICS_TYPE, metrics.render(service).getBytes(StandardCharsets.UTF_8));
+                    case INFER -> {
+                        byte[] b = body;
+                        int n = length;
+                        body = null;
+                        if (n > INLINE_PARSE_BYTES) Thread.ofVirtual().name("fusedrnn-http-parse").start(() -> submit(ctx, req, keepAlive, b, n));
+                        else submit(ctx, req, keepAlive, b, n);
+                    }
+                }
+            } catch (RuntimeException e) {
+                respond(ctx, req, keepAlive, 500, JSON_TYPE, InferJson.error("server: expected no internal error, found " + e));
+            }
+        }
+
+        /** Parses a body and hands the request to the service; its answer is written on the event loop. */
+        private void submit(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, byte[] b, int n) {
+            RnnRequest request;
+            CompletableFuture<RnnResult> answer;
+            try {
+                try {
+                    // the service owns the timeout: it completes the future with TimeoutException, leaves the
+                    // request out of its batch if it has not started, and counts it (fusedrnn_timed_out_total)
+                    request = InferJson.read(b, n, service.config(), options.maxSteps()).withTimeout(options.timeout());
+                } finally {
+                    giveBack(b); // the request holds floats, not the bytes
+                }
+                answer = service.submit(request);
+            } catch (HttpError e) {
+                respond(ctx, req, keepAlive, e.status, JSON_TYPE, InferJson.error(e.getMessage()));
+                return;
+            } catch (QueueFullException e) {
+                respond(ctx, req, keepAlive, 503, JSON_TYPE, InferJson.error(e.getMessage()));
+                return;
+            } catch (IllegalStateException e) {
+                respond(ctx, req, keepAlive, 503, JSON_TYPE, InferJson.error("server: expected to accept requests, found it shutting down"));
+                return;
+            } catch (FusedRnnException e) {
+                respond(ctx, req, keepAlive, 400, JSON_TYPE, InferJson.error(e.getMessage()));
+                return;
+            } catch (RuntimeException e) {
+                respond(ctx, req, keepAlive, 500, JSON_TYPE, InferJson.error("server: expected no internal error, found " + e));
+                return;
+            }
             // in the service now, and front-end work again once answered (counted by the thread that
             // completes the future, so the batcher sees the answers to write before it gathers again)
             service.frontEndWork.decrementAndGet();
-            answer.whenComplete((r, e) -> service.frontEndWork.incrementAndGet());
-        } catch (QueueFullException e) {
-            throw new HttpError(503, e.getMessage());
-        } catch (IllegalStateException e) {
-            throw new HttpError(503, "server: expected to accept requests, found it shutting down");
-        } catch (FusedRnnException e) {
-            throw new HttpError(400, e.getMessage());
+            answer.whenComplete((r, e) -> {
+                service.frontEndWork.incrementAndGet();
+                ctx.executor().execute(() -> answered(ctx, req, keepAlive, r, e));
+            });
         }
-        RnnResult result;
-        try {
-            result = answer.get();
-        } catch (InterruptedException e) {
-            answer.cancel(false);
-            Thread.currentThread().interrupt();
-            throw new HttpError(503, "server: expected to finish the request, found it interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof TimeoutException) {
-                throw new HttpError(504, "request: expected an answer within " + options.timeout().toMillis() + " ms, found none (timed out)");
+
+        private void answered(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, RnnResult r, Throwable e) {
+            if (e == null) {
+                respond(ctx, req, keepAlive, 200, JSON_TYPE, InferJson.write(r));
+                return;
             }
-            throw new HttpError(500, "compute: expected a result, found " + e.getCause());
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (c instanceof TimeoutException) {
+                respond(ctx, req, keepAlive, 504, JSON_TYPE,
+                        InferJson.error("request: expected an answer within " + options.timeout().toMillis() + " ms, found none (timed out)"));
+            } else {
+                respond(ctx, req, keepAlive, 500, JSON_TYPE, InferJson.error("compute: expected a result, found " + c));
+            }
         }
-        send(ex, 200, JSON_TYPE, InferJson.write(result));
+
+        /** A request the codec could not read: 400, and the connection is closed (the rest of its bytes mean nothing). */
+        private void malformed(ChannelHandlerContext ctx, Throwable cause) {
+            HttpRequest req = head;
+            head = null;
+            busy = true;
+            giveBack(body);
+            body = null;
+            String what = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            respond(ctx, req, false, 400, JSON_TYPE, InferJson.error("request: expected a well-formed HTTP/1.1 request, found " + firstLine(what)));
+        }
+
+        /**
+         * Writes an answer (counted by status), then takes the connection's next request or closes it.
+         * The request's front-end work and in-flight count end when the answer has been written.
+         */
+        private void respond(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, int status, String type, byte[] bytes) {
+            if (!ctx.executor().inEventLoop()) { // the parse of a large body ran on a thread of its own
+                ctx.executor().execute(() -> respond(ctx, req, keepAlive, status, type, bytes));
+                return;
+            }
+            boolean headOnly = req != null && req.method().equals(HttpMethod.HEAD);
+            HttpVersion version = req == null ? HttpVersion.HTTP_1_1 : req.protocolVersion();
+            FullHttpResponse resp = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(status),
+                    headOnly ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
+            resp.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            if (status == 503) resp.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            if (status == 405) resp.headers().set(HttpHeaderNames.ALLOW, route.allowed);
+            if (!keepAlive) resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            else if (version.equals(HttpVersion.HTTP_1_0)) resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            metrics.answered(status);
+            ctx.writeAndFlush(resp).addListener(w -> {
+                if (!w.isSuccess()) metrics.aborted.increment(); // the client went away mid-answer
+                service.frontEndWork.decrementAndGet();
+                metrics.inFlight.decrementAndGet();
+                if (!keepAlive || !w.isSuccess()) {
+                    ctx.close();
+                    return;
+                }
+                busy = false;
+                while (!busy && !queued.isEmpty()) { // requests the client sent meanwhile, in order
+                    Object m = queued.poll();
+                    try {
+                        take(ctx, m);
+                    } finally {
+                        ReferenceCountUtil.release(m);
+                    }
+                }
+                if (!busy) ctx.channel().config().setAutoRead(true);
+            });
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (head != null) { // the client went away before its request's body ended
+                metrics.aborted.increment();
+                giveBack(body);
+                body = null;
+                head = null;
+                service.frontEndWork.decrementAndGet();
+                metrics.inFlight.decrementAndGet();
+            }
+            for (Object m : queued) ReferenceCountUtil.release(m);
+            queued.clear();
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a reset connection (IOException) or worse: channelInactive counts what was cut short
+        }
     }
 
-    /** A request body: {@code bytes[0, length)}. */
-    private record Body(byte[] bytes, int length) {
-    }
-
-    private Body readBody(HttpExchange ex) {
-        long limit = options.maxBodyBytes();
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        long length = -1;
-        if (declared != null) {
-            try {
-                length = Long.parseLong(declared.trim());
-            } catch (NumberFormatException e) {
-                throw new HttpError(400, "Content-Length: expected a number, found " + declared);
-            }
-            if (length < 0) throw new HttpError(400, "Content-Length: expected a number >= 0, found " + declared);
-            if (length > limit) throw tooLarge(declared);
-        }
-        try (InputStream in = ex.getRequestBody()) {
-            if (length >= 0) { // one array of at least the declared size, no copies
-                byte[] body = borrow((int) length);
-                int n = in.readNBytes(body, 0, (int) length);
-                if (n != length) throw new UncheckedIOException(new EOFException("body: " + n + " of " + length + " bytes before the connection closed"));
-                return new Body(body, n);
-            }
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1)); // chunked: read up to the limit
-            if (body.length > limit) throw tooLarge("more");
-            return new Body(body, body.length);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** A buffer of at least {@code size} bytes: a pooled one when it is large enough. */
@@ -239,57 +457,36 @@ public final class RnnHttpServer implements AutoCloseable {
     }
 
     private void giveBack(byte[] buffer) {
-        if (buffer.length <= POOLED_BODY_BYTES) bodyBuffers.offer(buffer);
+        if (buffer != null && buffer.length <= POOLED_BODY_BYTES) bodyBuffers.offer(buffer);
     }
 
     private HttpError tooLarge(String found) {
         return new HttpError(413, "body: expected at most " + options.maxBodyBytes() + " bytes (the server's limit), found " + found);
     }
 
-    private static HttpError methodNotAllowed(HttpExchange ex, String allowed, String found) {
-        ex.getResponseHeaders().set("Allow", allowed);
-        return new HttpError(405, "method: expected " + allowed + " for " + ex.getRequestURI().getPath() + ", found " + found);
-    }
-
-    private void send(HttpExchange ex, int status, String type, byte[] body) {
-        try {
-            ex.getResponseHeaders().set("Content-Type", type);
-            boolean head = ex.getRequestMethod().equals("HEAD");
-            ex.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
-            if (!head) {
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(body);
-                }
-            }
-            metrics.answered(status);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private void sendQuietly(HttpExchange ex, int status, byte[] body) {
-        try {
-            send(ex, status, JSON_TYPE, body);
-        } catch (RuntimeException ignored) {
-            // the client went away or headers were already sent: nothing more to tell it
-        }
-    }
-
     /**
      * Stops accepting connections, waits up to {@code grace} for the requests in flight to be
-     * answered, then stops the handler threads. The service stays open (close it next).
+     * answered, then closes every connection and stops the event loops. The service stays open
+     * (close it next).
      *
      * @param grace how long to wait for requests in flight
      */
     public void stop(Duration grace) {
         stopping = true;
-        server.stop((int) Math.max(0, Math.min(Integer.MAX_VALUE, grace.toSeconds())));
-        threads.shutdown();
-        try {
-            threads.awaitTermination(grace.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        listener.close().awaitUninterruptibly();
+        long deadline = System.nanoTime() + grace.toNanos();
+        boolean interrupted = false;
+        while (metrics.inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                interrupted = true;
+                break;
+            }
         }
+        connections.close().awaitUninterruptibly();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /** {@link #stop} with 10 s of grace. */

@@ -60,16 +60,17 @@ class RealClientsTest {
         return s;
     }
 
-    /** Reads one answer: by Content-Length, or to the end of the stream when there is none. */
+    /** Reads one answer: none for an interim (1xx) one, else by Content-Length, or to the end of the stream when there is none. */
     private static Answer read(InputStream in) throws IOException {
         String status = line(in);
+        boolean interim = status.charAt(9) == '1'; // no content, whatever its headers say (RFC 9110, 15.2)
         Map<String, String> headers = new LinkedHashMap<>();
         for (String h = line(in); !h.isEmpty(); h = line(in)) {
             int colon = h.indexOf(':');
             headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
         }
         String length = headers.get("content-length");
-        byte[] body = length == null ? in.readAllBytes() : in.readNBytes(Integer.parseInt(length));
+        byte[] body = interim ? new byte[0] : length == null ? in.readAllBytes() : in.readNBytes(Integer.parseInt(length));
         return new Answer(Integer.parseInt(status.substring(9, 12)), headers, new String(body, StandardCharsets.UTF_8));
     }
 
