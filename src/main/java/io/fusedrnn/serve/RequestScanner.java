@@ -139,10 +139,12 @@ final class RequestScanner {
     }
 
     /**
-     * The common form of a number, {@code -?D{1,8}.D{1,9}} followed by neither a digit nor an exponent
-     * (what Float.toString writes for most values), parsed at i with i moved past it; NaN (i unmoved)
-     * for anything else, which {@link #number} then reads. At most 17 digits, so the significand is
-     * below 2^53 and one division by an exact power of ten rounds correctly (as in {@link #number}).
+     * The common form of a number, {@code -?D{1,8}.D{1,17}} followed by neither a digit nor an exponent
+     * (what Float.toString writes for most values, and Python's repr of a float32 widened to double),
+     * parsed at i with i moved past it; NaN (i unmoved) for anything else, which {@link #number} then
+     * reads. At most 18 digits; below 2^53 one division by an exact power of ten rounds correctly (as
+     * in {@link #number}), above it the midpoint guard decides. The fraction is read eight bytes at a
+     * time (a body ends in at least "]]}", so only a number at its very end takes the general path).
      */
     private float plain() {
         final byte[] a = b;
@@ -159,18 +161,42 @@ final class RequestScanner {
         int intDigits = p - s;
         if (intDigits == 0 || intDigits > 8 || (intDigits > 1 && a[s] == '0') || p >= e || a[p] != '.') return Float.NaN;
         int f = ++p;
-        while (p < e && (d = a[p] - '0') >= 0 && d <= 9) {
-            m = m * 10 + d;
-            p++;
+        int frac = 0;
+        for (;;) { // at most three words (18 digits)
+            if (p + 8 > e) return Float.NaN;
+            long w = (long) LITTLE_LONGS.get(a, p); // a[p] in the lowest byte
+            int k = digitBytes(w);
+            if (k > 0) {
+                m = m * POW10_LONG[k] + eightDigits(w, k);
+                p += k;
+                frac += k;
+            }
+            if (k < 8) break;
+            if (intDigits + frac > 18) return Float.NaN; // too many digits for m (a wrapped m is never used)
         }
-        int frac = p - f;
-        if (frac == 0 || intDigits + frac > 18 || (p < e && (a[p] == 'e' || a[p] == 'E'))) return Float.NaN;
+        if (frac == 0 || intDigits + frac > 18 || a[p] == 'e' || a[p] == 'E') return Float.NaN;
         double v = m / POW10[frac];
         // m < 2^53: v is the correctly rounded double, and so its float; 17 or 18 digits (Python's repr of a
         // float32) round once more, which is safe unless v lies near a midpoint between two floats
         if (m >= EXACT && !roundsLikeTheDecimal(v)) return Float.NaN;
         i = p;
         return (float) (negative ? -v : v);
+    }
+
+    /** How many of the eight bytes of {@code w} (lowest first) are decimal digits before the first that is not, 0..8. */
+    private static int digitBytes(long w) {
+        long seven = w & 0x7F7F7F7F7F7F7F7FL;
+        long above9 = (seven + 0x4646464646464646L) & 0x8080808080808080L; // 0x39 + 0x46 = 0x7F: high bit set above '9'
+        long below0 = ~((seven | 0x8080808080808080L) - 0x3030303030303030L) & 0x8080808080808080L; // high bit cleared below '0'
+        long notDigit = (w & 0x8080808080808080L) | above9 | below0;
+        return Long.numberOfTrailingZeros(notDigit) >>> 3;
+    }
+
+    /** The value of the first {@code k} (1..8) bytes of {@code w} (lowest first), each a decimal digit. */
+    private static long eightDigits(long w, int k) {
+        long v = (w - 0x3030303030303030L) << (8 * (8 - k)); // the k digits in the top bytes, zeros (leading) below
+        v = v * 10 + (v >>> 8);
+        return (((v & 0x000000FF000000FFL) * (100 + (1_000_000L << 32))) + (((v >>> 16) & 0x000000FF000000FFL) * (1 + (10_000L << 32)))) >>> 32;
     }
 
     /**
@@ -266,17 +292,10 @@ final class RequestScanner {
         final byte[] a = b;
         long m = run;
         while (p + 8 <= end) {
-            long w = (long) LITTLE_LONGS.get(a, p); // a[p] in the lowest byte
-            long seven = w & 0x7F7F7F7F7F7F7F7FL;
-            long above9 = (seven + 0x4646464646464646L) & 0x8080808080808080L; // 0x39 + 0x46 = 0x7F: high bit set above '9'
-            long below0 = ~((seven | 0x8080808080808080L) - 0x3030303030303030L) & 0x8080808080808080L; // high bit cleared below '0'
-            long notDigit = (w & 0x8080808080808080L) | above9 | below0;
-            int k = Long.numberOfTrailingZeros(notDigit) >>> 3; // digits before the first other byte, 0..8
+            long w = (long) LITTLE_LONGS.get(a, p);
+            int k = digitBytes(w);
             if (k > 0) {
-                long v = (w - 0x3030303030303030L) << (8 * (8 - k)); // the k digits in the top bytes, zeros (leading) below
-                v = v * 10 + (v >>> 8);
-                v = (((v & 0x000000FF000000FFL) * (100 + (1_000_000L << 32))) + (((v >>> 16) & 0x000000FF000000FFL) * (1 + (10_000L << 32)))) >>> 32;
-                m = m * POW10_LONG[k] + v;
+                m = m * POW10_LONG[k] + eightDigits(w, k);
                 p += k;
             }
             if (k < 8) {
