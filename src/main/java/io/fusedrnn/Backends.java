@@ -49,12 +49,25 @@ public final class Backends {
      * @return the open backend; the caller closes it
      */
     public static Backend open(String name) {
+        return open(name, 0);
+    }
+
+    /**
+     * As {@link #open(String)}, with the vector backend (named, or picked by {@code auto}) on
+     * {@code vectorThreads} workers; 0 for its default, one per available processor.
+     *
+     * @param name auto, reference, vector, opencl or opencl:SELECTOR (null means auto)
+     * @param vectorThreads workers of the vector backend, 0 for its default
+     * @return the open backend; the caller closes it
+     */
+    public static Backend open(String name, int vectorThreads) {
+        if (vectorThreads < 0) throw new FusedRnnException("threads: expected >= 0 (0: one per processor), found " + vectorThreads);
         String n = name == null ? "auto" : name.trim();
         String lower = n.toLowerCase(Locale.ROOT);
-        if (lower.equals("auto")) return auto(new ArrayList<>());
+        if (lower.equals("auto")) return auto(new ArrayList<>(), vectorThreads);
         Backend b;
         if (lower.equals("reference")) b = new ReferenceBackend();
-        else if (lower.equals("vector")) b = vector();
+        else if (lower.equals("vector")) b = vector(vectorThreads);
         else if (lower.equals("opencl")) b = opencl("");
         else if (lower.startsWith("opencl:")) b = opencl(n.substring("opencl:".length()));
         else throw new FusedRnnException("backend: expected one of auto, reference, vector, opencl[:platform:device|:name], found '" + name + "'");
@@ -70,6 +83,10 @@ public final class Backends {
      * @return the open backend; the caller closes it
      */
     public static Backend auto(List<String> skipped) {
+        return auto(skipped, 0);
+    }
+
+    private static Backend auto(List<String> skipped, int vectorThreads) {
         List<String> reasons = new ArrayList<>();
         Backend b = null;
         boolean cpuOnly = false;
@@ -81,7 +98,7 @@ public final class Backends {
         }
         if (b == null) {
             try {
-                b = vector();
+                b = vector(vectorThreads);
             } catch (BackendUnavailableException e) {
                 reasons.add(reason("vector", e));
             }
@@ -151,10 +168,14 @@ public final class Backends {
      * @return the open backend; the caller closes it
      */
     public static Backend vector() {
+        return vector(0);
+    }
+
+    private static Backend vector(int threads) {
         if (!vectorModuleReadable()) {
             throw new BackendUnavailableException("the module jdk.incubator.vector is not readable; " + VECTOR_FIX);
         }
-        return (Backend) construct("io.fusedrnn.vector.VectorBackend", "vector", null, null);
+        return (Backend) construct("io.fusedrnn.vector.VectorBackend", "vector", null, null, threads);
     }
 
     /**
@@ -197,9 +218,14 @@ public final class Backends {
 
     /** A new instance of className (method null), or what its static method(String) returns. */
     private static Object construct(String className, String what, String method, String selector) {
+        return construct(className, what, method, selector, 0);
+    }
+
+    /** As above; a constructor taking {@code threads} when it is above 0. */
+    private static Object construct(String className, String what, String method, String selector, int threads) {
         try {
             Class<?> c = Class.forName(className);
-            if (method == null) return c.getConstructor().newInstance();
+            if (method == null) return threads > 0 ? c.getConstructor(int.class).newInstance(threads) : c.getConstructor().newInstance();
             return c.getMethod(method, String.class).invoke(null, selector);
         } catch (ClassNotFoundException | NoSuchMethodException e) {
             throw new BackendUnavailableException(what + " backend is not part of this build (" + className + " missing)", e);

@@ -21,6 +21,28 @@ class BackendsTest {
     }
 
     @Test
+    void theVectorBackendTakesAWorkerCountNamedOrPickedByAuto() {
+        assertTrue(Backends.vectorModuleReadable(), "the tests run with jdk.incubator.vector");
+        try (Backend b = Backends.open("vector", 1)) {
+            assertTrue(b.description().endsWith(", 1 threads"), b.description());
+        }
+        try (Backend b = Backends.open("vector", 3)) {
+            assertTrue(b.description().endsWith(", 3 threads"), b.description());
+        }
+        try (Backend b = Backends.open("vector", 0)) { // 0: the default, one per processor
+            assertTrue(b.description().endsWith(", " + Runtime.getRuntime().availableProcessors() + " threads"), b.description());
+        }
+        try (Backend b = Backends.open("auto", 1)) {
+            if (b.name().equals("vector")) assertTrue(b.description().endsWith(", 1 threads"), b.description());
+        }
+        try (Backend b = Backends.open("reference", 1)) { // other backends have no workers to set
+            assertEquals("reference", b.name());
+        }
+        FusedRnnException e = assertThrows(FusedRnnException.class, () -> Backends.open("vector", -1));
+        assertEquals("threads: expected >= 0 (0: one per processor), found -1", e.getMessage());
+    }
+
+    @Test
     void autoAlwaysOpensSomethingAndSaysWhyItSkippedTheRest() {
         List<String> skipped = new ArrayList<>();
         try (Backend b = Backends.auto(skipped)) {

@@ -39,6 +39,8 @@ public final class ServeCommand implements Callable<Integer> {
     int port;
     @Option(names = "--backend", defaultValue = "auto", description = "auto, vector, opencl[:platform:device|:name] or reference (default: ${DEFAULT-VALUE})")
     String backend;
+    @Option(names = "--threads", defaultValue = "0", description = "workers of the vector backend; 0: half the cores, at least one, leaving the rest to the HTTP front end (default: ${DEFAULT-VALUE})")
+    int threads;
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or fp64 (default: ${DEFAULT-VALUE})")
     String precision;
     @Option(names = "--max-batch", defaultValue = "64", description = "most requests per batch (default: ${DEFAULT-VALUE})")
@@ -92,7 +94,8 @@ public final class ServeCommand implements Callable<Integer> {
                 segmentSteps);
         HttpOptions ho = new HttpOptions(host, port, (long) maxBodyMb << 20, maxSteps, Duration.ofMillis(timeoutMs));
         RnnModel model = RnnModel.load(weights, LoadOptions.prefix(prefix));
-        Backend be = Backends.open(backend);
+        if (threads < 0) throw new FusedRnnException("--threads: expected >= 0 (0: half the cores), found " + threads);
+        Backend be = Backends.open(backend, threads > 0 ? threads : HttpOptions.backendThreads(Runtime.getRuntime().availableProcessors()));
         try {
             if (!be.supports(p)) {
                 throw new BackendUnavailableException("--precision " + p + ": not supported by backend " + be.name() + " (" + be.description()

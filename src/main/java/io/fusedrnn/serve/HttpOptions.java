@@ -28,6 +28,23 @@ public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps
     }
 
     /**
+     * Workers for the vector backend behind an HTTP server on {@code processors} cores: half of them,
+     * at least one. The front end (reading, parsing and answering requests) runs on the same cores as
+     * the sweeps, and a sweep split over every core waits at each step for a worker that a front-end
+     * thread has taken the core from. On 2 cores (LSTM I=64 H=256, T 20..80, 64 clients over HTTP) one
+     * worker took 0.41–0.49 CPU-ms per request against 0.58–0.67 for two, and answered 4–40% more
+     * requests per second; the front end's share of a request's CPU was about 40% there
+     * (benchmarks/RESULTS.md, "Serving, round 13"). In process, without a front end, two workers
+     * answer more (RnnService itself takes any backend).
+     *
+     * @param processors the cores the server runs on
+     * @return the vector backend's workers
+     */
+    public static int backendThreads(int processors) {
+        return Math.max(1, processors / 2);
+    }
+
+    /**
      * These options on another host and port.
      *
      * @param newHost address to bind

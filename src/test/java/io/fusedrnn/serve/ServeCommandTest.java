@@ -62,7 +62,16 @@ class ServeCommandTest {
         assertEquals(2, Main.run(new String[] {"serve", "--weights", dir.resolve("missing.safetensors").toString()}));
         assertEquals(2, Main.run(new String[] {"serve", "--weights", w, "--frobnicate"}));
         assertEquals(2, Main.run(new String[] {"serve", "--weights", w, "--warmup-ms", "-1"}));
+        assertEquals(2, Main.run(new String[] {"serve", "--weights", w, "--threads", "-1"}));
         assertEquals(0, Main.run(new String[] {"serve", "--help"}));
+    }
+
+    @Test
+    void serveLeavesHalfTheCoresToItsFrontEnd() {
+        assertEquals(1, HttpOptions.backendThreads(1));
+        assertEquals(1, HttpOptions.backendThreads(2));
+        assertEquals(1, HttpOptions.backendThreads(3));
+        assertEquals(8, HttpOptions.backendThreads(16));
     }
 
     @Test

@@ -53,7 +53,7 @@ final class ClosedLoop {
      * @param cpuMs       process CPU per request (server and client, all threads)
      * @param allocKb     bytes allocated per request (all platform threads, incl. carriers), KiB
      * @param gcMsPerS    GC pause time per second of the window
-     * @param cpuSplit    CPU per request by thread group (clients and handlers, sweeps, dispatcher, VM)
+     * @param cpuSplit    CPU per request by thread group (clients, the HTTP server's event loops, sweeps, VM)
      */
     record Row(String mode, int clients, String policy, double perSecond, double cpuMs, double p50, double p99, double mean,
                double queueMs, double sweepMs, double rowsPerSweep, double allocKb, double gcMsPerS, long n, String cpuSplit) {
@@ -136,9 +136,10 @@ final class ClosedLoop {
     }
 
     /**
-     * Thread CPU per request by group: {@code carriers} (the virtual threads: clients, HTTP handlers and
-     * JSON), {@code batcher} and {@code vector} (the sweeps: the batcher thread is worker 0),
-     * {@code dispatcher} (the JDK server's selector thread), {@code vm} (the rest of the process: GC, JIT).
+     * Thread CPU per request by group: {@code carriers} (the virtual threads: the clients),
+     * {@code http} (the HTTP server's event loops: reading, parsing, answering),
+     * {@code batcher} and {@code vector} (the sweeps: the batcher thread is worker 0),
+     * {@code vm} (the rest of the process: GC, JIT).
      */
     private static String cpuSplit(Snapshot s0, Snapshot s1, int n) {
         StringBuilder b = new StringBuilder();
@@ -160,7 +161,7 @@ final class ClosedLoop {
             if (info == null || ns < 0) continue;
             String name = info.getThreadName();
             String group = name.startsWith("ForkJoinPool") ? "carriers" : name.startsWith("fusedrnn-batcher") ? "batcher"
-                    : name.startsWith("fusedrnn-vector") ? "vector" : name.startsWith("HTTP-Dispatcher") ? "dispatcher" : "other";
+                    : name.startsWith("fusedrnn-vector") ? "vector" : name.startsWith("fusedrnn-http") ? "http" : "other";
             m.merge(group, ns, Long::sum);
         }
         return m;

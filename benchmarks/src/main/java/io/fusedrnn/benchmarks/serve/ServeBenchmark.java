@@ -38,12 +38,14 @@ import java.util.Random;
  * {@code httpclient}, also from {@code java.net.http.HttpClient} ({@code http-jdkclient}).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * io.fusedrnn.benchmarks.serve.ServeBenchmark [short] [seconds=S] [warmup=S] [rounds=R] [backend=B]
+ * io.fusedrnn.benchmarks.serve.ServeBenchmark [short] [seconds=S] [warmup=S] [rounds=R] [backend=B] [threads=N]
  * [only=in-process|http] [clients=1,8,64] [policies] [httpclient] [hold=MS,…] [segment=K,…] [all-outputs]}; {@code short} is 2 s per run,
  * 3 rounds, 1 and 64 clients, in-process and raw HTTP, about a minute; {@code hold=0} adds, beside each
  * HTTP row, one with that {@link ServiceOptions#maxHold} (an A/B of the hold in one run), and {@code segment=0,32}
  * beside each row one per {@link ServiceOptions#segmentSteps} (0: whole sequences per batch); {@code all-outputs}
- * sends HTTP requests without {@code outputs}, so each answer carries y, h_n and c_n. Old form:
+ * sends HTTP requests without {@code outputs}, so each answer carries y, h_n and c_n. The vector backend
+ * runs on every core in process and on {@code serve}'s default over HTTP ({@link HttpOptions#backendThreads},
+ * half the cores); {@code threads=N} puts both on N workers. Old form:
  * {@code [seconds] [rounds] [backend]}.
  */
 public final class ServeBenchmark {
@@ -63,6 +65,7 @@ public final class ServeBenchmark {
         double seconds = 3, warmUp = 1;
         int rounds = 3;
         String backendName = "vector", only = "";
+        int threads = -1; // the vector backend's workers for both modes; unset: its default in process, serve's over HTTP
         int[] clientCounts = {1, 8, 64};
         boolean policies = true, httpClient = true;
         List<Double> holds = new ArrayList<>(); // extra HTTP rows with another max hold (ms), for A/B runs
@@ -85,11 +88,12 @@ public final class ServeBenchmark {
             else if (a.startsWith("rounds=")) rounds = Integer.parseInt(a.substring(7));
             else if (a.startsWith("backend=")) backendName = a.substring(8);
             else if (a.startsWith("only=")) only = a.substring(5);
+            else if (a.startsWith("threads=")) threads = Integer.parseInt(a.substring(8));
             else if (a.startsWith("clients=")) clientCounts = Arrays.stream(a.substring(8).split(",")).mapToInt(Integer::parseInt).toArray();
             else if (positional == 0 && a.matches("[0-9.]+")) { seconds = Double.parseDouble(a); positional++; }
             else if (positional == 1 && a.matches("[0-9]+")) { rounds = Integer.parseInt(a); positional++; }
             else if (positional == 2) { backendName = a; positional++; }
-            else throw new IllegalArgumentException("argument: expected short, policies, httpclient, hold=, segment=, seconds=, warmup=, rounds=, backend=, only=, clients=; found " + a);
+            else throw new IllegalArgumentException("argument: expected short, policies, httpclient, hold=, segment=, seconds=, warmup=, rounds=, backend=, threads=, only=, clients=; found " + a);
         }
         RnnModel model = RnnModel.random(RnnConfig.lstm(I, H, 0, 1, false), 42);
         Random r = new Random(7);
@@ -109,10 +113,14 @@ public final class ServeBenchmark {
             }
             bodies[k] = b.append("]}").toString();
         }
-        try (Backend be = Backends.open(backendName); PreparedRnn rnn = model.prepare(be, Precision.FP32)) {
-            System.err.println("serve benchmark: " + model.config().describe() + " on " + be.name() + " (" + be.description() + "), "
-                    + Runtime.getRuntime().availableProcessors() + " cpus, " + seconds + " s per run after " + warmUp + " s warm-up, " + rounds
-                    + " rounds, defaults " + ServiceOptions.DEFAULTS);
+        int cpus = Runtime.getRuntime().availableProcessors();
+        // over HTTP the backend has serve's default workers (half the cores), in process its own (every core)
+        try (Backend be = Backends.open(backendName, Math.max(0, threads)); PreparedRnn rnn = model.prepare(be, Precision.FP32);
+             Backend beHttp = Backends.open(backendName, threads >= 0 ? threads : HttpOptions.backendThreads(cpus));
+             PreparedRnn rnnHttp = model.prepare(beHttp, Precision.FP32)) {
+            System.err.println("serve benchmark: " + model.config().describe() + " on " + be.name() + " (in process: " + be.description()
+                    + "; over HTTP: " + beHttp.description() + "), " + cpus + " cpus, " + seconds + " s per run after " + warmUp + " s warm-up, "
+                    + rounds + " rounds, defaults " + ServiceOptions.DEFAULTS);
             kernelBound(be, rnn, policies ? 40 : 12);
             List<ClosedLoop.Row> rows = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
@@ -122,13 +130,13 @@ public final class ServeBenchmark {
                         for (int k : segments) rows.add(inProcess(rnn, xs, c, warmUp, seconds, ServiceOptions.DEFAULTS.withSegmentSteps(k), "segment " + k));
                     }
                     if (!only.equals("in-process")) {
-                        rows.add(http(rnn, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
-                        for (int k : segments) rows.add(http(rnn, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withSegmentSteps(k), "segment " + k));
+                        rows.add(http(rnnHttp, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
+                        for (int k : segments) rows.add(http(rnnHttp, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withSegmentSteps(k), "segment " + k));
                         for (double h : holds) {
-                            rows.add(http(rnn, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withMaxHold(Duration.ofNanos((long) (h * 1e6))),
+                            rows.add(http(rnnHttp, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withMaxHold(Duration.ofNanos((long) (h * 1e6))),
                                     String.format(Locale.ROOT, "max hold %.0f ms", h)));
                         }
-                        if (httpClient) rows.add(httpJdkClient(rnn, bodies, c, warmUp, seconds));
+                        if (httpClient) rows.add(httpJdkClient(rnnHttp, bodies, c, warmUp, seconds));
                     }
                 }
                 if (!policies || only.equals("http")) continue;
@@ -162,8 +170,8 @@ public final class ServeBenchmark {
                     median(same, ClosedLoop.Row::gcMsPerS), same.stream().mapToLong(ClosedLoop.Row::n).sum());
         }
         System.out.println();
-        System.out.println("CPU-ms per request by thread, in the round of median throughput (carriers: clients, HTTP handlers and JSON; "
-                + "batcher + vector: the sweeps; dispatcher: the HTTP server's selector; vm: GC, JIT and the rest):");
+        System.out.println("CPU-ms per request by thread, in the round of median throughput (carriers: the clients' virtual threads; "
+                + "http: the server's event loops (reading, parsing, answering); batcher + vector: the sweeps; vm: GC, JIT and the rest):");
         for (List<ClosedLoop.Row> same : byKey.values()) {
             List<ClosedLoop.Row> sorted = same.stream().sorted(java.util.Comparator.comparingDouble(ClosedLoop.Row::perSecond)).toList();
             ClosedLoop.Row mid = sorted.get(sorted.size() / 2);
