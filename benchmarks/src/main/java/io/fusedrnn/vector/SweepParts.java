@@ -101,9 +101,9 @@ public final class SweepParts {
             }
         }
         double pm = med(proj), rm = med(rec), cm = med(cells), om = med(one), tm = med(two);
-        double half = flops / 2;
-        System.out.printf("input projection GEMM  %8.2f ms CPU  %6.1f GFLOP/s per core%n", pm / 1e6, half / pm);
-        System.out.printf("recurrent GEMMs (all T)%8.2f ms CPU  %6.1f GFLOP/s per core%n", rm / 1e6, half / rm);
+        double projFlops = 2.0 * t * b * in * gh, recFlops = 2.0 * t * b * h * gh; // the two GEMMs' shares (equal only when I = H)
+        System.out.printf("input projection GEMM  %8.2f ms CPU  %6.1f GFLOP/s per core%n", pm / 1e6, projFlops / pm);
+        System.out.printf("recurrent GEMMs (all T)%8.2f ms CPU  %6.1f GFLOP/s per core%n", rm / 1e6, recFlops / rm);
         System.out.printf("cells (all T)          %8.2f ms CPU%n", cm / 1e6);
         System.out.printf("sum of parts           %8.2f ms CPU%n", (pm + rm + cm) / 1e6);
         System.out.printf("sweep, 1 worker        %8.2f ms CPU  (rest %+.2f ms)%n", om / 1e6, (om - pm - rm - cm) / 1e6);
