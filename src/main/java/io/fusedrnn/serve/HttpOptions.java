@@ -12,11 +12,27 @@ import java.time.Duration;
  * @param maxBodyBytes largest request body; more is answered 413
  * @param maxSteps     largest T of a request; more is answered 413
  * @param timeout      how long a request may wait for its answer (queue and compute); then 504
+ * @param idleTimeout  how long a connection may stay open with no request in hand and nothing read or
+ *                     written (between keep-alive requests, or mid-request); then it is closed
  */
-public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps, Duration timeout) {
-
-    /** 127.0.0.1:8080, bodies up to 16 MiB, T up to 10 000, 30 s per request. */
+public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps, Duration timeout, Duration idleTimeout) {
+    /** A connection's default idle limit, the JDK server's (sun.net.httpserver.idleInterval). */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** 127.0.0.1:8080, bodies up to 16 MiB, T up to 10 000, 30 s per request, connections idle for 30 s closed. */
     public static final HttpOptions DEFAULTS = new HttpOptions("127.0.0.1", 8080, 16L << 20, 10_000, Duration.ofSeconds(30));
+
+    /**
+     * Options with the default idle limit ({@link #IDLE_TIMEOUT}).
+     *
+     * @param host         address to bind
+     * @param port         TCP port (0: any free port)
+     * @param maxBodyBytes largest request body
+     * @param maxSteps     largest T of a request
+     * @param timeout      how long a request may wait for its answer
+     */
+    public HttpOptions(String host, int port, long maxBodyBytes, int maxSteps, Duration timeout) {
+        this(host, port, maxBodyBytes, maxSteps, timeout, IDLE_TIMEOUT);
+    }
 
     /** Checks each field; a bad one is a {@link FusedRnnException} naming it. */
     public HttpOptions {
@@ -25,6 +41,7 @@ public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps
         if (maxBodyBytes < 1) throw new FusedRnnException("max body bytes: expected >= 1, found " + maxBodyBytes);
         if (maxSteps < 1) throw new FusedRnnException("max steps: expected >= 1, found " + maxSteps);
         if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new FusedRnnException("timeout: expected > 0, found " + timeout);
+        if (idleTimeout == null || idleTimeout.toMillis() < 1) throw new FusedRnnException("idle timeout: expected >= 1 ms, found " + idleTimeout);
     }
 
     /**
@@ -52,7 +69,7 @@ public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps
      * @return a copy with the new address
      */
     public HttpOptions at(String newHost, int newPort) {
-        return new HttpOptions(newHost, newPort, maxBodyBytes, maxSteps, timeout);
+        return new HttpOptions(newHost, newPort, maxBodyBytes, maxSteps, timeout, idleTimeout);
     }
 
     /**
@@ -64,6 +81,16 @@ public record HttpOptions(String host, int port, long maxBodyBytes, int maxSteps
      * @return a copy with the new limits
      */
     public HttpOptions withLimits(long bodyBytes, int steps, Duration requestTimeout) {
-        return new HttpOptions(host, port, bodyBytes, steps, requestTimeout);
+        return new HttpOptions(host, port, bodyBytes, steps, requestTimeout, idleTimeout);
+    }
+
+    /**
+     * These options with another idle limit for connections.
+     *
+     * @param idle how long a connection may stay open with no request in hand and no traffic
+     * @return a copy with the new limit
+     */
+    public HttpOptions withIdleTimeout(Duration idle) {
+        return new HttpOptions(host, port, maxBodyBytes, maxSteps, timeout, idle);
     }
 }

@@ -31,6 +31,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -58,7 +60,9 @@ import java.util.concurrent.TimeoutException;
  * answer is written on that loop when the service completes it. No thread waits for an answer, and
  * nothing is handed between threads but the request and its result (docs/DESIGN.md, "Serving: the
  * HTTP front end on Netty"). A connection answers its requests in order: while one is in the
- * service, the connection reads nothing more, and requests a client pipelined behind it wait.
+ * service, the connection reads nothing more, and requests a client pipelined behind it wait. A
+ * connection with nothing in hand and no traffic for {@link HttpOptions#idleTimeout} is closed; once
+ * {@link #stop} has begun, each answer closes its connection and new inference requests get 503.
  */
 public final class RnnHttpServer implements AutoCloseable {
     private static final String JSON_TYPE = "application/json";
@@ -101,7 +105,8 @@ public final class RnnHttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast(new HttpServerCodec(), new Exchange());
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                                new HttpServerCodec(), new Exchange());
                     }
                 });
         ChannelFuture f = b.bind(new InetSocketAddress(options.host(), options.port())).awaitUninterruptibly();
@@ -251,7 +256,9 @@ public final class RnnHttpServer implements AutoCloseable {
                 return;
             }
             route = Route.of(path);
-            if (route == null) {
+            if (stopping && route == Route.INFER) { // answered 503 with Connection: close, so the client goes elsewhere
+                refused = new HttpError(503, "server: expected to accept requests, found it shutting down");
+            } else if (route == null) {
                 refused = new HttpError(404, "path: expected /v1/infer, /health or /metrics, found " + path);
             } else if (!route.allows(req.method())) {
                 refused = new HttpError(405, "method: expected " + route.allowed + " for " + path + ", found " + req.method().name());
@@ -393,6 +400,7 @@ public final class RnnHttpServer implements AutoCloseable {
                 ctx.executor().execute(() -> respond(ctx, req, keepAlive, status, type, bytes));
                 return;
             }
+            boolean keep = keepAlive && !stopping; // a stopping server closes each connection after its answer
             boolean headOnly = req != null && req.method().equals(HttpMethod.HEAD);
             HttpVersion version = req == null ? HttpVersion.HTTP_1_1 : req.protocolVersion();
             FullHttpResponse resp = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(status),
@@ -400,14 +408,14 @@ public final class RnnHttpServer implements AutoCloseable {
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
             if (status == 503) resp.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
             if (status == 405) resp.headers().set(HttpHeaderNames.ALLOW, route.allowed);
-            if (!keepAlive) resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            if (!keep) resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             else if (version.equals(HttpVersion.HTTP_1_0)) resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             metrics.answered(status);
             ctx.writeAndFlush(resp).addListener(w -> {
                 if (!w.isSuccess()) metrics.aborted.increment(); // the client went away mid-answer
                 service.frontEndWork.decrementAndGet();
                 metrics.inFlight.decrementAndGet();
-                if (!keepAlive || !w.isSuccess()) {
+                if (!keep || !w.isSuccess()) {
                     ctx.close();
                     return;
                 }
@@ -437,6 +445,14 @@ public final class RnnHttpServer implements AutoCloseable {
             for (Object m : queued) ReferenceCountUtil.release(m);
             queued.clear();
             ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            // nothing read or written for the idle limit: between requests, or a client stalled mid-request
+            // (counted as aborted when the channel closes); a request in the service is waited for
+            if (evt instanceof IdleStateEvent && !busy) ctx.close();
+            else ctx.fireUserEventTriggered(evt);
         }
 
         @Override

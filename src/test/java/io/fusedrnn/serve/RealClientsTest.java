@@ -2,7 +2,12 @@ package io.fusedrnn.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fusedrnn.Backend;
+import io.fusedrnn.Backends;
+import io.fusedrnn.Precision;
+import io.fusedrnn.model.PreparedRnn;
 import io.fusedrnn.model.RnnConfig;
+import io.fusedrnn.model.RnnModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,8 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What real clients send, byte for byte, as curl, Python's urllib and http.client, and HTTP/1.0 tools
  * write it: {@code Expect: 100-continue}, chunked bodies, a charset in the Content-Type, numbers as
- * integers, exponents and -0.0 among whitespace, keep-alive, HTTP/1.0 without it, and a client that
- * goes away mid-body. Each answer is compared bit for bit with the in-process service's.
+ * integers, exponents and -0.0 among whitespace, keep-alive, HTTP/1.0 without it, a client that
+ * goes away mid-body or stalls, and a connection kept open while the server stops. Each answer is
+ * compared bit for bit with the in-process service's.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RealClientsTest {
@@ -190,6 +196,79 @@ class RealClientsTest {
             assertArrayEquals(expectedHn(x), hN(a));
             assertEquals("close", a.headers().get("connection"));
             assertEquals(-1, in.read(), "HTTP/1.0 without keep-alive: the server closes after the answer");
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAndAClientStalledMidBodyIsCountedAsAborted() throws Exception {
+        try (ServedModel quick = ServedModel.start(CFG, 12, ServiceOptions.DEFAULTS.withMaxWait(Duration.ofMillis(1)),
+                HttpOptions.DEFAULTS.at("127.0.0.1", 0).withIdleTimeout(Duration.ofMillis(300)))) {
+            float[][] x = ServeFixtures.matrix(new Random(40), 3, 4);
+            byte[] b = body(x).getBytes(StandardCharsets.UTF_8);
+            try (Socket s = new Socket("127.0.0.1", quick.server().address().getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(ascii("POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Length: " + b.length + "\r\n\r\n"));
+                s.getOutputStream().write(b);
+                Answer a = read(s.getInputStream());
+                assertEquals(200, a.status(), a.body());
+                assertEquals(null, a.headers().get("connection"), "kept alive after the answer");
+                long t0 = System.nanoTime();
+                assertEquals(-1, s.getInputStream().read(), "closed once idle");
+                assertTrue(System.nanoTime() - t0 >= 200e6, "not before the idle limit");
+            }
+            long aborted = quick.server().aborted();
+            try (Socket s = new Socket("127.0.0.1", quick.server().address().getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(ascii("POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Length: " + b.length + "\r\n\r\n"));
+                s.getOutputStream().write(b, 0, b.length / 2);
+                assertEquals(-1, s.getInputStream().read(), "a client stalled mid-body is closed once idle");
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (quick.server().aborted() == aborted && System.nanoTime() < deadline) Thread.sleep(5);
+            assertEquals(aborted + 1, quick.server().aborted());
+            assertEquals(0, quick.server().inFlight());
+        }
+    }
+
+    @Test
+    void aStoppingServerAnswersWhatItHasAndRefusesNewWorkOnOpenConnections() throws Exception {
+        RnnConfig big = RnnConfig.lstm(64, 128, 0, 1, false);
+        try (Backend be = Backends.open("reference"); PreparedRnn slowModel = RnnModel.random(big, 9).prepare(be, Precision.FP32)) {
+            RnnService s = new RnnService(slowModel, ServiceOptions.DEFAULTS);
+            RnnHttpServer h = RnnHttpServer.start(s, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofSeconds(20)));
+            try (Socket open = new Socket("127.0.0.1", h.address().getPort()); Socket slow = new Socket("127.0.0.1", h.address().getPort())) {
+                open.setSoTimeout(20_000);
+                slow.setSoTimeout(30_000);
+                byte[] long_ = ("{\"outputs\": [\"h_n\"], \"x\": " + JSON.writeValueAsString(ServeFixtures.matrix(new Random(3), 1500, 64)) + "}")
+                        .getBytes(StandardCharsets.UTF_8);
+                slow.getOutputStream().write(ascii("POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Length: " + long_.length + "\r\n\r\n"));
+                slow.getOutputStream().write(long_);
+                while (s.stats().counts().accepted() == 0) Thread.sleep(1);
+                Thread stopper = Thread.ofPlatform().start(() -> h.stop(Duration.ofSeconds(20)));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (System.nanoTime() < deadline) { // until the listener is closed
+                    try (Socket probe = new Socket("127.0.0.1", h.address().getPort())) {
+                        Thread.sleep(2);
+                    } catch (IOException refused) {
+                        break;
+                    }
+                }
+                byte[] b = body(ServeFixtures.matrix(new Random(41), 2, 64)).getBytes(StandardCharsets.UTF_8);
+                open.getOutputStream().write(ascii("POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Length: " + b.length + "\r\n\r\n"));
+                open.getOutputStream().write(b);
+                Answer refused = read(open.getInputStream());
+                assertEquals(503, refused.status(), refused.body());
+                assertEquals("close", refused.headers().get("connection"));
+                assertEquals("1", refused.headers().get("retry-after"));
+                assertTrue(refused.body().contains("shutting down"), refused.body());
+                Answer answered = read(slow.getInputStream());
+                assertEquals(200, answered.status(), "the request in flight is answered: " + answered.body());
+                assertEquals("close", answered.headers().get("connection"));
+                stopper.join(30_000);
+            } finally {
+                h.close();
+                s.close();
+            }
         }
     }
 
