@@ -2,12 +2,7 @@ package io.fusedrnn.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fusedrnn.Backend;
-import io.fusedrnn.Backends;
-import io.fusedrnn.Precision;
-import io.fusedrnn.model.PreparedRnn;
 import io.fusedrnn.model.RnnConfig;
-import io.fusedrnn.model.RnnModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -232,10 +227,11 @@ class RealClientsTest {
 
     @Test
     void aStoppingServerAnswersWhatItHasAndRefusesNewWorkOnOpenConnections() throws Exception {
-        RnnConfig big = RnnConfig.lstm(64, 128, 0, 1, false);
-        try (Backend be = Backends.open("reference"); PreparedRnn slowModel = RnnModel.random(big, 9).prepare(be, Precision.FP32)) {
-            RnnService s = new RnnService(slowModel, ServiceOptions.DEFAULTS);
-            RnnHttpServer h = RnnHttpServer.start(s, HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofSeconds(20)));
+        // an LSTM of 64 → 128 on the reference backend: a request of 1500 steps takes long enough to stop beside it
+        try (ServedModel slowServer = ServedModel.start(RnnConfig.lstm(64, 128, 0, 1, false), 9, ServiceOptions.DEFAULTS,
+                HttpOptions.DEFAULTS.at("127.0.0.1", 0).withLimits(8 << 20, 5000, Duration.ofSeconds(20)))) {
+            RnnService s = slowServer.service();
+            RnnHttpServer h = slowServer.server();
             try (Socket open = new Socket("127.0.0.1", h.address().getPort()); Socket slow = new Socket("127.0.0.1", h.address().getPort())) {
                 open.setSoTimeout(20_000);
                 slow.setSoTimeout(30_000);
@@ -265,9 +261,6 @@ class RealClientsTest {
                 assertEquals(200, answered.status(), "the request in flight is answered: " + answered.body());
                 assertEquals("close", answered.headers().get("connection"));
                 stopper.join(30_000);
-            } finally {
-                h.close();
-                s.close();
             }
         }
     }
