@@ -113,6 +113,10 @@ public final class ServeBenchmark {
             }
             bodies[k] = b.append("]}").toString();
         }
+        // the raw clients' request bytes, made once: made per run, their 18 MB were young garbage that the
+        // first GC of the measured window copied (pauses of 50-120 ms, the harness's, not the server's)
+        byte[][] requests = new byte[POOL][];
+        for (int k = 0; k < POOL; k++) requests[k] = RawHttpClient.request("127.0.0.1", "/v1/infer", bodies[k]);
         int cpus = Runtime.getRuntime().availableProcessors();
         // over HTTP the backend has serve's default workers (half the cores), in process its own (every core)
         try (Backend be = Backends.open(backendName, Math.max(0, threads)); PreparedRnn rnn = model.prepare(be, Precision.FP32);
@@ -130,10 +134,10 @@ public final class ServeBenchmark {
                         for (int k : segments) rows.add(inProcess(rnn, xs, c, warmUp, seconds, ServiceOptions.DEFAULTS.withSegmentSteps(k), "segment " + k));
                     }
                     if (!only.equals("in-process")) {
-                        rows.add(http(rnnHttp, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
-                        for (int k : segments) rows.add(http(rnnHttp, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withSegmentSteps(k), "segment " + k));
+                        rows.add(http(rnnHttp, requests, c, warmUp, seconds, ServiceOptions.DEFAULTS, DEFAULT_POLICY));
+                        for (int k : segments) rows.add(http(rnnHttp, requests, c, warmUp, seconds, ServiceOptions.DEFAULTS.withSegmentSteps(k), "segment " + k));
                         for (double h : holds) {
-                            rows.add(http(rnnHttp, bodies, c, warmUp, seconds, ServiceOptions.DEFAULTS.withMaxHold(Duration.ofNanos((long) (h * 1e6))),
+                            rows.add(http(rnnHttp, requests, c, warmUp, seconds, ServiceOptions.DEFAULTS.withMaxHold(Duration.ofNanos((long) (h * 1e6))),
                                     String.format(Locale.ROOT, "max hold %.0f ms", h)));
                         }
                         if (httpClient) rows.add(httpJdkClient(rnnHttp, bodies, c, warmUp, seconds));
@@ -232,12 +236,10 @@ public final class ServeBenchmark {
     }
 
     /** Raw-socket keep-alive clients writing pre-built request bytes. */
-    private static ClosedLoop.Row http(PreparedRnn rnn, String[] bodies, int clients, double warmUp, double seconds, ServiceOptions opts, String policy)
+    private static ClosedLoop.Row http(PreparedRnn rnn, byte[][] requests, int clients, double warmUp, double seconds, ServiceOptions opts, String policy)
             throws Exception {
         try (RnnService service = new RnnService(rnn, opts);
              RnnHttpServer server = RnnHttpServer.start(service, HttpOptions.DEFAULTS.at("127.0.0.1", 0))) {
-            byte[][] requests = new byte[bodies.length][];
-            for (int k = 0; k < bodies.length; k++) requests[k] = RawHttpClient.request("127.0.0.1", "/v1/infer", bodies[k]);
             return ClosedLoop.run("http", policy, clients, warmUp, seconds, service.stats(), c -> {
                 RawHttpClient conn = new RawHttpClient(server.address());
                 return new ClosedLoop.Connection() {
