@@ -39,7 +39,7 @@ public final class ServeCommand implements Callable<Integer> {
     int port;
     @Option(names = "--backend", defaultValue = "auto", description = "auto, vector, opencl[:platform:device|:name] or reference (default: ${DEFAULT-VALUE})")
     String backend;
-    @Option(names = "--threads", defaultValue = "0", description = "workers of the vector backend; 0: half the cores, at least one, leaving the rest to the HTTP front end (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "0", description = "workers of the vector backend (other backends have none to set); 0: half the cores, at least one, leaving the rest to the HTTP front end (default: ${DEFAULT-VALUE})")
     int threads;
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or fp64 (default: ${DEFAULT-VALUE})")
     String precision;
@@ -90,11 +90,11 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxHoldMs < 0 || Double.isNaN(maxHoldMs)) throw new FusedRnnException("--max-hold-ms: expected >= 0, found " + maxHoldMs);
         if (warmupMs < 0) throw new FusedRnnException("--warmup-ms: expected >= 0 (0: none), found " + warmupMs);
         if (segmentSteps < 0) throw new FusedRnnException("--segment-steps: expected >= 0 (0: whole sequences), found " + segmentSteps);
+        if (threads < 0) throw new FusedRnnException("--threads: expected >= 0 (0: half the cores), found " + threads);
         ServiceOptions so = new ServiceOptions(maxBatch, Duration.ofNanos((long) (maxWaitMs * 1e6)), queue, sweepCost, Duration.ofNanos((long) (maxHoldMs * 1e6)),
                 segmentSteps);
         HttpOptions ho = new HttpOptions(host, port, (long) maxBodyMb << 20, maxSteps, Duration.ofMillis(timeoutMs));
         RnnModel model = RnnModel.load(weights, LoadOptions.prefix(prefix));
-        if (threads < 0) throw new FusedRnnException("--threads: expected >= 0 (0: half the cores), found " + threads);
         Backend be = Backends.open(backend, threads > 0 ? threads : HttpOptions.backendThreads(Runtime.getRuntime().availableProcessors()));
         try {
             if (!be.supports(p)) {
