@@ -192,7 +192,7 @@ public final class Backends {
     private static Backend openCl(String method, String selector) {
         String missing = openClLoaderMissing();
         if (missing != null) throw new BackendUnavailableException("opencl: " + missing + "; " + OPENCL_FIX);
-        return (Backend) construct(OPENCL_CLASS, "opencl", method, selector);
+        return (Backend) construct(OPENCL_CLASS, "opencl", method, selector, 0);
     }
 
     /**
@@ -216,12 +216,10 @@ public final class Backends {
         return why;
     }
 
-    /** A new instance of className (method null), or what its static method(String) returns. */
-    private static Object construct(String className, String what, String method, String selector) {
-        return construct(className, what, method, selector, 0);
-    }
-
-    /** As above; a constructor taking {@code threads} when it is above 0. */
+    /**
+     * A new instance of className (method null; through its int constructor with {@code threads} when
+     * that is above 0), or what its static method(String) returns.
+     */
     private static Object construct(String className, String what, String method, String selector, int threads) {
         try {
             Class<?> c = Class.forName(className);

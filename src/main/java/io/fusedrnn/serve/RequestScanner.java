@@ -162,6 +162,8 @@ final class RequestScanner {
         if (intDigits == 0 || intDigits > 8 || (intDigits > 1 && a[s] == '0') || p >= e || a[p] != '.') return Float.NaN;
         int f = ++p;
         int frac = 0;
+        // the loop of digits(), kept here with m in a register: through digits() and its field this path
+        // took 24-26 ns per number against 20 (RequestReadBench, four alternating pairs)
         for (;;) { // at most three words (18 digits)
             if (p + 8 > e) return Float.NaN;
             long w = (long) LITTLE_LONGS.get(a, p); // a[p] in the lowest byte

@@ -274,7 +274,7 @@ public final class RnnHttpServer implements AutoCloseable {
             if (HttpUtil.is100ContinueExpected(req)) {
                 if (refused != null) { // the client waits to be told before it sends the body: tell it no, and close
                     busy = true;
-                    respond(ctx, req, false, refused.status, JSON_TYPE, InferJson.error(refused.getMessage()));
+                    refuse(ctx, req, false, refused);
                     return;
                 }
                 ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
@@ -307,7 +307,7 @@ public final class RnnHttpServer implements AutoCloseable {
             ctx.channel().config().setAutoRead(false); // nothing more from this client until it is answered
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             if (refused != null) {
-                respond(ctx, req, keepAlive, refused.status, JSON_TYPE, InferJson.error(refused.getMessage()));
+                refuse(ctx, req, keepAlive, refused);
                 return;
             }
             try {
@@ -324,7 +324,7 @@ public final class RnnHttpServer implements AutoCloseable {
                     }
                 }
             } catch (RuntimeException e) {
-                respond(ctx, req, keepAlive, 500, JSON_TYPE, InferJson.error("server: expected no internal error, found " + e));
+                refuse(ctx, req, keepAlive, new HttpError(500, "server: expected no internal error, found " + e));
             }
         }
 
@@ -341,20 +341,8 @@ public final class RnnHttpServer implements AutoCloseable {
                     giveBack(b); // the request holds floats, not the bytes
                 }
                 answer = service.submit(request);
-            } catch (HttpError e) {
-                respond(ctx, req, keepAlive, e.status, JSON_TYPE, InferJson.error(e.getMessage()));
-                return;
-            } catch (QueueFullException e) {
-                respond(ctx, req, keepAlive, 503, JSON_TYPE, InferJson.error(e.getMessage()));
-                return;
-            } catch (IllegalStateException e) {
-                respond(ctx, req, keepAlive, 503, JSON_TYPE, InferJson.error("server: expected to accept requests, found it shutting down"));
-                return;
-            } catch (FusedRnnException e) {
-                respond(ctx, req, keepAlive, 400, JSON_TYPE, InferJson.error(e.getMessage()));
-                return;
             } catch (RuntimeException e) {
-                respond(ctx, req, keepAlive, 500, JSON_TYPE, InferJson.error("server: expected no internal error, found " + e));
+                refuse(ctx, req, keepAlive, refusal(e));
                 return;
             }
             // in the service now, and front-end work again once answered (counted by the thread that
@@ -372,12 +360,9 @@ public final class RnnHttpServer implements AutoCloseable {
                 return;
             }
             Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (c instanceof TimeoutException) {
-                respond(ctx, req, keepAlive, 504, JSON_TYPE,
-                        InferJson.error("request: expected an answer within " + options.timeout().toMillis() + " ms, found none (timed out)"));
-            } else {
-                respond(ctx, req, keepAlive, 500, JSON_TYPE, InferJson.error("compute: expected a result, found " + c));
-            }
+            refuse(ctx, req, keepAlive, c instanceof TimeoutException
+                    ? new HttpError(504, "request: expected an answer within " + options.timeout().toMillis() + " ms, found none (timed out)")
+                    : new HttpError(500, "compute: expected a result, found " + c));
         }
 
         /** A request the codec could not read: 400, and the connection is closed (the rest of its bytes mean nothing). */
@@ -388,7 +373,12 @@ public final class RnnHttpServer implements AutoCloseable {
             giveBack(body);
             body = null;
             String what = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            respond(ctx, req, false, 400, JSON_TYPE, InferJson.error("request: expected a well-formed HTTP/1.1 request, found " + firstLine(what)));
+            refuse(ctx, req, false, new HttpError(400, "request: expected a well-formed HTTP/1.1 request, found " + firstLine(what)));
+        }
+
+        /** Answers {@code e}'s status with {@code {"error": message}}. */
+        private void refuse(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, HttpError e) {
+            respond(ctx, req, keepAlive, e.status, JSON_TYPE, InferJson.error(e.getMessage()));
         }
 
         /**
@@ -459,6 +449,18 @@ public final class RnnHttpServer implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close(); // a reset connection (IOException) or worse: channelInactive counts what was cut short
         }
+    }
+
+    /**
+     * What a request that failed while being read, parsed or submitted is answered: its own status, 503
+     * for a full queue (with Retry-After) or a service shutting down, 400 for bad input, else 500.
+     */
+    private static HttpError refusal(RuntimeException e) {
+        if (e instanceof HttpError h) return h;
+        if (e instanceof QueueFullException) return new HttpError(503, e.getMessage());
+        if (e instanceof IllegalStateException) return new HttpError(503, "server: expected to accept requests, found it shutting down");
+        if (e instanceof FusedRnnException) return new HttpError(400, e.getMessage());
+        return new HttpError(500, "server: expected no internal error, found " + e);
     }
 
     private static String firstLine(String s) {
