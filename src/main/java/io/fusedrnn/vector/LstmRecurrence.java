@@ -76,9 +76,12 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         for (int kk = times.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
             int step = kk, live = times.live(kk);
             step(first, w, n, live, (c, b0, st, m) -> gateGradients(c, step, b0, st, m));
+            // equal lengths: slot b of this step is dA_x's row slotRow(step, 0) + b, read in place
+            A dA = times.ragged() ? bk.dAs : bk.dAx;
+            int dA0 = times.ragged() ? 0 : times.slotRow(step, 0) * gh;
             step(second, w, n, live, (c, b0, st, m) -> {
                 int j0 = outs.j0(c), j1 = outs.j1(c);
-                math.gemm(bk.dAs, b0 * gh, st * gh, 1, m, gh, layer.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, b0 * out, st * out, false, null);
+                math.gemm(dA, dA0 + b0 * gh, st * gh, 1, m, gh, layer.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, b0 * out, st * out, false, null);
                 carry(step, j0, j1, null, b0, st);
             });
         }
@@ -90,6 +93,7 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     private void gateGradients(int c, int kk, int b0, int st, int n) {
         int u0 = units.j0(c), u1 = units.j1(c);
         A dm = bk.dh;
+        boolean ragged = times.ragged(); // else the step's GEMM reads dA_x in place (backwardJob)
         if (proj > 0) {
             math.gemm(bk.dh, b0 * proj, st * proj, 1, n, proj, layer.whr, 0, hs, units.p0(c), units.p1(c), bk.dm, b0 * hs, st * hs, false, null);
             dm = bk.dm;
@@ -97,7 +101,9 @@ final class LstmRecurrence<A> extends Recurrence<A> {
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             math.lstmBackward(hs, u0, u1, dm, b * hs, res.gates, res.cIn, res.cOut, r, bk.dc, b * hs, bk.dAx, r * gh);
-            for (int g = 0; g < 4; g++) System.arraycopy(bk.dAx, r * gh + g * hs + u0, bk.dAs, b * gh + g * hs + u0, u1 - u0);
+            if (ragged) {
+                for (int g = 0; g < 4; g++) System.arraycopy(bk.dAx, r * gh + g * hs + u0, bk.dAs, b * gh + g * hs + u0, u1 - u0);
+            }
         }
     }
 
