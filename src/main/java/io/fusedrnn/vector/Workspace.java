@@ -60,7 +60,10 @@ final class Workspace<A> {
         final A dAx, dAh;
         /** The same transposed [G·H, T·B], the row-major A of the weight-gradient GEMMs (dAhT: dAh's [H, T·B]). */
         final A dAxT, dAhT;
-        /** One step's recurrent-side gradients [B, G·H], contiguous for the dh GEMM. */
+        /**
+         * One step's recurrent-side gradients [B, G·H] in slot order, contiguous for the dh GEMM (an LSTM
+         * with rows of equal length reads that step's rows of dAx in place instead: they are contiguous).
+         */
         final A dAs;
         /** dL/dh entering the step [B, H_out], the GEMM's dh_prev [B, H_out], dc [B, H], dm [B, H]. */
         final A dh, dhNew, dc, dm;
