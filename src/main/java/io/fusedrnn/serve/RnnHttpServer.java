@@ -42,6 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -164,12 +165,15 @@ public final class RnnHttpServer implements AutoCloseable {
 
     /** The endpoints. */
     private enum Route {
-        INFER("POST"), HEALTH("GET, HEAD"), METRICS("GET");
+        INFER(HttpMethod.POST), HEALTH(HttpMethod.GET, HttpMethod.HEAD), METRICS(HttpMethod.GET);
 
+        private final List<HttpMethod> methods;
+        /** The methods as an Allow header lists them. */
         final String allowed;
 
-        Route(String allowed) {
-            this.allowed = allowed;
+        Route(HttpMethod... methods) {
+            this.methods = List.of(methods);
+            this.allowed = String.join(", ", this.methods.stream().map(HttpMethod::name).toList());
         }
 
         static Route of(String path) {
@@ -182,11 +186,7 @@ public final class RnnHttpServer implements AutoCloseable {
         }
 
         boolean allows(HttpMethod m) {
-            return switch (this) {
-                case INFER -> m.equals(HttpMethod.POST);
-                case HEALTH -> m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD);
-                case METRICS -> m.equals(HttpMethod.GET);
-            };
+            return methods.contains(m);
         }
     }
 

@@ -73,12 +73,12 @@ final class LstmRecurrence<A> extends Recurrence<A> {
 
     @Override
     void backwardJob(int w) {
+        // equal lengths: slot b of a step is dA_x's row slotRow(step, 0) + b, read in place (else dAs)
+        boolean inPlace = !times.ragged();
+        A dA = inPlace ? bk.dAx : bk.dAs;
         for (int kk = times.maxLen - 1, n = 0; kk >= 0; kk--, n++) {
-            int step = kk, live = times.live(kk);
+            int step = kk, live = times.live(kk), dA0 = inPlace ? times.slotRow(step, 0) * gh : 0;
             step(first, w, n, live, (c, b0, st, m) -> gateGradients(c, step, b0, st, m));
-            // equal lengths: slot b of this step is dA_x's row slotRow(step, 0) + b, read in place
-            A dA = times.ragged() ? bk.dAs : bk.dAx;
-            int dA0 = times.ragged() ? 0 : times.slotRow(step, 0) * gh;
             step(second, w, n, live, (c, b0, st, m) -> {
                 int j0 = outs.j0(c), j1 = outs.j1(c);
                 math.gemm(dA, dA0 + b0 * gh, st * gh, 1, m, gh, layer.whh, 0, out, outs.p0(c), outs.p1(c), bk.dhNew, b0 * out, st * out, false, null);
