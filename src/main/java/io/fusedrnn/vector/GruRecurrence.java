@@ -11,8 +11,8 @@ import static io.fusedrnn.Cell.R;
 final class GruRecurrence<A> extends Recurrence<A> {
     private Phase first, second, third;
 
-    GruRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, A input) {
-        super(layer, times, pool, split, input);
+    GruRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, boolean stepProjection, A input) {
+        super(layer, times, pool, split, stepProjection, input);
     }
 
     @Override
@@ -34,8 +34,12 @@ final class GruRecurrence<A> extends Recurrence<A> {
         }
     }
 
-    /** One gate's recurrent pre-activations for the units of chunk c, for the slots b0, b0 + st, ... (n of them). */
-    private void recurrentGemm(int c, A h, int gate, int b0, int st, int n) {
+    /**
+     * One gate's recurrent pre-activations for the units of chunk c, for the slots b0, b0 + st, ... (n of
+     * them), after the step's input projection of those units when the sweep projects its steps.
+     */
+    private void recurrentGemm(int kk, int c, A h, int gate, int b0, int st, int n) {
+        if (projectSteps) projectStep(kk, gate, c, b0, st, n);
         math.gemm(h, b0 * hs, st * hs, 1, n, hs, layer.whhT, gate * layer.gateStride, hs, units.p0(c), units.p1(c), ws.hp,
                 b0 * gh + gate * hs, st * gh, false, null);
     }
@@ -43,7 +47,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
     private void linearBeforeReset(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
         int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         A xp = inputPreactivations();
-        for (int g = 0; g < 3; g++) recurrentGemm(c, hCur, g, b0, st, n);
+        for (int g = 0; g < 3; g++) recurrentGemm(kk, c, hCur, g, b0, st, n);
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             math.gruForward(hs, u0, u1, xp, xpRow(kk, b) * gh, ws.hp, b * gh, layer.bhn, hCur, b * hs, hNext, b * hs);
@@ -56,7 +60,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
     private void resetGates(int c, int kk, A hCur, int b0, int st, int n) {
         int u0 = units.j0(c), u1 = units.j1(c);
         A xp = inputPreactivations();
-        for (int g = 0; g < 2; g++) recurrentGemm(c, hCur, g, b0, st, n);
+        for (int g = 0; g < 2; g++) recurrentGemm(kk, c, hCur, g, b0, st, n);
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             math.gruResetGates(hs, u0, u1, xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.rh, b * hs);
         }
@@ -65,7 +69,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
     private void resetOutput(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
         int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         A xp = inputPreactivations();
-        recurrentGemm(c, ws.rh, N, b0, st, n);
+        recurrentGemm(kk, c, ws.rh, N, b0, st, n);
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             math.gruResetOutput(hs, u0, u1, xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, hNext, b * hs);

@@ -9,8 +9,8 @@ package io.fusedrnn.vector;
 final class LstmRecurrence<A> extends Recurrence<A> {
     private Phase first, second;
 
-    LstmRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, A input) {
-        super(layer, times, pool, split, input);
+    LstmRecurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, boolean stepProjection, A input) {
+        super(layer, times, pool, split, stepProjection, input);
     }
 
     @Override
@@ -32,6 +32,7 @@ final class LstmRecurrence<A> extends Recurrence<A> {
      */
     private void cells(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
         int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, hw = layer.hpWidth;
+        if (projectSteps) for (int g = 0; g < 4; g++) projectStep(kk, g, c, b0, st, n);
         math.gemm(hCur, b0 * out, st * out, 1, n, out, layer.whhT, 0, hw, 4 * p0, 4 * p1, ws.hp, b0 * hw, st * hw, false, null);
         A xp = inputPreactivations();
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot

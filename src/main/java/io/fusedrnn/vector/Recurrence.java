@@ -49,9 +49,10 @@ abstract class Recurrence<A> {
     A dy, dx, dWih, dWhh, dBih, dBhh, dWhr;
     int dyWidth, dyCol;
 
-    Recurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, A input) {
+    Recurrence(VecLayer<A> layer, StepTimes times, WorkerPool pool, Split split, boolean stepProjection, A input) {
         this.layer = layer;
         this.split = split;
+        this.stepProjection = stepProjection;
         this.math = layer.math;
         this.times = times;
         this.pool = pool;
@@ -228,7 +229,7 @@ abstract class Recurrence<A> {
             if (!groupState.compareAndSet(best * GROUP_PAD, bestNext << 1, (bestNext << 1) | 1)) continue;
             rowStart[w] = best;
             int end = Math.min(times.maxLen, bestNext + GROUP_STEPS);
-            for (int kk = bestNext; kk < end; kk++) forwardStep(w, kk, hAt(kk), hAt(kk + 1));
+            for (int kk = bestNext; kk < end; kk++) step(w, kk);
             groupState.set(best * GROUP_PAD, end << 1);
         }
     }
@@ -299,7 +300,11 @@ abstract class Recurrence<A> {
         this.yWidth = yWidth;
         this.yCol = yCol;
         this.res = res;
-        compact = res == null && times.ragged();
+        projectSteps = projectsSteps();
+        compact = res == null && times.ragged() && !projectSteps;
+        // the workspace's arrays made on first use are made here, before the workers share them
+        preactivations = res != null ? res.gates : projectSteps ? ws.xs : ws.xp();
+        stepInput = projectSteps && times.ragged() ? ws.stepInput() : null;
         if (compact) times.compact(input, ws.compactInput(), in);
         start(h0, ws.h0, out);
         start(c0, ws.c, hs);
@@ -354,14 +359,24 @@ abstract class Recurrence<A> {
     /** Makes the per-step phases of a forward or backward job. */
     abstract void makeStepPhases(boolean backward);
 
-    /** The forward job of worker w: the input projection, then every step. */
+    /** The forward job of worker w: the input projection (unless each step projects its own rows), then every step. */
     final void forwardJob(int w) {
-        inputProjection(w);
+        if (!projectSteps) inputProjection(w);
         if (groups > 0) {
             forwardByGroups(w);
             return;
         }
-        for (int kk = 0; kk < times.maxLen; kk++) forwardStep(w, kk, hAt(kk), hAt(kk + 1));
+        for (int kk = 0; kk < times.maxLen; kk++) step(w, kk);
+    }
+
+    /** Worker w's part of step kk; a ragged sweep that projects its steps first gathers the worker's rows of x_t. */
+    private void step(int w, int kk) {
+        if (stepInput != null) {
+            for (int i = rowStart[w], live = times.live(kk); i < live; i += rowStride) {
+                System.arraycopy(input, times.slotRow(kk, i) * in, stepInput, i * in, in);
+            }
+        }
+        forwardStep(w, kk, hAt(kk), hAt(kk + 1));
     }
 
     /** Before a job: each worker's rows (split by rows) start at its own index, or are claimed by groups. */
@@ -382,8 +397,9 @@ abstract class Recurrence<A> {
         else times.toSlots(from, to, n);
     }
 
-    /** The row of xp that holds slot i's step kk. */
+    /** The row of xp that holds slot i's step kk (of the step's own rows when an inference projects its steps). */
     final int xpRow(int kk, int i) {
+        if (projectSteps && res == null) return i;
         return compact ? times.compactRow(kk, i) : times.slotRow(kk, i);
     }
 
@@ -395,7 +411,45 @@ abstract class Recurrence<A> {
      * training forward's cell time; GRU training forward ÷ inference forward 1.06–1.08 → 1.03–1.04).
      */
     final A inputPreactivations() {
-        return res != null ? res.gates : ws.xp;
+        return preactivations;
+    }
+
+    /** Of a forward: where its input pre-activations go ({@link #inputPreactivations}), and a ragged one's rows of x_t or null. */
+    private A preactivations, stepInput;
+
+    /** Whether the backend lets a sweep project its steps ({@link #projectsSteps}). */
+    private final boolean stepProjection;
+    /** Whether this sweep projects each step's rows in the step ({@link #projectsSteps}); else all steps first. */
+    boolean projectSteps;
+
+    /**
+     * Whether this sweep projects each step's rows in the step, just before its recurrent GEMM: for
+     * the chunk's units, x_t·W_ihᵀ + bias into a [B, G·H] buffer that the cells then read from cache,
+     * instead of one GEMM over all T·B rows first, whose [T·B, G·H] result goes to memory and comes
+     * back step by step. An inference split by rows ({@link #byRows}) with each gate on whole panels; a
+     * ragged one gathers each worker's rows of x_t per step. A row's bits are the same either way (the
+     * GEMM's result for a row does not depend on the rows beside it). Measured on Zen 5 (2 workers,
+     * one JVM alternating, per step ÷ up front; docs/DESIGN.md, Vector backend): B64 T50 H512 LSTM and
+     * GRU 0.95–0.96, B304 T100 H256 (`infer`'s chunk) 0.76 and 0.83, the serving shape ragged (B64
+     * T20..80 I64 H256) 0.87 and 0.92. Not where it measured slower: split by units (B256 T25 H1024
+     * 1.02), one worker (LSTM B64 T50 H512 1.05), a training forward (1.01–1.02: its reserve keeps
+     * every step's gates anyway).
+     */
+    private boolean projectsSteps() {
+        return stepProjection && byRows && res == null && hs % nr == 0;
+    }
+
+    /**
+     * Step kk's input projection for the gate's units of chunk c, slots b0, b0 + st, ... (n of them):
+     * x_t·W_ihᵀ + bias into xp's rows ({@link #xpRow}). Gate g's units are panels g·H/nr + those of c.
+     */
+    final void projectStep(int kk, int gate, int c, int b0, int st, int n) {
+        int np = hs / nr;
+        boolean gathered = stepInput != null;
+        A x = gathered ? stepInput : input;
+        int xo = gathered ? b0 * in : times.slotRow(kk, b0) * in;
+        math.gemm(x, xo, st * in, 1, n, in, layer.wihT, 0, gh, gate * np + units.p0(c), gate * np + units.p1(c),
+                inputPreactivations(), xpRow(kk, b0) * gh, st * gh, false, layer.biasX);
     }
 
     /** Runs the input projection x·W_ihᵀ + bias for all T·B rows, sharing its chunks with the other workers. */

@@ -25,6 +25,7 @@ public final class VectorBackend extends Backend {
 
     private final WorkerPool pool;
     private final Recurrence.Split split;
+    private final boolean stepProjection;
 
     /** One worker per available processor. */
     public VectorBackend() {
@@ -37,14 +38,23 @@ public final class VectorBackend extends Backend {
      * @param threads how many threads run each sweep, at least 1
      */
     public VectorBackend(int threads) {
-        this(threads, Recurrence.Split.fromProperty());
+        this(threads, Recurrence.Split.fromProperty(), !"false".equals(System.getProperty("fusedrnn.vector.stepProjection")));
     }
 
     /** The given number of workers, splitting each step as told (tests and benchmarks). */
     VectorBackend(int threads, Recurrence.Split split) {
+        this(threads, split, true);
+    }
+
+    /**
+     * The given number of workers, splitting each step as told, and whether an inference may project
+     * each step's rows in the step ({@code -Dfusedrnn.vector.stepProjection=false}: never; tests, benchmarks).
+     */
+    VectorBackend(int threads, Recurrence.Split split, boolean stepProjection) {
         if (threads < 1) throw new FusedRnnException("threads: expected >= 1, found " + threads);
         pool = new WorkerPool(threads);
         this.split = split;
+        this.stepProjection = stepProjection;
     }
 
     @Override
@@ -106,7 +116,8 @@ public final class VectorBackend extends Backend {
     }
 
     private <A> Recurrence<A> recurrence(VecLayer<A> l, StepTimes s, A x) {
-        return l.spec().cell() == Cell.LSTM ? new LstmRecurrence<>(l, s, pool, split, x) : new GruRecurrence<>(l, s, pool, split, x);
+        return l.spec().cell() == Cell.LSTM ? new LstmRecurrence<>(l, s, pool, split, stepProjection, x)
+                : new GruRecurrence<>(l, s, pool, split, stepProjection, x);
     }
 
     @SuppressWarnings("unchecked")

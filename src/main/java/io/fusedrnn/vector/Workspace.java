@@ -9,22 +9,22 @@ package io.fusedrnn.vector;
 final class Workspace<A> {
     /** Capacity: T·B rows and B. */
     final int rows, batch;
-    /** Input projections of all steps [T·B, G·H]. */
-    final A xp;
+    /** Input projections of one step [B, G·H], for an inference that projects each step's rows in the step. */
+    final A xs;
     /** Recurrent pre-activations of one step [B, hpWidth]. */
     final A hp;
     /** h double buffer [B, H_out], c [B, H], m = o ⊙ tanh(c) [B, H] (projection), r ⊙ h [B, H]. */
     final A h0, h1, c, m, rh;
     private final VecLayer<A> l;
     private Back<A> back;
-    private A xc;
+    private A xc, xp, xg;
 
     Workspace(VecLayer<A> l, int rows, int batch) {
         this.l = l;
         this.rows = rows;
         this.batch = batch;
         VecMath<A> k = l.math;
-        xp = k.alloc(rows * l.gh);
+        xs = k.alloc(batch * l.gh);
         hp = k.alloc(batch * l.hpWidth);
         h0 = k.alloc(batch * l.out);
         h1 = k.alloc(batch * l.out);
@@ -36,6 +36,26 @@ final class Workspace<A> {
     /** Whether a sweep of T·B = rows and B = batch fits in this workspace's prefix. */
     boolean fits(int rows, int batch) {
         return rows <= this.rows && batch <= this.batch;
+    }
+
+    /**
+     * Input projections of all steps [T·B, G·H] (made on first use, on the thread that starts a sweep:
+     * an inference that projects its steps has none).
+     */
+    A xp() {
+        if (xp == null) xp = l.math.alloc(rows * l.gh);
+        return xp;
+    }
+
+    /** Whether a sweep has needed the projections of all steps (tests). */
+    boolean madeProjectionOfAllSteps() {
+        return xp != null;
+    }
+
+    /** One step's rows of a ragged x, gathered in slot order [B, I] (made on first use, on the thread that starts a sweep). */
+    A stepInput() {
+        if (xg == null) xg = l.math.alloc(batch * l.in);
+        return xg;
     }
 
     /** The computed rows of a ragged inference's x, gathered [Σ lengths, I] (made on first use). */
