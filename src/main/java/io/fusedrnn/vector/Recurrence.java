@@ -126,6 +126,20 @@ abstract class Recurrence<A> {
         return new Cols(n, np, Math.max(1, (np + 6 * workers - 1) / (6 * workers)), nr);
     }
 
+    /**
+     * Chunks for the backward's weight-gradient GEMMs and dx, which share one phase (so three or four
+     * GEMMs' chunks balance the workers): one per worker and GEMM, at least 4 panels each. Each chunk
+     * streams all of its A (dA or its transpose, [T·B, G·H]: 26 MB for LSTM `batch`) from memory, so
+     * narrow chunks read it many times: measured on Zen 5 (one thread, that shape, all chunks in turn)
+     * 166 / 188 / 195 / 202 / 202 GFLOP/s with 1 / 2 / 4 / 8 / 16 panels per chunk ({@link #gemmCols} gave
+     * 2); training steps on 2 workers (one JVM alternating) 0.986 (LSTM) and 0.969 (GRU) with 4 panels,
+     * and with 8 (one chunk per worker) 0.976 and 0.995 of that.
+     */
+    final Cols gradientCols(int n) {
+        int np = math.panels(n);
+        return new Cols(n, np, Math.min(np, Math.max(4, (np + workers - 1) / workers)), nr);
+    }
+
     /** The phase of a recurrent step over chunks c (made by {@link #stepCols}). */
     final Phase phase(Cols c) {
         return patient() ? Phase.patient(pool, c.count()) : new Phase(pool, c.count());
@@ -444,6 +458,7 @@ abstract class Recurrence<A> {
      * x_t·W_ihᵀ + bias into xp's rows ({@link #xpRow}). Gate g's units are panels g·H/nr + those of c.
      */
     final void projectStep(int kk, int gate, int c, int b0, int st, int n) {
+        if (n <= 0) return; // a worker without a running slot (b0 may be past the batch)
         int np = hs / nr;
         boolean gathered = stepInput != null;
         A x = gathered ? stepInput : input;
@@ -509,7 +524,7 @@ abstract class Recurrence<A> {
     }
 
     private int gradientChunks() {
-        return 2 * gemmCols(in).count() + gemmCols(out).count() + (proj > 0 ? gemmCols(hs).count() : 0);
+        return 2 * gradientCols(in).count() + gradientCols(out).count() + (proj > 0 ? gradientCols(hs).count() : 0);
     }
 
     /**
@@ -528,7 +543,7 @@ abstract class Recurrence<A> {
             // dAh holds only the n block, [T·B, H] (Workspace.Back#dAh)
             if (n0 < j1) math.transposeSums(bk.dAh, rows, hs, n0 - N * hs, j1 - N * hs, bk.dAhT, dBhh, N * hs);
         });
-        Cols xc = gemmCols(in), hc = gemmCols(out), mc = proj > 0 ? gemmCols(hs) : null;
+        Cols xc = gradientCols(in), hc = gradientCols(out), mc = proj > 0 ? gradientCols(hs) : null;
         int cx = xc.count(), ch = hc.count();
         gPhase.run(w, 0, c -> {
             if (c < cx) {
