@@ -15,8 +15,9 @@ import java.util.Random;
 
 /**
  * Splitting a step by units against splitting it by rows ({@link Recurrence.Split}), in one JVM: two
- * 2-worker vector backends on the same layer, alternating every round (the order flips each round),
- * each round the best of 3 sweeps; prints both medians and the per-round ratio's median and range, for
+ * 2-worker vector backends on the same layer ({@code -Dsplitab.modes=A,B} picks two other splits, a mode
+ * ending in {@code -upfront} projects all steps first in an inference; {@code -Dsplitab.workers=N}),
+ * alternating every round (the order flips each round), each round the best of 3 sweeps; prints both medians and the per-round ratio's median and range, for
  * the forward (inference) and, with {@code train}, the training step (forward with reserve + backward).
  * Usage: {@code SplitAB cell B T I H [rounds] [train|ragged]}, cell lstm, gru (linear-before-reset) or
  * gru-rb; {@code ragged} gives the rows lengths drawn uniformly from T/4..T (the serving batch's 20..80
@@ -39,16 +40,19 @@ public final class SplitAB {
         for (int i = 0; i < dy.length; i++) dy[i] = rnd.nextFloat() * 0.1f;
         int[] lengths = new int[b];
         for (int i = 0; i < b; i++) lengths[i] = ragged ? t / 4 + rnd.nextInt(t - t / 4 + 1) : t;
-        // -Dsplitab.modes=ROWS,GROUPS compares two others
+        // -Dsplitab.modes=ROWS,GROUPS compares two others; a mode ending in -upfront makes an inference
+        // project all steps first instead of each step's rows in the step (Recurrence#projectSteps)
         String[] named = System.getProperty("splitab.modes", "UNITS,ROWS").split(",");
-        Recurrence.Split[] modes = {Recurrence.Split.valueOf(named[0].trim()), Recurrence.Split.valueOf(named[1].trim())};
+        int workers = Integer.getInteger("splitab.workers", 2);
         double[][] ms = new double[2][rounds];
         Backend[] be = new Backend[2];
         PreparedLayer[] l = new PreparedLayer[2];
         Tensor[] xt = new Tensor[2], y = new Tensor[2], dyt = new Tensor[2], dx = new Tensor[2];
         try {
             for (int m = 0; m < 2; m++) {
-                be[m] = new VectorBackend(2, modes[m]);
+                String mode = named[m].trim();
+                boolean upFront = mode.endsWith("-upfront");
+                be[m] = new VectorBackend(workers, Recurrence.Split.valueOf(upFront ? mode.substring(0, mode.length() - 8) : mode), !upFront);
                 l[m] = be[m].prepare(LayerWeights.random(spec, 3), Precision.FP32);
                 xt[m] = be[m].upload(Precision.FP32, x, t, b, in);
                 y[m] = be[m].allocate(Precision.FP32, t, b, h);
@@ -84,8 +88,9 @@ public final class SplitAB {
         double[] ratio = new double[rounds];
         for (int r = 0; r < rounds; r++) ratio[r] = ms[1][r] / ms[0][r];
         Arrays.sort(ratio);
-        System.out.printf("%s B%d T%d I%d H%d %s: units %.2f ms, rows %.2f ms (medians); rows / units per round: median %.3f (%.3f .. %.3f)%n",
-                cell, b, t, in, h, train ? "train" : ragged ? "forward, ragged" : "forward", med(ms[0]), med(ms[1]), ratio[rounds / 2], ratio[0], ratio[rounds - 1]);
+        System.out.printf("%s B%d T%d I%d H%d %s, %d workers: %s %.2f ms, %s %.2f ms (medians); second / first per round: median %.3f (%.3f .. %.3f)%n",
+                cell, b, t, in, h, train ? "train" : ragged ? "forward, ragged" : "forward", workers, named[0].trim(), med(ms[0]),
+                named[1].trim(), med(ms[1]), ratio[rounds / 2], ratio[0], ratio[rounds - 1]);
     }
 
     private static double med(double[] v) {
