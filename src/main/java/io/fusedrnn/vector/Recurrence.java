@@ -9,7 +9,8 @@ import static io.fusedrnn.vector.StepTimes.split;
 
 /**
  * One sweep of one layer-direction on the worker pool: what LSTM and GRU share. The sweep is one
- * pool job: the input projection of all steps (one GEMM), then the recurrent steps, each a
+ * pool job: the input projection of all steps (one GEMM; an inference split by rows projects each
+ * step's rows in the step instead, {@link #projectSteps}), then the recurrent steps, each a
  * {@link Phase} (or two or three) over chunks of hidden units of every gate (whole panels of W_hhᵀ;
  * a worker takes its own chunks first, so its slice of W_hh stays in its cache for all T steps; at a
  * small batch it waits for a late owner before taking over, see {@link #PATIENT_BELOW}). From 8 rows

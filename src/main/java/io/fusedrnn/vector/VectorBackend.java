@@ -15,8 +15,9 @@ import io.fusedrnn.Tensor;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The Vector API CPU backend: packed weights, one GEMM for the input projection of all steps, fused
- * recurrent steps on persistent worker threads, float32 and float64 (docs/DESIGN.md, Vector backend).
+ * The Vector API CPU backend: packed weights, the input projection of all steps as one GEMM (or, in an
+ * inference split by rows, of each step's rows in the step), fused recurrent steps on persistent worker
+ * threads, float32 and float64 (docs/DESIGN.md, Vector backend).
  * Sweeps on one backend run one at a time (Backend serializes them; they share its workers).
  */
 public final class VectorBackend extends Backend {
