@@ -445,8 +445,8 @@ abstract class Recurrence<A> {
      * ragged one gathers each worker's rows of x_t per step. A row's bits are the same either way (the
      * GEMM's result for a row does not depend on the rows beside it). Measured on Zen 5 (2 workers,
      * one JVM alternating, per step ÷ up front; docs/DESIGN.md, Vector backend): B64 T50 H512 LSTM and
-     * GRU 0.95–0.96, B304 T100 H256 (`infer`'s chunk) 0.76 and 0.83, the serving shape ragged (B64
-     * T20..80 I64 H256) 0.87 and 0.92. Not where it measured slower: split by units (B256 T25 H1024
+     * GRU 0.95–1.0 (within the host's noise), B304 T100 H256 (`infer`'s chunk) 0.76–0.87 and 0.83, the
+     * serving shape ragged (B64 T20..80 I64 H256) 0.87–0.96 and 0.91–0.92. Not where it measured slower: split by units (B256 T25 H1024
      * 1.02), one worker (LSTM B64 T50 H512 1.05), a training forward (1.01–1.02: its reserve keeps
      * every step's gates anyway).
      */
