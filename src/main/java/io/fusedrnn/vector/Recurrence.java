@@ -441,17 +441,21 @@ abstract class Recurrence<A> {
      * Whether this sweep projects each step's rows in the step, just before its recurrent GEMM: for
      * the chunk's units, x_t·W_ihᵀ + bias into a [B, G·H] buffer that the cells then read from cache,
      * instead of one GEMM over all T·B rows first, whose [T·B, G·H] result goes to memory and comes
-     * back step by step. An inference split by rows ({@link #byRows}) with each gate on whole panels; a
-     * ragged one gathers each worker's rows of x_t per step. A row's bits are the same either way (the
-     * GEMM's result for a row does not depend on the rows beside it). Measured on Zen 5 (2 workers,
-     * one JVM alternating, per step ÷ up front; docs/DESIGN.md, Vector backend): B64 T50 H512 LSTM and
-     * GRU 0.95–1.0 (within the host's noise), B304 T100 H256 (`infer`'s chunk) 0.76–0.87 and 0.83, the
-     * serving shape ragged (B64 T20..80 I64 H256) 0.87–0.96 and 0.91–0.92. Not where it measured slower: split by units (B256 T25 H1024
-     * 1.02), one worker (LSTM B64 T50 H512 1.05), a training forward (1.01–1.02: its reserve keeps
-     * every step's gates anyway).
+     * back step by step. An inference with each gate on whole panels, split by rows ({@link #byRows}) or
+     * on one worker from {@link #PATIENT_BELOW} rows with W_ih and W_hh within {@link #ROWS_MAX_WHH_BYTES}
+     * together (the step streams both); a ragged one gathers each worker's rows of x_t per step. A
+     * row's bits are the same either way (the GEMM's result for a row does not depend on the rows
+     * beside it). Measured on Zen 5 (one JVM alternating, per step ÷ up
+     * front; docs/DESIGN.md, Vector backend), 2 workers: B64 T50 H512 LSTM and GRU 0.95–1.0 (within the
+     * host's noise), B304 T100 H256 (`infer`'s chunk) 0.76–0.87 and 0.83, the serving shape ragged
+     * (B64 T20..80 I64 H256) 0.87–0.96 and 0.91–0.92; 1 worker: the `infer` chunk 0.88, the serving
+     * shape ragged 0.89–0.98 and 0.95. Not where it measured slower or no faster: split by units (B256
+     * T25 H1024, 1.02), one worker with 8 or 6 MiB of weights (B64 T50 H512: LSTM 0.97–1.04, GRU
+     * 0.97–0.99 by the statistic), a training forward (1.01–1.02: its reserve keeps every step's gates).
      */
     private boolean projectsSteps() {
-        return stepProjection && byRows && res == null && hs % nr == 0;
+        if (!stepProjection || res != null || hs % nr != 0) return false;
+        return byRows || workers == 1 && !patient() && (long) gh * (in + out) * layer.precision().bytes() <= ROWS_MAX_WHH_BYTES;
     }
 
     /**

@@ -26,11 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * An inference split by rows projects each step's rows in the step ({@link Recurrence#projectSteps}):
+ * An inference split by rows, or on one worker, projects each step's rows in the step ({@link Recurrence#projectSteps}):
  * it agrees with the float64 reference, gives bitwise the outputs of the same backend projecting all
  * steps first, and never makes the [T·B, G·H] projection array. Every cell, both precisions, rows of
  * equal length (claimed in groups at 40 rows on 2 workers) and ragged, reversed (each worker gathers
- * its rows of x_t), 2 and 3 workers; H = 64 and P = 32 are whole panels on every ISA.
+ * its rows of x_t), 1, 2 and 3 workers; H = 64 and P = 32 are whole panels on every ISA.
  */
 class VectorStepProjectionTest {
     private static final int ATTEMPTS = 3;
@@ -43,6 +43,7 @@ class VectorStepProjectionTest {
                 a.add(Arguments.of(new ContractCase(s, 6, 40, false, true, false, 301), p, 2));
                 a.add(Arguments.of(new ContractCase(s, 6, 40, true, true, true, 302), p, 2));
                 a.add(Arguments.of(new ContractCase(s, 5, 27, false, false, true, 303), p, 3));
+                a.add(Arguments.of(new ContractCase(s, 5, 9, true, true, true, 304), p, 1));
             }
         }
         return a.stream();
