@@ -63,7 +63,7 @@ class VectorStepProjectionTest {
         String mismatch = null;
         try (Backend stepwise = new VectorBackend(workers, Recurrence.Split.AUTO, true);
              Backend upFront = new VectorBackend(workers, Recurrence.Split.AUTO, false)) {
-            assertFalse(projectedAllSteps(stepwise, problem, p), "an inference split by rows made the projection of all steps");
+            assertFalse(projectedAllSteps(stepwise, problem, p), "an inference projecting its steps made the projection of all steps");
             assertTrue(projectedAllSteps(upFront, problem, p), "the backend told not to project per step did");
             for (int attempt = 0; attempt < ATTEMPTS && (attempt == 0 || mismatch != null); attempt++) {
                 SweepProblem.Outcome got = problem.run(stepwise, p, false), other = problem.run(upFront, p, false);
