@@ -282,6 +282,16 @@ abstract class Recurrence<A> {
         }
     }
 
+    /**
+     * Whether a backend's inferences may project each step's rows in the step ({@link #projectsSteps}):
+     * {@code -Dfusedrnn.vector.stepProjection=true|false} (default true).
+     */
+    static boolean stepProjectionFromProperty() {
+        String v = System.getProperty("fusedrnn.vector.stepProjection", "true");
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) return Boolean.parseBoolean(v);
+        throw new FusedRnnException("-Dfusedrnn.vector.stepProjection: expected true or false, found '" + v + "'");
+    }
+
     private final Split split;
 
     /** Whether this sweep runs split by rows ({@link #byRows}). */
@@ -414,7 +424,7 @@ abstract class Recurrence<A> {
 
     /** The row of xp that holds slot i's step kk (of the step's own rows when an inference projects its steps). */
     final int xpRow(int kk, int i) {
-        if (projectSteps && res == null) return i;
+        if (projectSteps) return i; // an inference: the step's own rows
         return compact ? times.compactRow(kk, i) : times.slotRow(kk, i);
     }
 
@@ -445,11 +455,10 @@ abstract class Recurrence<A> {
      * on one worker from {@link #PATIENT_BELOW} rows with W_ih and W_hh within {@link #ROWS_MAX_WHH_BYTES}
      * together (the step streams both); a ragged one gathers each worker's rows of x_t per step. A
      * row's bits are the same either way (the GEMM's result for a row does not depend on the rows
-     * beside it). Measured on Zen 5 (one JVM alternating, per step ÷ up
-     * front; docs/DESIGN.md, Vector backend), 2 workers: B64 T50 H512 LSTM and GRU 0.95–1.0 (within the
-     * host's noise), B304 T100 H256 (`infer`'s chunk) 0.76–0.87 and 0.83, the serving shape ragged
-     * (B64 T20..80 I64 H256) 0.87–0.96 and 0.91–0.92; 1 worker: the `infer` chunk 0.88, the serving
-     * shape ragged 0.89–0.98 and 0.95. Not where it measured slower or no faster: split by units (B256
+     * beside it). Measured on Zen 5 (one JVM alternating, per step ÷ up front; docs/DESIGN.md, Vector
+     * backend), 2 workers: B64 T50 H512 LSTM and GRU 0.95–1.0 (within the host's noise), B304 T100 H256
+     * (`infer`'s chunk) 0.76–0.87 and 0.83, the serving shape ragged (B64 T20..80 I64 H256) 0.87–0.96
+     * and 0.91–0.92; 1 worker: the `infer` chunk 0.88, the serving shape ragged 0.89–0.98 and 0.95. Not where it measured slower or no faster: split by units (B256
      * T25 H1024, 1.02), one worker with 8 or 6 MiB of weights (B64 T50 H512: LSTM 0.97–1.04, GRU
      * 0.97–0.99 by the statistic), a training forward (1.01–1.02: its reserve keeps every step's gates).
      */

@@ -39,7 +39,7 @@ public final class VectorBackend extends Backend {
      * @param threads how many threads run each sweep, at least 1
      */
     public VectorBackend(int threads) {
-        this(threads, Recurrence.Split.fromProperty(), !"false".equals(System.getProperty("fusedrnn.vector.stepProjection")));
+        this(threads, Recurrence.Split.fromProperty(), Recurrence.stepProjectionFromProperty());
     }
 
     /** The given number of workers, splitting each step as told (tests and benchmarks). */

@@ -12,6 +12,8 @@ import io.fusedrnn.check.ReferenceComparison;
 import io.fusedrnn.check.SweepProblem;
 import io.fusedrnn.check.Tolerances;
 import io.fusedrnn.reference.ReferenceBackend;
+import io.fusedrnn.FusedRnnException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,7 +23,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -74,6 +78,23 @@ class VectorStepProjectionTest {
             }
         }
         if (mismatch != null) fail("per step against up front: " + mismatch + " (in each of " + ATTEMPTS + " attempts)");
+    }
+
+    @Test
+    void theSwitchTakesTrueOrFalseAndNamesItselfOtherwise() {
+        String key = "fusedrnn.vector.stepProjection", before = System.getProperty(key);
+        try {
+            System.setProperty(key, "FALSE");
+            assertFalse(Recurrence.stepProjectionFromProperty());
+            System.clearProperty(key);
+            assertTrue(Recurrence.stepProjectionFromProperty());
+            System.setProperty(key, "no");
+            FusedRnnException e = assertThrows(FusedRnnException.class, () -> new VectorBackend(2).close());
+            assertEquals("-Dfusedrnn.vector.stepProjection: expected true or false, found 'no'", e.getMessage());
+        } finally {
+            if (before == null) System.clearProperty(key);
+            else System.setProperty(key, before);
+        }
     }
 
     /** Runs the problem's inference on a fresh layer and tells whether its workspace holds the projection of all steps. */

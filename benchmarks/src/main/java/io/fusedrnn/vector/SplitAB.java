@@ -17,8 +17,9 @@ import java.util.Random;
  * Splitting a step by units against splitting it by rows ({@link Recurrence.Split}), in one JVM: two
  * 2-worker vector backends on the same layer ({@code -Dsplitab.modes=A,B} picks two other splits, a mode
  * ending in {@code -upfront} projects all steps first in an inference; {@code -Dsplitab.workers=N}),
- * alternating every round (the order flips each round), each round the best of 3 sweeps; prints both medians and the per-round ratio's median and range, for
- * the forward (inference) and, with {@code train}, the training step (forward with reserve + backward).
+ * alternating every round (the order flips each round), each round the best of 3 sweeps; prints both
+ * medians and the per-round ratio's median and range, for the forward (inference) and, with
+ * {@code train}, the training step (forward with reserve + backward).
  * Usage: {@code SplitAB cell B T I H [rounds] [train|ragged]}, cell lstm, gru (linear-before-reset) or
  * gru-rb; {@code ragged} gives the rows lengths drawn uniformly from T/4..T (the serving batch's 20..80
  * at T = 80), inference only.
