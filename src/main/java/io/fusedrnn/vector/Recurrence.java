@@ -455,8 +455,8 @@ abstract class Recurrence<A> {
      * on one worker from {@link #PATIENT_BELOW} rows with W_ih and W_hh within {@link #ROWS_MAX_WHH_BYTES}
      * together (the step streams both); a ragged one gathers each worker's rows of x_t per step. A
      * row's bits are the same either way (the GEMM's result for a row does not depend on the rows
-     * beside it). Measured on Zen 5 (one JVM alternating, per step ÷ up front; docs/DESIGN.md, Vector
-     * backend), 2 workers: B64 T50 H512 LSTM and GRU 0.95–1.0 (within the host's noise), B304 T100 H256
+     * beside it). Measured on Zen 5 (one JVM alternating, per step ÷ up front;
+     * docs/DESIGN.md, Vector backend), 2 workers: B64 T50 H512 LSTM and GRU 0.95–1.0 (within the host's noise), B304 T100 H256
      * (`infer`'s chunk) 0.76–0.87 and 0.83, the serving shape ragged (B64 T20..80 I64 H256) 0.87–0.96
      * and 0.91–0.92; 1 worker: the `infer` chunk 0.88, the serving shape ragged 0.89–0.98 and 0.95. Not where it measured slower or no faster: split by units (B256
      * T25 H1024, 1.02), one worker with 8 or 6 MiB of weights (B64 T50 H512: LSTM 0.97–1.04, GRU
