@@ -121,18 +121,12 @@ abstract class Recurrence<A> {
         return new Cols(n, np, Math.max(1, Math.min(4, np / (2 * workers))), nr);
     }
 
-    /** Chunks for a big GEMM: about six per worker, so the last chunk leaves the others idle briefly. */
-    final Cols gemmCols(int n) {
-        int np = math.panels(n);
-        return new Cols(n, np, Math.max(1, (np + 6 * workers - 1) / (6 * workers)), nr);
-    }
-
     /**
      * Chunks for the backward's weight-gradient GEMMs and dx, which share one phase (so three or four
      * GEMMs' chunks balance the workers): one per worker and GEMM, at least 4 panels each. Each chunk
      * streams all of its A (dA or its transpose, [T·B, G·H]: 26 MB for LSTM `batch`) from memory, so
      * narrow chunks read it many times: measured on Zen 5 (one thread, that shape, all chunks in turn)
-     * 166 / 188 / 195 / 202 / 202 GFLOP/s with 1 / 2 / 4 / 8 / 16 panels per chunk ({@link #gemmCols} gave
+     * 166 / 188 / 195 / 202 / 202 GFLOP/s with 1 / 2 / 4 / 8 / 16 panels per chunk (chunks of about six per worker gave
      * 2); training steps on 2 workers (one JVM alternating) 0.986 (LSTM) and 0.969 (GRU) with 4 panels,
      * and with 8 (one chunk per worker) 0.976 and 0.995 of that.
      */
@@ -492,8 +486,24 @@ abstract class Recurrence<A> {
                     i % g * np + units.p1(i / g), xp, 0, gh, false, layer.biasX));
             return;
         }
-        Cols c = gemmCols(gh);
-        xPhase.run(w, 0, i -> math.gemm(x, 0, in, 1, m, in, layer.wihT, 0, gh, c.p0(i), c.p1(i), xp, 0, gh, false, layer.biasX));
+        // chunks of rows, each over every panel: a chunk's A block is read once and reused by all
+        // of W_ih's panels, wide enough for the GEMM's micro-panels (FloatGemm.PACK_FROM_PANELS)
+        Cols r = projectionRows(m);
+        int np = math.panels(gh);
+        xPhase.run(w, 0, i -> math.gemm(x, r.j0(i) * in, in, 1, r.j1(i) - r.j0(i), in, layer.wihT, 0, gh, 0, np,
+                xp, r.j0(i) * gh, gh, false, layer.biasX));
+    }
+
+    /**
+     * Chunks of the input projection's m rows: whole 8-row tiles, about six chunks per worker (so the
+     * last one leaves the others idle briefly). Measured against chunks of panels over all rows (each
+     * streaming all of x), one JVM alternating (benchmarks/RESULTS.md, "Round 16"): B256 T25 H1024
+     * forward 0.96–1.01, training steps at B64 T50 H512 0.98, -XX:UseAVX=2 (no micro-panels)
+     * 0.97–1.01.
+     */
+    private Cols projectionRows(int m) {
+        int tiles = (m + 7) / 8;
+        return new Cols(m, tiles, Math.max(1, (tiles + 6 * workers - 1) / (6 * workers)), 8);
     }
 
     /**
@@ -510,7 +520,8 @@ abstract class Recurrence<A> {
     /** Makes the one-shot phases before a job starts (every worker must see the same objects). */
     private void makeOneShotPhases(boolean backward) {
         if (!backward) {
-            xPhase = projectionByUnits() ? Phase.patient(pool, layer.gates * units.count()) : new Phase(pool, gemmCols(gh).count());
+            xPhase = projectionByUnits() ? Phase.patient(pool, layer.gates * units.count())
+                    : new Phase(pool, projectionRows(compact ? times.realRows : rows).count());
         } else {
             tPhase = new Phase(pool, 2 * workers);
             gPhase = new Phase(pool, gradientChunks());

@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * accumulating into C and a bias, A row-major and transposed. Checked bitwise against a scalar model of the
  * summation order (per K block, fused multiply-adds in K order from zero, then the bias or zero, then the
  * old C), and against itself: each row computed alone (the strips) equals its row in the blocked product
- * (the tiles), the panels in two calls equal one call, and transposed A equals row-major A.
+ * (the tiles), the panels in two calls equal one call, and transposed A equals row-major A. The wide
+ * cases' one call reads A from micro-panels with 8-row tiles (AVX-512), their split calls read it in
+ * place, and A given transposed is always copied row-major: both are held to its bits.
  * The contract cases no longer reach a second K block (K &le; 1024 there), so this is where it is tested.
  */
 class GemmBlockingTest {
@@ -30,7 +32,8 @@ class GemmBlockingTest {
         for (String type : new String[]{"float", "double"}) {
             for (boolean acc : new boolean[]{false, true}) {
                 for (boolean bias : new boolean[]{false, true}) {
-                    for (int tail : new int[]{3, -3}) s.add(Arguments.of(type, acc, bias, tail));
+                    for (int tail : new int[]{3, -3}) s.add(Arguments.of(type, acc, bias, tail, false));
+                    s.add(Arguments.of(type, acc, bias, 3, true));
                 }
             }
         }
@@ -50,21 +53,26 @@ class GemmBlockingTest {
 
     /**
      * @param tail columns of the last, partial panel: 3, or (negative) one vector and 3 more
+     * @param wide a call wide enough for A in micro-panels (with 8-row tiles): one M block and the short
+     *             one, and {@link FloatGemm#PACK_FROM_PANELS} + 1 panels; the call of all but the first two
+     *             panels below then reads A in place, one panel short of them
      */
-    @ParameterizedTest(name = "{0} accumulate={1} bias={2} tail={3}")
+    @ParameterizedTest(name = "{0} accumulate={1} bias={2} tail={3} wide={4}")
     @MethodSource("cases")
-    void everyPathAgreesWithTheSumAndWithItself(String type, boolean acc, boolean bias, int tail) {
-        if (type.equals("float")) check(new FloatMath(), Float.BYTES, FloatGemm.L, acc, bias, tail);
-        else check(new DoubleMath(), Double.BYTES, DoubleGemm.L, acc, bias, tail);
+    void everyPathAgreesWithTheSumAndWithItself(String type, boolean acc, boolean bias, int tail, boolean wide) {
+        if (type.equals("float")) check(new FloatMath(), Float.BYTES, FloatGemm.L, acc, bias, tail, wide);
+        else check(new DoubleMath(), Double.BYTES, DoubleGemm.L, acc, bias, tail, wide);
     }
 
-    private static <A> void check(VecMath<A> math, int bytes, int lanes, boolean acc, boolean withBias, int tail) {
+    private static <A> void check(VecMath<A> math, int bytes, int lanes, boolean acc, boolean withBias, int tail, boolean wide) {
         int nr = math.panelWidth();
         int k = 2 * FloatGemm.KC + 37;
         // rows per M block, as gemm sizes it (a multiple of the widest tile's rows)
         int mc = FloatGemm.A_BLOCK_BYTES / (bytes * FloatGemm.KC) / FloatGemm.MR * FloatGemm.MR; // DoubleGemm's are the same
-        int m = 2 * mc + 8 + 4 + 3;
-        int n = 9 * nr + (tail > 0 ? tail : lanes - tail); // 10 panels: an 8-panel strip and single panels after it
+        int m = (wide ? 1 : 2) * mc + 8 + 4 + 3;
+        assertEquals(FloatGemm.PACK_FROM_PANELS, DoubleGemm.PACK_FROM_PANELS, "float and double micro-panels");
+        // 10 panels (or PACK_FROM_PANELS + 1): an 8-panel strip and single panels after it
+        int n = (wide ? FloatGemm.PACK_FROM_PANELS : 9) * nr + (tail > 0 ? tail : lanes - tail);
         Random rnd = new Random(11 + bytes + (acc ? 2 : 0) + (withBias ? 4 : 0) + tail);
         double[] a = gaussian(rnd, m * k), b = gaussian(rnd, k * n), c0 = gaussian(rnd, m * n);
         double[] bias = withBias ? gaussian(rnd, n) : null;
