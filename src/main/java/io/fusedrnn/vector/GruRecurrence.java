@@ -25,12 +25,13 @@ final class GruRecurrence<A> extends Recurrence<A> {
     @Override
     void forwardStep(int w, int kk, A hCur, A hNext) {
         int live = times.live(kk);
+        A ht = hTiles(w, kk, hCur), xt = xTiles(w, kk); // split by rows: the worker's rows, copied once per step
         if (layer.lbr) {
-            step(first, w, kk, live, (c, b0, st, n) -> linearBeforeReset(c, kk, hCur, hNext, b0, st, n));
+            step(first, w, kk, live, (c, b0, st, n) -> linearBeforeReset(c, kk, hCur, hNext, b0, st, n, ht, xt));
         } else {
             // split by rows, a worker's own rows have r ⊙ h of every unit before its second phase reads them
-            step(first, w, kk, live, (c, b0, st, n) -> resetGates(c, kk, hCur, b0, st, n));
-            step(second, w, kk, live, (c, b0, st, n) -> resetOutput(c, kk, hCur, hNext, b0, st, n));
+            step(first, w, kk, live, (c, b0, st, n) -> resetGates(c, kk, hCur, b0, st, n, ht, xt));
+            step(second, w, kk, live, (c, b0, st, n) -> resetOutput(c, kk, hCur, hNext, b0, st, n, xt));
         }
     }
 
@@ -38,16 +39,16 @@ final class GruRecurrence<A> extends Recurrence<A> {
      * One gate's recurrent pre-activations for the units of chunk c, for the slots b0, b0 + st, ... (n of
      * them), after the step's input projection of those units when the sweep projects its steps.
      */
-    private void recurrentGemm(int kk, int c, A h, int gate, int b0, int st, int n) {
-        if (projectSteps) projectStep(kk, gate, c, b0, st, n);
-        math.gemm(h, b0 * hs, st * hs, 1, n, hs, layer.whhT, gate * layer.gateStride, hs, units.p0(c), units.p1(c), ws.hp,
+    private void recurrentGemm(int kk, int c, A h, int gate, int b0, int st, int n, A hTiles, A xTiles) {
+        if (projectSteps) projectStep(kk, gate, c, b0, st, n, xTiles);
+        math.gemm(hTiles, h, b0 * hs, st * hs, n, hs, layer.whhT, gate * layer.gateStride, hs, units.p0(c), units.p1(c), ws.hp,
                 b0 * gh + gate * hs, st * gh, false, null);
     }
 
-    private void linearBeforeReset(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
+    private void linearBeforeReset(int c, int kk, A hCur, A hNext, int b0, int st, int n, A hTiles, A xTiles) {
         int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         A xp = inputPreactivations();
-        for (int g = 0; g < 3; g++) recurrentGemm(kk, c, hCur, g, b0, st, n);
+        for (int g = 0; g < 3; g++) recurrentGemm(kk, c, hCur, g, b0, st, n, hTiles, xTiles);
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             math.gruForward(hs, u0, u1, xp, xpRow(kk, b) * gh, ws.hp, b * gh, layer.bhn, hCur, b * hs, hNext, b * hs);
@@ -57,19 +58,19 @@ final class GruRecurrence<A> extends Recurrence<A> {
     }
 
     /** Reset-before, first phase: r and z, and r ⊙ h for the second phase's W_hn. */
-    private void resetGates(int c, int kk, A hCur, int b0, int st, int n) {
+    private void resetGates(int c, int kk, A hCur, int b0, int st, int n, A hTiles, A xTiles) {
         int u0 = units.j0(c), u1 = units.j1(c);
         A xp = inputPreactivations();
-        for (int g = 0; g < 2; g++) recurrentGemm(kk, c, hCur, g, b0, st, n);
+        for (int g = 0; g < 2; g++) recurrentGemm(kk, c, hCur, g, b0, st, n, hTiles, xTiles);
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             math.gruResetGates(hs, u0, u1, xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, ws.rh, b * hs);
         }
     }
 
-    private void resetOutput(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
+    private void resetOutput(int c, int kk, A hCur, A hNext, int b0, int st, int n, A xTiles) {
         int u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0;
         A xp = inputPreactivations();
-        recurrentGemm(kk, c, ws.rh, N, b0, st, n);
+        recurrentGemm(kk, c, ws.rh, N, b0, st, n, null, xTiles); // r ⊙ h is new in this step: read in place
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b);
             math.gruResetOutput(hs, u0, u1, xp, xpRow(kk, b) * gh, ws.hp, b * gh, hCur, b * hs, hNext, b * hs);

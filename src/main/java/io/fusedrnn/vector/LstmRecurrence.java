@@ -22,18 +22,20 @@ final class LstmRecurrence<A> extends Recurrence<A> {
     @Override
     void forwardStep(int w, int kk, A hCur, A hNext) {
         int live = times.live(kk);
-        step(first, w, kk, live, (c, b0, st, n) -> cells(c, kk, hCur, hNext, b0, st, n));
+        A ht = hTiles(w, kk, hCur), xt = xTiles(w, kk); // split by rows: the worker's rows, copied once per step
+        step(first, w, kk, live, (c, b0, st, n) -> cells(c, kk, hCur, hNext, b0, st, n, ht, xt));
         if (proj > 0) step(second, w, kk, live, (c, b0, st, n) -> project(c, kk, hCur, hNext, b0, st, n));
     }
 
     /**
      * Units of chunk c at step kk for the slots b0, b0 + st, ... (n of them): recurrent GEMM for the
-     * four gates (one run of panels), then the cell for each of those rows.
+     * four gates (one run of panels), then the cell for each of those rows. hTiles, xTiles: those rows
+     * of h and x_t as micro-panels, or null ({@link #hTiles}).
      */
-    private void cells(int c, int kk, A hCur, A hNext, int b0, int st, int n) {
+    private void cells(int c, int kk, A hCur, A hNext, int b0, int st, int n, A hTiles, A xTiles) {
         int p0 = units.p0(c), p1 = units.p1(c), u0 = units.j0(c), u1 = units.j1(c), nu = u1 - u0, hw = layer.hpWidth;
-        if (projectSteps) for (int g = 0; g < 4; g++) projectStep(kk, g, c, b0, st, n);
-        math.gemm(hCur, b0 * out, st * out, 1, n, out, layer.whhT, 0, hw, 4 * p0, 4 * p1, ws.hp, b0 * hw, st * hw, false, null);
+        if (projectSteps) for (int g = 0; g < 4; g++) projectStep(kk, g, c, b0, st, n, xTiles);
+        math.gemm(hTiles, hCur, b0 * out, st * out, n, out, layer.whhT, 0, hw, 4 * p0, 4 * p1, ws.hp, b0 * hw, st * hw, false, null);
         A xp = inputPreactivations();
         for (int b = b0, end = b0 + n * st; b < end; b += st) { // b: the slot
             int r = times.slotRow(kk, b), xr = xpRow(kk, b);

@@ -168,9 +168,32 @@ abstract class Recurrence<A> {
         }
         // a worker with no running slot still runs its chunks: the backward's carry adds dy for its
         // slots that start at the next step
-        int b0 = rowStart[w], st = rowStride;
-        int n = live > b0 ? (live - b0 + st - 1) / st : 0;
+        int b0 = rowStart[w], st = rowStride, n = rowCount(w, live);
         for (int c = 0; c < ph.chunks; c++) body.run(c, b0, st, n);
+    }
+
+    /** Split by rows: how many of worker w's slots (rowStart[w], then every rowStride-th) are among the first {@code live}. */
+    private int rowCount(int w, int live) {
+        int b0 = rowStart[w];
+        return live > b0 ? (live - b0 + rowStride - 1) / rowStride : 0;
+    }
+
+    /**
+     * Split by rows: worker w's rows of h at step kk (its slots in hCur, width {@link #out}) as the
+     * GEMM's micro-panels, copied once for all of the step's calls over them ({@link VecMath#rowTiles}),
+     * or null (split by units, or no whole 8-row tile).
+     */
+    final A hTiles(int w, int kk, A hCur) {
+        return byRows ? math.rowTiles(0, hCur, rowStart[w] * out, rowStride * out, rowCount(w, times.live(kk)), out) : null;
+    }
+
+    /** As {@link #hTiles}, for the rows of x_t that {@link #projectStep} reads (null unless this sweep projects its steps). */
+    final A xTiles(int w, int kk) {
+        if (!byRows || !projectSteps) return null;
+        int b0 = rowStart[w], n = rowCount(w, times.live(kk));
+        if (n <= 0) return null; // a worker without a running slot (b0 may be past the batch)
+        boolean gathered = stepInput != null;
+        return math.rowTiles(1, gathered ? stepInput : input, gathered ? b0 * in : times.slotRow(kk, b0) * in, rowStride * in, n, in);
     }
 
     /**
@@ -464,14 +487,15 @@ abstract class Recurrence<A> {
     /**
      * Step kk's input projection for the gate's units of chunk c, slots b0, b0 + st, ... (n of them):
      * x_t·W_ihᵀ + bias into xp's rows ({@link #xpRow}). Gate g's units are panels g·H/nr + those of c.
+     * xTiles: those rows as micro-panels ({@link #xTiles}), or null.
      */
-    final void projectStep(int kk, int gate, int c, int b0, int st, int n) {
+    final void projectStep(int kk, int gate, int c, int b0, int st, int n, A xTiles) {
         if (n <= 0) return; // a worker without a running slot (b0 may be past the batch)
         int np = hs / nr;
         boolean gathered = stepInput != null;
         A x = gathered ? stepInput : input;
         int xo = gathered ? b0 * in : times.slotRow(kk, b0) * in;
-        math.gemm(x, xo, st * in, 1, n, in, layer.wihT, 0, gh, gate * np + units.p0(c), gate * np + units.p1(c),
+        math.gemm(xTiles, x, xo, st * in, n, in, layer.wihT, 0, gh, gate * np + units.p0(c), gate * np + units.p1(c),
                 inputPreactivations(), xpRow(kk, b0) * gh, st * gh, false, layer.biasX);
     }
 

@@ -56,6 +56,21 @@ abstract class VecMath<A> {
                        A c, int cOff, int ldc, boolean accumulate, A bias);
 
     /**
+     * {@link #gemm} over row-major A (acs = 1), whose whole 8-row tiles are also in {@code tiles} (from
+     * {@link #rowTiles} over the same rows and k; null: none).
+     */
+    abstract void gemm(A tiles, A a, int aOff, int ars, int m, int k, A b, int bOff, int n, int p0, int p1,
+                       A c, int cOff, int ldc, boolean accumulate, A bias);
+
+    /**
+     * The whole 8-row tiles of row-major A's rows (k values each from a[off + i·rs]) copied into this
+     * thread's buffer {@code which} (0 or 1) as the GEMM's micro-panels, for several {@link #gemm} calls
+     * over the same rows; null where the GEMM has no 8-row tile (256-bit vectors) or there is no whole
+     * tile. The buffer is the calling thread's until its next call with the same {@code which}.
+     */
+    abstract A rowTiles(int which, A a, int off, int rs, int rows, int k);
+
+    /**
      * dst[j·rows + i] = src[i·cols + j] for columns j0..j1 of a [rows, cols] matrix, and in the same
      * pass sums[so + j] += Σ_i src[i·cols + j], added row by row in order (the bias gradients).
      */
