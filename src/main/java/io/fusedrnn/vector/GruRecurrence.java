@@ -55,6 +55,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
             if (res != null) System.arraycopy(ws.hp, b * gh + N * hs + u0, res.hn, r * hs + u0, nu);
             store(b, r, u0, nu, hCur, hNext);
         }
+        tileUnits(kk, hNext, u0, u1, n);
     }
 
     /** Reset-before, first phase: r and z, and r ⊙ h for the second phase's W_hn. */
@@ -77,6 +78,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
             if (res != null) System.arraycopy(ws.rh, b * hs + u0, res.rh, r * hs + u0, nu);
             store(b, r, u0, nu, hCur, hNext);
         }
+        tileUnits(kk, hNext, u0, u1, n);
     }
 
     /** Writes h' to y and keeps the step's input state in the reserve. */

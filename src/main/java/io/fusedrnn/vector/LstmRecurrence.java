@@ -50,6 +50,7 @@ final class LstmRecurrence<A> extends Recurrence<A> {
                 System.arraycopy(ws.m, b * hs + u0, res.m, r * hs + u0, nu);
             }
         }
+        tileUnits(kk, hNext, u0, u1, n);
     }
 
     /**

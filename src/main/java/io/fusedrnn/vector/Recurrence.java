@@ -184,7 +184,20 @@ abstract class Recurrence<A> {
      * or null (split by units, or no whole 8-row tile).
      */
     final A hTiles(int w, int kk, A hCur) {
-        return byRows ? math.rowTiles(0, hCur, rowStart[w] * out, rowStride * out, rowCount(w, times.live(kk)), out) : null;
+        if (byRows) return math.rowTiles(0, hCur, rowStart[w] * out, rowStride * out, rowCount(w, times.live(kk)), out);
+        return unitTiles && kk > 0 ? ws.hTiles(kk % 2) : null;
+    }
+
+    /**
+     * Split by units, whether the steps after the first read h from micro-panels that the step before
+     * wrote, each chunk its units' columns after its cells ({@link #tileUnits}): 8-row tiles, 8 rows or
+     * more, h written by the cells (no projection). Measured: benchmarks/RESULTS.md, "Round 16".
+     */
+    private boolean unitTiles;
+
+    /** Split by units: columns j0..j1 of h' (slots 0..n) into the micro-panels step kk + 1 reads ({@link #unitTiles}). */
+    final void tileUnits(int kk, A hNext, int j0, int j1, int n) {
+        if (unitTiles && kk + 1 < times.maxLen) math.packColumns(hNext, j0, j1, out, n, ws.hTiles((kk + 1) % 2), out);
     }
 
     /** As {@link #hTiles}, for the rows of x_t that {@link #projectStep} reads (null unless this sweep projects its steps). */
@@ -347,6 +360,8 @@ abstract class Recurrence<A> {
         // the workspace's arrays made on first use are made here, before the workers share them
         preactivations = res != null ? res.gates : projectSteps ? ws.xs : ws.xp();
         stepInput = projectSteps && times.ragged() ? ws.stepInput() : null;
+        unitTiles = !byRows && !patient() && proj == 0 && math.hasRowTiles();
+        if (unitTiles) ws.hTiles(0); // made here, before the workers share them
         if (compact) times.compact(input, ws.compactInput(), in);
         start(h0, ws.h0, out);
         start(c0, ws.c, hs);

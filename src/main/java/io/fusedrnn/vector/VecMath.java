@@ -70,6 +70,16 @@ abstract class VecMath<A> {
      */
     abstract A rowTiles(int which, A a, int off, int rs, int rows, int k);
 
+    /** Whether the GEMM has 8-row tiles that read micro-panels ({@link #rowTiles}; 512-bit vectors). */
+    abstract boolean hasRowTiles();
+
+    /**
+     * Columns j0..j1 of the whole 8-row tiles of a [rows, k] (row-major, rows rs apart from a[0]) into
+     * their places in {@code tiles}, micro-panels over all k columns (as {@link #rowTiles} lays them
+     * out): pieces of one matrix's tiles written by different workers.
+     */
+    abstract void packColumns(A a, int j0, int j1, int rs, int rows, A tiles, int k);
+
     /**
      * dst[j·rows + i] = src[i·cols + j] for columns j0..j1 of a [rows, cols] matrix, and in the same
      * pass sums[so + j] += Σ_i src[i·cols + j], added row by row in order (the bias gradients).

@@ -52,6 +52,17 @@ final class Workspace<A> {
         return xp != null;
     }
 
+    /**
+     * h of a step as the GEMM's 8-row micro-panels [B, H_out], two by step parity, for a sweep split by
+     * units (made on first use, on the thread that starts a sweep; {@code Recurrence.hTiles}).
+     */
+    A hTiles(int parity) {
+        if (ht == null) ht = java.util.List.of(l.math.alloc(batch * l.out), l.math.alloc(batch * l.out));
+        return ht.get(parity);
+    }
+
+    private java.util.List<A> ht;
+
     /** One step's rows of a ragged x, gathered in slot order [B, I] (made on first use, on the thread that starts a sweep). */
     A stepInput() {
         if (xg == null) xg = l.math.alloc(batch * l.in);
