@@ -179,9 +179,10 @@ abstract class Recurrence<A> {
     }
 
     /**
-     * Split by rows: worker w's rows of h at step kk (its slots in hCur, width {@link #out}) as the
-     * GEMM's micro-panels, copied once for all of the step's calls over them ({@link VecMath#rowTiles}),
-     * or null (split by units, or no whole 8-row tile).
+     * The rows of h at step kk that worker w's GEMM calls read, as the GEMM's micro-panels, or null (no
+     * whole 8-row tile, 256-bit vectors; split by units also the first step and a projected LSTM). Split by
+     * rows: the worker's slots in hCur (width {@link #out}), copied here once for all of the step's
+     * calls ({@link VecMath#rowTiles}); split by units: the tiles the step before wrote ({@link #tileUnits}).
      */
     final A hTiles(int w, int kk, A hCur) {
         if (byRows) return math.rowTiles(0, hCur, rowStart[w] * out, rowStride * out, rowCount(w, times.live(kk)), out);
