@@ -185,6 +185,7 @@ abstract class Recurrence<A> {
      * calls ({@link VecMath#rowTiles}); split by units: the tiles the step before wrote ({@link #tileUnits}).
      */
     final A hTiles(int w, int kk, A hCur) {
+        if (!tilesPay) return null;
         if (byRows) return math.rowTiles(0, hCur, rowStart[w] * out, rowStride * out, rowCount(w, times.live(kk)), out);
         return unitTiles && kk > 0 ? ws.hTiles(kk % 2) : null;
     }
@@ -196,6 +197,13 @@ abstract class Recurrence<A> {
      */
     private boolean unitTiles;
 
+    /**
+     * Whether a step's rows copied into micro-panels pay: the step's calls over them cover G·H columns,
+     * at least the GEMM's threshold for copying per call ({@link VecMath#tilesPay}). LSTM I1024 H128
+     * (16 panels) at B64 measured 1.04 with the copy.
+     */
+    private boolean tilesPay;
+
     /** Split by units: columns j0..j1 of h' (slots 0..n) into the micro-panels step kk + 1 reads ({@link #unitTiles}). */
     final void tileUnits(int kk, A hNext, int j0, int j1, int n) {
         if (unitTiles && kk + 1 < times.maxLen) math.packColumns(hNext, j0, j1, out, n, ws.hTiles((kk + 1) % 2), out);
@@ -203,7 +211,7 @@ abstract class Recurrence<A> {
 
     /** As {@link #hTiles}, for the rows of x_t that {@link #projectStep} reads (null unless this sweep projects its steps). */
     final A xTiles(int w, int kk) {
-        if (!byRows || !projectSteps) return null;
+        if (!byRows || !projectSteps || !tilesPay) return null;
         int b0 = rowStart[w], n = rowCount(w, times.live(kk));
         if (n <= 0) return null; // a worker without a running slot (b0 may be past the batch)
         boolean gathered = stepInput != null;
@@ -361,7 +369,8 @@ abstract class Recurrence<A> {
         // the workspace's arrays made on first use are made here, before the workers share them
         preactivations = res != null ? res.gates : projectSteps ? ws.xs : ws.xp();
         stepInput = projectSteps && times.ragged() ? ws.stepInput() : null;
-        unitTiles = !byRows && !patient() && proj == 0 && math.hasRowTiles();
+        tilesPay = math.tilesPay(math.panels(gh));
+        unitTiles = !byRows && !patient() && proj == 0 && tilesPay;
         if (unitTiles) ws.hTiles(0); // made here, before the workers share them
         if (compact) times.compact(input, ws.compactInput(), in);
         start(h0, ws.h0, out);

@@ -70,8 +70,12 @@ abstract class VecMath<A> {
      */
     abstract A rowTiles(int which, A a, int off, int rs, int rows, int k);
 
-    /** Whether the GEMM has 8-row tiles that read micro-panels ({@link #rowTiles}; 512-bit vectors). */
-    abstract boolean hasRowTiles();
+    /**
+     * Whether A copied into micro-panels pays for calls over this many panels in all: the GEMM has
+     * 8-row tiles (512-bit vectors) and the panels reach the GEMM's own threshold for copying per call
+     * (the copy costs about one panel's work per row; measured: benchmarks/RESULTS.md, "Round 16").
+     */
+    abstract boolean tilesPay(int panels);
 
     /**
      * Columns j0..j1 of the whole 8-row tiles of a [rows, k] (row-major, rows rs apart from a[0]) into
