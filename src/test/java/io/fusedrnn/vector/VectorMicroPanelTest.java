@@ -3,6 +3,11 @@ package io.fusedrnn.vector;
 import io.fusedrnn.Backend;
 import io.fusedrnn.BackendContract;
 import io.fusedrnn.LayerSpec;
+import io.fusedrnn.Precision;
+import io.fusedrnn.check.ReferenceComparison;
+import io.fusedrnn.check.SweepProblem;
+import io.fusedrnn.check.Tolerances;
+import io.fusedrnn.reference.ReferenceBackend;
 import io.fusedrnn.check.ContractCase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,9 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Steps whose rows the GEMM reads from micro-panels (docs/DESIGN.md, Vector backend, "A in micro-panels
  * (round 16)"): G·H of 32 panels or more, so that the copy pays, which no contract case reaches. Split
- * by rows (each worker's own slots, and groups), by units, and on three workers, with equal and ragged
- * lengths, both directions, against the float64 reference in both precisions (forward and gradients):
- * a tile read from the wrong rows or the wrong step's copy is off by far more than the tolerances. Not
+ * by rows (each worker's own slots, and groups), by units, on three workers and on one, with equal and ragged
+ * lengths, both directions, against the float64 reference in both precisions, training (forward and
+ * gradients) and inference (whose steps may also copy x_t's rows): a tile read from the wrong rows or
+ * the wrong step's copy is off by far more than the tolerances. Not
  * bitwise across splits: a fresh JVM's first sweeps take σ and tanh's exp from the Java fallback, which
  * differs from C2's in the last bit (README, Determinism; GRU reset-before H = 352 differed so at
  * round 15's code too). With 256-bit vectors (the pom's avx2 run) no step uses micro-panels and the
@@ -48,16 +54,49 @@ class VectorMicroPanelTest {
         assertTrue(!m.tilesPay(31), "31 panels");
     }
 
+    /** A backend to open: every split on two workers, three workers by rows, one worker (every row, split by units). */
+    private record Config(int workers, Recurrence.Split split) {
+        Backend open() {
+            return new VectorBackend(workers, split);
+        }
+
+        static List<Config> all() {
+            List<Config> b = new ArrayList<>();
+            for (Recurrence.Split s : Recurrence.Split.values()) b.add(new Config(2, s));
+            b.add(new Config(3, Recurrence.Split.ROWS));
+            b.add(new Config(1, Recurrence.Split.AUTO));
+            return b;
+        }
+    }
+
+    /** Training: the forward keeps its reserve (h's copies; x projected up front), then the gradients. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void everySplitAgreesWithTheReference(ContractCase c) {
-        for (Recurrence.Split s : Recurrence.Split.values()) {
-            try (Backend be = new VectorBackend(2, s)) {
+    void trainingAgreesWithTheReferenceOnEverySplit(ContractCase c) {
+        for (Config k : Config.all()) {
+            try (Backend be = k.open()) {
                 BackendContract.assertAgreesWithTheReference(be, c);
             }
         }
-        try (Backend be = new VectorBackend(3, Recurrence.Split.ROWS)) {
-            BackendContract.assertAgreesWithTheReference(be, c);
+    }
+
+    /** Inference: where H is whole panels, each step also copies its rows of x_t (split by rows, or one worker). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void inferenceAgreesWithTheReferenceOnEverySplit(ContractCase c) {
+        SweepProblem problem = new SweepProblem(c);
+        double[] want;
+        try (Backend ref = new ReferenceBackend()) {
+            want = problem.run(ref, Precision.FP64, false).outputs();
+        }
+        for (Config k : Config.all()) {
+            try (Backend be = k.open()) {
+                for (Precision p : Precision.values()) {
+                    double tol = p == Precision.FP64 ? Tolerances.FP64_VS_REFERENCE : Tolerances.FP32_FORWARD;
+                    double e = ReferenceComparison.relativeL2(problem.run(be, p, false).outputs(), want);
+                    assertTrue(e <= tol, () -> k + " " + p + ": relative L2 error " + e + " > " + tol + " against the reference, case " + c);
+                }
+            }
         }
     }
 }
