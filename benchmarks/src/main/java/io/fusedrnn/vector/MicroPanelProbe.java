@@ -49,22 +49,8 @@ public final class MicroPanelProbe {
             for (int j = 0; j < 2; j++) {
                 boolean variant = (j == 0) == (r % 2 == 0);
                 long t0 = THREADS.getCurrentThreadCpuTime();
-                if (variant && once) pack(a, k, 0, m, k, mp);
-                for (int p = 0; p < panels; p += per) {
-                    int p1 = Math.min(panels, p + per);
-                    if (!variant) {
-                        lib.gemm(a, 0, k, 1, m, k, pb, 0, n, p, p1, c1, 0, n, false, null);
-                        continue;
-                    }
-                    // M blocks of A as the library takes them (256 KiB), each copied when it is reached
-                    for (int m0 = 0; m0 < m; m0 += mc) {
-                        int m1 = Math.min(m, m0 + mc);
-                        if (!once) pack(a, k, m0, m1, k, mp);
-                        for (int q = p; q < p1; q++) {
-                            for (int i = m0; i < m1; i += MR) tile(mp, i * k, k, pb, q * k * NR, c2, i * n + q * NR, n);
-                        }
-                    }
-                }
+                if (variant) micro(a, m, k, n, pb, c2, mp, panels, per, mc, once);
+                else inPlace(lib, a, m, k, n, pb, c1, panels, per);
                 ns[variant ? 1 : 0] = THREADS.getCurrentThreadCpuTime() - t0;
             }
             if (r >= 0) {
@@ -82,6 +68,30 @@ public final class MicroPanelProbe {
         System.out.printf("M%d K%d N%d, %d panels per call, copy %s: A in place %.1f, micro-panels %.1f GFLOP/s (medians); "
                         + "in place / micro-panels time per pair %.3f (quartiles %.3f-%.3f); bitwise equal%n",
                 m, k, n, per, once ? "once" : "per call", inPlace[reps / 2], micro[reps / 2], ratio[reps / 2], ratio[reps / 4], ratio[3 * reps / 4]);
+    }
+
+    // Each contender's product in a method of its own: with these loops inside main, C2's on-stack
+    // compilation of main ran the variant at under 1 GFLOP/s at K1024 N512 (not understood; kept out).
+
+    /** The library's GEMM, called once per run of {@code per} panels. */
+    private static void inPlace(FloatMath lib, float[] a, int m, int k, int n, float[] pb, float[] c, int panels, int per) {
+        for (int p = 0; p < panels; p += per) lib.gemm(a, 0, k, 1, m, k, pb, 0, n, p, Math.min(panels, p + per), c, 0, n, false, null);
+    }
+
+    /** The variant: A copied into micro-panels once, or per call and M block; then the tiles. */
+    private static void micro(float[] a, int m, int k, int n, float[] pb, float[] c, float[] mp, int panels, int per, int mc, boolean once) {
+        if (once) pack(a, k, 0, m, k, mp);
+        for (int p = 0; p < panels; p += per) {
+            int p1 = Math.min(panels, p + per);
+            // M blocks of A as the library takes them (256 KiB), each copied when it is reached
+            for (int m0 = 0; m0 < m; m0 += mc) {
+                int m1 = Math.min(m, m0 + mc);
+                if (!once) pack(a, k, m0, m1, k, mp);
+                for (int q = p; q < p1; q++) {
+                    for (int i = m0; i < m1; i += MR) tile(mp, i * k, k, pb, q * k * NR, c, i * n + q * NR, n);
+                }
+            }
+        }
     }
 
     /** Rows m0..m1 of A [m, k] (row-major) into 8-row micro-panels: tile t's values at mp[t·k + kk·8 + r]. */
