@@ -57,11 +57,14 @@ final class Workspace<A> {
      * units (made on first use, on the thread that starts a sweep; {@code Recurrence.hTiles}).
      */
     A hTiles(int parity) {
-        if (ht == null) ht = java.util.List.of(l.math.alloc(batch * l.out), l.math.alloc(batch * l.out));
-        return ht.get(parity);
+        if (ht0 == null) {
+            ht0 = l.math.alloc(batch * l.out);
+            ht1 = l.math.alloc(batch * l.out);
+        }
+        return parity == 0 ? ht0 : ht1;
     }
 
-    private java.util.List<A> ht;
+    private A ht0, ht1;
 
     /** One step's rows of a ragged x, gathered in slot order [B, I] (made on first use, on the thread that starts a sweep). */
     A stepInput() {
