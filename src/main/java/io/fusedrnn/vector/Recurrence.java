@@ -215,11 +215,20 @@ abstract class Recurrence<A> {
      * one worker 0.868, the serving shape B64 I64 H256 0.981, one JVM alternating).
      */
     final A xTiles(int w, int kk) {
-        if (!(byRows || workers == 1) || !projectSteps || !tilesPay) return null;
+        if (!projectSteps || !tilesPay) return null; // projecting its steps, a sweep is split by rows or on one worker
         int b0 = rowStart[w], n = rowCount(w, times.live(kk));
         if (n <= 0) return null; // a worker without a running slot (b0 may be past the batch)
-        boolean gathered = stepInput != null;
-        return math.rowTiles(1, gathered ? stepInput : input, gathered ? b0 * in : times.slotRow(kk, b0) * in, rowStride * in, n, in);
+        return math.rowTiles(1, stepX(), stepXRow(kk, b0), rowStride * in, n, in);
+    }
+
+    /** Where a sweep that projects its steps reads x_t: a ragged one's gathered rows ({@link #step(int, int)}), else the input. */
+    private A stepX() {
+        return stepInput != null ? stepInput : input;
+    }
+
+    /** Where slot b's row of x_t at step kk starts in {@link #stepX}. */
+    private int stepXRow(int kk, int b) {
+        return (stepInput != null ? b : times.slotRow(kk, b)) * in;
     }
 
     /**
@@ -521,10 +530,7 @@ abstract class Recurrence<A> {
     final void projectStep(int kk, int gate, int c, int b0, int st, int n, A xTiles) {
         if (n <= 0) return; // a worker without a running slot (b0 may be past the batch)
         int np = hs / nr;
-        boolean gathered = stepInput != null;
-        A x = gathered ? stepInput : input;
-        int xo = gathered ? b0 * in : times.slotRow(kk, b0) * in;
-        math.gemm(xTiles, x, xo, st * in, n, in, layer.wihT, 0, gh, gate * np + units.p0(c), gate * np + units.p1(c),
+        math.gemm(xTiles, stepX(), stepXRow(kk, b0), st * in, n, in, layer.wihT, 0, gh, gate * np + units.p0(c), gate * np + units.p1(c),
                 inputPreactivations(), xpRow(kk, b0) * gh, st * gh, false, layer.biasX);
     }
 
