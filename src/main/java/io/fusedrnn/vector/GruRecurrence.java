@@ -83,7 +83,7 @@ final class GruRecurrence<A> extends Recurrence<A> {
 
     /** Writes h' to y and keeps the step's input state in the reserve. */
     private void store(int b, int r, int u0, int nu, A hCur, A hNext) {
-        System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
+        System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, real(u0, nu, outU));
         if (res != null) System.arraycopy(hCur, b * hs + u0, res.hIn, r * hs + u0, nu);
     }
 

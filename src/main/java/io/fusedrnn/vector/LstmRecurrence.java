@@ -44,7 +44,7 @@ final class LstmRecurrence<A> extends Recurrence<A> {
             math.lstmCell(hs, u0, u1, xp, xr * gh, ws.c, b * hs, proj > 0 ? ws.m : hNext, b * hs);
             if (res != null) System.arraycopy(ws.c, b * hs + u0, res.cOut, r * hs + u0, nu);
             if (proj == 0) {
-                System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, nu);
+                System.arraycopy(hNext, b * hs + u0, y, r * yWidth + yCol + u0, real(u0, nu, outU));
                 if (res != null) System.arraycopy(hCur, b * hs + u0, res.hIn, r * hs + u0, nu);
             } else if (res != null) {
                 System.arraycopy(ws.m, b * hs + u0, res.m, r * hs + u0, nu);

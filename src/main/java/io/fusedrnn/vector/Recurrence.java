@@ -29,6 +29,11 @@ abstract class Recurrence<A> {
     final StepTimes times;
     final WorkerPool pool;
     final int workers, batch, rows, in, hs, out, proj, gh, nr;
+    /**
+     * The user's hidden and output sizes: the units of the tensors handed in and out (x, y, states,
+     * gradients), of which the layer's padded {@link #hs} and {@link #out} are the first ({@link VecLayer}).
+     */
+    final int hsU, outU;
     /** The sweep's input x, [T·B, I]. */
     final A input;
     /** Chunks of hidden units (and of h's columns, which are the same for all but LSTMP). */
@@ -67,6 +72,8 @@ abstract class Recurrence<A> {
         out = layer.out;
         proj = layer.proj;
         gh = layer.gh;
+        hsU = layer.userHs;
+        outU = layer.userOut;
         nr = math.panelWidth();
         byRows = splitByRows();
         groups = byRows && split != Split.ROWS ? groupCount() : 0;
@@ -386,9 +393,9 @@ abstract class Recurrence<A> {
         unitTiles = !byRows && !patient() && proj == 0 && tilesPay;
         if (unitTiles) ws.hTiles(0); // made here, before the workers share them
         if (compact) times.compact(input, ws.compactInput(), in);
-        start(h0, ws.h0, out);
-        start(c0, ws.c, hs);
-        times.zeroPadding(math, y, yWidth, yCol, out);
+        start(h0, outU, ws.h0, out);
+        start(c0, hsU, ws.c, hs);
+        times.zeroPadding(math, y, yWidth, yCol, outU);
         if (res != null) {
             // rows a sweep never visits still enter the weight-gradient GEMMs (times a zero gradient)
             times.zeroPadding(math, res.hIn, out, 0, out);
@@ -400,8 +407,8 @@ abstract class Recurrence<A> {
         startRows(groups > 0);
         pool.run(this::forwardJob);
         // a row's h stands in the buffer its last step wrote: step k writes hAt(k + 1)
-        for (int b = 0; b < batch; b++) System.arraycopy(hAt(times.len[b]), times.slot(b) * out, hN, b * out, out);
-        if (cN != null) times.fromSlots(ws.c, cN, hs);
+        for (int b = 0; b < batch; b++) System.arraycopy(hAt(times.len[b]), times.slot(b) * out, hN, b * outU, outU);
+        if (cN != null) times.fromSlots(ws.c, hs, cN, hsU);
     }
 
     /** Runs the backward from dh_n/dc_n (null for zeros); leaves dL/dh0 and dL/dc0 in bk.dh and bk.dc. */
@@ -418,8 +425,8 @@ abstract class Recurrence<A> {
         this.dBhh = dBhh;
         this.dWhr = dWhr;
         bk = ws.back();
-        start(dhN, bk.dh, out);
-        start(dcN, bk.dc, hs);
+        start(dhN, outU, bk.dh, out);
+        start(dcN, hsU, bk.dc, hs);
         times.zeroPadding(math, bk.dAx, gh, 0, gh);
         if (bk.dAh != bk.dAx) times.zeroPadding(math, bk.dAh, hs, 0, hs);
         if (bk.dhs != null) times.zeroPadding(math, bk.dhs, proj, 0, proj);
@@ -432,8 +439,8 @@ abstract class Recurrence<A> {
 
     /** After {@link #backward}: dL/dh0 and dL/dc0 (null for GRU) in row order. */
     final void initialStateGradients(A dh0, A dc0) {
-        times.fromSlots(bk.dh, dh0, out);
-        if (dc0 != null) times.fromSlots(bk.dc, dc0, hs);
+        times.fromSlots(bk.dh, out, dh0, outU);
+        if (dc0 != null) times.fromSlots(bk.dc, hs, dc0, hsU);
     }
 
     /** Makes the per-step phases of a forward or backward job. */
@@ -471,10 +478,15 @@ abstract class Recurrence<A> {
 
     abstract void backwardJob(int w);
 
-    /** A [B, n] state into its slots (zeros for null). */
-    private void start(A from, A to, int n) {
-        if (from == null) math.zero(to, 0, batch * n);
-        else times.toSlots(from, to, n);
+    /** A [B, n] state into its slots of width w &ge; n (zeros for null, and past n). */
+    private void start(A from, int n, A to, int w) {
+        if (from == null || w > n) math.zero(to, 0, batch * w);
+        if (from != null) times.toSlots(from, n, to, w);
+    }
+
+    /** How many of the units j0 .. j0 + n are the user's (of {@code real}): what y and dy hold of a chunk's. */
+    static int real(int j0, int n, int real) {
+        return Math.max(0, Math.min(n, real - j0));
     }
 
     /** The row of xp that holds slot i's step kk (of the step's own rows when an inference projects its steps). */
@@ -590,7 +602,7 @@ abstract class Recurrence<A> {
     /** Adds dy of slot i's step kk into dh columns j0..j1 (and keeps it per row for dW_hr). */
     final void addDy(int kk, int i, int j0, int j1) {
         int r = times.slotRow(kk, i);
-        math.add(dy, r * dyWidth + dyCol + j0, bk.dh, i * out + j0, j1 - j0);
+        math.add(dy, r * dyWidth + dyCol + j0, bk.dh, i * out + j0, real(j0, j1 - j0, outU)); // dy has no padded units
         if (bk.dhs != null) System.arraycopy(bk.dh, i * out + j0, bk.dhs, r * proj + j0, j1 - j0);
     }
 

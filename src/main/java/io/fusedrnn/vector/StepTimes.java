@@ -93,14 +93,14 @@ final class StepTimes {
         return slot[b];
     }
 
-    /** Copies rows of n values from [B, n] in row order into slot order. */
-    <A> void toSlots(A rows, A slots, int n) {
-        for (int b = 0; b < batch; b++) System.arraycopy(rows, b * n, slots, slot[b] * n, n);
+    /** Copies rows of n values from [B, n] in row order into slot order, rows w apart (w &ge; n). */
+    <A> void toSlots(A rows, int n, A slots, int w) {
+        for (int b = 0; b < batch; b++) System.arraycopy(rows, b * n, slots, slot[b] * w, n);
     }
 
-    /** Copies rows of n values from slot order back into [B, n] in row order. */
-    <A> void fromSlots(A slots, A rows, int n) {
-        for (int b = 0; b < batch; b++) System.arraycopy(slots, slot[b] * n, rows, b * n, n);
+    /** Copies the first n values of rows w apart in slot order back into [B, n] in row order. */
+    <A> void fromSlots(A slots, int w, A rows, int n) {
+        for (int b = 0; b < batch; b++) System.arraycopy(slots, slot[b] * w, rows, b * n, n);
     }
 
     /** Zeroes columns col..col+n of every [T, B, width] row past its length (y's padding, unused reserve rows). */

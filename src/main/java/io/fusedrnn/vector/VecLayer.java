@@ -10,10 +10,24 @@ import io.fusedrnn.PreparedLayer;
 /**
  * One layer-direction's weights packed once into the panels the GEMMs stream, plus a workspace sized
  * for the largest (T·B, B) it has run, so sweeps of any shape up to that allocate nothing but their outputs.
+ *
+ * <p>Inside, the hidden units are padded to whole vectors ({@link #hs} &ge; {@link #userHs}, a multiple
+ * of the vector length): each gate's block of G·H gets zero weight rows and biases for the extra units,
+ * and W_hh (and W_hr) zero columns for them, so the cells never run a masked tail. A padded unit's
+ * state stays exactly 0 (σ(0)·tanh(0) = 0; GRU's n = tanh(0) = 0) and adds only exact zeros to the
+ * real units' sums, at the end of each gate's terms: the real units' bits are those of the unpadded
+ * layout. A row's non-finite input makes its padded units NaN too (0·∞), which reach only that row, as
+ * documented (README, NaN and infinity). The user's tensors (x, y, states, gradients) keep the real
+ * sizes; {@link Recurrence} copies between the two. Measured on Zen 5: LSTM B64 T50 H200 11.3–11.7 ms
+ * per sweep before, when the masked tails went past C2's inlining budget and boxed their vectors
+ * (benchmarks/RESULTS.md, Round 17).
  */
 final class VecLayer<A> extends PreparedLayer {
     final VecMath<A> math;
+    /** Sizes as the packed weights and every internal array use them: hs and gh padded, out too unless projected. */
     final int in, hs, out, proj, gates, gh;
+    /** The layer's own hidden and output sizes (the user's tensors). */
+    final int userHs, userOut;
     final boolean lbr;
     /** W_ihᵀ packed [I, G·H]: the input projection of all steps. */
     final A wihT;
@@ -46,20 +60,26 @@ final class VecLayer<A> extends PreparedLayer {
         LayerSpec s = w.spec();
         this.math = k;
         in = s.inputSize();
-        hs = s.hiddenSize();
-        out = s.outputSize();
+        userHs = s.hiddenSize();
+        userOut = s.outputSize();
         proj = s.projSize();
         gates = s.cell().gates();
-        gh = s.gateRows();
+        int lanes = k.panelWidth() / 2;
+        hs = (userHs + lanes - 1) / lanes * lanes;
+        out = proj > 0 ? proj : hs;
+        gh = gates * hs;
         lbr = s.cell() == Cell.GRU && s.linearBeforeReset();
-        A wIh = k.fromDoubles(w.wIh(), 0, gh * in), wHh = k.fromDoubles(w.wHh(), 0, gh * out);
+        // the weights with the padded units' zero rows (and columns of W_hh, W_hr)
+        double[] wIhP = padRows(w.wIh(), in, in), wHhP = padRows(w.wHh(), userOut, out);
+        double[] bIhP = padRows(w.bIh(), 1, 1), bHhP = padRows(w.bHh(), 1, 1);
+        A wIh = k.fromDoubles(wIhP, 0, gh * in), wHh = k.fromDoubles(wHhP, 0, gh * out);
 
         wihT = k.alloc(k.packedSize(in, gh));
         k.pack(wIh, 0, 1, in, in, gh, wihT, 0, k.panels(gh));
         double[] bias = new double[gh];
-        for (int r = 0; r < gh; r++) bias[r] = w.bIh()[r] + (lbr && r >= Cell.N * hs ? 0 : w.bHh()[r]);
+        for (int r = 0; r < gh; r++) bias[r] = bIhP[r] + (lbr && r >= Cell.N * hs ? 0 : bHhP[r]);
         biasX = k.fromDoubles(bias, 0, gh);
-        bhn = lbr ? k.fromDoubles(w.bHh(), Cell.N * hs, hs) : null;
+        bhn = lbr ? k.fromDoubles(bHhP, Cell.N * hs, hs) : null;
 
         gateStride = k.packedSize(out, hs);
         whhT = k.alloc(gates * gateStride);
@@ -77,7 +97,9 @@ final class VecLayer<A> extends PreparedLayer {
         whh = k.alloc(k.packedSize(gh, out));
         k.pack(wHh, 0, out, 1, gh, out, whh, 0, k.panels(out));
         if (proj > 0) {
-            A wHr = k.fromDoubles(w.wHr(), 0, proj * hs);
+            double[] wHrP = new double[proj * hs];
+            for (int r = 0; r < proj; r++) System.arraycopy(w.wHr(), r * userHs, wHrP, r * hs, userHs);
+            A wHr = k.fromDoubles(wHrP, 0, proj * hs);
             whrT = k.alloc(k.packedSize(hs, proj));
             k.pack(wHr, 0, 1, hs, hs, proj, whrT, 0, k.panels(proj));
             whr = k.alloc(k.packedSize(proj, hs));
@@ -95,6 +117,30 @@ final class VecLayer<A> extends PreparedLayer {
             whhRZ = null;
             whhN = null;
         }
+    }
+
+    /**
+     * A [G·H, n] matrix (rows of the layer's own n columns) with each gate's block of rows padded to
+     * {@link #hs} rows and each row to {@code width} columns, zeros in the new places.
+     */
+    private double[] padRows(double[] m, int n, int width) {
+        double[] p = new double[gh * width];
+        for (int g = 0; g < gates; g++) {
+            for (int u = 0; u < userHs; u++) System.arraycopy(m, (g * userHs + u) * n, p, (g * hs + u) * width, n);
+        }
+        return p;
+    }
+
+    /** The inverse of {@link #padRows}: the real rows of padded [G·hs, width] into [G·userHs, n], their first n columns. */
+    void unpadRows(A padded, int width, A m, int n) {
+        for (int g = 0; g < gates; g++) {
+            for (int u = 0; u < userHs; u++) System.arraycopy(padded, (g * hs + u) * width, m, (g * userHs + u) * n, n);
+        }
+    }
+
+    /** Whether the units are padded ({@link #hs} &gt; {@link #userHs}). */
+    boolean padded() {
+        return hs != userHs;
     }
 
     /**
