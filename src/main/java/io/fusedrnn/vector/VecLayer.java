@@ -18,9 +18,10 @@ import io.fusedrnn.PreparedLayer;
  * real units' sums, at the end of each gate's terms: the real units' bits are those of the unpadded
  * layout. A row's non-finite input makes its padded units NaN too (0·∞), which reach only that row, as
  * documented (README, NaN and infinity). The user's tensors (x, y, states, gradients) keep the real
- * sizes; {@link Recurrence} copies between the two. Measured on Zen 5: LSTM B64 T50 H200 11.3–11.7 ms
- * per sweep before, when the masked tails went past C2's inlining budget and boxed their vectors
- * (benchmarks/RESULTS.md, Round 17).
+ * sizes; {@link Recurrence} copies between the two. Before, the cells ran a masked tail where H is not
+ * a multiple of the vector length, which took C2 past its inlining budget and boxed their vectors:
+ * measured on Zen 5 (one JVM alternating), the padded layout runs LSTM B64 T50 H200 in 0.79 of the time
+ * and GRU H100 in 0.75 (benchmarks/RESULTS.md, Round 17).
  */
 final class VecLayer<A> extends PreparedLayer {
     final VecMath<A> math;
