@@ -33,12 +33,10 @@ public final class BackwardParts {
 
     /** Runs the probe; see the class comment for the arguments. */
     public static void main(String[] args) {
-        String cell = args.length > 0 ? args[0] : "lstm";
-        int b = args.length > 4 ? Integer.parseInt(args[1]) : 64, t = args.length > 4 ? Integer.parseInt(args[2]) : 50;
-        int in = args.length > 4 ? Integer.parseInt(args[3]) : 512, h = args.length > 4 ? Integer.parseInt(args[4]) : 512;
-        int reps = args.length > 5 ? Integer.parseInt(args[5]) : args.length == 2 ? Integer.parseInt(args[1]) : 9;
-        if (!cell.equals("lstm") && !cell.equals("gru")) throw new IllegalArgumentException("cell: expected lstm or gru, found " + cell);
-        LayerSpec spec = cell.equals("lstm") ? LayerSpec.lstm(in, h) : LayerSpec.gru(in, h, true);
+        ProbeArgs a = ProbeArgs.parse(args, 9);
+        String cell = a.cell();
+        int b = a.b(), t = a.t(), in = a.in(), h = a.h(), reps = a.reps();
+        LayerSpec spec = a.spec();
         int gh = spec.cell().gates() * h, rows = t * b;
         FloatMath k = new FloatMath();
         Random rnd = new Random(1);

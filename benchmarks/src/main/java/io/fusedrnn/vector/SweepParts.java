@@ -30,12 +30,11 @@ public final class SweepParts {
 
     /** Runs the probe; see the class comment for the arguments. */
     public static void main(String[] args) {
-        String cell = args.length > 0 ? args[0] : "lstm";
-        int b = args.length > 4 ? Integer.parseInt(args[1]) : 64, t = args.length > 4 ? Integer.parseInt(args[2]) : 50;
-        int in = args.length > 4 ? Integer.parseInt(args[3]) : 512, h = args.length > 4 ? Integer.parseInt(args[4]) : 512;
-        int reps = args.length > 5 ? Integer.parseInt(args[5]) : args.length == 2 ? Integer.parseInt(args[1]) : 15;
-        boolean lstm = cell.equals("lstm");
-        LayerSpec spec = lstm ? LayerSpec.lstm(in, h) : LayerSpec.gru(in, h, true);
+        ProbeArgs a = ProbeArgs.parse(args, 15);
+        String cell = a.cell();
+        int b = a.b(), t = a.t(), in = a.in(), h = a.h(), reps = a.reps();
+        boolean lstm = a.lstm();
+        LayerSpec spec = a.spec();
         int g = spec.cell().gates(), gh = g * h;
         FloatMath k = new FloatMath();
         Random rnd = new Random(1);
