@@ -411,7 +411,7 @@ abstract class Recurrence<A> {
         if (cN != null) times.fromSlots(ws.c, hs, cN, hsU);
     }
 
-    /** Runs the backward from dh_n/dc_n (null for zeros); leaves dL/dh0 and dL/dc0 in bk.dh and bk.dc. */
+    /** Runs the backward from dh_n/dc_n (null for zeros) into dx and the weight gradients; leaves dL/dh0 and dL/dc0 in bk.dh and bk.dc. */
     final void backward(VecReserve.Store<A> res, A dy, int dyWidth, int dyCol, A dhN, A dcN, A dx,
                         A dWih, A dWhh, A dBih, A dBhh, A dWhr) {
         this.res = res;
@@ -419,12 +419,18 @@ abstract class Recurrence<A> {
         this.dyWidth = dyWidth;
         this.dyCol = dyCol;
         this.dx = dx;
-        this.dWih = dWih;
-        this.dWhh = dWhh;
-        this.dBih = dBih;
-        this.dBhh = dBhh;
-        this.dWhr = dWhr;
         bk = ws.back();
+        boolean pad = layer.padded(); // then the weight gradients of the padded layout first, the real parts after
+        this.dWih = pad ? bk.gWih : dWih;
+        this.dWhh = pad ? bk.gWhh : dWhh;
+        this.dBih = pad ? bk.gBih : dBih;
+        this.dBhh = pad ? bk.gBhh : dBhh;
+        this.dWhr = pad ? bk.gWhr : dWhr;
+        if (pad) {
+            // the bias gradients are summed into (transposeSums); the user's come zeroed
+            math.zero(bk.gBih, 0, gh);
+            math.zero(bk.gBhh, 0, gh);
+        }
         start(dhN, outU, bk.dh, out);
         start(dcN, hsU, bk.dc, hs);
         times.zeroPadding(math, bk.dAx, gh, 0, gh);
@@ -435,6 +441,12 @@ abstract class Recurrence<A> {
         makeStepPhases(true);
         startRows(false);
         pool.run(this::backwardJob);
+        if (!pad) return;
+        layer.unpadRows(bk.gWih, in, dWih, in);
+        layer.unpadRows(bk.gWhh, out, dWhh, outU);
+        layer.unpadRows(bk.gBih, 1, dBih, 1);
+        layer.unpadRows(bk.gBhh, 1, dBhh, 1);
+        for (int p = 0; p < proj; p++) System.arraycopy(bk.gWhr, p * hs, dWhr, p * hsU, hsU);
     }
 
     /** After {@link #backward}: dL/dh0 and dL/dc0 (null for GRU) in row order. */

@@ -110,27 +110,8 @@ public final class VectorBackend extends Backend {
         int batch = sweep.batch();
         Gradients g = Gradients.zeros(this, l.precision(), spec, batch);
         Recurrence<A> r = recurrence(l, new StepTimes(sweep), data(sweep.x()));
-        A dWih = data(g.dWih()), dWhh = data(g.dWhh()), dBih = data(g.dBih()), dBhh = data(g.dBhh()), dWhr = data(g.dWhr());
-        if (l.padded()) {
-            // the weight gradients of the padded layout, then their real rows and columns (VecLayer)
-            VecMath<A> k = l.math;
-            dWih = k.alloc(l.gh * l.in);
-            dWhh = k.alloc(l.gh * l.out);
-            dBih = k.alloc(l.gh);
-            dBhh = k.alloc(l.gh);
-            dWhr = l.proj > 0 ? k.alloc(l.proj * l.hs) : null;
-        }
         r.backward(((VecReserve<A>) reserve).s, data(dy), dy.dim(2), dyColumn, data(dhN), data(dcN), data(dx),
-                dWih, dWhh, dBih, dBhh, dWhr);
-        if (l.padded()) {
-            l.unpadRows(dWih, l.in, data(g.dWih()), l.in);
-            l.unpadRows(dWhh, l.out, data(g.dWhh()), l.userOut);
-            l.unpadRows(dBih, 1, data(g.dBih()), 1);
-            l.unpadRows(dBhh, 1, data(g.dBhh()), 1);
-            if (dWhr != null) {
-                for (int p = 0; p < l.proj; p++) System.arraycopy(dWhr, p * l.hs, data(g.dWhr()), p * l.userHs, l.userHs);
-            }
-        }
+                data(g.dWih()), data(g.dWhh()), data(g.dBih()), data(g.dBhh()), data(g.dWhr()));
         r.initialStateGradients(data(g.dh0()), data(g.dc0()));
         return g;
     }

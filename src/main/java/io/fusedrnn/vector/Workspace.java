@@ -107,6 +107,11 @@ final class Workspace<A> {
         final A dhs;
         /** Packed B operands of the weight-gradient GEMMs: x, h_in, and m or r ⊙ h, each [T·B, ·]. */
         final A xPk, hPk, mPk;
+        /**
+         * The weight gradients in the padded layout ([G·hs, I], [G·hs, out], [G·hs] twice, [P, hs]), of
+         * which the user's get the real rows and columns; null unless the layer pads ({@link VecLayer#padded}).
+         */
+        final A gWih, gWhh, gBih, gBhh, gWhr;
 
         Back(VecLayer<A> l, int rows, int batch) {
             VecMath<A> k = l.math;
@@ -127,6 +132,12 @@ final class Workspace<A> {
             xPk = k.alloc(k.packedSize(rows, l.in));
             hPk = k.alloc(k.packedSize(rows, l.out));
             mPk = l.proj > 0 || (!lstm && !l.lbr) ? k.alloc(k.packedSize(rows, l.hs)) : null;
+            boolean pad = l.padded();
+            gWih = pad ? k.alloc(l.gh * l.in) : null;
+            gWhh = pad ? k.alloc(l.gh * l.out) : null;
+            gBih = pad ? k.alloc(l.gh) : null;
+            gBhh = pad ? k.alloc(l.gh) : null;
+            gWhr = pad && l.proj > 0 ? k.alloc(l.proj * l.hs) : null;
         }
     }
 }

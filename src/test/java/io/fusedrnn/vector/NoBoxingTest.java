@@ -39,20 +39,20 @@ class NoBoxingTest {
     @ValueSource(strings = {"lstm", "gru", "gru-reset-before", "lstm 100", "gru 100"})
     void aWarmForwardDoesNotBoxVectors(String name) {
         String cell = name.split(" ")[0];
-        int H = name.contains(" ") ? Integer.parseInt(name.split(" ")[1]) : 128;
+        int h = name.contains(" ") ? Integer.parseInt(name.split(" ")[1]) : 128;
         LayerSpec s = switch (cell) {
-            case "lstm" -> LayerSpec.lstm(H, H);
-            case "gru" -> LayerSpec.gru(H, H, true);
-            default -> LayerSpec.gru(H, H, false);
+            case "lstm" -> LayerSpec.lstm(h, h);
+            case "gru" -> LayerSpec.gru(h, h, true);
+            default -> LayerSpec.gru(h, h, false);
         };
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Random rnd = new Random(3);
-        double[] xs = new double[T * B * H];
+        double[] xs = new double[T * B * h];
         for (int i = 0; i < xs.length; i++) xs[i] = rnd.nextGaussian();
         try (Backend be = new VectorBackend(2);
              PreparedLayer layer = be.prepare(LayerWeights.random(s, 5), Precision.FP32);
-             Tensor x = be.upload(Precision.FP32, xs, T, B, H);
-             Tensor y = be.allocate(Precision.FP32, T, B, H)) {
+             Tensor x = be.upload(Precision.FP32, xs, T, B, h);
+             Tensor y = be.allocate(Precision.FP32, T, B, h)) {
             Sweep sw = Sweep.of(x);
             long end = System.nanoTime() + DEADLINE_NANOS;
             long[] least = {Long.MAX_VALUE, Long.MAX_VALUE};
