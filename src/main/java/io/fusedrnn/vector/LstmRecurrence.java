@@ -58,10 +58,8 @@ final class LstmRecurrence<A> extends Recurrence<A> {
      * input projection wrote it): xp + hp, where hp holds each panel's four gates side by side.
      */
     private void activations(A xp, int xo, int hpo, int p0, int p1) {
-        for (int p = p0; p < p1; p++) {
-            int u = p * nr;
-            math.lstmGates(hs, u, Math.min(hs, u + nr), xp, xo, ws.hp, hpo + 4 * u, nr);
-        }
+        int u0 = p0 * nr;
+        math.lstmGates(hs, u0, Math.min(hs, p1 * nr), xp, xo, ws.hp, hpo + 4 * u0, nr, nr, 4 * nr);
     }
 
     /** Columns of chunk c of h = W_hr m at step kk, for the slots b0, b0 + st, ... (n of them). */

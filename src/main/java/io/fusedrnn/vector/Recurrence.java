@@ -119,11 +119,13 @@ abstract class Recurrence<A> {
 
     /**
      * Chunks for a recurrent step. Patient: one run of whole panels per worker (an even split, so a
-     * worker's GEMM is one call over its slice). Otherwise up to 4 panels (the 1-row strip's width),
-     * at least two per worker.
+     * worker's GEMM is one call over its slice). Split by rows: one chunk, as each worker runs all of a
+     * step's units on its own rows anyway (one GEMM call per step and row group). Otherwise up to 4
+     * panels (the 1-row strip's width), at least two per worker.
      */
     final Cols stepCols(int n) {
         int np = math.panels(n);
+        if (byRows) return new Cols(n, np, np, nr);
         if (patient()) return new Cols(n, np, Math.max(1, (np + workers - 1) / workers), nr);
         return new Cols(n, np, Math.max(1, Math.min(4, np / (2 * workers))), nr);
     }

@@ -94,25 +94,32 @@ abstract class VecMath<A> {
 
     /**
      * LSTM forward, first half: pre-activations are xp (x·W_ihᵀ + both biases, gate g of unit u at
-     * xo + g·hs + u) + hp (h·W_hhᵀ, gate g of unit u0 + j at hpo + g·hpGate + j); overwrites xp (the
-     * workspace's, or the reserve's gate row in training) with the activations i, f, g, o.
+     * xo + g·hs + u) + hp (h·W_hhᵀ); overwrites xp (the workspace's, or the reserve's gate row in training)
+     * with the activations i, f, g, o. hp holds units u0..u1 in runs of {@code run} units,
+     * {@code runStride} apart, gate g of a run {@code hpGate} after its gate 0: gate g of unit u0 + j at
+     * hpo + (j / run)·runStride + g·hpGate + j % run (W_hhᵀ packed by units: runs of one panel, its four
+     * gates side by side; gate-major: one run, hpGate = H). One call per gate for the whole range, not
+     * per panel: at B64 H100, calls of one panel each took a quarter of the sweep (perf, round 18).
      * One activation pass per gate, not one fused kernel: a method with four activations was too big
      * for both JIT tiers (C1 gave up, "out of virtual registers", and C2 ran past its inlining node
      * budget and boxed the vectors), so it ran interpreted or boxed.
      */
-    final void lstmGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, int hpGate) {
+    final void lstmGates(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, int hpGate, int run, int runStride) {
         int n = u1 - u0;
-        sigmoidOfSum(xp, xo + I * hs + u0, hp, hpo + I * hpGate, n);
-        sigmoidOfSum(xp, xo + F * hs + u0, hp, hpo + F * hpGate, n);
-        tanhOfSum(xp, xo + G * hs + u0, hp, hpo + G * hpGate, n);
-        sigmoidOfSum(xp, xo + O * hs + u0, hp, hpo + O * hpGate, n);
+        sigmoidOfSum(xp, xo + I * hs + u0, hp, hpo + I * hpGate, n, run, runStride);
+        sigmoidOfSum(xp, xo + F * hs + u0, hp, hpo + F * hpGate, n, run, runStride);
+        tanhOfSum(xp, xo + G * hs + u0, hp, hpo + G * hpGate, n, run, runStride);
+        sigmoidOfSum(xp, xo + O * hs + u0, hp, hpo + O * hpGate, n, run, runStride);
     }
 
-    /** a[ao + j] = σ(a[ao + j] + b[bo + j]) for j &lt; n. */
-    abstract void sigmoidOfSum(A a, int ao, A b, int bo, int n);
+    /**
+     * a[ao + j] = σ(a[ao + j] + b[bo + (j / run)·runStride + j % run]) for j &lt; n: b in runs of
+     * {@code run} elements (whole vectors), {@code runStride} apart (one run: run = n).
+     */
+    abstract void sigmoidOfSum(A a, int ao, A b, int bo, int n, int run, int runStride);
 
-    /** a[ao + j] = tanh(a[ao + j] + b[bo + j]) for j &lt; n. */
-    abstract void tanhOfSum(A a, int ao, A b, int bo, int n);
+    /** As {@link #sigmoidOfSum}, with tanh. */
+    abstract void tanhOfSum(A a, int ao, A b, int bo, int n, int run, int runStride);
 
     /** LSTM forward, second half: c' = f ⊙ c + i ⊙ g in place, m = o ⊙ tanh(c'), from the gate row. */
     abstract void lstmCell(int hs, int u0, int u1, A gates, int go, A c, int co, A m, int mo);
@@ -142,8 +149,8 @@ abstract class VecMath<A> {
      */
     final void gruForward(int hs, int u0, int u1, A xp, int xo, A hp, int hpo, A bhn, A h, int ho, A hNew, int hno) {
         int n = u1 - u0;
-        sigmoidOfSum(xp, xo + R * hs + u0, hp, hpo + R * hs + u0, n);
-        sigmoidOfSum(xp, xo + Z * hs + u0, hp, hpo + Z * hs + u0, n);
+        sigmoidOfSum(xp, xo + R * hs + u0, hp, hpo + R * hs + u0, n, n, 0);
+        sigmoidOfSum(xp, xo + Z * hs + u0, hp, hpo + Z * hs + u0, n, n, 0);
         gruNew(hs, u0, u1, xp, xo, hp, hpo, bhn, h, ho, hNew, hno);
     }
 

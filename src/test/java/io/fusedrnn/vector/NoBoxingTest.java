@@ -8,12 +8,18 @@ import io.fusedrnn.PreparedLayer;
 import io.fusedrnn.Sweep;
 import io.fusedrnn.SweepResult;
 import io.fusedrnn.Tensor;
+import jdk.incubator.vector.Vector;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,6 +40,22 @@ class NoBoxingTest {
      */
     private static final long BOUND = 64 * 1024;
     private static final long DEADLINE_NANOS = 20_000_000_000L;
+
+    /**
+     * No method of the kernel classes takes or returns a vector: one that C2 leaves as a call (past its
+     * node budget, in a compile that inlined other kernels first) then passes arrays and offsets, and
+     * costs a call instead of a box per vector.
+     */
+    @Test
+    void noKernelMethodPassesAVector() {
+        for (Class<?> c : List.of(VecMath.class, FloatMath.class, DoubleMath.class, FloatGemm.class, DoubleGemm.class)) {
+            for (Method m : c.getDeclaredMethods()) {
+                boolean passes = Vector.class.isAssignableFrom(m.getReturnType())
+                        || Arrays.stream(m.getParameterTypes()).anyMatch(Vector.class::isAssignableFrom);
+                assertFalse(passes, c.getSimpleName() + "." + m.getName() + " takes or returns a vector: C2 boxes it wherever it does not inline the call");
+            }
+        }
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"lstm", "gru", "gru-reset-before", "lstm 100", "gru 100"})

@@ -132,7 +132,7 @@ public final class StepProbe {
                                 int p0 = units.p0(ch), p1 = units.p1(ch), u0 = units.j0(ch), u1 = units.j1(ch);
                                 for (int g = 0; g < 4; g++) k.gemm(hc, 0, h, 1, 1, h, whhT, g * stride, h, p0, p1, hp, g * h, gh, false, null);
                                 long s1 = System.nanoTime();
-                                k.lstmGates(h, u0, u1, xp, xo, hp, u0, h);
+                                k.lstmGates(h, u0, u1, xp, xo, hp, u0, h, u1 - u0, 0);
                                 k.lstmCell(h, u0, u1, xp, xo, c, 0, hn, 0);
                                 long s2 = System.nanoTime();
                                 a[0] += s1 - s0;
@@ -217,7 +217,7 @@ public final class StepProbe {
                         }
                         default -> {
                             System.arraycopy(xp, 0, hq, 0, gh);
-                            k.lstmGates(h, 0, hu, hq, 0, hp, 0, h);
+                            k.lstmGates(h, 0, hu, hq, 0, hp, 0, h, hu, 0);
                             k.lstmCell(h, 0, hu, hq, 0, c, 0, hn, 0);
                         }
                     }

@@ -66,7 +66,7 @@ public final class SweepParts {
                     for (int row = 0; row < b; row++) {
                         int xo = (s * b + row) * gh;
                         if (lstm) {
-                            k.lstmGates(h, 0, h, xp, xo, hp, row * gh, h);
+                            k.lstmGates(h, 0, h, xp, xo, hp, row * gh, h, h, 0);
                             k.lstmCell(h, 0, h, xp, xo, c, row * h, hn, row * h);
                         } else {
                             k.gruForward(h, 0, h, xp, xo, hp, row * gh, bias, hState, row * h, hn, row * h);
