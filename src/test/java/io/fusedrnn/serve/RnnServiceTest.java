@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RnnServiceTest {
-    private static final int CLIENTS = 8, PER_CLIENT = 24, WARM_UP_SWEEPS = 1000;
+    private static final int CLIENTS = 8, PER_CLIENT = 24;
 
     @Test
     void concurrentAnswersEqualEachSequenceRunAloneBitwiseOnReference() throws Exception {
@@ -92,21 +92,12 @@ class RnnServiceTest {
      * CLIENTS threads each submit PER_CLIENT requests of random length (1..12), with random initial
      * states and output sets; every answer must be bitwise the B = 1 run of that sequence, and every
      * request answered exactly once. With {@code segment} above 0 (unidirectional models) rows advance
-     * that many steps per sweep, so each row is in ceil(T / segment) sweeps.
+     * that many steps per sweep, so each row is in ceil(T / segment) sweeps. No warm-up: a result's
+     * bits do not depend on what the JIT has compiled (README, Determinism; until round 18 the vector
+     * backend's first sweeps could move a last bit, and this test warmed up and retried once).
      */
     private void everyAnswerIsBitwiseTheSequenceAlone(String backend, RnnConfig cfg, int sweepCost, int segment, Precision precision) throws Exception {
-        try {
-            everyAnswerIsBitwiseTheSequenceAlone(backend, cfg, sweepCost, segment, precision, 0);
-        } catch (AssertionError first) {
-            // The vector backend's one documented exception to bitwise results (README, Determinism): while
-            // C2 is still compiling some path of the cell, σ/tanh can move in the last bit. The warm-up
-            // below makes that rare, not impossible on a loaded machine (seen once in about 30 runs here:
-            // c_n off by one ulp). The whole case runs once more, warm; a real fault fails again.
-            if (!backend.equals("vector")) throw first;
-            System.err.println("RnnServiceTest: " + backend + " " + cfg.describe() + " differed in a last bit once (" + first.getMessage()
-                    + "); running it again, warm");
-            everyAnswerIsBitwiseTheSequenceAlone(backend, cfg, sweepCost, segment, precision, 0);
-        }
+        everyAnswerIsBitwiseTheSequenceAlone(backend, cfg, sweepCost, segment, precision, 0);
     }
 
     /** As above, each value within {@code tolerance} of the row run alone (0: bitwise). */
@@ -117,7 +108,6 @@ class RnnServiceTest {
         boolean lstm = cfg.cell().gates() == 4;
         try (Backend be = Backends.open(backend); PreparedRnn rnn = model.prepare(be, precision)) {
             ServiceOptions opts = ServiceOptions.DEFAULTS.withMaxBatch(16).withMaxWait(Duration.ofMillis(5)).withSweepCost(sweepCost).withSegmentSteps(segment);
-            warmUp(rnn, seed, opts);
             List<RnnRequest> requests = new ArrayList<>();
             List<Future<RnnResult>> answers = new ArrayList<>();
             RnnService service = new RnnService(rnn, opts);
@@ -187,30 +177,6 @@ class RnnServiceTest {
         assertTrue(worst <= tolerance, where + ": differs by " + worst + ", expected at most " + tolerance);
     }
 
-    /**
-     * The vector backend's σ/tanh may move in the last bit while C2 is still compiling the cell (SVML
-     * compiled, Math.exp interpreted: README, Determinism), whatever the batch; so both the batched
-     * runs and the oracle run after warm-up, and the comparison is bitwise.
-     */
-    private static void warmUp(PreparedRnn rnn, long seed, ServiceOptions opts) {
-        Random r = new Random(seed);
-        for (int i = 0; i < WARM_UP_SWEEPS; i++) {
-            ServeFixtures.alone(rnn, RnnRequest.of(ServeFixtures.matrix(r, 1 + r.nextInt(4), rnn.config().inputSize())));
-        }
-        // and the batched shapes the test runs (B up to the max batch, T up to 12), through a service of
-        // the same options: a tile C2 has not compiled yet was what moved a last bit under load
-        RnnService warm = new RnnService(rnn, opts);
-        List<CompletableFuture<RnnResult>> answers = new ArrayList<>();
-        try {
-            for (int i = 0; i < 2 * WARM_UP_SWEEPS; i++) {
-                answers.add(warm.submit(ServeFixtures.matrix(r, 1 + r.nextInt(12), rnn.config().inputSize())));
-            }
-        } finally {
-            warm.close(); // answers everything accepted
-        }
-        for (CompletableFuture<RnnResult> a : answers) a.join();
-    }
-
     @Test
     void aFullQueueRejectsWithQueueFullException() throws Exception {
         try (Backend be = Backends.open("reference"); PreparedRnn rnn = RnnModel.random(RnnConfig.lstm(64, 64, 0, 1, false), 1).prepare(be, Precision.FP32)) {
@@ -266,7 +232,6 @@ class RnnServiceTest {
         RnnConfig cfg = RnnConfig.lstm(5, 13, 0, 2, false);
         try (Backend be = Backends.open("vector"); PreparedRnn rnn = RnnModel.random(cfg, 21).prepare(be, Precision.FP32)) {
             ServiceOptions opts = ServiceOptions.DEFAULTS.withMaxBatch(16).withMaxWait(Duration.ofMillis(200)).withSegmentSteps(4);
-            warmUp(rnn, 21, opts);
             Random r = new Random(22);
             List<RnnRequest> requests = new ArrayList<>();
             for (int i = 0; i < 11; i++) {

@@ -25,10 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * by rows (each worker's own slots, and groups), by units, on three workers and on one, with equal and ragged
  * lengths, both directions, against the float64 reference in both precisions, training (forward and
  * gradients) and inference (whose steps may also copy x_t's rows): a tile read from the wrong rows or
- * the wrong step's copy is off by far more than the tolerances. Not
- * bitwise across splits: a fresh JVM's first sweeps take σ and tanh's exp from the Java fallback, which
- * differs from C2's in the last bit (README, Determinism; GRU reset-before H = 352 differed so at
- * round 15's code too). With 256-bit vectors (the pom's avx2 run) no step uses micro-panels and the
+ * the wrong step's copy is off by far more than the tolerances. Splits against each other bitwise:
+ * VectorBackendGroupsTest. With 256-bit vectors (the pom's avx2 run) no step uses micro-panels and the
  * same checks hold.
  */
 class VectorMicroPanelTest {

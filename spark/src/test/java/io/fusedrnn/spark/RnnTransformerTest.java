@@ -54,25 +54,25 @@ class RnnTransformerTest {
                 assertEquals(in.getString(1), out.getString(1));
                 float[][][] want = TestModels.alone(rnn, (float[][]) in.get(2));
                 String what = "row id=" + k + " (T=" + ((float[][]) in.get(2)).length + ")";
-                assertClose(want[0], TestModels.matrix(out, "y"), what + ": y");
-                assertClose(want[1], TestModels.matrix(out, "h_n"), what + ": h_n");
-                if (cn) assertClose(want[2], TestModels.matrix(out, "c_n"), what + ": c_n");
+                assertSameBits(want[0], TestModels.matrix(out, "y"), what + ": y");
+                assertSameBits(want[1], TestModels.matrix(out, "h_n"), what + ": h_n");
+                if (cn) assertSameBits(want[2], TestModels.matrix(out, "c_n"), what + ": c_n");
             }
         }
     }
 
     /**
-     * Same shape, and values equal to 1e-6 (absolute; they lie in (-1, 1)). Batched rows come out
-     * bitwise equal to the lone runs when both run compiled code, but the vector backend's exp may
-     * move a last bit while the JIT is still compiling (README, "Determinism"), and a fresh executor
-     * JVM runs the cell interpreted first; 1e-6 is some ten float32 ulps, far below any real error.
+     * Same shape and the same bits: a batched row equals its lone run bit for bit on the vector
+     * backend, in a fresh executor JVM too (its exp gives the same bits in every JIT tier: README,
+     * "Determinism"; until round 18 this allowed 1e-6 for the interpreted first sweeps).
      */
-    static void assertClose(float[][] want, float[][] got, String what) {
+    static void assertSameBits(float[][] want, float[][] got, String what) {
         assertEquals(want.length, got.length, what + ": rows");
         for (int t = 0; t < want.length; t++) {
             assertEquals(want[t].length, got[t].length, what + ": row " + t + " width");
             for (int j = 0; j < want[t].length; j++) {
-                assertEquals(want[t][j], got[t][j], 1e-6f, what + "[" + t + "][" + j + "]");
+                assertEquals(Float.floatToRawIntBits(want[t][j]), Float.floatToRawIntBits(got[t][j]),
+                        what + "[" + t + "][" + j + "]: " + want[t][j] + " against " + got[t][j]);
             }
         }
     }
@@ -115,8 +115,8 @@ class RnnTransformerTest {
             assertEquals("array<array<" + type + ">>", in.schema().apply("x").dataType().simpleString());
             List<Row> got = sortedById(t.transform(in).collectAsList());
             for (int k = 0; k < want.size(); k++) {
-                assertClose(TestModels.matrix(want.get(k), "y"), TestModels.matrix(got.get(k), "y"), type + " row " + k + ": y");
-                assertClose(TestModels.matrix(want.get(k), "h_n"), TestModels.matrix(got.get(k), "h_n"), type + " row " + k + ": h_n");
+                assertSameBits(TestModels.matrix(want.get(k), "y"), TestModels.matrix(got.get(k), "y"), type + " row " + k + ": y");
+                assertSameBits(TestModels.matrix(want.get(k), "h_n"), TestModels.matrix(got.get(k), "h_n"), type + " row " + k + ": h_n");
             }
         }
     }
