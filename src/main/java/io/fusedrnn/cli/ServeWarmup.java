@@ -28,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
  * process, until the rounds' times stop falling ({@link Warmup}) or the time is up. Every path a request takes is then
  * compiled: the HTTP server, the body's scanner, the batcher, the sweeps at one row and at a full batch
  * (segments, ragged lengths), the answer's JSON. Interpreted Vector API code is hundreds of times slower
- * than compiled code, and a cold cell can differ from a warm one in the last bit (README, "Determinism").
+ * than compiled code (the bits are the same: README, "Determinism").
  */
 final class ServeWarmup {
     /**
