@@ -37,12 +37,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  * its rows of x_t), 1, 2 and 3 workers; H = 64 and P = 32 are whole panels on every ISA.
  */
 class VectorStepProjectionTest {
-    /**
-     * One: a sweep's bits do not depend on the JIT tier (README, Determinism). Until round 18 the
-     * vector backend's EXP (SVML compiled, Math.exp before) could move a last bit in a comparison that
-     * spanned a compilation, so these tests retried up to three times.
-     */
-    private static final int ATTEMPTS = 1;
 
     static Stream<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
@@ -72,15 +66,14 @@ class VectorStepProjectionTest {
              Backend upFront = new VectorBackend(workers, Recurrence.Split.AUTO, false)) {
             assertFalse(projectedAllSteps(stepwise, problem, p), "an inference projecting its steps made the projection of all steps");
             assertTrue(projectedAllSteps(upFront, problem, p), "the backend told not to project per step did");
-            for (int attempt = 0; attempt < ATTEMPTS && (attempt == 0 || mismatch != null); attempt++) {
-                SweepProblem.Outcome got = problem.run(stepwise, p, false), other = problem.run(upFront, p, false);
-                double[] g = got.outputs(), w = want.outputs();
-                double e = ReferenceComparison.relativeL2(g, w);
-                assertTrue(e <= tol, () -> "relative L2 error " + e + " > " + tol + " against the reference");
-                mismatch = Arrays.equals(g, other.outputs()) ? null : firstDifference(g, other.outputs());
-            }
+            // one run each: the bits do not depend on the JIT tier (README, Determinism; until round 18 this retried)
+            SweepProblem.Outcome got = problem.run(stepwise, p, false), other = problem.run(upFront, p, false);
+            double[] g = got.outputs(), w = want.outputs();
+            double e = ReferenceComparison.relativeL2(g, w);
+            assertTrue(e <= tol, () -> "relative L2 error " + e + " > " + tol + " against the reference");
+            mismatch = Arrays.equals(g, other.outputs()) ? null : firstDifference(g, other.outputs());
         }
-        if (mismatch != null) fail("per step against up front: " + mismatch + " (in each of " + ATTEMPTS + " attempts)");
+        if (mismatch != null) fail("per step against up front: " + mismatch);
     }
 
     @Test
