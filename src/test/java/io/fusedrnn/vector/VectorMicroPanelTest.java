@@ -52,6 +52,37 @@ class VectorMicroPanelTest {
         assertTrue(!m.tilesPay(31), "31 panels");
     }
 
+    /**
+     * The copy itself, both precisions, against its definition (tile t's row r, column kk at
+     * mp[mo + t·ts + 8·kk + r]): K from 1 to 40 (whole vectors of 8 and 16 lanes, tails and K below one
+     * vector), rows past the last whole tile left alone, a source row stride wider than K, an offset
+     * destination inside wider panels.
+     */
+    @Test
+    void rowsGoToMicroPanelsAsDefined() {
+        java.util.Random r = new java.util.Random(5);
+        for (int kc = 1; kc <= 40; kc++) {
+            int rows = 21, rs = kc + 3, off = 2, mo = 8 * 5, ts = kc + 7;
+            float[] af = new float[off + rows * rs];
+            double[] ad = new double[af.length];
+            for (int i = 0; i < af.length; i++) ad[i] = af[i] = r.nextFloat();
+            int size = mo + 2 * 8 * ts + 8 * ts;
+            float[] mf = new float[size];
+            double[] md = new double[size];
+            java.util.Arrays.fill(mf, -1f);
+            java.util.Arrays.fill(md, -1d);
+            FloatGemm.packTiles(af, off, rs, rows, kc, mf, mo, ts);
+            DoubleGemm.packTiles(ad, off, rs, rows, kc, md, mo, ts);
+            for (int i = 0; i < size; i++) {
+                int q = i - mo, t = q < 0 ? -1 : q / (8 * ts), w = q < 0 ? -1 : q % (8 * ts), kk = w / 8, row = w % 8;
+                boolean packed = q >= 0 && t < rows / 8 && kk < kc;
+                double want = packed ? af[off + (8 * t + row) * rs + kk] : -1;
+                assertEquals(want, mf[i], "float, K " + kc + ", element " + i);
+                assertEquals(packed ? ad[off + (8 * t + row) * rs + kk] : -1, md[i], "double, K " + kc + ", element " + i);
+            }
+        }
+    }
+
     /** A backend to open: every split on two workers, three workers by rows, one worker (every row, split by units). */
     private record Config(int workers, Recurrence.Split split) {
         Backend open() {
