@@ -55,6 +55,7 @@ public final class BenchCli implements Callable<Integer> {
     private int runs = 10;
     private boolean runsNamed;
     private double maxSeconds = 30;
+    private double settleMillis = BenchOptions.SETTLE_MILLIS;
     private boolean noCeilings;
 
     BenchCli(PrintStream out, PrintStream err, boolean terminal) {
@@ -129,7 +130,7 @@ public final class BenchCli implements Callable<Integer> {
 
     BenchOptions options() {
         return new BenchOptions(cells, shapes, backends, peers, precision, mode, json, report, warmup, runs, runsNamed,
-                maxSeconds, !noCeilings);
+                maxSeconds, !noCeilings, settleMillis);
     }
 
     @Override
@@ -199,29 +200,37 @@ public final class BenchCli implements Callable<Integer> {
     @Option(names = "--max-seconds", order = 9, paramLabel = "S",
             description = "a backend stops timing a case after S seconds, >= 3 runs (default: 30, 0 = no limit)")
     void maxSeconds(String value) {
+        maxSeconds = nonNegative("--max-seconds", value, "a number of seconds >= 0");
+    }
+
+    /** A finite number &ge; 0, else the option's error. */
+    private double nonNegative(String option, String value, String expected) {
         try {
             double v = Double.parseDouble(value.trim());
-            if (v >= 0 && Double.isFinite(v)) {
-                maxSeconds = v;
-                return;
-            }
+            if (v >= 0 && Double.isFinite(v)) return v;
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw bad("--max-seconds", "a number of seconds >= 0", "'" + value + "'");
+        throw bad(option, expected, "'" + value + "'");
     }
 
-    @Option(names = "--json", order = 10, paramLabel = "FILE", description = "write result rows and run metadata as JSON")
+    @Option(names = "--settle-ms", order = 10, paramLabel = "MS",
+            description = "untimed pause before a timed run that follows another contender's: each starts as after idle, none beside the last one's spinning threads (default: 0, back to back)")
+    void settleMillis(String value) {
+        settleMillis = nonNegative("--settle-ms", value, "a number of milliseconds >= 0");
+    }
+
+    @Option(names = "--json", order = 11, paramLabel = "FILE", description = "write result rows and run metadata as JSON")
     void json(String value) {
         json = file("--json", value);
     }
 
-    @Option(names = "--report", order = 11, paramLabel = "FILE.html", description = "write a self-contained HTML report with charts")
+    @Option(names = "--report", order = 12, paramLabel = "FILE.html", description = "write a self-contained HTML report with charts")
     void report(String value) {
         report = file("--report", value);
     }
 
-    @Option(names = "--no-ceilings", order = 12, description = "skip measuring the machine's FMA peak and GEMM rate (about 2 s) before the cases")
+    @Option(names = "--no-ceilings", order = 13, description = "skip measuring the machine's FMA peak and GEMM rate (about 2 s) before the cases")
     void noCeilings(boolean value) {
         noCeilings = value;
     }

@@ -191,6 +191,7 @@ public final class BenchEngine {
             if (!any) break;
         }
         for (Entry e : entries) e.spent = 0;
+        Entry last = null;
         int runs = options.runs();
         long fill = (long) (BenchOptions.FILL_SECONDS * 1e9);
         for (int r = 0; r < runs || (!options.runsNamed() && r < BenchOptions.MAX_RUNS && maxSpent(entries) < fill); r++) {
@@ -200,6 +201,8 @@ public final class BenchEngine {
             progress.update(index, c, 0.3 + 0.7 * Math.min(1.0, (double) r / runs), "run " + (r + 1) + (r < runs ? "/" + runs : "") + " (" + names(round) + ")");
             for (int k = 0; k < round.size(); k++) {
                 Entry e = round.get((k + r) % round.size());
+                if (last != null && last != e) settle();
+                last = e;
                 long t0 = System.nanoTime();
                 if (runOnce(c, entries, e, rows)) {
                     long dt = System.nanoTime() - t0;
@@ -216,6 +219,17 @@ public final class BenchEngine {
             Stats s = Stats.ofNanos(e.samples, e.count);
             double gflops = c.flops() / (s.median() * 1e-3) / 1e9;
             rows.add(new ResultRow(c, e.contender.name(), e.contender.isPeer(), ResultRow.Status.OK, null, s, gflops, e.error));
+        }
+    }
+
+    /** The untimed pause before a run that follows another contender's ({@link BenchOptions#settleMillis}). */
+    private void settle() {
+        long nanos = (long) (options.settleMillis() * 1e6);
+        if (nanos <= 0) return;
+        try {
+            Thread.sleep(java.time.Duration.ofNanos(nanos));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

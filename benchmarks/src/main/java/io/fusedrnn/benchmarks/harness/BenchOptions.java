@@ -16,10 +16,15 @@ import java.util.List;
  * @param maxSeconds a contender stops its timed runs in a case once they took this long (after at least
  *                   {@link #MIN_RUNS} runs); 0 for no limit
  * @param ceilings   whether to measure the machine's FMA peak and GEMM rate before the cases
+ * @param settleMillis untimed pause before a timed run that follows another contender's (0, the default:
+ *                   back to back): every contender then starts as after idle, its threads asleep and no
+ *                   other's still spinning, as for requests that arrive now and then. On the paravirtualised
+ *                   Zen 5 host a 2 ms pause made every contender slower, the vector backend's `latency` most
+ *                   (0.83–1.02 → 1.66–1.93 ms; an idle vCPU wakes late): benchmarks/RESULTS.md, "Round 19"
  */
 public record BenchOptions(List<BenchCell> cells, List<BenchShape> shapes, List<String> backends, List<String> peers,
                            Precision precision, Mode mode, Path json, Path report, int warmup, int runs,
-                           boolean runsNamed, double maxSeconds, boolean ceilings) {
+                           boolean runsNamed, double maxSeconds, boolean ceilings, double settleMillis) {
 
     /** Backends tried when none are named, fastest first. */
     public static final List<String> DEFAULT_BACKENDS = List.of("vector", "opencl", "reference");
@@ -31,6 +36,8 @@ public record BenchOptions(List<BenchCell> cells, List<BenchShape> shapes, List<
     public static final double FILL_SECONDS = 1.0;
     /** Most timed runs per contender and case when --runs is not named. */
     public static final int MAX_RUNS = 500;
+    /** --settle-ms unless named: back to back. */
+    public static final double SETTLE_MILLIS = 0;
 
     /** Whether backends were named on the command line. */
     public boolean backendsNamed() {

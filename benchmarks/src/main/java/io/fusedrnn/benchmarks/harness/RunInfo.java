@@ -27,7 +27,8 @@ public record RunInfo(String date, String cpu, int cores, String jdk, String os,
                 + "(first " + OutputCheck.STEPS + " steps x " + OutputCheck.ROWS + " rows) and the whole output against "
                 + "a trusted contender, rel L2 <= " + OutputCheck.tolerance(o.precision()) + "; " + o.warmup()
                 + " warm-up runs, then " + (o.runsNamed() ? "up to " + o.runs() : o.runs() + " or more (until one has "
-                + BenchOptions.FILL_SECONDS + " s of them, at most " + BenchOptions.MAX_RUNS + ")") + " timed runs, contenders interleaved in rotating order, back to back"
+                + BenchOptions.FILL_SECONDS + " s of them, at most " + BenchOptions.MAX_RUNS + ")") + " timed runs, contenders interleaved in rotating order, "
+                + (o.settleMillis() > 0 ? "each run after another contender's preceded by an untimed " + o.settleMillis() + " ms pause" : "back to back")
                 + (o.maxSeconds() > 0 ? ", each stopping after " + o.maxSeconds() + " s of timed runs (>= " + BenchOptions.MIN_RUNS + " runs)" : "")
                 + "; a run ends with h_n (dh0 in train mode) on the host; GFLOP/s from LayerSpec.forwardFlops"
                 + (o.mode() == Mode.TRAIN ? " x3 (train)" : "");

@@ -57,12 +57,16 @@ public final class OneDnnPeer extends InferencePeer {
 
     /**
      * Spins a GOMP worker does before sleeping at a barrier or between parallel regions, unless the
-     * environment sets GOMP_SPINCOUNT (or OMP_WAIT_POLICY): about 0.1 ms, so within a run the threads
-     * catch the next time step's region still spinning, and once the run returns they sleep and leave
-     * the cores to the next contender, as ONNX Runtime's pool is told to (GOMP's default of 300 000
-     * spins kept a core busy for milliseconds after each run and cost every other contender).
+     * environment sets GOMP_SPINCOUNT (or OMP_WAIT_POLICY): enough that within a run the threads catch
+     * the next time step's region still spinning (a `latency` step is about 12 µs), few enough that once
+     * the run returns they sleep and leave the cores to the next contender, as ONNX Runtime's pool is
+     * told to. GOMP's default of 300 000 spins kept a core busy for milliseconds after each run and cost
+     * every other contender; 10 000 (until round 19) still cost the vector backend's `latency` runs after
+     * oneDNN's about 0.12 ms of their 0.85 (two cores spinning into its run). With 3 000 oneDNN's own
+     * `latency` medians were the same or better (LSTM 1.30, 1.38 against 1.30, 1.33 ms; GRU 1.40, 1.40
+     * against 1.65, 1.44), and OMP_WAIT_POLICY=passive made them 2.4× slower (benchmarks/RESULTS.md, "Round 19").
      */
-    static final String SPIN_COUNT = "10000";
+    static final String SPIN_COUNT = "3000";
 
     /** Loads oneDNN's natives and opens a CPU engine; {@link BackendUnavailableException} if they do not load. */
     public OneDnnPeer() {

@@ -33,7 +33,7 @@ class BenchCommandTest {
         String[][] cases = {
                 {"--shapes", "huge"}, {"--cells", "rnn"}, {"--precision", "fp16"}, {"--mode", "eval"}, {"--runs", "0"},
                 {"--warmup", "-1"}, {"--backends", "cuda"}, {"--peers", "torch"}, {"--frobnicate", "1"}, {"--runs"},
-                {"--max-seconds", "soon"}, {"--runs", "3", "--runs", "4"}};
+                {"--max-seconds", "soon"}, {"--settle-ms", "-1"}, {"--runs", "3", "--runs", "4"}};
         for (String[] args : cases) {
             err.reset();
             assertEquals(2, bench(args), String.join(" ", args));

@@ -132,6 +132,75 @@ class BenchEngineTest {
         assertEquals(BenchOptions.MAX_RUNS, filled.stats().runs());
     }
 
+    /** The reference backend under another name, noting when each of its runs starts and ends in a shared log. */
+    private record Logged(String name, List<long[]> log, List<String> who, Contender inner) implements Contender {
+        Logged(String name, List<long[]> log, List<String> who) {
+            this(name, log, who, new BackendContender(new ReferenceBackend()));
+        }
+
+        public boolean isPeer() {
+            return false;
+        }
+
+        public String description() {
+            return "reference, logged";
+        }
+
+        public String cannotRun(BenchCase c) {
+            return null;
+        }
+
+        public Trial open(Problem p) {
+            Trial t = inner.open(p);
+            return new Trial() {
+                public Outputs outputs() {
+                    return t.outputs();
+                }
+
+                public void run() {
+                    long t0 = System.nanoTime();
+                    t.run();
+                    log.add(new long[] {t0, System.nanoTime()});
+                    who.add(name);
+                }
+
+                public InputGradients gradients() {
+                    return t.gradients();
+                }
+
+                public void close() {
+                    t.close();
+                }
+            };
+        }
+
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void aTimedRunAfterAnotherContendersWaitsTheSettlePauseAndOneAfterItsOwnDoesNot() {
+        List<long[]> log = new java.util.ArrayList<>();
+        List<String> who = new java.util.ArrayList<>();
+        String[] args = {"--cells", "lstm", "--shapes", "B=2,T=6,I=3,H=5", "--warmup", "0", "--runs", "4", "--settle-ms", "150"};
+        run(args, new Logged("a", log, who), new Logged("b", log, who));
+        // the last 8 runs are the timed ones, in rotating order: a b, b a, a b, b a
+        int n = log.size(), pausesAfterOther = 0, sameBackToBack = 0;
+        for (int i = n - 7; i < n; i++) {
+            long gap = log.get(i)[0] - log.get(i - 1)[1];
+            if (!who.get(i).equals(who.get(i - 1))) {
+                assertTrue(gap >= 150_000_000L, "run " + i + " after another contender's began " + gap + " ns after it");
+                pausesAfterOther++;
+            } else {
+                assertTrue(gap < 150_000_000L, "run " + i + " after its own waited " + gap + " ns");
+                sameBackToBack++;
+            }
+        }
+        assertEquals(4, pausesAfterOther, who.subList(n - 8, n).toString());
+        assertEquals(3, sameBackToBack, who.subList(n - 8, n).toString());
+    }
+
     @Test
     void statisticsAreOrderStatisticsOfTheRuns() {
         Stats s = Stats.ofNanos(new long[] {5_000_000, 1_000_000, 3_000_000, 2_000_000, 4_000_000}, 5);
