@@ -13,22 +13,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchEngineTest {
 
-    /** The reference backend with every output nudged: a wrong fast answer. */
-    private static final class Wrong implements Contender {
+    /** The reference backend under another name, its trials wrapped by {@link #wrap}. */
+    private abstract static class AroundReference implements Contender {
         private final Contender inner = new BackendContender(new ReferenceBackend());
-        private final boolean atStart, gradientsOnly;
+        private final String name, description;
 
-        Wrong(boolean atStart) {
-            this(atStart, false);
+        AroundReference(String name, String description) {
+            this.name = name;
+            this.description = description;
         }
 
-        Wrong(boolean atStart, boolean gradientsOnly) {
-            this.atStart = atStart;
-            this.gradientsOnly = gradientsOnly;
-        }
+        abstract Trial wrap(Trial t);
 
         public String name() {
-            return "wrong";
+            return name;
         }
 
         public boolean isPeer() {
@@ -36,7 +34,7 @@ class BenchEngineTest {
         }
 
         public String description() {
-            return "reference with nudged outputs";
+            return description;
         }
 
         public String cannotRun(BenchCase c) {
@@ -44,8 +42,56 @@ class BenchEngineTest {
         }
 
         public Trial open(Problem p) {
-            Trial t = inner.open(p);
-            return new Trial() {
+            return wrap(inner.open(p));
+        }
+
+        public void close() {
+            inner.close();
+        }
+    }
+
+    /** A trial that passes everything to another. */
+    private static class Forwarding implements Trial {
+        final Trial t;
+
+        Forwarding(Trial t) {
+            this.t = t;
+        }
+
+        public Outputs outputs() {
+            return t.outputs();
+        }
+
+        public void run() {
+            t.run();
+        }
+
+        public InputGradients gradients() {
+            return t.gradients();
+        }
+
+        public void close() {
+            t.close();
+        }
+    }
+
+    /** The reference backend with every output nudged: a wrong fast answer. */
+    private static final class Wrong extends AroundReference {
+        private final boolean atStart, gradientsOnly;
+
+        Wrong(boolean atStart) {
+            this(atStart, false);
+        }
+
+        Wrong(boolean atStart, boolean gradientsOnly) {
+            super("wrong", "reference with nudged outputs");
+            this.atStart = atStart;
+            this.gradientsOnly = gradientsOnly;
+        }
+
+        Trial wrap(Trial t) {
+            return new Forwarding(t) {
+                @Override
                 public Outputs outputs() {
                     Outputs o = t.outputs();
                     double[] y = o.y().clone();
@@ -53,25 +99,14 @@ class BenchEngineTest {
                     return new Outputs(y, o.hN());
                 }
 
-                public void run() {
-                    t.run();
-                }
-
+                @Override
                 public InputGradients gradients() {
                     InputGradients g = t.gradients();
                     double[] dx = g.dx().clone();
                     dx[atStart ? 0 : dx.length - 1] += 0.05;
                     return new InputGradients(dx, g.dh0());
                 }
-
-                public void close() {
-                    t.close();
-                }
             };
-        }
-
-        public void close() {
-            inner.close();
         }
     }
 
@@ -133,49 +168,26 @@ class BenchEngineTest {
     }
 
     /** The reference backend under another name, noting when each of its runs starts and ends in a shared log. */
-    private record Logged(String name, List<long[]> log, List<String> who, Contender inner) implements Contender {
+    private static final class Logged extends AroundReference {
+        private final List<long[]> log;
+        private final List<String> who;
+
         Logged(String name, List<long[]> log, List<String> who) {
-            this(name, log, who, new BackendContender(new ReferenceBackend()));
+            super(name, "reference, logged");
+            this.log = log;
+            this.who = who;
         }
 
-        public boolean isPeer() {
-            return false;
-        }
-
-        public String description() {
-            return "reference, logged";
-        }
-
-        public String cannotRun(BenchCase c) {
-            return null;
-        }
-
-        public Trial open(Problem p) {
-            Trial t = inner.open(p);
-            return new Trial() {
-                public Outputs outputs() {
-                    return t.outputs();
-                }
-
+        Trial wrap(Trial t) {
+            return new Forwarding(t) {
+                @Override
                 public void run() {
                     long t0 = System.nanoTime();
                     t.run();
                     log.add(new long[] {t0, System.nanoTime()});
-                    who.add(name);
-                }
-
-                public InputGradients gradients() {
-                    return t.gradients();
-                }
-
-                public void close() {
-                    t.close();
+                    who.add(name());
                 }
             };
-        }
-
-        public void close() {
-            inner.close();
         }
     }
 
