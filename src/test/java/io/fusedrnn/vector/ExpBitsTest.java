@@ -88,8 +88,8 @@ class ExpBitsTest {
 
     /**
      * Saturated gates stay out of the subnormal range, where every operation takes a microcode assist (σ
-     * of inputs past ±88 ran 4× slower before round 19's clamp): e^x at the clamp, σ of a large negative
-     * input and tanh's 2/(e^2v + 1) for a large v (seen as tanh = 1) are normal numbers, in float and double.
+     * of inputs past ±88 ran 4× slower before round 19's clamp): e^x at the clamp and σ of large negative
+     * inputs are normal numbers, in float and double (the old clamp fails both); tanh of large inputs stays ±1.
      */
     @Test
     void saturatedGatesStayNormal() {

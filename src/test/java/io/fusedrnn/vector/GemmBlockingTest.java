@@ -71,8 +71,8 @@ class GemmBlockingTest {
         int mc = FloatGemm.A_BLOCK_BYTES / (bytes * FloatGemm.KC) / FloatGemm.MR * FloatGemm.MR; // DoubleGemm's are the same
         int m = (wide ? 1 : 2) * mc + 8 + 4 + 3;
         assertEquals(FloatGemm.PACK_FROM_PANELS, DoubleGemm.PACK_FROM_PANELS, "float and double micro-panels");
-        // PACK_FROM_PANELS + 1 panels (9: an 8-panel strip and one single panel), or 3 fewer (a 4-panel
-        // strip and three single panels), all read in place
+        // wide: PACK_FROM_PANELS + 1 panels (9: the rows after the tiles take an 8-panel strip and a single
+        // panel); narrow: 2 fewer (a 4-panel strip and three single panels), below the bar, A read in place
         int n = (wide ? FloatGemm.PACK_FROM_PANELS : FloatGemm.PACK_FROM_PANELS - 2) * nr + (tail > 0 ? tail : lanes - tail);
         Random rnd = new Random(11 + bytes + (acc ? 2 : 0) + (withBias ? 4 : 0) + tail);
         double[] a = gaussian(rnd, m * k), b = gaussian(rnd, k * n), c0 = gaussian(rnd, m * n);

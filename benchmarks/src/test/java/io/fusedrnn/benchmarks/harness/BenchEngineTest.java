@@ -195,17 +195,17 @@ class BenchEngineTest {
     void aTimedRunAfterAnotherContendersWaitsTheSettlePauseAndOneAfterItsOwnDoesNot() {
         List<long[]> log = new java.util.ArrayList<>();
         List<String> who = new java.util.ArrayList<>();
-        String[] args = {"--cells", "lstm", "--shapes", "B=2,T=6,I=3,H=5", "--warmup", "0", "--runs", "4", "--settle-ms", "150"};
+        String[] args = {"--cells", "lstm", "--shapes", "B=2,T=6,I=3,H=5", "--warmup", "0", "--runs", "4", "--settle-ms", "300"};
         run(args, new Logged("a", log, who), new Logged("b", log, who));
         // the last 8 runs are the timed ones, in rotating order: a b, b a, a b, b a
         int n = log.size(), pausesAfterOther = 0, sameBackToBack = 0;
         for (int i = n - 7; i < n; i++) {
             long gap = log.get(i)[0] - log.get(i - 1)[1];
             if (!who.get(i).equals(who.get(i - 1))) {
-                assertTrue(gap >= 150_000_000L, "run " + i + " after another contender's began " + gap + " ns after it");
+                assertTrue(gap >= 300_000_000L, "run " + i + " after another contender's began " + gap + " ns after it");
                 pausesAfterOther++;
             } else {
-                assertTrue(gap < 150_000_000L, "run " + i + " after its own waited " + gap + " ns");
+                assertTrue(gap < 300_000_000L, "run " + i + " after its own waited " + gap + " ns");
                 sameBackToBack++;
             }
         }
