@@ -4,6 +4,7 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.management.ManagementFactory;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (the tiles), the panels in two calls equal one call, and transposed A equals row-major A. The wide
  * cases' one call reads A from micro-panels with 8-row tiles (AVX-512), their split calls read it in
  * place, and A given transposed is always copied row-major: both are held to its bits.
- * The contract cases no longer reach a second K block (K &le; 1024 there), so this is where it is tested.
+ * The contract cases no longer reach a second K block (K &le; 1024 there), so this is where it is tested,
+ * as are calls wide and tall enough to run their panels in groups ({@link FloatGemm#B_GROUP_BYTES}).
  */
 class GemmBlockingTest {
     static Stream<Arguments> cases() {
@@ -119,6 +121,44 @@ class GemmBlockingTest {
         for (int i = 0; i < m * n; i++) {
             assertEquals(bits(get(whole, i)), bits(get(split, i)), "panels in two calls, element " + i);
             assertEquals(bits(get(whole, i)), bits(get(transposed, i)), "A transposed, element " + i);
+        }
+    }
+
+    /**
+     * A call over more panels than one group ({@link FloatGemm#B_GROUP_BYTES}) and more rows than two M
+     * blocks runs its panels group by group, each through all of its M blocks: every element as the
+     * scalar model says (K in two blocks, a bias, a partial last panel), and the same bits as one call per
+     * group. Without grouping the call would run one pass; the shape is checked to reach the grouping.
+     */
+    @ParameterizedTest(name = "{0} accumulate={1}")
+    @CsvSource({"float, false", "float, true", "double, false", "double, true"})
+    void widePanelGroupsAgreeWithTheSum(String type, boolean acc) {
+        if (type.equals("float")) checkGroups(new FloatMath(), Float.BYTES, FloatGemm.panelGroup(FloatGemm.KC + 5),
+                FloatGemm.blockRows(1 << 20, FloatGemm.KC + 5), acc);
+        else checkGroups(new DoubleMath(), Double.BYTES, DoubleGemm.panelGroup(DoubleGemm.KC + 5),
+                DoubleGemm.blockRows(1 << 20, DoubleGemm.KC + 5), acc);
+    }
+
+    private static <A> void checkGroups(VecMath<A> math, int bytes, int group, int mc, boolean acc) {
+        int nr = math.panelWidth(), k = FloatGemm.KC + 5, m = 2 * mc + 15, n = (group + 3) * nr + 3, panels = math.panels(n);
+        assertTrue(panels > group && m > 2 * mc, panels + " panels in groups of " + group + ", " + m + " rows in blocks of " + mc);
+        Random rnd = new Random(5 + bytes + (acc ? 1 : 0));
+        double[] a = gaussian(rnd, m * k), b = gaussian(rnd, k * n), c0 = gaussian(rnd, m * n), bias = gaussian(rnd, n);
+        A av = math.fromDoubles(a, 0, a.length), bv = math.fromDoubles(b, 0, b.length), biasV = math.fromDoubles(bias, 0, n);
+        A bp = math.alloc(math.packedSize(k, n));
+        math.pack(bv, 0, n, 1, k, n, bp, 0, panels);
+        A whole = math.fromDoubles(c0, 0, c0.length), byGroup = math.fromDoubles(c0, 0, c0.length);
+        math.gemm(av, 0, k, 1, m, k, bp, 0, n, 0, panels, whole, 0, n, acc, biasV);
+        for (int p = 0; p < panels; p += group) math.gemm(av, 0, k, 1, m, k, bp, 0, n, p, Math.min(panels, p + group), byGroup, 0, n, acc, biasV);
+        double[] ar = values(av), br = values(bv), c0r = values(math.fromDoubles(c0, 0, c0.length)), biasR = values(biasV);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double want = bytes == Float.BYTES ? floatModel(ar, br, i, j, k, n, biasR[j], c0r[i * n + j], acc)
+                        : doubleModel(ar, br, i, j, k, n, biasR[j], c0r[i * n + j], acc);
+                assertEquals(bits(want), bits(get(whole, i * n + j)), "C[" + i + ", " + j + "]: " + get(whole, i * n + j)
+                        + " against the scalar model's " + want);
+                assertEquals(bits(get(whole, i * n + j)), bits(get(byGroup, i * n + j)), "C[" + i + ", " + j + "] by groups");
+            }
         }
     }
 
