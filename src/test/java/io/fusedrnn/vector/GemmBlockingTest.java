@@ -93,16 +93,7 @@ class GemmBlockingTest {
         A whole = math.fromDoubles(c0, 0, c0.length);
         math.gemm(av, 0, k, 1, m, k, bp, 0, n, 0, panels, whole, 0, n, acc, biasV);
 
-        // the documented order, in scalar code: per K block of KC, one fused multiply-add per k from
-        // zero, plus the bias (first block) or zero, plus what C held before (later blocks, or accumulate)
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double want = bytes == Float.BYTES ? floatModel(ar, br, i, j, k, n, biasR[j], c0r[i * n + j], acc)
-                        : doubleModel(ar, br, i, j, k, n, biasR[j], c0r[i * n + j], acc);
-                assertEquals(bits(want), bits(get(whole, i * n + j)), "C[" + i + ", " + j + "]: " + get(whole, i * n + j)
-                        + " against the scalar model's " + want);
-            }
-        }
+        assertMatchesTheModel(bytes, ar, br, biasR, c0r, m, k, n, acc, whole);
 
         // each row alone (1-row strips) equals its row of the blocked product (tiles), bit for bit
         for (int i = 0; i < m; i++) {
@@ -151,13 +142,22 @@ class GemmBlockingTest {
         math.gemm(av, 0, k, 1, m, k, bp, 0, n, 0, panels, whole, 0, n, acc, biasV);
         for (int p = 0; p < panels; p += group) math.gemm(av, 0, k, 1, m, k, bp, 0, n, p, Math.min(panels, p + group), byGroup, 0, n, acc, biasV);
         double[] ar = values(av), br = values(bv), c0r = values(math.fromDoubles(c0, 0, c0.length)), biasR = values(biasV);
+        assertMatchesTheModel(bytes, ar, br, biasR, c0r, m, k, n, acc, whole);
+        for (int i = 0; i < m * n; i++) assertEquals(bits(get(whole, i)), bits(get(byGroup, i)), "element " + i + " by groups");
+    }
+
+    /**
+     * C [m, n] against the documented order, in scalar code: per K block of KC, one fused multiply-add per
+     * k from zero, plus the bias (first block) or zero, plus what C held before (later blocks, or accumulate).
+     */
+    private static void assertMatchesTheModel(int bytes, double[] a, double[] b, double[] bias, double[] c0, int m, int k, int n,
+                                              boolean acc, Object c) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                double want = bytes == Float.BYTES ? floatModel(ar, br, i, j, k, n, biasR[j], c0r[i * n + j], acc)
-                        : doubleModel(ar, br, i, j, k, n, biasR[j], c0r[i * n + j], acc);
-                assertEquals(bits(want), bits(get(whole, i * n + j)), "C[" + i + ", " + j + "]: " + get(whole, i * n + j)
+                double want = bytes == Float.BYTES ? floatModel(a, b, i, j, k, n, bias[j], c0[i * n + j], acc)
+                        : doubleModel(a, b, i, j, k, n, bias[j], c0[i * n + j], acc);
+                assertEquals(bits(want), bits(get(c, i * n + j)), "C[" + i + ", " + j + "]: " + get(c, i * n + j)
                         + " against the scalar model's " + want);
-                assertEquals(bits(get(whole, i * n + j)), bits(get(byGroup, i * n + j)), "C[" + i + ", " + j + "] by groups");
             }
         }
     }
