@@ -69,8 +69,8 @@ class GemmBlockingTest {
     private static <A> void check(VecMath<A> math, int bytes, int lanes, boolean acc, boolean withBias, int tail, boolean wide) {
         int nr = math.panelWidth();
         int k = 2 * FloatGemm.KC + 37;
-        // rows per M block, as gemm sizes it (a multiple of the widest tile's rows)
-        int mc = FloatGemm.A_BLOCK_BYTES / (bytes * FloatGemm.KC) / FloatGemm.MR * FloatGemm.MR; // DoubleGemm's are the same
+        // rows per M block, as gemm sizes them for a tall call (a multiple of the widest tile's rows)
+        int mc = bytes == Float.BYTES ? FloatGemm.blockRows(1 << 20, k) : DoubleGemm.blockRows(1 << 20, k);
         int m = (wide ? 1 : 2) * mc + 8 + 4 + 3;
         assertEquals(FloatGemm.PACK_FROM_PANELS, DoubleGemm.PACK_FROM_PANELS, "float and double micro-panels");
         // wide: PACK_FROM_PANELS + 1 panels (9: the rows after the tiles take an 8-panel strip and a single
