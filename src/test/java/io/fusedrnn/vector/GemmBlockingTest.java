@@ -141,9 +141,16 @@ class GemmBlockingTest {
         A whole = math.fromDoubles(c0, 0, c0.length), byGroup = math.fromDoubles(c0, 0, c0.length);
         math.gemm(av, 0, k, 1, m, k, bp, 0, n, 0, panels, whole, 0, n, acc, biasV);
         for (int p = 0; p < panels; p += group) math.gemm(av, 0, k, 1, m, k, bp, 0, n, p, Math.min(panels, p + group), byGroup, 0, n, acc, biasV);
+        // the same call with A's 8-row tiles copied once by the caller (a step's rows): each group reads them
+        A tiles = math.rowTiles(0, av, 0, k, m, k), withTiles = math.fromDoubles(c0, 0, c0.length);
+        assertEquals(math.tilesPay(panels), tiles != null, "A's tiles copied where the GEMM has 8-row tiles");
+        math.gemm(tiles, av, 0, k, m, k, bp, 0, n, 0, panels, withTiles, 0, n, acc, biasV);
         double[] ar = values(av), br = values(bv), c0r = values(math.fromDoubles(c0, 0, c0.length)), biasR = values(biasV);
         assertMatchesTheModel(bytes, ar, br, biasR, c0r, m, k, n, acc, whole);
-        for (int i = 0; i < m * n; i++) assertEquals(bits(get(whole, i)), bits(get(byGroup, i)), "element " + i + " by groups");
+        for (int i = 0; i < m * n; i++) {
+            assertEquals(bits(get(whole, i)), bits(get(byGroup, i)), "element " + i + " by groups");
+            assertEquals(bits(get(whole, i)), bits(get(withTiles, i)), "element " + i + " with the caller's tiles");
+        }
     }
 
     /**
