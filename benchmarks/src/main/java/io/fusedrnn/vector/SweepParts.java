@@ -42,7 +42,12 @@ public final class SweepParts {
         float[] wihT = new float[k.packedSize(in, gh)], whhT = new float[k.packedSize(h, gh)];
         k.pack(wih, 0, gh, 1, in, gh, wihT, 0, k.panels(gh));
         k.pack(whh, 0, gh, 1, h, gh, whhT, 0, k.panels(gh));
-        float[] xp = new float[t * b * gh], hp = new float[b * gh], c = new float[b * h], hn = new float[b * h], bias = new float[gh];
+        float[] xp = new float[t * b * gh], hp = new float[b * gh], bias = new float[gh];
+        // the cells run over whole vectors of units, as the library pads them (VecLayer): hu units, their own rows
+        int hu = (h + FloatGemm.L - 1) / FloatGemm.L * FloatGemm.L, ghu = g * hu;
+        boolean whole = hu == h; // then the cells read what the two GEMMs wrote, as before
+        float[] xpFresh = whole ? null : rand(rnd, t * b * ghu), xpu = whole ? xp : new float[t * b * ghu], hpu = whole ? hp : rand(rnd, b * ghu);
+        float[] c = new float[b * hu], hn = new float[b * hu], hu0 = whole ? hState : rand(rnd, b * hu), biasu = whole ? bias : new float[ghu];
         double flops = spec.forwardFlops(t, b);
         System.out.printf("%s B%d T%d I%d H%d, %.2f GFLOP per sweep, %s%n", cell, b, t, in, h, flops / 1e9, FloatGemm.describe());
 
@@ -57,6 +62,7 @@ public final class SweepParts {
              Tensor dy2 = be2.upload(Precision.FP32, rand(rnd, t * b * h), t, b, h); Tensor dx2 = be2.allocate(Precision.FP32, t, b, in)) {
             for (int r = -3; r < reps; r++) {
                 int i = Math.max(r, 0);
+                if (!whole) System.arraycopy(xpFresh, 0, xpu, 0, xpu.length); // the cells' inputs, not yet activated
                 long c0 = THREADS.getCurrentThreadCpuTime();
                 k.gemm(x, 0, in, 1, t * b, in, wihT, 0, gh, 0, k.panels(gh), xp, 0, gh, false, bias);
                 long c1 = THREADS.getCurrentThreadCpuTime();
@@ -64,12 +70,12 @@ public final class SweepParts {
                 long c2 = THREADS.getCurrentThreadCpuTime();
                 for (int s = 0; s < t; s++) {
                     for (int row = 0; row < b; row++) {
-                        int xo = (s * b + row) * gh;
+                        int xo = (s * b + row) * ghu;
                         if (lstm) {
-                            k.lstmGates(h, 0, h, xp, xo, hp, row * gh, h, h, 0);
-                            k.lstmCell(h, 0, h, xp, xo, c, row * h, hn, row * h);
+                            k.lstmGates(hu, 0, hu, xpu, xo, hpu, row * ghu, hu, hu, 0);
+                            k.lstmCell(hu, 0, hu, xpu, xo, c, row * hu, hn, row * hu);
                         } else {
-                            k.gruForward(h, 0, h, xp, xo, hp, row * gh, bias, hState, row * h, hn, row * h);
+                            k.gruForward(hu, 0, hu, xpu, xo, hpu, row * ghu, biasu, hu0, row * hu, hn, row * hu);
                         }
                     }
                 }
