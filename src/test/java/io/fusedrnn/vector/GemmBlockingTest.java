@@ -124,14 +124,18 @@ class GemmBlockingTest {
     @ParameterizedTest(name = "{0} accumulate={1}")
     @CsvSource({"float, false", "float, true", "double, false", "double, true"})
     void widePanelGroupsAgreeWithTheSum(String type, boolean acc) {
-        if (type.equals("float")) checkGroups(new FloatMath(), Float.BYTES, FloatGemm.panelGroup(FloatGemm.KC + 5),
-                FloatGemm.blockRows(1 << 20, FloatGemm.KC + 5), acc);
-        else checkGroups(new DoubleMath(), Double.BYTES, DoubleGemm.panelGroup(DoubleGemm.KC + 5),
-                DoubleGemm.blockRows(1 << 20, DoubleGemm.KC + 5), acc);
+        // K in two blocks, the second of 5
+        if (type.equals("float")) {
+            int k = FloatGemm.KC + 5;
+            checkGroups(new FloatMath(), Float.BYTES, k, FloatGemm.panelGroup(k), FloatGemm.blockRows(1 << 20, k), acc);
+        } else {
+            int k = DoubleGemm.KC + 5;
+            checkGroups(new DoubleMath(), Double.BYTES, k, DoubleGemm.panelGroup(k), DoubleGemm.blockRows(1 << 20, k), acc);
+        }
     }
 
-    private static <A> void checkGroups(VecMath<A> math, int bytes, int group, int mc, boolean acc) {
-        int nr = math.panelWidth(), k = FloatGemm.KC + 5, m = 2 * mc + 15, n = (group + 3) * nr + 3, panels = math.panels(n);
+    private static <A> void checkGroups(VecMath<A> math, int bytes, int k, int group, int mc, boolean acc) {
+        int nr = math.panelWidth(), m = 2 * mc + 15, n = (group + 3) * nr + 3, panels = math.panels(n);
         assertTrue(panels > group && m > 2 * mc, panels + " panels in groups of " + group + ", " + m + " rows in blocks of " + mc);
         Random rnd = new Random(5 + bytes + (acc ? 1 : 0));
         double[] a = gaussian(rnd, m * k), b = gaussian(rnd, k * n), c0 = gaussian(rnd, m * n), bias = gaussian(rnd, n);

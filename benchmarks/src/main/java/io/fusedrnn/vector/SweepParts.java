@@ -47,7 +47,7 @@ public final class SweepParts {
         int hu = (h + FloatGemm.L - 1) / FloatGemm.L * FloatGemm.L, ghu = g * hu;
         boolean whole = hu == h; // then the cells read what the two GEMMs wrote, as before
         float[] xpFresh = whole ? null : rand(rnd, t * b * ghu), xpu = whole ? xp : new float[t * b * ghu], hpu = whole ? hp : rand(rnd, b * ghu);
-        float[] c = new float[b * hu], hn = new float[b * hu], hu0 = whole ? hState : rand(rnd, b * hu), biasu = whole ? bias : new float[ghu];
+        float[] c = new float[b * hu], hn = new float[b * hu], hStateU = whole ? hState : rand(rnd, b * hu), biasu = whole ? bias : new float[ghu];
         double flops = spec.forwardFlops(t, b);
         System.out.printf("%s B%d T%d I%d H%d, %.2f GFLOP per sweep, %s%n", cell, b, t, in, h, flops / 1e9, FloatGemm.describe());
 
@@ -75,7 +75,7 @@ public final class SweepParts {
                             k.lstmGates(hu, 0, hu, xpu, xo, hpu, row * ghu, hu, hu, 0);
                             k.lstmCell(hu, 0, hu, xpu, xo, c, row * hu, hn, row * hu);
                         } else {
-                            k.gruForward(hu, 0, hu, xpu, xo, hpu, row * ghu, biasu, hu0, row * hu, hn, row * hu);
+                            k.gruForward(hu, 0, hu, xpu, xo, hpu, row * ghu, biasu, hStateU, row * hu, hn, row * hu);
                         }
                     }
                 }
