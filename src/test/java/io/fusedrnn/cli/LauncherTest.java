@@ -111,6 +111,65 @@ class LauncherTest {
         assertFalse(Files.exists(marker), "the JDK 17 named by JAVA_HOME was started to read its version");
     }
 
+    /**
+     * The launcher starts its JVMs with src/main/jvm/compiler-directives.json, and without the line
+     * the JVM prints for it on stdout (the first test holds stdout empty).
+     */
+    @Test
+    void theLauncherLoadsTheCompilerDirectives() throws Exception {
+        Ran r = run(List.of("bash", Path.of("fusedrnn").toAbsolutePath().toString(), "version"),
+                Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", System.getProperty("java.home"),
+                        "FUSEDRNN_JAVA_OPTS", "-XX:+DisplayVMOutput -XX:+CompilerDirectivesPrint"));
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("1 compiler directives added"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.contains("matching:") && l.contains("jdk/incubator/vector/*.*")), r.out());
+        Ran quiet = run(List.of("bash", Path.of("fusedrnn").toAbsolutePath().toString(), "version"),
+                Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", System.getProperty("java.home")));
+        assertTrue(quiet.out().startsWith("fusedrnn "), quiet.out());
+    }
+
+    /**
+     * What the directives do: a Vector API kernel run hot ({@link VectorLoopProbe}) is compiled by C2
+     * while none of the Vector API's own methods is (C2 inlines their intrinsics into the kernel); the
+     * same run without the file has C2 compile some of the API's fallbacks by themselves, so this test
+     * notices a pattern that matches nothing.
+     */
+    @Test
+    void theCompilerDirectivesKeepC2OffTheVectorApisOwnMethods() throws Exception {
+        Path file = Path.of("src/main/jvm/compiler-directives.json").toAbsolutePath();
+        List<String> with = c2Compiled(List.of("-XX:CompilerDirectivesFile=" + file));
+        assertTrue(with.stream().anyMatch(m -> m.startsWith("io.fusedrnn.cli.VectorLoopProbe::kernel")), String.join("\n", with));
+        assertEquals(List.of(), with.stream().filter(LauncherTest::vectorApi).toList());
+        List<String> without = c2Compiled(List.of());
+        assertTrue(without.stream().anyMatch(LauncherTest::vectorApi), String.join("\n", without));
+    }
+
+    private static boolean vectorApi(String method) {
+        return method.startsWith("jdk.incubator.vector.") || method.startsWith("jdk.internal.vm.vector.");
+    }
+
+    /** The methods C2 compiled (level 4, OSR or not) in a JVM running {@link VectorLoopProbe} for a second. */
+    private List<String> c2Compiled(List<String> flags) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(java(), "--add-modules", "jdk.incubator.vector", "-XX:+UnlockDiagnosticVMOptions"));
+        command.addAll(flags);
+        command.addAll(List.of("-XX:+PrintCompilation", "-cp", System.getProperty("java.class.path"), VectorLoopProbe.class.getName(), "1000"));
+        Ran r = run(command, Map.of());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("sum "), r.out());
+        List<String> methods = new ArrayList<>();
+        for (String line : r.out().lines().toList()) {
+            // "  278  438 %     4       io.fusedrnn.cli.VectorLoopProbe::kernel @ 10 (94 bytes)": time, id, flags, level, method
+            if (line.contains("made not")) continue;
+            String[] f = line.trim().split("\\s+");
+            for (int i = 1; i < f.length; i++) {
+                if (!f[i].contains("::")) continue;
+                if (f[i - 1].equals("4")) methods.add(f[i]);
+                break;
+            }
+        }
+        return methods;
+    }
+
     private static List<String> checkoutListing() throws IOException {
         try (var s = Files.list(Path.of("").toAbsolutePath())) {
             List<String> names = new ArrayList<>(s.map(q -> q.getFileName().toString()).filter(n -> !n.equals("target")).toList());
