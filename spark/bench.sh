@@ -37,10 +37,13 @@ say() { echo "$@" | tee -a "$log"; }
 mvn -B -ntp -q -f "$root/spark/pom.xml" -DskipTests -Dmaven.javadoc.skip=true test-compile >"$dir/build.log" 2>&1 || { cat "$dir/build.log" >&2; exit 1; }
 cp="$root/spark/target/classes:$root/spark/target/test-classes:$root/spark/target/lib/*"
 # the heap spark-infer's launcher gives (768 MB + 256 MB per core; "Spark, round 10"), so in-process runs match it
-scaling() { "$JAVA" @"$root/spark/jvm.options" -Xmx$((768 + 256 * $(nproc)))m -cp "$cp" io.fusedrnn.spark.bench.SparkScaling "$@" 2>/dev/null; }
+scaling() { "$JAVA" @"$root/spark/jvm.options" -Xmx${heap:-$((768 + 256 * $(nproc)))m} -cp "$cp" io.fusedrnn.spark.bench.SparkScaling "$@" 2>/dev/null; }
+# prepare builds its rows in the driver before Spark writes them: 20000 rows ran out of the 1280 MB heap
+# (round 22, an OutOfMemoryError and no x.parquet); 6 GB made them
+prepare() { heap=6g scaling prepare "$@"; }
 
-[ -f "$dir/big/rows" ] || scaling prepare "$dir/big" 20000 8 40 | tee -a "$log"
-[ -f "$dir/small/rows" ] || scaling prepare "$dir/small" 2500 8 40 | tee -a "$log"
+[ -f "$dir/big/rows" ] || prepare "$dir/big" 20000 8 40 | tee -a "$log"
+[ -f "$dir/small/rows" ] || prepare "$dir/small" 2500 8 40 | tee -a "$log"
 [ -f "$dir/huge/rows" ] || scaling replicate "$dir/big" "$dir/huge" 5 | tee -a "$log"
 
 say "== $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores: $(lscpu | sed -n 's/^Model name: *//p')"
