@@ -148,11 +148,14 @@ class LauncherTest {
         return method.startsWith("jdk.incubator.vector.") || method.startsWith("jdk.internal.vm.vector.");
     }
 
-    /** The methods C2 compiled (level 4, OSR or not) in a JVM running {@link VectorLoopProbe} for a second. */
+    /**
+     * The methods C2 compiled (level 4, OSR or not) in a JVM running {@link VectorLoopProbe} for 1.5 s
+     * (C2 had compiled the kernel after 0.3 s here).
+     */
     private List<String> c2Compiled(List<String> flags) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(java(), "--add-modules", "jdk.incubator.vector", "-XX:+UnlockDiagnosticVMOptions"));
         command.addAll(flags);
-        command.addAll(List.of("-XX:+PrintCompilation", "-cp", System.getProperty("java.class.path"), VectorLoopProbe.class.getName(), "1000"));
+        command.addAll(List.of("-XX:+PrintCompilation", "-cp", System.getProperty("java.class.path"), VectorLoopProbe.class.getName(), "1500"));
         Ran r = run(command, Map.of());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("sum "), r.out());
