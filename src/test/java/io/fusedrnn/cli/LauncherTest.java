@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +52,19 @@ class LauncherTest {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * Runs the source-tree launcher with {@code args}, on the test class path (no build) and this JDK,
+     * with {@code env} added (FUSEDRNN_JAVA_OPTS, say).
+     */
+    private Ran launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", Path.of("fusedrnn").toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        Map<String, String> all = new HashMap<>(env);
+        all.put("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"));
+        all.put("JAVA_HOME", System.getProperty("java.home"));
+        return run(command, all);
+    }
+
     /** Copies an LSTM fixture into the temp dir: w.safetensors and x.npy; returns y as PyTorch computed it. */
     private double[] stage() throws IOException {
         Files.copy(Fixtures.path("pytorch/lstm_l1.weights.safetensors"), dir.resolve("w.safetensors"));
@@ -71,18 +85,15 @@ class LauncherTest {
     @Test
     void theLauncherResolvesRelativePathsAgainstTheCallersDirectory() throws Exception {
         double[] want = stage();
-        Path launcher = Path.of("fusedrnn").toAbsolutePath();
         List<String> checkoutBefore = checkoutListing();
-        Ran r = run(List.of("bash", launcher.toString(), "infer", "--weights", "w.safetensors", "--input", "x.npy",
-                "--output", "y.npy", "--backend", "reference", "--precision", "fp64"),
-                Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", System.getProperty("java.home")));
+        Ran r = launch(Map.of(), "infer", "--weights", "w.safetensors", "--input", "x.npy", "--output", "y.npy",
+                "--backend", "reference", "--precision", "fp64");
         assertEquals(0, r.status(), r.err());
         assertEquals("", r.out());
         assertEquals(List.of("w.safetensors", "x.npy", "y.npy"), listing());
         assertArrayEquals(want, NpyReader.readFloats(dir.resolve("y.npy")).data(), 1e-9);
         assertEquals(checkoutBefore, checkoutListing(), "nothing written into the checkout");
-        Ran missing = run(List.of("bash", launcher.toString(), "infer", "--weights", "w.safetensors", "--input", "nothere.npy",
-                "--output", "y2.npy"), Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", System.getProperty("java.home")));
+        Ran missing = launch(Map.of(), "infer", "--weights", "w.safetensors", "--input", "nothere.npy", "--output", "y2.npy");
         assertEquals(2, missing.status());
         assertTrue(missing.err().endsWith("fusedrnn infer: --input nothere.npy: no such file\n"), missing.err());
     }
@@ -117,14 +128,11 @@ class LauncherTest {
      */
     @Test
     void theLauncherLoadsTheCompilerDirectives() throws Exception {
-        Ran r = run(List.of("bash", Path.of("fusedrnn").toAbsolutePath().toString(), "version"),
-                Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", System.getProperty("java.home"),
-                        "FUSEDRNN_JAVA_OPTS", "-XX:+DisplayVMOutput -XX:+CompilerDirectivesPrint"));
+        Ran r = launch(Map.of("FUSEDRNN_JAVA_OPTS", "-XX:+DisplayVMOutput -XX:+CompilerDirectivesPrint"), "version");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("1 compiler directives added"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.contains("matching:") && l.contains("jdk/incubator/vector/*.*")), r.out());
-        Ran quiet = run(List.of("bash", Path.of("fusedrnn").toAbsolutePath().toString(), "version"),
-                Map.of("FUSEDRNN_CLASSPATH", System.getProperty("java.class.path"), "JAVA_HOME", System.getProperty("java.home")));
+        Ran quiet = launch(Map.of(), "version");
         assertTrue(quiet.out().startsWith("fusedrnn "), quiet.out());
     }
 
