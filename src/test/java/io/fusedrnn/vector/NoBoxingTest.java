@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * calls, and every call boxes its vectors (the fused LSTM cell did, at about 100 MB/s). Interpreted and
  * C1 code box too, so the test runs the forward until the allocation per call falls below the bound,
  * and fails only if it never does within the deadline. It runs in a JVM of its own (pom.xml, execution
- * "no-boxing"), so what other tests ran first does not change the profiles C2 compiles from. H = 100 is
+ * "no-boxing", and "no-boxing-avx2" under -XX:UseAVX=2), so what other tests ran first does not change the profiles C2 compiles from. H = 100 is
  * not a multiple of the vector length: before the layer padded its units (round 17) the cells ran a
  * masked tail there, which took them past the budget (LSTM B64 H100: 4–6 MB per forward).
  */
