@@ -54,6 +54,36 @@ class GemmBlockingTest {
     }
 
     /**
+     * How a block's rows split between the row tiles and the 1-row strips, for every count up to 200: the
+     * 6-row tiles leave a multiple of 4 for the 4-row tiles (else the last 4-row tile would reach past the
+     * tiled rows), and the strips take at most one row with 6-row tiles (an odd one), three without; M
+     * blocks are whole tiles. The bitwise cases above reach only a few counts.
+     */
+    @Test
+    void everyRowCountSplitsIntoWholeTiles() {
+        for (int rows = 0; rows <= 200; rows++) {
+            int full = FloatGemm.tileRows(rows), six = FloatGemm.sixRows(full), left = rows - full;
+            String at = rows + " rows: " + six + " in 6-row tiles, " + (full - six) + " in 4-row tiles, " + left + " in strips";
+            assertTrue(six >= 0 && six <= full && full <= rows, at);
+            assertEquals(0, six % 6, at);
+            assertEquals(0, (full - six) % 4, at);
+            if (FloatGemm.MR == 6) {
+                assertTrue(left <= (rows < 4 ? 3 : 1), at);
+                assertTrue(full - six <= 8, at);
+            } else {
+                assertEquals(0, six, at);
+                assertTrue(left <= 3, at);
+            }
+            assertEquals(FloatGemm.tileRows(rows), DoubleGemm.tileRows(rows), at);
+        }
+        for (int k : new int[] {64, 512, 1024, 4096}) {
+            int mc = FloatGemm.blockRows(1 << 20, k);
+            assertEquals(0, mc % FloatGemm.ROW_QUANTUM, "K " + k);
+            if (FloatGemm.MR == 6) assertEquals(mc, FloatGemm.sixRows(FloatGemm.tileRows(mc)), "K " + k + ": a whole block in 6-row tiles");
+        }
+    }
+
+    /**
      * @param tail columns of the last, partial panel: 3, or (negative) one vector and 3 more
      * @param wide a call wide enough for A in micro-panels (with 8-row tiles): one M block and the short
      *             one, and {@link FloatGemm#PACK_FROM_PANELS} + 1 panels; the call of all but the first two
@@ -69,7 +99,7 @@ class GemmBlockingTest {
     private static <A> void check(VecMath<A> math, int bytes, int lanes, boolean acc, boolean withBias, int tail, boolean wide) {
         int nr = math.panelWidth();
         int k = 2 * FloatGemm.KC + 37;
-        // rows per M block, as gemm sizes them for a tall call (a multiple of the widest tile's rows)
+        // rows per M block, as gemm sizes them for a tall call (a multiple of Gemm.ROW_QUANTUM)
         int mc = bytes == Float.BYTES ? FloatGemm.blockRows(1 << 20, k) : DoubleGemm.blockRows(1 << 20, k);
         // after the whole blocks 29 rows: 24 for the main tile (three 8-row tiles, or four 6-row ones with
         // AVX2), one 4-row tile, one 1-row strip
