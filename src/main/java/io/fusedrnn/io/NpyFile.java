@@ -18,10 +18,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * An open .npy file (format versions 1–3, C order), memory-mapped: its header checked against the
- * file, its data read in place. A float32 little-endian file goes into an FP32 tensor as one copy
- * from the mapping; other element types (float16, float64, int32, int64) and big-endian files are
- * converted once, block by block, on the way. Closing unmaps the file.
+ * An open .npy file (format versions 1–3), memory-mapped: its header checked against the file, its
+ * data read in place. A float32 little-endian file in C order goes into an FP32 tensor as one copy
+ * from the mapping; other element types (float16, float64, int32, int64), big-endian files and
+ * Fortran-order files ({@code fortran_order: True}, as numpy saves a column-major array) are
+ * converted once, block by block, on the way. Element indices are in C (row-major) order whatever
+ * the file's order, as {@code np.load} gives the array. Closing unmaps the file.
  */
 public final class NpyFile implements AutoCloseable {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -75,6 +77,11 @@ public final class NpyFile implements AutoCloseable {
     private final ByteOrder order;
     private final MemorySegment data;
     private final long count;
+    /**
+     * Of a Fortran-order file of rank ≥ 2, each dimension's stride in the file in elements (the first
+     * dimension's is 1); null where C-order indices are the file's own.
+     */
+    private final long[] fortranStrides;
 
     private NpyFile(String file, Path path, Arena arena, MemorySegment whole) {
         this.file = file;
@@ -104,9 +111,6 @@ public final class NpyFile implements AutoCloseable {
         String text = new String(whole.asSlice(headerStart, headerLen).toArray(ValueLayout.JAVA_BYTE),
                 major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         header = NpyHeader.parse(text, file);
-        if (header.fortranOrder()) {
-            throw new FusedRnnException(file + ": fortran_order True is not supported (save a C-order array, e.g. np.ascontiguousarray)");
-        }
         String d = header.descr();
         char o = d.isEmpty() ? '?' : d.charAt(0);
         String k = o == '<' || o == '>' || o == '=' || o == '|' ? d.substring(1) : d;
@@ -138,6 +142,17 @@ public final class NpyFile implements AutoCloseable {
         count = n;
         dataStart = start;
         data = whole.asSlice(start, have);
+        int[] shape = header.shape();
+        if (header.fortranOrder() && shape.length > 1) {
+            fortranStrides = new long[shape.length];
+            long stride = 1;
+            for (int dim = 0; dim < shape.length; dim++) {
+                fortranStrides[dim] = stride;
+                stride *= shape[dim];
+            }
+        } else {
+            fortranStrides = null;
+        }
     }
 
     /**
@@ -200,19 +215,28 @@ public final class NpyFile implements AutoCloseable {
         return header.descr();
     }
 
-    /** {@return the data bytes in the file's own type and byte order (read-only, valid until close)} */
+    /**
+     * {@return the data bytes in the file's own type, byte order and element order (read-only, valid
+     * until close): column-major where {@link #fortranOrder}}
+     */
     public MemorySegment data() {
         return data;
     }
 
+    /** {@return whether the file holds its elements in Fortran (column-major) order: read through a conversion} */
+    public boolean fortranOrder() {
+        return fortranStrides != null;
+    }
+
     /**
-     * {@return whether the data is already {@code precision}'s element type in native byte order (copied with no conversion)}
+     * {@return whether the data is already {@code precision}'s element type in native byte order and
+     * C order (copied with no conversion)}
      *
      * @param precision the tensor precision asked about
      */
     public boolean matches(Precision precision) {
         Kind k = precision == Precision.FP32 ? Kind.FLOAT32 : Kind.FLOAT64;
-        return kind == k && order == ByteOrder.nativeOrder();
+        return kind == k && order == ByteOrder.nativeOrder() && fortranStrides == null;
     }
 
     /**
@@ -295,10 +319,10 @@ public final class NpyFile implements AutoCloseable {
     /**
      * {@return element {@code i} as a double (exact for every supported type but int64 beyond 2^53)}
      *
-     * @param i element index in file order
+     * @param i element index in C order
      */
     public double getDouble(long i) {
-        long at = i * kind.bytes;
+        long at = fileIndex(i) * kind.bytes;
         return switch (kind) {
             case FLOAT16 -> Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at));
             case FLOAT32 -> data.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), at);
@@ -311,19 +335,19 @@ public final class NpyFile implements AutoCloseable {
     /**
      * {@return element {@code i} of an integer file}
      *
-     * @param i element index in file order
+     * @param i element index in C order
      */
     public long getLong(long i) {
-        long at = i * kind.bytes;
+        long at = fileIndex(i) * kind.bytes;
         return kind == Kind.INT32 ? data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), at)
                 : data.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), at);
     }
 
-    /** {@return the index of the first NaN or infinity in file order, or -1 (floating-point files)} */
+    /** {@return the C-order index of the first NaN or infinity, or -1 (floating-point files)} */
     public long firstNonFinite() {
         checkOpen();
         requireFloats();
-        if (kind == Kind.FLOAT32) {
+        if (kind == Kind.FLOAT32 && fortranStrides == null) {
             ValueLayout.OfFloat l = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order);
             for (long i = 0; i < count; i++) if (!Float.isFinite(data.getAtIndex(l, i))) return i;
             return -1;
@@ -362,10 +386,10 @@ public final class NpyFile implements AutoCloseable {
         return out;
     }
 
-    /** Converts {@code n} file elements from {@code src} to {@code to}'s type at element {@code dst} of {@code out}. */
+    /** Converts {@code n} elements from C-order index {@code src} to {@code to}'s type at element {@code dst} of {@code out}. */
     private void convert(long src, MemorySegment out, long dst, long n, ValueLayout to) {
         boolean toFloat = to.carrier() == float.class;
-        if (kind == (toFloat ? Kind.FLOAT32 : Kind.FLOAT64) && order == ByteOrder.nativeOrder()) {
+        if (kind == (toFloat ? Kind.FLOAT32 : Kind.FLOAT64) && order == ByteOrder.nativeOrder() && fortranStrides == null) {
             MemorySegment.copy(data, src * kind.bytes, out, dst * to.byteSize(), n * kind.bytes);
             return;
         }
@@ -374,6 +398,18 @@ public final class NpyFile implements AutoCloseable {
             if (toFloat) out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dst + i, (float) v);
             else out.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, dst + i, v);
         }
+    }
+
+    /** The position in the file's element order of C-order index {@code i}. */
+    private long fileIndex(long i) {
+        if (fortranStrides == null) return i;
+        int[] shape = header.shape();
+        long at = 0;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at += i % shape[d] * fortranStrides[d];
+            i /= shape[d];
+        }
+        return at;
     }
 
     private int arraySize() {

@@ -8,8 +8,8 @@ import io.fusedrnn.Tensor;
 import java.nio.file.Path;
 
 /**
- * One-call reads of .npy files (format versions 1–3, C order; float16/32/64 and int32/64, either
- * byte order) into host arrays or straight into a tensor; {@link NpyFile} is the open, memory-mapped
+ * One-call reads of .npy files (format versions 1–3, C or Fortran order; float16/32/64 and int32/64,
+ * either byte order) into host arrays or straight into a tensor; {@link NpyFile} is the open, memory-mapped
  * file underneath. Anything else is a one-line {@link FusedRnnException} naming the file and the problem.
  */
 public final class NpyReader {

@@ -35,7 +35,7 @@ class NpyFileTest {
         float[] want32 = new float[want.length];
         for (int i = 0; i < want.length; i++) want32[i] = (float) want[i];
         try (Backend be = new VectorBackend(1)) {
-            for (String f : new String[] {"f4_2x3x4.npy", "f8_2x3x4.npy", "big_endian.npy", "f2.npy"}) {
+            for (String f : new String[] {"f4_2x3x4.npy", "f8_2x3x4.npy", "big_endian.npy", "f2.npy", "fortran.npy"}) {
                 try (NpyFile npy = NpyFile.open(Fixtures.path("npy/" + f));
                      Tensor t32 = npy.upload(be, Precision.FP32); Tensor t64 = npy.upload(be, Precision.FP64)) {
                     assertEquals(f.equals("f4_2x3x4.npy"), npy.matches(Precision.FP32), f + " needs no conversion into fp32");
@@ -58,6 +58,34 @@ class NpyFileTest {
             for (int s = 0; s < 2; s++) for (int k = 0; k < 8; k++) want[s * 8 + k] = (float) all[s * 12 + 4 + k];
             assertArrayEquals(want, t.toFloatArray(), 0f);
             assertMessage("reads to element 25, past its 24", () -> npy.copyTo(t, new Block(17, 8, 0, 8, 8, 1)));
+        }
+    }
+
+    @Test
+    void aFortranOrderFileIsReadInCOrderBlockByBlock() throws IOException {
+        // a [T=3, B=4, 5] float32 array saved column-major (as numpy saves np.asfortranarray(x)): element
+        // (t, b, k) at t + 3·b + 12·k in the file; its values are their own C-order indices
+        int t = 3, b = 4, n = 5;
+        java.nio.ByteBuffer data = java.nio.ByteBuffer.allocate(4 * t * b * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int k = 0; k < n; k++) for (int j = 0; j < b; j++) for (int s = 0; s < t; s++) data.putFloat((s * b + j) * n + k);
+        float nan = Float.NaN;
+        Path f = dir.resolve("f.npy");
+        Files.write(f, NpyWriter.bytes(new NpyHeader("<f4", true, new int[] {t, b, n}), data.array()));
+        try (Backend be = new ReferenceBackend(); NpyFile npy = NpyFile.open(f); Tensor x = be.allocate(Precision.FP32, t, 2, n)) {
+            assertTrue(npy.fortranOrder());
+            assertFalse(npy.matches(Precision.FP32), "converted, not copied");
+            assertEquals(37.0, npy.getDouble(37));
+            // batch rows 1..2 of every step, as infer's chunks read them
+            npy.copyTo(x, new Block(n, (long) b * n, 0, 2L * n, 2L * n, t));
+            float[] want = new float[t * 2 * n];
+            for (int s = 0; s < t; s++) for (int i = 0; i < 2 * n; i++) want[s * 2 * n + i] = (s * b + 1) * n + i;
+            assertArrayEquals(want, x.toFloatArray(), 0f);
+            assertEquals(-1, npy.firstNonFinite());
+        }
+        data.putFloat(4 * (2 + 3 * 1 + 12 * 4), nan); // (t 2, b 1, k 4): C-order index 2·20 + 1·5 + 4 = 49
+        Files.write(f, NpyWriter.bytes(new NpyHeader("<f4", true, new int[] {t, b, n}), data.array()));
+        try (NpyFile npy = NpyFile.open(f)) {
+            assertEquals(49, npy.firstNonFinite());
         }
     }
 
