@@ -42,10 +42,33 @@ public enum SafetensorsDType {
      * @param where the file and tensor, for the message
      */
     public static SafetensorsDType parse(String name, String where) {
+        SafetensorsDType d = find(name);
+        if (d == null) throw new FusedRnnException(where + ": unsupported dtype '" + name + "' (expected F16, BF16, F32 or F64)");
+        return d;
+    }
+
+    /** {@return the dtype of this name, or null for one that is not read} */
+    static SafetensorsDType find(String name) {
         for (SafetensorsDType d : values()) {
             if (d.name().equals(name)) return d;
         }
-        throw new FusedRnnException(where + ": unsupported dtype '" + name + "' (expected F16, BF16, F32 or F64)");
+        return null;
+    }
+
+    /**
+     * {@return bytes per element of the safetensors dtypes that are in a file but not read (integers,
+     * booleans, 8-bit floats), so their entries are checked like the others; 0 for a name not known}
+     *
+     * @param name the dtype string, e.g. {@code I64}
+     */
+    static int otherBytes(String name) {
+        return switch (name) {
+            case "BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3" -> 1;
+            case "I16", "U16" -> 2;
+            case "I32", "U32" -> 4;
+            case "I64", "U64" -> 8;
+            default -> 0;
+        };
     }
 
     /** Element {@code i} of a tensor starting at byte {@code base}, widened to double. */

@@ -23,15 +23,18 @@ public final class SafetensorsFile implements AutoCloseable {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
-     * One tensor's header entry; offsets are relative to the data section.
+     * One tensor's header entry; offsets are relative to the data section. A file may hold tensors of
+     * any safetensors dtype (a module's state_dict has int64 buffers such as a batch norm's
+     * {@code num_batches_tracked}); only the floating-point ones ({@link SafetensorsDType}) are read.
      *
      * @param name the tensor's key in the header
-     * @param dtype element type in the file
+     * @param dtype element type in the file, or null for one that is not read (integers, booleans, fp8, ...)
+     * @param dtypeName the dtype as the header names it, e.g. {@code F32} or {@code I64}
      * @param shape sizes, outermost first
      * @param begin first byte of the data, from the start of the data section
      * @param end one past the last byte, from the start of the data section
      */
-    public record Entry(String name, SafetensorsDType dtype, int[] shape, long begin, long end) {
+    public record Entry(String name, SafetensorsDType dtype, String dtypeName, int[] shape, long begin, long end) {
         /** {@return number of elements} */
         public long count() {
             return NdArray.elementCount(shape);
@@ -140,6 +143,9 @@ public final class SafetensorsFile implements AutoCloseable {
     public NdArray read(String name) {
         checkOpen();
         Entry e = entry(name);
+        if (e.dtype() == null) {
+            throw new FusedRnnException(file + ": tensor '" + name + "': unsupported dtype '" + e.dtypeName() + "' for weights (expected F16, BF16, F32 or F64)");
+        }
         long n = e.count();
         if (n > Integer.MAX_VALUE - 8) {
             throw new FusedRnnException(file + ": tensor '" + name + "' has " + n + " elements, more than a Java array holds");

@@ -17,7 +17,9 @@ import java.util.Map;
 
 /**
  * Parses and validates a safetensors JSON header: each tensor's dtype, shape and data offsets must be
- * well-formed, agree with each other and lie inside the data section without overlapping.
+ * well-formed, agree with each other and lie inside the data section without overlapping. Tensors of
+ * dtypes that are not read (integers, booleans, 8-bit floats, names newer than this reader) are kept,
+ * their sizes checked where the dtype's is known, and refused only when read ({@link SafetensorsFile#read}).
  *
  * <p>The JSON is read with jackson-core's streaming parser into plain maps, lists and values:
  * Jackson's tree model (databind) would load about 300 classes more, 0.19 s of every command's
@@ -146,7 +148,9 @@ final class SafetensorsHeader {
         if (!(offsets instanceof List<?> offsetList) || offsetList.size() != 2) {
             throw new FusedRnnException(where + ": expected 'data_offsets' [begin, end], found " + kind(offsets));
         }
-        SafetensorsDType type = SafetensorsDType.parse(dtypeName, where);
+        // a dtype that is not read (a state_dict's int64 buffers, ...) is kept, checked where its size is known
+        SafetensorsDType type = SafetensorsDType.find(dtypeName);
+        int itemBytes = type != null ? type.bytes() : SafetensorsDType.otherBytes(dtypeName);
         int[] dims = new int[shapeList.size()];
         for (int i = 0; i < dims.length; i++) {
             Object d = shapeList.get(i);
@@ -163,15 +167,15 @@ final class SafetensorsHeader {
         }
         long count;
         try {
-            count = Math.multiplyExact(NdArray.elementCount(dims), type.bytes());
+            count = Math.multiplyExact(NdArray.elementCount(dims), Math.max(1, itemBytes));
         } catch (ArithmeticException e) {
             throw new FusedRnnException(where + ": shape " + Arrays.toString(dims) + " is too large");
         }
-        if (count != end - begin) {
-            throw new FusedRnnException(where + ": shape " + Arrays.toString(dims) + " of " + type + " needs " + count
+        if (itemBytes > 0 && count != end - begin) {
+            throw new FusedRnnException(where + ": shape " + Arrays.toString(dims) + " of " + dtypeName + " needs " + count
                     + " bytes, but data_offsets span " + (end - begin));
         }
-        return new SafetensorsFile.Entry(name, type, dims, begin, end);
+        return new SafetensorsFile.Entry(name, type, dtypeName, dims, begin, end);
     }
 
     private static long offset(Object n, String where, String which) {

@@ -102,6 +102,34 @@ class SafetensorsTest {
     }
 
     @Test
+    void tensorsThatAreNotWeightsAreKeptAndRefusedOnlyWhenRead() {
+        // a module's state_dict: float weights beside an int64 buffer (a batch norm's num_batches_tracked),
+        // a bool mask, an int32 index and a dtype newer than this reader
+        String h = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"bn.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]},"
+                + "\"mask\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[16,19]},"
+                + "\"idx\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[20,24]},"
+                + "\"scale\":{\"dtype\":\"F8_E8M0\",\"shape\":[4],\"data_offsets\":[24,28]}}";
+        byte[] bytes = file(h, 28);
+        int data = bytes.length - 28;
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putFloat(data, 1.5f).putFloat(data + 4, -2f).putLong(data + 8, 42);
+        try (SafetensorsFile f = SafetensorsFile.open(write(bytes))) {
+            assertEquals(List.of("w", "bn.num_batches_tracked", "mask", "idx", "scale"), List.copyOf(f.names()));
+            assertArrayEquals(new double[] {1.5, -2}, f.read("w").data());
+            assertEquals("I64", f.entry("bn.num_batches_tracked").dtypeName());
+            assertEquals(null, f.entry("mask").dtype());
+            assertArrayEquals(new int[] {3}, f.shape("mask"));
+            assertMessage("tensor 'bn.num_batches_tracked': unsupported dtype 'I64' for weights (expected F16, BF16, F32 or F64)",
+                    () -> f.read("bn.num_batches_tracked"));
+            assertMessage("tensor 'scale': unsupported dtype 'F8_E8M0' for weights", () -> f.read("scale"));
+        }
+        // their entries are checked like the others' where the size is known
+        assertMessage("tensor 'b': shape [2] of I64 needs 16 bytes, but data_offsets span 8",
+                () -> open(file("{\"b\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8)));
+        assertMessage("data_offsets [0, 16] out of bounds", () -> open(file("{\"b\":{\"dtype\":\"X9\",\"shape\":[2],\"data_offsets\":[0,16]}}", 8)));
+    }
+
+    @Test
     void readingAfterCloseIsAnIllegalState() {
         try (SafetensorsFile f = SafetensorsFile.open(Fixtures.path("pytorch/dtypes.safetensors"))) {
             f.close();

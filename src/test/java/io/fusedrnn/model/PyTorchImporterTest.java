@@ -108,6 +108,34 @@ class PyTorchImporterTest {
     }
 
     @Test
+    void aModuleHoldingTheRnnLoadsBesideItsIntegerBuffers() throws java.io.IOException {
+        // model.state_dict() of a module with an LSTM and a batch norm: the norm's num_batches_tracked is
+        // int64 and its weights float; only the RNN's tensors are read
+        RnnModel m = RnnModel.random(RnnConfig.lstm(3, 4, 0, 1, false), 5);
+        Map<String, NdArray> sd = new LinkedHashMap<>(stateDict(m, "rnn."));
+        sd.put("bn.weight", new NdArray(new int[] {4}, new double[] {1, 1, 1, 1}));
+        Path p = save(sd);
+        byte[] b = java.nio.file.Files.readAllBytes(p);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int n = (int) bb.getLong(0), end = b.length - 8 - n;
+        String header = new String(b, 8, n, java.nio.charset.StandardCharsets.UTF_8).strip();
+        String extra = "\"bn.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[" + end + "," + (end + 8) + "]},";
+        byte[] h = ("{" + extra + header.substring(1)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int padded = (h.length + 7) / 8 * 8;
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(8 + padded + end + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putLong(padded).put(h);
+        for (int i = h.length; i < padded; i++) out.put((byte) ' ');
+        out.put(b, 8 + n, end).putLong(7);
+        Path q = dir.resolve("module.safetensors");
+        java.nio.file.Files.write(q, out.array());
+        try (SafetensorsFile f = SafetensorsFile.open(q)) {
+            assertTrue(f.names().contains("bn.num_batches_tracked"));
+            RnnModel got = PyTorchImporter.load(f);
+            assertArrayEquals(m.weights().get(0).wHh(), got.weights().get(0).wHh());
+        }
+    }
+
+    @Test
     void halfPrecisionWeightsAreWidenedExactly() {
         try (SafetensorsFile f16 = SafetensorsFile.open(Fixtures.path("pytorch/lstm_f16.weights.safetensors"));
              SafetensorsFile exact = SafetensorsFile.open(Fixtures.path("pytorch/lstm_f16.exact.safetensors"))) {
