@@ -1,7 +1,5 @@
 package io.fusedrnn.io;
 
-import io.fusedrnn.FusedRnnException;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -36,19 +34,12 @@ public enum SafetensorsDType {
     }
 
     /**
-     * {@return the dtype named in a header, or a {@link FusedRnnException} naming what is supported}
+     * {@return the dtype a header names, or null for one that is not read (its tensors are kept and
+     * refused when read: {@link SafetensorsFile#read})}
      *
      * @param name the dtype string, e.g. {@code F32}
-     * @param where the file and tensor, for the message
      */
-    public static SafetensorsDType parse(String name, String where) {
-        SafetensorsDType d = find(name);
-        if (d == null) throw new FusedRnnException(where + ": unsupported dtype '" + name + "' (expected F16, BF16, F32 or F64)");
-        return d;
-    }
-
-    /** {@return the dtype of this name, or null for one that is not read} */
-    static SafetensorsDType find(String name) {
+    public static SafetensorsDType find(String name) {
         for (SafetensorsDType d : values()) {
             if (d.name().equals(name)) return d;
         }
