@@ -151,6 +151,24 @@ class OnnxFormatTest {
         assertTrue(msg.contains("raw_data holds 10 bytes, expected 96"), msg);
     }
 
+    @Test
+    void weightsThroughIdentityNodesAreTheInitializers() throws IOException {
+        // exporters deduplicating equal parameters (and some optimizers) leave W = Identity(initializer)
+        ModelProto base = lstmModel(x -> x, 0, null);
+        RnnModel direct = RnnModel.load(write("direct.onnx", base), LoadOptions.defaults());
+        GraphProto.Builder g = base.getGraph().toBuilder();
+        g.setNode(0, g.getNode(0).toBuilder().setInput(1, "W_twice"));
+        g.addNode(0, NodeProto.newBuilder().setName("id2").setOpType("Identity").addInput("W_once").addOutput("W_twice"));
+        g.addNode(0, NodeProto.newBuilder().setName("id1").setOpType("Identity").addInput("W").addOutput("W_once"));
+        RnnModel viaIdentity = RnnModel.load(write("identity.onnx", base.toBuilder().setGraph(g).build()), LoadOptions.defaults());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(direct.layer(0, 0).wIh(), viaIdentity.layer(0, 0).wIh());
+        // anything else that computes W is still refused, naming the node
+        g.setNode(0, NodeProto.newBuilder().setName("neg").setOpType("Neg").addInput("W").addOutput("W_once"));
+        Path p = write("computed.onnx", base.toBuilder().setGraph(g).build());
+        String msg = assertThrows(FusedRnnException.class, () -> RnnModel.load(p, LoadOptions.defaults())).getMessage();
+        assertTrue(msg.contains("W 'W_twice': expected an initializer, found the output of node 'neg' (Neg)"), msg);
+    }
+
     private void assertRefused(String feature, UnaryOperator<NodeProto.Builder> edit) throws IOException {
         Path p = write("refused.onnx", lstmModel(edit, 0, null));
         String msg = assertThrows(FusedRnnException.class, () -> RnnModel.load(p, LoadOptions.defaults())).getMessage();

@@ -55,16 +55,31 @@ final class OnnxGraph {
         return producers.get(value);
     }
 
-    /** Whether {@code value} is a constant (an initializer or a Constant node's output). */
+    /** Whether {@code value} is a constant (an initializer or a Constant node's output, directly or through Identity nodes). */
     boolean isConstant(String value) {
-        return constants.containsKey(value);
+        return constants.containsKey(throughIdentities(value));
     }
 
-    /** The constant's values; {@code what} names it in messages. */
+    /**
+     * The constant's values (an initializer or a Constant node's output, directly or through Identity
+     * nodes, as exporters leave them for a weight used twice); {@code what} names it in messages.
+     */
     NdArray constant(String value, String what) {
-        TensorProto t = constants.get(value);
-        if (t == null) throw new FusedRnnException(file + ": " + what + " '" + value + "': expected an initializer, found " + origin(value));
+        String source = throughIdentities(value);
+        TensorProto t = constants.get(source);
+        if (t == null) throw new FusedRnnException(file + ": " + what + " '" + value + "': expected an initializer, found " + origin(source));
         return tensors.read(t, what + " '" + value + "'");
+    }
+
+    /** {@code value}, or what a chain of Identity nodes computing it starts from. */
+    private String throughIdentities(String value) {
+        String v = value;
+        for (int depth = 0; depth < 32 && !constants.containsKey(v); depth++) {
+            NodeProto p = producers.get(v);
+            if (p == null || !p.getOpType().equals("Identity") || p.getInputCount() != 1) break;
+            v = p.getInput(0);
+        }
+        return v;
     }
 
     /** Where a non-constant value comes from, for messages. */

@@ -30,7 +30,7 @@ import java.util.Set;
  * Loads the LSTM/GRU node(s) of an ONNX model: one node chosen with {@link LoadOptions#node()}, the
  * only one, or several that chain into one stack (as {@code torch.onnx.export} writes a multi-layer
  * RNN: each node's X is the previous node's Y through layout-only ops). Weights must be initializers
- * (or Constant nodes), inline or in external data files; initial states must be absent, zeros or
+ * (or Constant nodes), directly or through Identity nodes, inline or in external data files; initial states must be absent, zeros or
  * graph inputs (given at run time); {@code sequence_lens} must be a graph input or absent. Each
  * unsupported feature is refused with one line naming it ({@link OnnxNode}).
  */
