@@ -75,6 +75,16 @@ public final class NpyFile implements AutoCloseable {
     private final NpyHeader header;
     private final Kind kind;
     private final ByteOrder order;
+    /**
+     * The element layouts in the file's byte order, made once: {@code withOrder} makes a new layout on
+     * every call, and one per element took a big-endian 210 MB `infer` from 3.0 to 4.7 s (peak RSS 490–520
+     * against 630 MB).
+     */
+    private final ValueLayout.OfShort half;
+    private final ValueLayout.OfFloat single;
+    private final ValueLayout.OfDouble dbl;
+    private final ValueLayout.OfInt int32;
+    private final ValueLayout.OfLong int64;
     private final MemorySegment data;
     private final long count;
     /**
@@ -124,6 +134,11 @@ public final class NpyFile implements AutoCloseable {
                     + "' (expected float16 '<f2', float32 '<f4', float64 '<f8', int32 '<i4' or int64 '<i8', either byte order)");
         };
         order = o == '>' ? ByteOrder.BIG_ENDIAN : o == '=' ? ByteOrder.nativeOrder() : ByteOrder.LITTLE_ENDIAN;
+        half = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order);
+        single = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order);
+        dbl = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order);
+        int32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
+        int64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order);
         long n;
         try {
             n = NdArray.elementCount(header.shape());
@@ -302,19 +317,63 @@ public final class NpyFile implements AutoCloseable {
             return;
         }
         ValueLayout to = Tensor.layout(t.precision());
-        long rowsPer = Math.max(1, STAGING_VALUES / Math.max(1, block.length()));
+        // a Fortran-order file stages 8 times as many rows: it is read across the rows (see below)
+        long rowsPer = Math.max(1, (fortranStrides == null ? STAGING_VALUES : 8 * STAGING_VALUES) / Math.max(1, block.length()));
         try (Arena staging = Arena.ofConfined()) {
             long chunkRows = Math.min(rowsPer, block.rows());
             MemorySegment buf = staging.allocate(Math.max(1, chunkRows * block.length()) * to.byteSize(), 8);
             for (long r = 0; r < block.rows(); r += chunkRows) {
                 long rows = Math.min(chunkRows, block.rows() - r);
-                for (long i = 0; i < rows; i++) {
-                    convert(block.srcOffset() + (r + i) * block.srcPitch(), buf, i * block.length(), block.length(), to);
+                if (fortranStrides == null) {
+                    for (long i = 0; i < rows; i++) {
+                        convert(block.srcOffset() + (r + i) * block.srcPitch(), buf, i * block.length(), block.length(), to);
+                    }
+                } else {
+                    convertAcross(block.srcOffset() + r * block.srcPitch(), block.srcPitch(), rows, buf, block.length(), to);
                 }
                 t.write(buf, new Tensor.Block(0, block.length(), block.dstOffset() + r * block.dstPitch(), block.dstPitch(), block.length(), rows));
             }
         }
     }
+
+    /**
+     * Of a Fortran-order file: {@code rows} runs of {@code n} C-order elements, {@code pitch} apart from
+     * {@code src}, into {@code out} row after row, read element by element down the rows. A block's rows
+     * are steps (or batch rows) of the outer axes, which are the file's inner ones, so reading across them
+     * walks the file in order where reading along a run would jump a whole slab per element (the 210 MB
+     * case: 12.3 s along the runs, 3.4–4.4 s across them in tiles of 16 elements, against 2.3–2.9 s from
+     * the same array in C order).
+     */
+    private void convertAcross(long src, long pitch, long rows, MemorySegment out, long n, ValueLayout to) {
+        boolean toFloat = to.carrier() == float.class;
+        int tile = 16; // one cache line of float32 output per row: the writes go a line at a time
+        long[] f0 = new long[tile], step = new long[tile];
+        boolean[] even = new boolean[tile];
+        for (long j0 = 0; j0 < n; j0 += tile) {
+            int w = (int) Math.min(tile, n - j0);
+            for (int k = 0; k < w; k++) {
+                // a pitch that moves one outer index moves the file position by one fixed step: found from
+                // the first two rows, checked at the last, else each element's position is worked out
+                long j = j0 + k;
+                f0[k] = fileIndex(src + j);
+                step[k] = rows > 1 ? fileIndex(src + pitch + j) - f0[k] : 0;
+                even[k] = rows < 3 || fileIndex(src + (rows - 1) * pitch + j) == f0[k] + (rows - 1) * step[k];
+            }
+            for (long i = 0; i < rows; i++) {
+                for (int k = 0; k < w; k++) {
+                    long j = j0 + k, at = (even[k] ? f0[k] + i * step[k] : fileIndex(src + i * pitch + j)) * kind.bytes;
+                    double v = switch (kind) {
+                        case FLOAT16 -> Float.float16ToFloat(data.get(half, at));
+                        case FLOAT32 -> data.get(single, at);
+                        default -> data.get(dbl, at);
+                    };
+                    if (toFloat) out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i * n + j, (float) v);
+                    else out.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i * n + j, v);
+                }
+            }
+        }
+    }
+
 
     /**
      * {@return element {@code i} as a double (exact for every supported type but int64 beyond 2^53)}
@@ -324,11 +383,11 @@ public final class NpyFile implements AutoCloseable {
     public double getDouble(long i) {
         long at = fileIndex(i) * kind.bytes;
         return switch (kind) {
-            case FLOAT16 -> Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at));
-            case FLOAT32 -> data.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), at);
-            case FLOAT64 -> data.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), at);
-            case INT32 -> data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), at);
-            case INT64 -> data.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), at);
+            case FLOAT16 -> Float.float16ToFloat(data.get(half, at));
+            case FLOAT32 -> data.get(single, at);
+            case FLOAT64 -> data.get(dbl, at);
+            case INT32 -> data.get(int32, at);
+            case INT64 -> data.get(int64, at);
         };
     }
 
@@ -339,8 +398,7 @@ public final class NpyFile implements AutoCloseable {
      */
     public long getLong(long i) {
         long at = fileIndex(i) * kind.bytes;
-        return kind == Kind.INT32 ? data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), at)
-                : data.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), at);
+        return kind == Kind.INT32 ? data.get(int32, at) : data.get(int64, at);
     }
 
     /** {@return the C-order index of the first NaN or infinity, or -1 (floating-point files)} */
@@ -348,8 +406,7 @@ public final class NpyFile implements AutoCloseable {
         checkOpen();
         requireFloats();
         if (kind == Kind.FLOAT32 && fortranStrides == null) {
-            ValueLayout.OfFloat l = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order);
-            for (long i = 0; i < count; i++) if (!Float.isFinite(data.getAtIndex(l, i))) return i;
+            for (long i = 0; i < count; i++) if (!Float.isFinite(data.getAtIndex(single, i))) return i;
             return -1;
         }
         for (long i = 0; i < count; i++) if (!Double.isFinite(getDouble(i))) return i;

@@ -81,6 +81,16 @@ class NpyFileTest {
             for (int s = 0; s < t; s++) for (int i = 0; i < 2 * n; i++) want[s * 2 * n + i] = (s * b + 1) * n + i;
             assertArrayEquals(want, x.toFloatArray(), 0f);
             assertEquals(-1, npy.firstNonFinite());
+            // whole steps of 20 elements (a tile of 16 and one of 4), and runs 7 apart (a pitch that is no
+            // axis step: each element's place worked out on its own)
+            for (int[] run : new int[][] {{20, 20}, {5, 7}}) {
+                try (Tensor y = be.allocate(Precision.FP64, 3, run[0])) {
+                    npy.copyTo(y, new Block(0, run[1], 0, run[0], run[0], 3));
+                    double[] w = new double[3 * run[0]];
+                    for (int r = 0; r < 3; r++) for (int i = 0; i < run[0]; i++) w[r * run[0] + i] = r * run[1] + i;
+                    assertArrayEquals(w, y.toDoubleArray(), 0.0, "runs of " + run[0] + ", " + run[1] + " apart");
+                }
+            }
         }
         data.putFloat(4 * (2 + 3 * 1 + 12 * 4), nan); // (t 2, b 1, k 4): C-order index 2·20 + 1·5 + 4 = 49
         Files.write(f, NpyWriter.bytes(new NpyHeader("<f4", true, new int[] {t, b, n}), data.array()));
