@@ -60,7 +60,9 @@ class KerasFormatTest {
         assertRefused(relu, "activation='relu'");
         String functional = """
                 {"class_name": "Functional", "config": {"layers": []}}""";
-        assertRefused(functional, "only Sequential");
+        assertRefused(functional, "a Functional model with 0 inputs: only a single chain of layers is read");
+        assertRefused("""
+                {"class_name": "Subclassed", "config": {"layers": []}}""", "only Sequential models and Functional ones");
         String sum = """
                 {"class_name": "Sequential", "config": {"layers": [{"class_name": "Bidirectional", "config": {"name": "bi", "merge_mode": "sum",
                  "layer": {"class_name": "LSTM", "config": {"name": "lstm", "units": 5}}}}]}}""";
@@ -89,8 +91,58 @@ class KerasFormatTest {
         assertTrue(msg.contains("bomb.keras") && msg.contains("zip bomb") && msg.contains("model.weights.h5"), msg);
     }
 
+    /** A Keras 3 Functional config of lstm2_dense's layers: Input → LSTM → LSTM → Dense, each called on the one before. */
+    private static String functional(String secondCall) {
+        String t = "{\"class_name\": \"__keras_tensor__\", \"config\": {\"shape\": [null, 5, 3], \"keras_history\": [\"%s\", 0, 0]}}";
+        return """
+                {"module": "keras", "class_name": "Functional", "config": {"name": "f", "layers": [
+                 {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 5, 3], "name": "input_layer"},
+                  "name": "input_layer", "inbound_nodes": []},
+                 {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "units": 5, "return_sequences": true},
+                  "name": "lstm", "inbound_nodes": [{"args": [%s], "kwargs": {"training": false, "mask": null}}]},
+                 {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm_1", "units": 5, "return_sequences": false},
+                  "name": "lstm_1", "inbound_nodes": [%s]},
+                 {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 2},
+                  "name": "dense", "inbound_nodes": [{"args": [%s], "kwargs": {}}]}],
+                 "input_layers": [["input_layer", 0, 0]], "output_layers": [["dense", 0, 0]]}}""".formatted(
+                t.formatted("input_layer"), secondCall.formatted(t.formatted("lstm")), t.formatted("lstm_1"));
+    }
+
+    @Test
+    void aFunctionalModelWhoseLayersFormOneChainIsReadAsItsSequential() throws IOException {
+        RnnModel sequential = RnnModel.load(fixture("lstm2_dense.keras"), LoadOptions.defaults());
+        RnnModel f = RnnModel.load(edited(functional("{\"args\": [%s], \"kwargs\": {\"training\": false}}")), LoadOptions.defaults());
+        assertEquals(sequential.config(), f.config());
+        for (int k = 0; k < 2; k++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(sequential.layer(k, 0).wIh(), f.layer(k, 0).wIh(), "layer " + k);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(sequential.layer(k, 0).bIh(), f.layer(k, 0).bIh(), "layer " + k);
+        }
+        // tf.keras 2's call records: [[name, node, tensor, kwargs]]
+        String tf2 = """
+                {"class_name": "Model", "config": {"layers": [
+                 {"class_name": "InputLayer", "name": "input_1", "config": {"name": "input_1"}, "inbound_nodes": []},
+                 {"class_name": "LSTM", "name": "lstm", "config": {"name": "lstm", "units": 5, "return_sequences": true}, "inbound_nodes": [[["input_1", 0, 0, {}]]]},
+                 {"class_name": "LSTM", "name": "lstm_1", "config": {"name": "lstm_1", "units": 5}, "inbound_nodes": [[["lstm", 0, 0, {}]]]}],
+                 "input_layers": [["input_1", 0, 0]], "output_layers": [["lstm_1", 0, 0]]}}""";
+        assertEquals(sequential.config(), RnnModel.load(edited(tf2), LoadOptions.defaults()).config());
+    }
+
+    @Test
+    void aFunctionalModelThatBranchesOrPassesStatesIsRefused() throws IOException {
+        String t = "{\"class_name\": \"__keras_tensor__\", \"config\": {\"keras_history\": [\"%s\", 0, 0]}}";
+        // the second LSTM on [lstm's output, the input] (a skip connection), with an initial_state, called twice
+        assertRefused(functional("{\"args\": [[%s, " + t.formatted("input_layer") + "]], \"kwargs\": {}}"),
+                "layer 'lstm_1' (LSTM) takes [lstm, input_layer]");
+        assertRefused(functional("{\"args\": [%s], \"kwargs\": {\"initial_state\": [" + t.formatted("lstm") + "]}}"),
+                "layer 'lstm_1' (LSTM) is called with more than its input (initial_state or mask?)");
+        assertRefused(functional("{\"args\": [%1$s], \"kwargs\": {}}, {\"args\": [%1$s], \"kwargs\": {}}"),
+                "layer 'lstm_1' (LSTM) is called 2 times");
+        assertRefused(functional("{\"args\": [%s], \"kwargs\": {}}").replace("\"input_layers\": [[\"input_layer\", 0, 0]]",
+                "\"input_layers\": [[\"input_layer\", 0, 0], [\"other\", 0, 0]]"), "a Functional model with 2 inputs");
+    }
+
     /** A .keras zip with the given config.json and the real weights of lstm2_dense. */
-    private void assertRefused(String config, String feature) throws IOException {
+    private Path edited(String config) throws IOException {
         Path p = dir.resolve("edited.keras");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p));
              java.util.zip.ZipFile src = new java.util.zip.ZipFile(fixture("lstm2_dense.keras").toFile())) {
@@ -101,6 +153,12 @@ class KerasFormatTest {
                 in.transferTo((OutputStream) z);
             }
         }
+        return p;
+    }
+
+    /** Loading lstm2_dense's weights with the given config.json fails with a message holding {@code feature}. */
+    private void assertRefused(String config, String feature) throws IOException {
+        Path p = edited(config);
         String msg = assertThrows(FusedRnnException.class, () -> RnnModel.load(p, LoadOptions.defaults())).getMessage();
         assertTrue(msg.contains(feature) && msg.startsWith(p.toString()), msg);
     }

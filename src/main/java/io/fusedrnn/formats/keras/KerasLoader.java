@@ -23,7 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Loads the recurrent stack of a Keras Sequential model from a Keras 3 {@code .keras} zip
+ * Loads the recurrent stack of a Keras Sequential model (or a Functional one whose layers form one
+ * chain, {@link #checkChain}) from a Keras 3 {@code .keras} zip
  * (config.json + model.weights.h5, variables at {@code layers/<layer>/cell/vars/<i>}) or a legacy
  * whole-model {@code .h5} (a {@code model_config} attribute + {@code model_weights/<layer name>}
  * with {@code weight_names}). LSTM and GRU layers, plain or in {@code Bidirectional} (merge_mode
@@ -88,11 +89,14 @@ public final class KerasLoader {
 
     private static RnnModel build(String file, JsonNode root, KerasWeights weights) {
         String cls = root.path("class_name").asText();
-        if (!cls.equals("Sequential")) {
-            throw new FusedRnnException(file + ": model class '" + cls + "': only Sequential models are read (expected class_name Sequential)");
+        boolean functional = cls.equals("Functional") || cls.equals("Model");
+        if (!cls.equals("Sequential") && !functional) {
+            throw new FusedRnnException(file + ": model class '" + cls + "': only Sequential models and Functional ones whose layers"
+                    + " form one chain are read (expected class_name Sequential or Functional)");
         }
         JsonNode layers = root.path("config").path("layers");
         if (!layers.isArray()) throw new FusedRnnException(file + ": config has no layers list");
+        if (functional) checkChain(file, root.path("config"));
         List<KerasLayer> rnns = new ArrayList<>();
         List<String> after = new ArrayList<>();
         Map<String, Integer> used = new HashMap<>();
@@ -173,6 +177,87 @@ public final class KerasLoader {
                 first.cell() == Cell.GRU ? first.linearBeforeReset() : true, rnns.get(0).useBias());
         String what = file + " layers " + rnns.stream().map(KerasLayer::name).toList() + (after.isEmpty() ? "" : " (not run: " + after + ")");
         return new RnnModel(config, all, new ModelSource("Keras", what, true));
+    }
+
+    /**
+     * A Functional model is read as the Sequential one it equals when its layers form one chain: one
+     * input, one output, and each layer after the input called once, on the output of the layer
+     * listed before it, with no other tensors (no initial_state, no mask). Its weights are stored as a
+     * Sequential's are: by class name in layer order in a .keras file, by layer name in an .h5 one.
+     * Both configs' call records are read: Keras 3's ({@code args} holding {@code __keras_tensor__}s
+     * with a {@code keras_history}) and tf.keras 2's ({@code [[name, node, tensor, kwargs]]}).
+     */
+    static void checkChain(String file, JsonNode config) {
+        for (String end : new String[] {"input_layers", "output_layers"}) {
+            JsonNode e = config.path(end);
+            // one tensor: [[name, 0, 0]], or (Keras 3, a single input) [name, 0, 0]
+            int n = !e.isArray() ? 0 : e.size() > 0 && e.get(0).isTextual() ? 1 : e.size();
+            if (n != 1) {
+                throw new FusedRnnException(file + ": a Functional model with " + n + " " + end.replace("_layers", "s")
+                        + ": only a single chain of layers is read");
+            }
+        }
+        String previous = null;
+        for (JsonNode l : config.path("layers")) {
+            String cls = l.path("class_name").asText(), name = l.has("name") ? l.path("name").asText() : l.path("config").path("name").asText(cls);
+            JsonNode nodes = l.path("inbound_nodes");
+            if (cls.equals("InputLayer")) {
+                if (previous != null) throw new FusedRnnException(file + ": input layer '" + name + "' after layer '" + previous + "': only a single chain of layers is read");
+                previous = name;
+                continue;
+            }
+            if (!nodes.isArray() || nodes.size() != 1) {
+                throw new FusedRnnException(file + ": layer '" + name + "' (" + cls + ") is called " + (nodes.isArray() ? nodes.size() : 0)
+                        + " times: only a single chain of layers is read");
+            }
+            List<String> sources = new ArrayList<>();
+            boolean extra = callSources(nodes.get(0), sources);
+            if (sources.size() != 1 || !sources.get(0).equals(previous)) {
+                throw new FusedRnnException(file + ": layer '" + name + "' (" + cls + ") takes " + (sources.isEmpty() ? "no layer's output" : sources)
+                        + (previous == null ? "" : ", not just the output of '" + previous + "'") + ": only a single chain of layers is read");
+            }
+            if (extra) {
+                throw new FusedRnnException(file + ": layer '" + name + "' (" + cls + ") is called with more than its input (initial_state or mask?): not supported");
+            }
+            previous = name;
+        }
+    }
+
+    /** Adds the source layers of one call record to {@code out}; returns whether the call passes other tensors or arguments. */
+    private static boolean callSources(JsonNode node, List<String> out) {
+        if (node.isObject()) { // Keras 3: {"args": [...], "kwargs": {...}}
+            collectTensors(node.path("args"), out);
+            boolean extra = false;
+            for (var f : node.path("kwargs").properties()) {
+                if (!f.getKey().equals("training") && !f.getValue().isNull()) extra = true;
+            }
+            return extra;
+        }
+        boolean extra = false; // tf.keras 2: [[name, node index, tensor index, kwargs], ...]
+        for (JsonNode t : node) {
+            if (t.isArray() && t.size() >= 1 && t.get(0).isTextual()) {
+                out.add(t.get(0).asText());
+                JsonNode kw = t.size() > 3 ? t.get(3) : null;
+                if (kw != null && kw.isObject()) {
+                    for (var f : kw.properties()) if (!f.getKey().equals("training") && !f.getValue().isNull()) extra = true;
+                }
+            }
+        }
+        return extra;
+    }
+
+    /** The layers whose outputs a Keras 3 call's args hold ({@code __keras_tensor__}s, in lists at any depth). */
+    private static void collectTensors(JsonNode v, List<String> out) {
+        if (v.isArray()) {
+            for (JsonNode e : v) collectTensors(e, out);
+        } else if (v.isObject()) {
+            if (v.path("class_name").asText().equals("__keras_tensor__")) {
+                JsonNode h = v.path("config").path("keras_history");
+                if (h.isArray() && h.size() > 0) out.add(h.get(0).asText());
+            } else {
+                for (JsonNode e : v) collectTensors(e, out);
+            }
+        }
     }
 
     private static FusedRnnException between(String file, String name, List<String> others) {
