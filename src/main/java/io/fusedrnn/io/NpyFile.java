@@ -361,14 +361,8 @@ public final class NpyFile implements AutoCloseable {
             }
             for (long i = 0; i < rows; i++) {
                 for (int k = 0; k < w; k++) {
-                    long j = j0 + k, at = (even[k] ? f0[k] + i * step[k] : fileIndex(src + i * pitch + j)) * kind.bytes;
-                    double v = switch (kind) {
-                        case FLOAT16 -> Float.float16ToFloat(data.get(half, at));
-                        case FLOAT32 -> data.get(single, at);
-                        default -> data.get(dbl, at);
-                    };
-                    if (toFloat) out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i * n + j, (float) v);
-                    else out.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i * n + j, v);
+                    long j = j0 + k;
+                    put(out, i * n + j, valueAt((even[k] ? f0[k] + i * step[k] : fileIndex(src + i * pitch + j)) * kind.bytes), toFloat);
                 }
             }
         }
@@ -381,7 +375,11 @@ public final class NpyFile implements AutoCloseable {
      * @param i element index in C order
      */
     public double getDouble(long i) {
-        long at = fileIndex(i) * kind.bytes;
+        return valueAt(fileIndex(i) * kind.bytes);
+    }
+
+    /** The element at byte {@code at} of the data, as a double. */
+    private double valueAt(long at) {
         return switch (kind) {
             case FLOAT16 -> Float.float16ToFloat(data.get(half, at));
             case FLOAT32 -> data.get(single, at);
@@ -450,11 +448,13 @@ public final class NpyFile implements AutoCloseable {
             MemorySegment.copy(data, src * kind.bytes, out, dst * to.byteSize(), n * kind.bytes);
             return;
         }
-        for (long i = 0; i < n; i++) {
-            double v = getDouble(src + i);
-            if (toFloat) out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, dst + i, (float) v);
-            else out.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, dst + i, v);
-        }
+        for (long i = 0; i < n; i++) put(out, dst + i, getDouble(src + i), toFloat);
+    }
+
+    /** Stores v at element i of out, as float32 ({@code toFloat}) or float64. */
+    private static void put(MemorySegment out, long i, double v, boolean toFloat) {
+        if (toFloat) out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) v);
+        else out.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v);
     }
 
     /** The position in the file's element order of C-order index {@code i}. */

@@ -28,13 +28,17 @@ public final class SafetensorsFile implements AutoCloseable {
      * {@code num_batches_tracked}); only the floating-point ones ({@link SafetensorsDType}) are read.
      *
      * @param name the tensor's key in the header
-     * @param dtype element type in the file, or null for one that is not read (integers, booleans, fp8, ...)
      * @param dtypeName the dtype as the header names it, e.g. {@code F32} or {@code I64}
      * @param shape sizes, outermost first
      * @param begin first byte of the data, from the start of the data section
      * @param end one past the last byte, from the start of the data section
      */
-    public record Entry(String name, SafetensorsDType dtype, String dtypeName, int[] shape, long begin, long end) {
+    public record Entry(String name, String dtypeName, int[] shape, long begin, long end) {
+        /** {@return the element type, or null for one that is not read (integers, booleans, fp8, ...)} */
+        public SafetensorsDType dtype() {
+            return SafetensorsDType.find(dtypeName);
+        }
+
         /** {@return number of elements} */
         public long count() {
             return NdArray.elementCount(shape);
@@ -143,7 +147,8 @@ public final class SafetensorsFile implements AutoCloseable {
     public NdArray read(String name) {
         checkOpen();
         Entry e = entry(name);
-        if (e.dtype() == null) {
+        SafetensorsDType type = e.dtype();
+        if (type == null) {
             throw new FusedRnnException(file + ": tensor '" + name + "': unsupported dtype '" + e.dtypeName() + "' for weights (expected F16, BF16, F32 or F64)");
         }
         long n = e.count();
@@ -152,7 +157,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         double[] out = new double[(int) n];
         long base = dataStart + e.begin();
-        for (int i = 0; i < out.length; i++) out[i] = e.dtype().get(segment, base, i);
+        for (int i = 0; i < out.length; i++) out[i] = type.get(segment, base, i);
         return new NdArray(e.shape().clone(), out);
     }
 

@@ -175,7 +175,7 @@ final class SafetensorsHeader {
             throw new FusedRnnException(where + ": shape " + Arrays.toString(dims) + " of " + dtypeName + " needs " + count
                     + " bytes, but data_offsets span " + (end - begin));
         }
-        return new SafetensorsFile.Entry(name, type, dtypeName, dims, begin, end);
+        return new SafetensorsFile.Entry(name, dtypeName, dims, begin, end);
     }
 
     private static long offset(Object n, String where, String which) {

@@ -34,6 +34,7 @@ import java.util.Map;
 public final class KerasLoader {
     static final long MAX_CONFIG_BYTES = 64L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ONE_CHAIN = ": only a single chain of layers is read";
 
     private KerasLoader() {
     }
@@ -194,7 +195,7 @@ public final class KerasLoader {
             int n = !e.isArray() ? 0 : e.size() > 0 && e.get(0).isTextual() ? 1 : e.size();
             if (n != 1) {
                 throw new FusedRnnException(file + ": a Functional model with " + n + " " + end.replace("_layers", "s")
-                        + ": only a single chain of layers is read");
+                        + ONE_CHAIN);
             }
         }
         String previous = null;
@@ -202,19 +203,19 @@ public final class KerasLoader {
             String cls = l.path("class_name").asText(), name = l.has("name") ? l.path("name").asText() : l.path("config").path("name").asText(cls);
             JsonNode nodes = l.path("inbound_nodes");
             if (cls.equals("InputLayer")) {
-                if (previous != null) throw new FusedRnnException(file + ": input layer '" + name + "' after layer '" + previous + "': only a single chain of layers is read");
+                if (previous != null) throw new FusedRnnException(file + ": input layer '" + name + "' after layer '" + previous + "'" + ONE_CHAIN);
                 previous = name;
                 continue;
             }
             if (!nodes.isArray() || nodes.size() != 1) {
                 throw new FusedRnnException(file + ": layer '" + name + "' (" + cls + ") is called " + (nodes.isArray() ? nodes.size() : 0)
-                        + " times: only a single chain of layers is read");
+                        + " times" + ONE_CHAIN);
             }
             List<String> sources = new ArrayList<>();
             boolean extra = callSources(nodes.get(0), sources);
             if (sources.size() != 1 || !sources.get(0).equals(previous)) {
                 throw new FusedRnnException(file + ": layer '" + name + "' (" + cls + ") takes " + (sources.isEmpty() ? "no layer's output" : sources)
-                        + (previous == null ? "" : ", not just the output of '" + previous + "'") + ": only a single chain of layers is read");
+                        + (previous == null ? "" : ", not just the output of '" + previous + "'") + ONE_CHAIN);
             }
             if (extra) {
                 throw new FusedRnnException(file + ": layer '" + name + "' (" + cls + ") is called with more than its input (initial_state or mask?): not supported");
@@ -227,23 +228,24 @@ public final class KerasLoader {
     private static boolean callSources(JsonNode node, List<String> out) {
         if (node.isObject()) { // Keras 3: {"args": [...], "kwargs": {...}}
             collectTensors(node.path("args"), out);
-            boolean extra = false;
-            for (var f : node.path("kwargs").properties()) {
-                if (!f.getKey().equals("training") && !f.getValue().isNull()) extra = true;
-            }
-            return extra;
+            return passesMore(node.path("kwargs"));
         }
         boolean extra = false; // tf.keras 2: [[name, node index, tensor index, kwargs], ...]
         for (JsonNode t : node) {
             if (t.isArray() && t.size() >= 1 && t.get(0).isTextual()) {
                 out.add(t.get(0).asText());
-                JsonNode kw = t.size() > 3 ? t.get(3) : null;
-                if (kw != null && kw.isObject()) {
-                    for (var f : kw.properties()) if (!f.getKey().equals("training") && !f.getValue().isNull()) extra = true;
-                }
+                if (t.size() > 3 && passesMore(t.get(3))) extra = true;
             }
         }
         return extra;
+    }
+
+    /** Whether a call's keyword arguments pass anything but {@code training} (an initial_state, a mask). */
+    private static boolean passesMore(JsonNode kwargs) {
+        for (var f : kwargs.properties()) {
+            if (!f.getKey().equals("training") && !f.getValue().isNull()) return true;
+        }
+        return false;
     }
 
     /** The layers whose outputs a Keras 3 call's args hold ({@code __keras_tensor__}s, in lists at any depth). */
